@@ -1,0 +1,25 @@
+/**
+ * Seeded randomness in named, independent streams. Every stream is derived from
+ * the scenario seed and its own name only, so adding a node, a link or a message
+ * elsewhere never reshuffles another stream's draws — which keeps shrinking stable.
+ */
+import seedrandom from 'seedrandom';
+
+export type Rng = () => number;
+
+export class RandomStreams {
+  private readonly streams = new Map<string, Rng>();
+  constructor(readonly seed: number) {}
+
+  /** The stream called `name` ("net:n1->n2", "node:n1", "client" …), created on first use. */
+  stream(name: string): Rng {
+    let rng = this.streams.get(name);
+    if (!rng) {
+      // alea is fast and, given an explicit seed, never touches Math.random.
+      const prng = seedrandom.alea(`${this.seed}/${name}`);
+      rng = () => prng();
+      this.streams.set(name, rng);
+    }
+    return rng;
+  }
+}
