@@ -43,7 +43,12 @@ export interface SimulateOptions<C> {
 export function simulate<C>(opts: SimulateOptions<C>): RunResult {
   const sim = new Simulation(opts);
   const history = guarded(() => sim.run());
-  return { history, hash: hashHistory(history), events: sim.eventCount, endMs: sim.now };
+  const result = { history, events: sim.eventCount, endMs: sim.now } as RunResult;
+  // Hashing serialises every entry, which costs more than the run itself on big
+  // traces; compute it on first use and keep it.
+  let hash: string | undefined;
+  Object.defineProperty(result, 'hash', { enumerable: true, get: () => (hash ??= hashHistory(history)) });
+  return result;
 }
 
 /** sha256 over the JSON-lines form of a history (one JSON object per line). */

@@ -275,8 +275,8 @@ export interface Model<C = Record<string, unknown>> {
 
 export interface RunResult {
   history: History;
-  /** sha256 of the JSON-lines history. */
-  hash: string;
+  /** sha256 of the JSON-lines history (computed on first read). */
+  readonly hash: string;
   events: number;
   endMs: number;
 }
