@@ -6,6 +6,9 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerModels } from './models.js';
+import { registerReplay } from './replay.js';
+import { registerRun } from './run.js';
 
 const pkgPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
 const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string };
@@ -17,6 +20,9 @@ export function buildProgram(): Command {
     .description('Property-based consistency testing for data replication (WAL, CDC, migration).')
     .version(pkg.version)
     .exitOverride();
+  registerModels(program);
+  registerRun(program);
+  registerReplay(program);
   return program;
 }
 

@@ -1,0 +1,259 @@
+/**
+ * Reusable fast-check properties over any model — ours or a user's — written
+ * against the public API only.
+ *
+ *   guaranteeProperty(model, opts)  a fast-check property: scenario ⇒ claimed guarantees hold
+ *   checkModel(model, opts)         run it (saved failures first), shrink, return a summary
+ *   assertModel(model, opts)        the same, throwing a readable failure (for vitest)
+ *
+ * Run budget: REPLICHECK_RUNS (default 100 per property). Seed: REPLICHECK_SEED
+ * (an integer, or `random`); by default each target gets a fixed seed derived from
+ * its name, so `npm test` is repeatable and a red test stays red until fixed.
+ */
+import fc from 'fast-check';
+import {
+  DEFAULT_FAILURE_FILE,
+  explainVerdict,
+  failed,
+  judgeScenario,
+  loadFailures,
+  sameTarget,
+  saveFailures,
+  scenarioArb,
+  scenarioSize,
+  type CheckOptions,
+  type FaultKind,
+  type FaultProfileName,
+  type GuaranteeClaim,
+  type History,
+  type JudgeOptions,
+  type Model,
+  type Scenario,
+  type Verdict,
+  type Violation,
+  type WorkloadOptions,
+} from '../src/index.js';
+
+export interface PropertyOptions {
+  /** How a replay finds the model again: built-in name or module path. Default model.name. */
+  modelRef?: string;
+  /** Model configuration (a variant). Default {} (the model's defaults). */
+  config?: Record<string, unknown>;
+  /** Planted bug to enable. */
+  bug?: string;
+  /** A short name for the variant in messages ("sync-on"). */
+  variant?: string;
+  /** Fault profile of generated scenarios. Default 'everything'. */
+  profile?: FaultProfileName;
+  faultKinds?: readonly FaultKind[];
+  faultsMax?: number;
+  /** Workload shape (keys, ops, sessions, op kinds, read policies). */
+  workload?: WorkloadOptions;
+  /** Only these guarantees (default: every claim). */
+  guarantees?: readonly string[];
+  /**
+   * Guarantees to check although the variant does not claim them — to *show*
+   * where a design breaks (e.g. read-your-writes on an async standby).
+   */
+  extraClaims?: readonly GuaranteeClaim[];
+  check?: CheckOptions;
+  /** Checkers a model family brings beyond the built-in registry. */
+  checkers?: Readonly<Record<string, (h: History, o?: CheckOptions) => Violation[]>>;
+}
+
+export interface CheckModelOptions extends PropertyOptions {
+  /** Runs (default REPLICHECK_RUNS or 100). */
+  numRuns?: number;
+  /** fast-check seed (default REPLICHECK_SEED or a fixed seed per target). */
+  seed?: number;
+  /** Failure file path, or false to neither read nor write one. Default .replicheck/failures.json. */
+  failureFile?: string | false;
+}
+
+export interface ModelCheckResult {
+  model: string;
+  variant?: string;
+  bug?: string;
+  config: Record<string, unknown>;
+  /** Runs executed (including saved failures replayed first). */
+  runs: number;
+  found: boolean;
+  /** The shrunk failing verdict. */
+  verdict?: Verdict;
+  guarantee?: string;
+  sentence?: string;
+  token?: string;
+  ops?: number;
+  faults?: number;
+  /** Runs until the first failure (before shrinking), and the time it took. */
+  runsUntilFound?: number;
+  msUntilFound?: number;
+  shrinks?: number;
+  seed: number;
+  /** Saved failures that passed this time and were dropped from the failure file. */
+  fixed: number;
+}
+
+/** Thrown inside a property when a run breaks a claimed guarantee or fails. */
+export class GuaranteeBroken extends Error {
+  override name = 'GuaranteeBroken';
+  constructor(readonly verdict: Verdict) {
+    const v = verdict.violations[0];
+    super(v ? `${v.guarantee}: ${v.sentence}` : `run failed: ${verdict.failure?.message ?? 'unknown'}`);
+  }
+}
+
+export function defaultRuns(): number {
+  const raw = process.env.REPLICHECK_RUNS;
+  if (raw === undefined || raw === '') return 100;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`REPLICHECK_RUNS must be a positive integer, got '${raw}'`);
+  return n;
+}
+
+/** The seed for a target: REPLICHECK_SEED, `random`, or a stable hash of the target's name. */
+export function defaultSeed(target: string): number {
+  const raw = process.env.REPLICHECK_SEED;
+  if (raw === 'random') return (Math.random() * 0x7fffffff) | 0;
+  if (raw !== undefined && raw !== '') {
+    const n = Number(raw);
+    if (!Number.isInteger(n)) throw new Error(`REPLICHECK_SEED must be an integer or 'random', got '${raw}'`);
+    return n;
+  }
+  let h = 2166136261;
+  for (let i = 0; i < target.length; i++) h = Math.imul(h ^ target.charCodeAt(i), 16777619);
+  return h >>> 1;
+}
+
+export function targetLabel(model: Model<never> | Model, opts: PropertyOptions): string {
+  const ref = opts.modelRef ?? model.name;
+  const variant = opts.variant ? ` (${opts.variant})` : '';
+  return `${ref}${variant}${opts.bug ? ` with bug ${opts.bug}` : ''}`;
+}
+
+/** Scenarios for a model variant, shrinking toward fewer ops, fewer faults, calmer networks. */
+export function scenariosFor<C>(model: Model<C>, opts: PropertyOptions): fc.Arbitrary<Scenario> {
+  const config = opts.config ?? {};
+  const nodes = model.nodes(model.configure(config, opts.bug));
+  return scenarioArb({
+    ...opts.workload,
+    model: opts.modelRef ?? model.name,
+    nodes,
+    config,
+    ...(opts.bug !== undefined ? { bug: opts.bug } : {}),
+    ...(opts.profile ? { profile: opts.profile } : {}),
+    ...(opts.faultKinds ? { faultKinds: opts.faultKinds } : {}),
+    ...(opts.faultsMax !== undefined ? { faultsMax: opts.faultsMax } : {}),
+  });
+}
+
+function judgeOptions(opts: PropertyOptions): JudgeOptions {
+  return {
+    ...(opts.guarantees ? { guarantees: opts.guarantees } : {}),
+    ...(opts.extraClaims ? { extraClaims: opts.extraClaims } : {}),
+    ...(opts.check ? { check: opts.check } : {}),
+    ...(opts.checkers ? { checkers: opts.checkers } : {}),
+  };
+}
+
+/** The property: every claimed guarantee holds on every generated scenario. */
+export function guaranteeProperty<C>(model: Model<C>, opts: PropertyOptions = {}): fc.IPropertyWithHooks<[Scenario]> {
+  const jo = judgeOptions(opts);
+  return fc.property(scenariosFor(model, opts), (scenario) => {
+    const v = judgeScenario(model, scenario, jo);
+    if (failed(v)) throw new GuaranteeBroken(v);
+  });
+}
+
+/**
+ * Run the property: saved failures first (dropping those that now pass), then
+ * `numRuns` generated scenarios; on failure, shrink and save the minimal one.
+ */
+export function checkModel<C>(model: Model<C>, opts: CheckModelOptions = {}): ModelCheckResult {
+  const label = targetLabel(model as Model, opts);
+  const seed = opts.seed ?? defaultSeed(label);
+  const numRuns = opts.numRuns ?? defaultRuns();
+  const target = { model: opts.modelRef ?? model.name, config: opts.config ?? {}, ...(opts.bug ? { bug: opts.bug } : {}) };
+  const saved = retrySaved(model, opts, target);
+  let firstFailAt: number | undefined;
+  const start = performance.now();
+  const jo = judgeOptions(opts);
+  const prop = fc.property(scenariosFor(model, opts), (scenario) => {
+    const v = judgeScenario(model, scenario, jo);
+    if (!failed(v)) return;
+    firstFailAt ??= performance.now();
+    throw new GuaranteeBroken(v);
+  });
+  const examples = saved.stillFailing.map((s): [Scenario] => [s]);
+  const out = fc.check(prop, { numRuns, seed, examples, endOnFailure: false });
+  const base: ModelCheckResult = {
+    ...target,
+    ...(opts.variant ? { variant: opts.variant } : {}),
+    runs: out.numRuns,
+    found: out.failed,
+    seed,
+    fixed: saved.fixed,
+  };
+  if (!out.failed || !out.counterexample) return base;
+  const scenario = out.counterexample[0];
+  const verdict = judgeScenario(model, scenario, jo);
+  const size = scenarioSize(scenario);
+  const first = verdict.violations[0];
+  const result: ModelCheckResult = {
+    ...base,
+    verdict,
+    guarantee: first?.guarantee ?? `run-failure:${verdict.failure?.kind ?? 'unknown'}`,
+    sentence: first?.sentence ?? verdict.failure?.message ?? '',
+    token: verdict.token,
+    ops: size.ops,
+    faults: size.faults,
+    runsUntilFound: out.numRuns,
+    msUntilFound: Math.round(((firstFailAt ?? performance.now()) - start) * 10) / 10,
+    shrinks: out.numShrinks,
+  };
+  if (opts.failureFile !== false) recordFailure(opts.failureFile ?? DEFAULT_FAILURE_FILE, target, result);
+  return result;
+}
+
+/** Like checkModel, but throws an Error whose message is the whole readable failure. */
+export function assertModel<C>(model: Model<C>, opts: CheckModelOptions = {}): ModelCheckResult {
+  const r = checkModel(model, opts);
+  if (r.found && r.verdict) {
+    throw new Error(`${explainVerdict(r.verdict, { label: targetLabel(model as Model, opts) })}\n\n(fast-check seed ${r.seed}, ${r.runsUntilFound} runs, ${r.shrinks} shrinks)`);
+  }
+  return r;
+}
+
+function retrySaved<C>(
+  model: Model<C>,
+  opts: CheckModelOptions,
+  target: { model: string; config: Record<string, unknown>; bug?: string },
+): { stillFailing: Scenario[]; fixed: number } {
+  if (opts.failureFile === false) return { stillFailing: [], fixed: 0 };
+  const path = opts.failureFile ?? DEFAULT_FAILURE_FILE;
+  const all = loadFailures(path);
+  const mine = all.filter((f) => sameTarget(f, target));
+  if (mine.length === 0) return { stillFailing: [], fixed: 0 };
+  const jo = judgeOptions(opts);
+  const passing = new Set(mine.filter((f) => !failed(judgeScenario(model, f.scenario, jo))));
+  if (passing.size > 0) saveFailures(path, all.filter((f) => !passing.has(f)));
+  return { stillFailing: mine.filter((f) => !passing.has(f)).map((f) => f.scenario), fixed: passing.size };
+}
+
+function recordFailure(
+  path: string,
+  target: { model: string; config: Record<string, unknown>; bug?: string },
+  r: ModelCheckResult,
+): void {
+  const all = loadFailures(path);
+  if (all.some((f) => f.token === r.token)) return;
+  all.push({
+    ...target,
+    guarantee: r.guarantee ?? '',
+    sentence: r.sentence ?? '',
+    token: r.token ?? '',
+    scenario: r.verdict!.scenario,
+    savedAt: new Date().toISOString(),
+  });
+  saveFailures(path, all);
+}

@@ -1,0 +1,98 @@
+/**
+ * Judging one scenario: configure the model, run the simulator, check the
+ * guarantees the variant claims and measure the rest. This is the single step
+ * every property, `replicheck run`, `replicheck replay` and the report share.
+ */
+import { faultOutside } from '../history/ops.js';
+import type { History } from '../history/types.js';
+import { DeterminismError, ModelError, SimLimitError } from '../sim/errors.js';
+import { simulate } from '../sim/run.js';
+import type { GuaranteeClaim, Model, RunResult } from '../sim/types.js';
+import type { Scenario } from '../scenario/types.js';
+import { toSimConfig } from '../scenario/validate.js';
+import { encodeToken } from '../scenario/compact.js';
+import { checkerFor, type CheckOptions, type Violation } from './types.js';
+
+/** A run that could not be judged because the harness or the model failed. */
+export interface HarnessFailure {
+  kind: 'limit' | 'model-error' | 'determinism';
+  message: string;
+}
+
+export interface Verdict {
+  scenario: Scenario;
+  /** The replay token: the scenario itself, encoded. */
+  token: string;
+  claims: GuaranteeClaim[];
+  /** Violations of claimed guarantees (within their fault tolerance). */
+  violations: Violation[];
+  /** Set when the run itself failed (limit hit, model threw, determinism guard). */
+  failure?: HarnessFailure;
+  run?: RunResult;
+}
+
+export interface JudgeOptions {
+  /** Only these guarantee ids (default: every claim of the variant). */
+  guarantees?: readonly string[];
+  /** Extra claims to check on top of the model's own (e.g. a user's property). */
+  extraClaims?: readonly GuaranteeClaim[];
+  check?: CheckOptions;
+  /**
+   * Extra checkers a model family brings (CDC, migration, linearizability):
+   * guarantee id → checker. They take precedence over the built-in registry.
+   */
+  checkers?: Readonly<Record<string, (h: History, o?: CheckOptions) => Violation[]>>;
+}
+
+/** Configure, build the topology and simulate. Throws what the simulator throws. */
+export function runScenario<C>(model: Model<C>, scenario: Scenario): RunResult {
+  const config = model.configure(scenario.config, scenario.bug);
+  const sim = toSimConfig(scenario, model.nodes(config));
+  return simulate({ model, config, ...(scenario.bug !== undefined ? { bug: scenario.bug } : {}), sim });
+}
+
+/** The claims a scenario's variant makes, filtered to `guarantees` when given. */
+export function claimsOf<C>(model: Model<C>, scenario: Scenario, opts: JudgeOptions = {}): GuaranteeClaim[] {
+  const config = model.configure(scenario.config, scenario.bug);
+  const claims = [...model.claims(config, scenario.bug), ...(opts.extraClaims ?? [])];
+  return opts.guarantees ? claims.filter((c) => opts.guarantees!.includes(c.id)) : claims;
+}
+
+/** Run a scenario and check every claimed guarantee; harness failures become findings. */
+export function judgeScenario<C>(model: Model<C>, scenario: Scenario, opts: JudgeOptions = {}): Verdict {
+  const token = encodeToken(scenario);
+  const claims = claimsOf(model, scenario, opts);
+  let run: RunResult;
+  try {
+    run = runScenario(model, scenario);
+  } catch (err) {
+    const failure = asHarnessFailure(err);
+    if (!failure) throw err;
+    return { scenario, token, claims, violations: [], failure };
+  }
+  const violations = checkClaims(run.history, claims, opts);
+  return { scenario, token, claims, violations, run };
+}
+
+/** Check claims against a history; a claim outside its fault tolerance is skipped by its checker. */
+export function checkClaims(history: History, claims: readonly GuaranteeClaim[], opts: JudgeOptions = {}): Violation[] {
+  return claims.flatMap((c) => {
+    // A claim holds only within the faults it tolerates; outside them it is measured, not checked.
+    if (faultOutside(history, c.tolerates)) return [];
+    const check = opts.checkers?.[c.id] ?? checkerFor(c.id);
+    return check(history, { ...opts.check, ...(c.tolerates ? { tolerates: c.tolerates } : {}) });
+  });
+}
+
+/** Errors that are findings about the model (not bugs in replicheck). */
+export function asHarnessFailure(err: unknown): HarnessFailure | undefined {
+  if (err instanceof SimLimitError) return { kind: 'limit', message: err.message };
+  if (err instanceof ModelError) return { kind: 'model-error', message: err.message };
+  if (err instanceof DeterminismError) return { kind: 'determinism', message: err.message };
+  return undefined;
+}
+
+/** True when the verdict is a failure of the claimed guarantees or of the run. */
+export function failed(v: Verdict): boolean {
+  return v.failure !== undefined || v.violations.length > 0;
+}

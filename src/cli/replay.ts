@@ -1,0 +1,67 @@
+/**
+ * `replicheck replay <token>`: re-run a scenario exactly (the token is the whole
+ * scenario), print the same violation and the timeline, optionally export the
+ * history as JSON lines.
+ */
+import type { Command } from 'commander';
+import { explainVerdict } from '../check/explain.js';
+import { writeAtomic } from '../check/failures.js';
+import { failed, judgeScenario } from '../check/judge.js';
+import { textTimeline } from '../history/timeline.js';
+import { writeHistoryJsonl } from '../history/jsonl.js';
+import { decodeToken, scenarioSize } from '../scenario/compact.js';
+import { parseScenario } from '../scenario/validate.js';
+import { loadModel } from './load-model.js';
+
+interface ReplayOptions {
+  history?: string;
+  json?: boolean;
+  rows?: string;
+}
+
+export function registerReplay(program: Command): void {
+  program
+    .command('replay')
+    .description('re-run a failing scenario exactly from its token and print the violation and timeline')
+    .argument('<token>', 'replay token printed by run/test (rc1:…)')
+    .option('--history <file>', 'write the run history as JSON lines to this file')
+    .option('--json', 'print one JSON object')
+    .action(async (token: string, opts: ReplayOptions) => {
+      process.exitCode = await replayCommand(token, opts);
+    });
+}
+
+async function replayCommand(token: string, opts: ReplayOptions): Promise<number> {
+  const scenario = parseScenario(decodeToken(token));
+  const entry = await loadModel(scenario.model);
+  const verdict = judgeScenario(entry.model, scenario, entry.checkers ? { checkers: entry.checkers } : {});
+  if (opts.history && verdict.run) writeAtomic(opts.history, writeHistoryJsonl(verdict.run.history));
+  if (opts.json) {
+    const size = scenarioSize(scenario);
+    console.log(
+      JSON.stringify(
+        {
+          model: scenario.model,
+          bug: scenario.bug ?? null,
+          ops: size.ops,
+          faults: size.faults,
+          failed: failed(verdict),
+          failure: verdict.failure ?? null,
+          violations: verdict.violations.map((v) => ({ guarantee: v.guarantee, sentence: v.sentence, data: v.data ?? null })),
+          hash: verdict.run?.hash ?? null,
+          history: opts.history ?? null,
+        },
+        null,
+        2,
+      ),
+    );
+  } else if (failed(verdict)) {
+    console.log(explainVerdict(verdict));
+  } else {
+    console.log(`${scenario.model}: every claimed guarantee held in this run\n`);
+    if (verdict.run) console.log(textTimeline(verdict.run.history, { maxRows: 80 }));
+  }
+  if (opts.history && !opts.json) console.log(`\nhistory written to ${opts.history}`);
+  if (verdict.failure) return 2;
+  return verdict.violations.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,123 @@
+/**
+ * `replicheck run <model | ./path/to/model.ts>`: run the property suite (every
+ * claimed guarantee, generated scenarios with faults) on one model, over each of
+ * its variants or the one chosen. Exit 1 when a claimed guarantee breaks, 2 when
+ * the model throws or a run hits a limit.
+ */
+import type { Command } from 'commander';
+import { checkModel, type ModelCheckResult } from '../../properties/harness.js';
+import { explainVerdict } from '../check/explain.js';
+import { FAULT_PROFILE_NAMES, type FaultProfileName } from '../scenario/arbitraries.js';
+import { loadModel, ModelLoadError, selectVariants } from './load-model.js';
+import { intOption } from './options.js';
+
+interface RunOptions {
+  bug?: string;
+  variant?: string;
+  config?: string;
+  profile?: string;
+  runs?: string;
+  seed?: string;
+  json?: boolean;
+  failureFile?: boolean;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run the property suite on one model; exit 1 when a claimed guarantee breaks')
+    .argument('<model>', 'built-in model name or path to a model module (./my-model.ts)')
+    .option('--bug <name>', 'enable a planted bug')
+    .option('--variant <name>', 'run only this variant (default: every variant)')
+    .option('--config <json>', 'run this configuration (JSON object) instead of the variants')
+    .option('--profile <name>', `fault profile: ${FAULT_PROFILE_NAMES.join(', ')}`, 'everything')
+    .option('--runs <n>', 'scenarios per variant (default REPLICHECK_RUNS or 100)')
+    .option('--seed <n>', 'fast-check seed (default REPLICHECK_SEED or fixed per variant)')
+    .option('--no-failure-file', 'neither replay nor save .replicheck/failures.json')
+    .option('--json', 'print one JSON object')
+    .action(async (ref: string, opts: RunOptions) => {
+      process.exitCode = await runCommand(ref, opts);
+    });
+}
+
+async function runCommand(ref: string, opts: RunOptions): Promise<number> {
+  const entry = await loadModel(ref);
+  if (opts.bug !== undefined && !entry.model.bugs.some((b) => b.name === opts.bug)) {
+    const known = entry.model.bugs.map((b) => b.name).join(', ') || 'none';
+    throw new ModelLoadError(`model '${ref}' has no planted bug '${opts.bug}'; bugs: ${known}`);
+  }
+  const profile = opts.profile as FaultProfileName;
+  if (!FAULT_PROFILE_NAMES.includes(profile)) {
+    throw new ModelLoadError(`unknown fault profile '${opts.profile}'; profiles: ${FAULT_PROFILE_NAMES.join(', ')}`);
+  }
+  const numRuns = intOption(opts.runs, '--runs', 1);
+  const seed = intOption(opts.seed, '--seed', 0);
+  const results: ModelCheckResult[] = [];
+  const t0 = performance.now();
+  for (const v of selectVariants(entry, opts.variant, opts.config)) {
+    // Validate the configuration up front: a bad one is the user's error (exit 2).
+    entry.model.configure(v.config, opts.bug);
+    const r = checkModel(entry.model, {
+      modelRef: ref,
+      variant: v.name,
+      config: v.config,
+      profile,
+      ...(opts.bug !== undefined ? { bug: opts.bug } : {}),
+      ...(numRuns !== undefined ? { numRuns } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+      ...(entry.checkers ? { checkers: entry.checkers } : {}),
+      ...(opts.failureFile === false ? { failureFile: false as const } : {}),
+    });
+    results.push(r);
+    if (!opts.json) printProgress(r);
+    if (r.found) break;
+  }
+  const ms = Math.round(performance.now() - t0);
+  const found = results.find((r) => r.found);
+  if (opts.json) printJson(ref, opts.bug, results, found, ms);
+  else if (found?.verdict) console.log(`\n${explainVerdict(found.verdict, { label: label(ref, found) })}`);
+  else console.log(`\nall claimed guarantees held over ${sum(results)} scenarios (${ms} ms)`);
+  if (!found) return 0;
+  return found.verdict?.failure ? 2 : 1;
+}
+
+function label(ref: string, r: ModelCheckResult): string {
+  return `${ref}${r.variant ? ` (${r.variant})` : ''}${r.bug ? ` with bug ${r.bug}` : ''}`;
+}
+
+function printProgress(r: ModelCheckResult): void {
+  const status = r.found ? `✗ broke ${r.guarantee} after ${r.runsUntilFound} runs` : `✓ ${r.runs} runs`;
+  const fixed = r.fixed ? ` (${r.fixed} saved failure${r.fixed > 1 ? 's' : ''} now pass)` : '';
+  console.log(`${(r.variant ?? '').padEnd(24)} ${status}${fixed}`);
+}
+
+function sum(rs: ModelCheckResult[]): number {
+  return rs.reduce((s, r) => s + r.runs, 0);
+}
+
+function printJson(
+  ref: string,
+  bug: string | undefined,
+  results: ModelCheckResult[],
+  found: ModelCheckResult | undefined,
+  ms: number,
+): void {
+  const out = {
+    model: ref,
+    bug: bug ?? null,
+    runs: sum(results),
+    found: Boolean(found),
+    variant: found?.variant ?? null,
+    guarantee: found?.guarantee ?? null,
+    sentence: found?.sentence ?? null,
+    token: found?.token ?? null,
+    replay: found?.token ? `npx replicheck replay ${found.token}` : null,
+    shrunkOps: found?.ops ?? null,
+    shrunkFaults: found?.faults ?? null,
+    runsUntilFound: found?.runsUntilFound ?? null,
+    msUntilFound: found?.msUntilFound ?? null,
+    ms,
+    variants: results.map((r) => ({ variant: r.variant, runs: r.runs, found: r.found, seed: r.seed })),
+  };
+  console.log(JSON.stringify(out, null, 2));
+}

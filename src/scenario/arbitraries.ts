@@ -1,0 +1,531 @@
+/**
+ * fast-check arbitraries that build a {@link Scenario} for a model, designed so
+ * that a failing scenario shrinks to something a person can read:
+ *
+ * - fewer operations (one flat op list; removing an op never moves the others,
+ *   because op times are absolute, not gaps),
+ * - fewer sessions (each op carries a session index that shrinks toward 0),
+ * - fewer faults, and faults of the plainest kind (process crash, two-way
+ *   partition, restart only in the quiet phase),
+ * - shorter delays (every time and duration shrinks toward 0),
+ * - zero clock skew (offsets, drift and jumps shrink toward 0 and zero entries
+ *   are dropped) and constant latency (latency kinds cross-shrink toward
+ *   `constant`), no loss, no duplication.
+ *
+ * Time design: client ops are scheduled in the first `spanMs` (default 1500 ms)
+ * of virtual time and faults are drawn from the same window, so they overlap.
+ *
+ * Written values are not generated: they are assigned after generation as
+ * `"<session>-<n>"` (the n-th write of that session), so every `w` value is
+ * unique across the scenario however the shrinker cuts it.
+ */
+import fc from 'fast-check';
+import type { MicroOp, NodeId, ReadPolicy, UpdateExpr } from '../history/types.js';
+import type {
+  ClockParams,
+  DiskParams,
+  Fault,
+  LatencyDist,
+  LinkParams,
+  NetworkParams,
+  SessionSpec,
+  SimLimits,
+  TimedRequest,
+} from '../sim/types.js';
+import type { Scenario } from './types.js';
+
+export type FaultKind = Fault['kind'];
+export type LatencyKind = LatencyDist['kind'];
+export type MicroOpKind = MicroOp['f'];
+export type FaultProfileName = 'calm' | 'lossy-network' | 'partitions' | 'clock-skew' | 'crashes' | 'everything';
+
+/**
+ * How hostile a scenario's environment is. Each profile is a bundle of
+ * fault kinds and upper bounds; generated values range from 0 up to the bound
+ * and shrink toward 0.
+ */
+export interface FaultProfile {
+  name: FaultProfileName;
+  description: string;
+  faultKinds: readonly FaultKind[];
+  faultsMax: number;
+  /** Latency kinds to draw from; the first is where shrinking ends. */
+  latencyKinds: readonly LatencyKind[];
+  lossRateMax: number;
+  dupRateMax: number;
+  /** Bound on |clock offset| per node; 0 = no skew. */
+  clockOffsetMsMax: number;
+  clockDriftPpmMax: number;
+  clockJumpsMax: number;
+  /** Also vary fsync latency (matters when machine crashes lose unsynced writes). */
+  varyFsync: boolean;
+}
+
+const LAN: readonly LatencyKind[] = ['constant', 'uniform', 'exponential'];
+const WAN: readonly LatencyKind[] = ['constant', 'uniform', 'exponential', 'pareto', 'mixture'];
+
+/** The six environments reports compare guarantees across. */
+export const FAULT_PROFILES: Readonly<Record<FaultProfileName, FaultProfile>> = {
+  calm: profile('calm', 'no faults, small LAN latency, synchronised clocks', [], 0, LAN, 0, 0, 0, 0, 0),
+  'lossy-network': profile(
+    'lossy-network',
+    'heavy-tailed latency, datagram loss and duplication, clogged links',
+    ['clog'], 3, WAN, 0.3, 0.2, 0, 0, 0,
+  ),
+  partitions: profile('partitions', 'one-way and two-way partitions, clogged links', ['partition', 'clog'], 3, LAN, 0, 0, 0, 0, 0),
+  // 180 s covers the "10:00 on the primary, 10:03 on the replica" case.
+  'clock-skew': profile('clock-skew', 'clock offsets up to 3 min, drift, jumps', [], 0, LAN, 0, 0, 180_000, 500, 2),
+  crashes: profile('crashes', 'process and machine crashes with restarts, pauses', ['crash', 'pause'], 3, LAN, 0, 0, 0, 0, 0, true),
+  everything: profile(
+    'everything',
+    'every fault kind, lossy heavy-tailed network and skewed clocks together',
+    ['crash', 'pause', 'partition', 'clog'], 4, WAN, 0.2, 0.1, 180_000, 500, 2, true,
+  ),
+};
+
+export const FAULT_PROFILE_NAMES = Object.keys(FAULT_PROFILES) as FaultProfileName[];
+
+function profile(
+  name: FaultProfileName,
+  description: string,
+  faultKinds: FaultKind[],
+  faultsMax: number,
+  latencyKinds: readonly LatencyKind[],
+  lossRateMax: number,
+  dupRateMax: number,
+  clockOffsetMsMax: number,
+  clockDriftPpmMax: number,
+  clockJumpsMax: number,
+  varyFsync = false,
+): FaultProfile {
+  return {
+    name, description, faultKinds, faultsMax, latencyKinds, lossRateMax, dupRateMax,
+    clockOffsetMsMax, clockDriftPpmMax, clockJumpsMax, varyFsync,
+  };
+}
+
+/**
+ * An array whose shrinker can drop *any* element. fast-check's array shrinker
+ * drops elements from the front, so with `[w, r]` and a failure that needs the
+ * write it cannot get rid of the trailing read. Each slot is an option instead,
+ * and an option shrinks to "absent" first, so every element can go on its own.
+ * Generation almost never draws "absent" (1 in 10^6), so lengths are as asked
+ * and the length filter practically never rejects.
+ */
+function removableArray<T>(item: fc.Arbitrary<T>, minLength: number, maxLength: number): fc.Arbitrary<T[]> {
+  return fc
+    .array(fc.option(item, { nil: null, freq: 1_000_000 }), { minLength, maxLength, size: 'max' })
+    .map((slots) => slots.filter((x): x is T => x !== null))
+    .filter((xs) => xs.length >= minLength);
+}
+
+// ───────────────────────────── options ─────────────────────────────
+
+export interface WorkloadOptions {
+  /** Number of keys, named k1…kN. Default 3. */
+  keys?: number;
+  /** Fewest / most client requests (transactions) in the whole scenario. Defaults 1 / 20. */
+  opsMin?: number;
+  opsMax?: number;
+  /** Most client sessions. Default 3. */
+  sessionsMax?: number;
+  /** Micro-op kinds to draw. Default all but 'del'. */
+  opKinds?: readonly MicroOpKind[];
+  /** Most micro-ops in one transaction; 1 disables multi-op transactions. Default 3. */
+  txnOpsMax?: number;
+  /** Whether transactions may end in ROLLBACK. Default true. */
+  rollback?: boolean;
+  /** Read policies sessions may use; the first is where shrinking ends. Default all four. */
+  policies?: readonly ReadPolicy[];
+  /** Ops are scheduled in [0, spanMs]. Default 1500. */
+  spanMs?: number;
+}
+
+export interface ScenarioOptions extends WorkloadOptions {
+  model: string;
+  /** Node ids of the model's topology (for faults and clocks). */
+  nodes: readonly NodeId[];
+  config?: Record<string, unknown>;
+  bug?: string;
+  /** Fault profile. Default 'everything'. */
+  profile?: FaultProfileName;
+  /** Override the profile's fault kinds. */
+  faultKinds?: readonly FaultKind[];
+  /** Override the profile's maximum fault count. */
+  faultsMax?: number;
+  limits?: SimLimits;
+}
+
+const ALL_POLICIES: readonly ReadPolicy[] = ['primary', 'any-standby', 'sticky-standby', 'read-your-writes'];
+const DEFAULT_OP_KINDS: readonly MicroOpKind[] = ['r', 'w', 'upd', 'now', 'rand'];
+const DEFAULT_SPAN_MS = 1500;
+
+interface ResolvedWorkload {
+  keys: string[];
+  opsMin: number;
+  opsMax: number;
+  sessionsMax: number;
+  opKinds: readonly MicroOpKind[];
+  txnOpsMax: number;
+  rollback: boolean;
+  policies: readonly ReadPolicy[];
+  spanMs: number;
+}
+
+function resolveWorkload(o: WorkloadOptions): ResolvedWorkload {
+  const keyCount = o.keys ?? 3;
+  const r: ResolvedWorkload = {
+    keys: Array.from({ length: keyCount }, (_, i) => `k${i + 1}`),
+    opsMin: o.opsMin ?? 1,
+    opsMax: o.opsMax ?? 20,
+    sessionsMax: o.sessionsMax ?? 3,
+    opKinds: o.opKinds ?? DEFAULT_OP_KINDS,
+    txnOpsMax: o.txnOpsMax ?? 3,
+    rollback: o.rollback ?? true,
+    policies: o.policies ?? ALL_POLICIES,
+    spanMs: o.spanMs ?? DEFAULT_SPAN_MS,
+  };
+  if (keyCount < 1) throw new RangeError(`workload: keys must be >= 1, got ${keyCount}`);
+  if (r.opsMin < 0 || r.opsMax < r.opsMin) throw new RangeError(`workload: need 0 <= opsMin <= opsMax, got ${r.opsMin}..${r.opsMax}`);
+  if (r.sessionsMax < 1) throw new RangeError(`workload: sessionsMax must be >= 1, got ${r.sessionsMax}`);
+  if (r.opKinds.length === 0) throw new RangeError('workload: opKinds must not be empty');
+  if (r.policies.length === 0) throw new RangeError('workload: policies must not be empty');
+  if (r.txnOpsMax < 1) throw new RangeError(`workload: txnOpsMax must be >= 1, got ${r.txnOpsMax}`);
+  return r;
+}
+
+// ───────────────────────────── workload ─────────────────────────────
+
+/** A micro-op before values are assigned: writes carry no value yet. */
+type DraftOp = { f: 'r' | 'now' | 'rand' | 'del'; k: string } | { f: 'w'; k: string } | { f: 'upd'; k: string; expr: UpdateExpr };
+interface DraftRequest {
+  session: number;
+  atMs: number;
+  txn: DraftOp[];
+  end: 'commit' | 'rollback';
+}
+
+const updateExprArb: fc.Arbitrary<UpdateExpr> = fc.oneof(
+  { withCrossShrink: true },
+  fc.integer({ min: 1, max: 100 }).map((n): UpdateExpr => ({ op: 'add', n })),
+  fc.integer({ min: 2, max: 5 }).map((n): UpdateExpr => ({ op: 'mul', n })),
+);
+
+function draftOpArb(w: ResolvedWorkload): fc.Arbitrary<DraftOp> {
+  const key = fc.constantFrom(...w.keys);
+  // Order matters: shrinking ends at the first kind in the list (a read).
+  const byKind: Record<MicroOpKind, fc.Arbitrary<DraftOp>> = {
+    r: key.map((k): DraftOp => ({ f: 'r', k })),
+    w: key.map((k): DraftOp => ({ f: 'w', k })),
+    upd: fc.tuple(key, updateExprArb).map(([k, expr]): DraftOp => ({ f: 'upd', k, expr })),
+    now: key.map((k): DraftOp => ({ f: 'now', k })),
+    rand: key.map((k): DraftOp => ({ f: 'rand', k })),
+    del: key.map((k): DraftOp => ({ f: 'del', k })),
+  };
+  // Plain reads and unique-value writes are what checkers read best, so they dominate.
+  const weight: Record<MicroOpKind, number> = { r: 3, w: 3, upd: 1, now: 1, rand: 1, del: 1 };
+  return fc.oneof({ withCrossShrink: true }, ...w.opKinds.map((kind) => ({ weight: weight[kind], arbitrary: byKind[kind] })));
+}
+
+function draftRequestArb(w: ResolvedWorkload): fc.Arbitrary<DraftRequest> {
+  const op = draftOpArb(w);
+  const single = op.map((o) => [o]);
+  const txn =
+    w.txnOpsMax > 1
+      ? fc.oneof(
+          { withCrossShrink: true },
+          { weight: 3, arbitrary: single },
+          // Minimum 1, not 2: a failing [w, r] must be able to shrink to [w] by dropping r.
+          { weight: 1, arbitrary: removableArray(op, 1, w.txnOpsMax) },
+        )
+      : single;
+  const end = w.rollback
+    ? fc.oneof(
+        { withCrossShrink: true },
+        { weight: 6, arbitrary: fc.constant('commit' as const) },
+        { weight: 1, arbitrary: fc.constant('rollback' as const) },
+      )
+    : fc.constant('commit' as const);
+  return fc.record({
+    session: fc.integer({ min: 0, max: w.sessionsMax - 1 }),
+    atMs: fc.integer({ min: 0, max: w.spanMs }),
+    txn,
+    end,
+  });
+}
+
+/**
+ * Client sessions for a workload. Sessions are numbered s1…sN in order of
+ * their generated index; sessions without ops are left out. Each session's ops
+ * are sorted by time (stable), and writes get their unique values.
+ */
+export function workloadArb(opts: WorkloadOptions = {}): fc.Arbitrary<SessionSpec[]> {
+  const w = resolveWorkload(opts);
+  const policies = fc.array(fc.constantFrom(...w.policies), { minLength: w.sessionsMax, maxLength: w.sessionsMax });
+  const drafts = removableArray(draftRequestArb(w), w.opsMin, w.opsMax);
+  return fc.tuple(drafts, policies).map(([d, p]) => buildSessions(d, p));
+}
+
+function buildSessions(drafts: DraftRequest[], policies: ReadPolicy[]): SessionSpec[] {
+  const used = [...new Set(drafts.map((d) => d.session))].sort((a, b) => a - b);
+  return used.map((index, i) => {
+    const id = `s${i + 1}`;
+    const mine = drafts.filter((d) => d.session === index).sort((a, b) => a.atMs - b.atMs);
+    return { id, policy: policies[index] ?? 'primary', ops: assignValues(id, mine) };
+  });
+}
+
+function assignValues(session: string, drafts: DraftRequest[]): TimedRequest[] {
+  let writes = 0;
+  const fill = (o: DraftOp): MicroOp => {
+    if (o.f === 'w') return { f: 'w', k: o.k, v: `${session}-${++writes}` };
+    return o.f === 'upd' ? { f: 'upd', k: o.k, expr: { ...o.expr } } : { f: o.f, k: o.k };
+  };
+  return drafts.map((d) => ({ atMs: d.atMs, req: { txn: d.txn.map(fill), end: d.end } }));
+}
+
+// ───────────────────────────── faults ─────────────────────────────
+
+export interface FaultOptions {
+  nodes: readonly NodeId[];
+  kinds: readonly FaultKind[];
+  faultsMax: number;
+  /** Faults start in [0, spanMs]. Default 1500. */
+  spanMs?: number;
+}
+
+/** A fault schedule, sorted by time. Kinds needing two nodes are skipped on one-node topologies. */
+export function faultsArb(opts: FaultOptions): fc.Arbitrary<Fault[]> {
+  const kinds = opts.kinds.filter((k) => opts.nodes.length >= 2 || k === 'crash' || k === 'pause');
+  if (kinds.length === 0 || opts.faultsMax <= 0 || opts.nodes.length === 0) return fc.constant([]);
+  const span = opts.spanMs ?? DEFAULT_SPAN_MS;
+  const one = fc.oneof(...kinds.map((k) => faultOfKind(k, opts.nodes, span)));
+  return removableArray(one, 0, opts.faultsMax).map((fs) => [...fs].sort((a, b) => a.atMs - b.atMs));
+}
+
+function faultOfKind(kind: FaultKind, nodes: readonly NodeId[], spanMs: number): fc.Arbitrary<Fault> {
+  const at = fc.integer({ min: 0, max: spanMs });
+  const node = fc.constantFrom(...nodes);
+  switch (kind) {
+    case 'crash':
+      return crashArb(at, node);
+    case 'pause':
+      return fc.record({ atMs: at, node, durationMs: fc.integer({ min: 1, max: 500 }) }).map((r): Fault => ({ kind: 'pause', ...r }));
+    case 'partition':
+      return partitionArb(at, nodes);
+    case 'clog':
+      return clogArb(at, nodes);
+  }
+}
+
+function crashArb(at: fc.Arbitrary<number>, node: fc.Arbitrary<NodeId>): fc.Arbitrary<Fault> {
+  // Absent restartAfterMs (restart only in the quiet phase) is the simplest form.
+  const restart = fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined });
+  return fc
+    .record({ atMs: at, node, mode: fc.constantFrom('process' as const, 'machine' as const), restart })
+    .map(({ atMs, node: n, mode, restart: r }): Fault =>
+      r === undefined ? { kind: 'crash', atMs, node: n, mode } : { kind: 'crash', atMs, node: n, mode, restartAfterMs: r },
+    );
+}
+
+/**
+ * Each node is on the `from` side, the `to` side or outside the cut; the
+ * simplest form (everything shrunk to 'to') is repaired into "first node
+ * isolated from all others", the classic minority partition.
+ */
+function partitionArb(at: fc.Arbitrary<number>, nodes: readonly NodeId[]): fc.Arbitrary<Fault> {
+  const sides = fc.array(fc.constantFrom('to' as const, 'from' as const, 'none' as const), {
+    minLength: nodes.length,
+    maxLength: nodes.length,
+  });
+  const duration = fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined });
+  return fc.record({ atMs: at, sides, oneWay: fc.boolean(), duration }).map(({ atMs, sides: s, oneWay, duration: d }): Fault => {
+    const { from, to } = splitSides(nodes, s);
+    const f: Fault = { kind: 'partition', atMs, from, to };
+    if (oneWay) f.oneWay = true;
+    if (d !== undefined) f.durationMs = d;
+    return f;
+  });
+}
+
+function splitSides(nodes: readonly NodeId[], sides: ('to' | 'from' | 'none')[]): { from: NodeId[]; to: NodeId[] } {
+  const s = [...sides];
+  if (!s.includes('from')) s[0] = 'from';
+  if (!s.includes('to')) s[s.includes('none') ? s.lastIndexOf('none') : s.length - 1] = 'to';
+  return { from: nodes.filter((_, i) => s[i] === 'from'), to: nodes.filter((_, i) => s[i] === 'to') };
+}
+
+function clogArb(at: fc.Arbitrary<number>, nodes: readonly NodeId[]): fc.Arbitrary<Fault> {
+  const n = nodes.length;
+  return fc
+    .record({
+      atMs: at,
+      from: fc.integer({ min: 0, max: n - 1 }),
+      step: fc.integer({ min: 1, max: n - 1 }),
+      extraMs: fc.integer({ min: 1, max: 500 }),
+      durationMs: fc.integer({ min: 1, max: 1000 }),
+    })
+    .map(({ atMs, from, step, extraMs, durationMs }): Fault => ({
+      kind: 'clog',
+      atMs,
+      from: nodes[from] as NodeId,
+      to: nodes[(from + step) % n] as NodeId,
+      extraMs,
+      durationMs,
+    }));
+}
+
+// ───────────────────────────── network ─────────────────────────────
+
+/** Milliseconds with 0.1 ms resolution, in [minTenths/10, maxTenths/10], shrinking toward the lower bound. */
+const tenthsMs = (minTenths: number, maxTenths: number) =>
+  fc.integer({ min: minTenths, max: maxTenths }).map((x) => x / 10);
+
+/** A latency distribution; cross-shrinks toward the first of `kinds` (normally constant). */
+export function latencyArb(kinds: readonly LatencyKind[] = WAN): fc.Arbitrary<LatencyDist> {
+  if (kinds.length === 0) throw new RangeError('latencyArb: kinds must not be empty');
+  return fc.oneof({ withCrossShrink: true }, ...kinds.map(latencyOfKind));
+}
+
+function latencyOfKind(kind: LatencyKind): fc.Arbitrary<LatencyDist> {
+  switch (kind) {
+    case 'constant':
+      return tenthsMs(1, 50).map((ms): LatencyDist => ({ kind: 'constant', ms }));
+    case 'uniform':
+      return fc.tuple(tenthsMs(1, 20), tenthsMs(0, 100)).map(([minMs, w]): LatencyDist => ({ kind: 'uniform', minMs, maxMs: round1(minMs + w) }));
+    case 'exponential':
+      return fc.tuple(tenthsMs(1, 50), tenthsMs(0, 10)).map(([meanMs, minMs]): LatencyDist => ({ kind: 'exponential', meanMs, minMs }));
+    case 'pareto':
+      // Shape 1.1–3: the smaller, the heavier the tail; capped so a run ends.
+      return fc.tuple(tenthsMs(1, 20), fc.integer({ min: 11, max: 30 }), fc.integer({ min: 50, max: 500 }))
+        .map(([scaleMs, shape10, capMs]): LatencyDist => ({ kind: 'pareto', scaleMs, shape: shape10 / 10, capMs }));
+    case 'mixture':
+      // A LAN body with a rare heavy tail, e.g. 95% uniform + 5% Pareto.
+      return fc.tuple(latencyOfKind('uniform'), latencyOfKind('pareto'), fc.integer({ min: 80, max: 99 }))
+        .map(([body, tail, w]): LatencyDist => ({ kind: 'mixture', parts: [{ weight: w, dist: body }, { weight: 100 - w, dist: tail }] }));
+  }
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** Rate in [0, max] in steps of 0.01, shrinking to 0. */
+const rateArb = (max: number) => fc.integer({ min: 0, max: Math.round(max * 100) }).map((x) => x / 100);
+
+export interface NetworkOptions {
+  nodes: readonly NodeId[];
+  latencyKinds?: readonly LatencyKind[];
+  lossRateMax?: number;
+  dupRateMax?: number;
+  /** Most per-link latency overrides. Default 0 when the network is LAN-only, else 2. */
+  linkOverridesMax?: number;
+}
+
+/** Network parameters: default link plus a few per-link latency overrides (slow links). */
+export function networkArb(opts: NetworkOptions): fc.Arbitrary<NetworkParams> {
+  const kinds = opts.latencyKinds ?? LAN;
+  const link = fc.record({
+    latency: latencyArb(kinds),
+    lossRate: rateArb(opts.lossRateMax ?? 0),
+    dupRate: rateArb(opts.dupRateMax ?? 0),
+  });
+  const overridesMax = opts.nodes.length < 2 ? 0 : (opts.linkOverridesMax ?? (kinds.length > LAN.length ? 2 : 0));
+  const override = fc.tuple(fc.integer({ min: 0, max: opts.nodes.length - 1 }), fc.integer({ min: 1, max: Math.max(1, opts.nodes.length - 1) }), latencyArb(kinds));
+  const overrides: fc.Arbitrary<[number, number, LatencyDist][]> =
+    overridesMax > 0 ? fc.array(override, { maxLength: overridesMax }) : fc.constant([]);
+  return fc.tuple(link, overrides).map(([defaultLink, ov]) => buildNetwork(defaultLink, ov, opts.nodes));
+}
+
+function buildNetwork(defaultLink: LinkParams, ov: [number, number, LatencyDist][], nodes: readonly NodeId[]): NetworkParams {
+  const net: NetworkParams = { defaultLink };
+  if (ov.length === 0) return net;
+  const links: Record<string, Partial<LinkParams>> = {};
+  for (const [from, step, latency] of ov) {
+    links[`${nodes[from]}->${nodes[(from + step) % nodes.length]}`] = { latency };
+  }
+  net.links = links;
+  return net;
+}
+
+// ───────────────────────────── clocks ─────────────────────────────
+
+export interface ClockOptions {
+  nodes: readonly NodeId[];
+  offsetMsMax: number;
+  driftPpmMax: number;
+  jumpsMax: number;
+  spanMs?: number;
+}
+
+/**
+ * Per-node clock parameters, or `undefined` when every clock is exact (the
+ * shrink target). Nodes whose clock is exact are left out of the record.
+ */
+export function clocksArb(opts: ClockOptions): fc.Arbitrary<Record<NodeId, ClockParams> | undefined> {
+  if (opts.offsetMsMax <= 0 && opts.driftPpmMax <= 0 && opts.jumpsMax <= 0) return fc.constant(undefined);
+  const span = opts.spanMs ?? DEFAULT_SPAN_MS;
+  const sym = (max: number) => fc.integer({ min: -max, max });
+  const jump = fc.record({ atMs: fc.integer({ min: 0, max: span }), byMs: sym(Math.max(1, opts.offsetMsMax)) });
+  const clock = fc.record({
+    offsetMs: sym(opts.offsetMsMax),
+    driftPpm: sym(opts.driftPpmMax),
+    jumps: removableArray(jump, 0, opts.jumpsMax),
+  });
+  return fc.array(clock, { minLength: opts.nodes.length, maxLength: opts.nodes.length }).map((cs) => buildClocks(opts.nodes, cs));
+}
+
+function buildClocks(nodes: readonly NodeId[], cs: ClockParams[]): Record<NodeId, ClockParams> | undefined {
+  const out: Record<NodeId, ClockParams> = {};
+  cs.forEach((c, i) => {
+    const jumps = (c.jumps ?? []).filter((j) => j.byMs !== 0).sort((a, b) => a.atMs - b.atMs);
+    if (c.offsetMs === 0 && c.driftPpm === 0 && jumps.length === 0) return;
+    const p: ClockParams = { offsetMs: c.offsetMs, driftPpm: c.driftPpm };
+    if (jumps.length > 0) p.jumps = jumps;
+    out[nodes[i] as NodeId] = p;
+  });
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+// ───────────────────────────── scenario ─────────────────────────────
+
+/** fsync latency 1–10 ms: a longer window makes unsynced-write loss more likely. */
+const diskArb: fc.Arbitrary<DiskParams | undefined> = fc
+  .integer({ min: 0, max: 90 })
+  .map((x) => (x === 0 ? undefined : { fsyncLatency: { kind: 'constant', ms: 1 + x / 10 } }));
+
+/** A whole scenario for a model and fault profile. */
+export function scenarioArb(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
+  const p = FAULT_PROFILES[opts.profile ?? 'everything'];
+  if (!p) throw new RangeError(`scenarioArb: unknown fault profile '${String(opts.profile)}' (expected one of ${FAULT_PROFILE_NAMES.join(', ')})`);
+  if (opts.nodes.length === 0) throw new RangeError('scenarioArb: nodes must not be empty');
+  const spanMs = opts.spanMs ?? DEFAULT_SPAN_MS;
+  return fc
+    .record({
+      seed: fc.integer({ min: 0, max: 0x7fffffff }),
+      sessions: workloadArb(opts),
+      faults: faultsArb({ nodes: opts.nodes, kinds: opts.faultKinds ?? p.faultKinds, faultsMax: opts.faultsMax ?? p.faultsMax, spanMs }),
+      network: networkArb({ nodes: opts.nodes, latencyKinds: p.latencyKinds, lossRateMax: p.lossRateMax, dupRateMax: p.dupRateMax }),
+      clocks: clocksArb({ nodes: opts.nodes, offsetMsMax: p.clockOffsetMsMax, driftPpmMax: p.clockDriftPpmMax, jumpsMax: p.clockJumpsMax, spanMs }),
+      disk: p.varyFsync ? diskArb : fc.constant(undefined),
+    })
+    .map((r) => assembleScenario(opts, r));
+}
+
+interface ScenarioParts {
+  seed: number;
+  sessions: SessionSpec[];
+  faults: Fault[];
+  network: NetworkParams;
+  clocks: Record<NodeId, ClockParams> | undefined;
+  disk: DiskParams | undefined;
+}
+
+function assembleScenario(opts: ScenarioOptions, r: ScenarioParts): Scenario {
+  // Key order as declared in Scenario, the same canonical order parseScenario produces.
+  const s: Scenario = { model: opts.model, config: { ...(opts.config ?? {}) } } as Scenario;
+  if (opts.bug !== undefined) s.bug = opts.bug;
+  Object.assign(s, { seed: r.seed, sessions: r.sessions, faults: r.faults, network: r.network });
+  if (r.clocks !== undefined) s.clocks = r.clocks;
+  if (r.disk !== undefined) s.disk = r.disk;
+  if (opts.limits !== undefined) s.limits = { ...opts.limits };
+  return s;
+}

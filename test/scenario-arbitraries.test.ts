@@ -1,0 +1,186 @@
+import fc from 'fast-check';
+import { test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import {
+  FAULT_PROFILES,
+  FAULT_PROFILE_NAMES,
+  clocksArb,
+  faultsArb,
+  networkArb,
+  scenarioArb,
+  workloadArb,
+} from '../src/scenario/arbitraries.js';
+import type { ScenarioOptions } from '../src/scenario/arbitraries.js';
+import { scenarioSize } from '../src/scenario/compact.js';
+import type { Scenario } from '../src/scenario/types.js';
+import { parseScenario, toSimConfig } from '../src/scenario/validate.js';
+import type { LatencyDist } from '../src/sim/types.js';
+
+const NODES = ['n1', 'n2', 'n3'];
+const base: ScenarioOptions = { model: 'wal', nodes: NODES, config: { sync: 'on' }, opsMax: 12 };
+
+const writes = (s: Scenario) => s.sessions.flatMap((x) => x.ops.flatMap((o) => o.req.txn.filter((m) => m.f === 'w')));
+const microOps = (s: Scenario) => s.sessions.flatMap((x) => x.ops.flatMap((o) => o.req.txn));
+
+describe('scenarioArb', () => {
+  test.prop([fc.constantFrom(...FAULT_PROFILE_NAMES).chain((profile) => scenarioArb({ ...base, profile }))], { numRuns: 150 })(
+    'every generated scenario survives JSON, validation and the topology check unchanged',
+    (s) => {
+      const parsed = parseScenario(JSON.parse(JSON.stringify(s)));
+      expect(parsed).toEqual(s);
+      expect(JSON.stringify(parsed)).toBe(JSON.stringify(s));
+      expect(toSimConfig(parsed, NODES).sessions).toEqual(s.sessions);
+    },
+  );
+
+  test.prop([scenarioArb({ ...base, opsMax: 30, sessionsMax: 4 })], { numRuns: 100 })(
+    'written values are unique, sessions are s1..sN with time-sorted ops in the first 1.5 s',
+    (s) => {
+      const values = writes(s).map((w) => w.v);
+      expect(new Set(values).size).toBe(values.length);
+      expect(s.sessions.map((x) => x.id)).toEqual(s.sessions.map((_, i) => `s${i + 1}`));
+      for (const sess of s.sessions) {
+        expect(sess.ops.length).toBeGreaterThan(0);
+        const times = sess.ops.map((o) => o.atMs);
+        expect(times).toEqual([...times].sort((a, b) => a - b));
+        for (const t of times) expect(t).toBeGreaterThanOrEqual(0), expect(t).toBeLessThanOrEqual(1500);
+      }
+      const size = scenarioSize(s).ops;
+      expect(size).toBeGreaterThanOrEqual(1);
+      expect(size).toBeLessThanOrEqual(30);
+    },
+  );
+
+  it('honours opKinds, delete only when allowed, and txnOpsMax / rollback switches', () => {
+    const noDel = fc.sample(scenarioArb(base), { numRuns: 200, seed: 1 });
+    expect(noDel.flatMap(microOps).some((m) => m.f === 'del')).toBe(false);
+    const withDel = fc.sample(scenarioArb({ ...base, opKinds: ['r', 'del'] }), { numRuns: 200, seed: 1 });
+    const kinds = new Set(withDel.flatMap(microOps).map((m) => m.f));
+    expect([...kinds].sort()).toEqual(['del', 'r']);
+    const flat = fc.sample(scenarioArb({ ...base, txnOpsMax: 1, rollback: false }), { numRuns: 200, seed: 1 });
+    for (const s of flat) for (const x of s.sessions) for (const o of x.ops) expect([o.req.txn.length, o.req.end]).toEqual([1, 'commit']);
+  });
+
+  it('draws every op kind, both transaction ends and every read policy by default', () => {
+    const all = fc.sample(scenarioArb({ ...base, opKinds: ['r', 'w', 'upd', 'now', 'rand', 'del'] }), { numRuns: 300, seed: 2 });
+    const ops = all.flatMap((s) => s.sessions.flatMap((x) => x.ops));
+    expect(new Set(ops.flatMap((o) => o.req.txn.map((m) => m.f))).size).toBe(6);
+    expect(new Set(ops.map((o) => o.req.end))).toEqual(new Set(['commit', 'rollback']));
+    expect(ops.some((o) => o.req.txn.length > 1)).toBe(true);
+    expect(new Set(all.flatMap((s) => s.sessions.map((x) => x.policy))).size).toBe(4);
+  });
+
+  it('keeps each profile within its bounds', () => {
+    for (const name of FAULT_PROFILE_NAMES) {
+      const p = FAULT_PROFILES[name];
+      for (const s of fc.sample(scenarioArb({ ...base, profile: name }), { numRuns: 100, seed: 3 })) {
+        expect(s.faults.length).toBeLessThanOrEqual(p.faultsMax);
+        for (const f of s.faults) expect(p.faultKinds).toContain(f.kind);
+        expect(s.network.defaultLink.lossRate).toBeLessThanOrEqual(p.lossRateMax);
+        expect(s.network.defaultLink.dupRate).toBeLessThanOrEqual(p.dupRateMax);
+        expect(p.latencyKinds).toContain(s.network.defaultLink.latency.kind);
+        for (const c of Object.values(s.clocks ?? {})) expect(Math.abs(c.offsetMs)).toBeLessThanOrEqual(p.clockOffsetMsMax);
+        if (p.clockOffsetMsMax === 0) expect(s.clocks).toBeUndefined();
+      }
+    }
+    const calm = fc.sample(scenarioArb({ ...base, profile: 'calm' }), { numRuns: 50, seed: 4 });
+    expect(calm.every((s) => s.faults.length === 0 && s.clocks === undefined)).toBe(true);
+  });
+
+  it('copies model, config, bug and limits into the scenario', () => {
+    const [s] = fc.sample(scenarioArb({ ...base, bug: 'ack-on-write', limits: { maxEvents: 1000 } }), { numRuns: 1, seed: 5 });
+    expect(s).toMatchObject({ model: 'wal', config: { sync: 'on' }, bug: 'ack-on-write', limits: { maxEvents: 1000 } });
+  });
+
+  it('rejects impossible options with a clear error', () => {
+    expect(() => scenarioArb({ ...base, profile: 'stormy' as never })).toThrow(/unknown fault profile 'stormy'/);
+    expect(() => scenarioArb({ ...base, nodes: [] })).toThrow(/nodes must not be empty/);
+    expect(() => workloadArb({ opsMin: 5, opsMax: 2 })).toThrow(/opsMin <= opsMax/);
+    expect(() => workloadArb({ opKinds: [] })).toThrow(/opKinds/);
+  });
+});
+
+describe('shrinking', () => {
+  const shrink = (opts: ScenarioOptions, fails: (s: Scenario) => boolean, seed: number): Scenario => {
+    const out = fc.check(fc.property(scenarioArb(opts), (s) => !fails(s)), { seed, numRuns: 500 });
+    expect(out.failed).toBe(true);
+    return out.counterexample![0];
+  };
+
+  it.each([11, 12, 13])('a crash plus a write shrinks to exactly one fault and one op (seed %i)', (seed) => {
+    const s = shrink({ ...base, profile: 'crashes' }, (x) => x.faults.some((f) => f.kind === 'crash') && writes(x).length > 0, seed);
+    expect(scenarioSize(s)).toEqual({ ops: 1, faults: 1 });
+    expect(s.sessions).toHaveLength(1);
+    expect(s.sessions[0]!.ops[0]).toEqual({ atMs: 0, req: { txn: [{ f: 'w', k: 'k1', v: 's1-1' }], end: 'commit' } });
+    expect(s.faults[0]).toEqual({ kind: 'crash', atMs: 0, node: 'n1', mode: 'process' });
+    expect(s.network.defaultLink).toEqual({ latency: { kind: 'constant', ms: 0.1 }, lossRate: 0, dupRate: 0 });
+    expect(s.disk).toBeUndefined();
+  });
+
+  it('clock skew shrinks to one node, the smallest offset and no drift or jumps', () => {
+    const s = shrink({ ...base, profile: 'clock-skew' }, (x) => Object.values(x.clocks ?? {}).some((c) => Math.abs(c.offsetMs) >= 1000), 21);
+    // Per-node parameters shrink independently, so the skewed node stays whichever it was.
+    const entries = Object.entries(s.clocks ?? {});
+    expect(entries).toHaveLength(1);
+    expect(NODES).toContain(entries[0]![0]);
+    expect([{ offsetMs: 1000, driftPpm: 0 }, { offsetMs: -1000, driftPpm: 0 }]).toContainEqual(entries[0]![1]);
+    expect(scenarioSize(s)).toEqual({ ops: 1, faults: 0 });
+  });
+
+  it('a two-session read race shrinks to two single-read sessions', () => {
+    const s = shrink(base, (x) => x.sessions.filter((y) => y.ops.some((o) => o.req.txn.some((m) => m.f === 'r'))).length >= 2, 31);
+    expect(s.sessions.map((x) => [x.id, x.policy, x.ops.length])).toEqual([['s1', 'primary', 1], ['s2', 'primary', 1]]);
+    expect(s.faults).toEqual([]);
+  });
+
+  it('a partition fault shrinks to "first node isolated, both ways, until quiet"', () => {
+    const s = shrink({ ...base, profile: 'partitions' }, (x) => x.faults.some((f) => f.kind === 'partition'), 41);
+    expect(s.faults).toEqual([{ kind: 'partition', atMs: 0, from: ['n1'], to: ['n2', 'n3'] }]);
+  });
+});
+
+describe('component arbitraries', () => {
+  test.prop([faultsArb({ nodes: NODES, kinds: ['crash', 'pause', 'partition', 'clog'], faultsMax: 6 })])(
+    'faults name topology nodes, are time-sorted, and partitions/clogs have two distinct sides',
+    (faults) => {
+      expect(faults.map((f) => f.atMs)).toEqual([...faults].map((f) => f.atMs).sort((a, b) => a - b));
+      for (const f of faults) {
+        if (f.kind === 'partition') {
+          expect(f.from.length).toBeGreaterThan(0);
+          expect(f.to.length).toBeGreaterThan(0);
+          expect(f.from.filter((n) => f.to.includes(n))).toEqual([]);
+        }
+        if (f.kind === 'clog') expect(f.from).not.toBe(f.to);
+      }
+    },
+  );
+
+  it('skips two-node fault kinds on a one-node topology', () => {
+    const all = fc.sample(faultsArb({ nodes: ['n1'], kinds: ['partition', 'clog', 'pause'], faultsMax: 3 }), { numRuns: 50, seed: 6 });
+    expect(all.flat().every((f) => f.kind === 'pause')).toBe(true);
+  });
+
+  test.prop([networkArb({ nodes: NODES, latencyKinds: ['constant', 'uniform', 'exponential', 'pareto', 'mixture'], lossRateMax: 0.3, dupRateMax: 0.2 })])(
+    'network latencies are non-negative and well formed',
+    (n) => {
+      const check = (d: LatencyDist): void => {
+        if (d.kind === 'uniform') expect(d.maxMs).toBeGreaterThanOrEqual(d.minMs);
+        if (d.kind === 'pareto') expect(d.shape).toBeGreaterThan(1);
+        if (d.kind === 'mixture') d.parts.forEach((p) => check(p.dist));
+      };
+      check(n.defaultLink.latency);
+      for (const [k, l] of Object.entries(n.links ?? {})) {
+        const [a, b] = k.split('->');
+        expect(a).not.toBe(b);
+        check(l.latency!);
+      }
+    },
+  );
+
+  test.prop([clocksArb({ nodes: NODES, offsetMsMax: 500, driftPpmMax: 100, jumpsMax: 2 })])('clocks list only skewed nodes', (c) => {
+    for (const [node, p] of Object.entries(c ?? {})) {
+      expect(NODES).toContain(node);
+      expect(p.offsetMs !== 0 || p.driftPpm !== 0 || (p.jumps ?? []).length > 0).toBe(true);
+    }
+  });
+});
