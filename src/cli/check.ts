@@ -27,11 +27,15 @@ import { HistoryFormatError, readHistoryJsonl } from '../history/jsonl.js';
 
 export const EXIT_UNDECIDED = 3;
 
+/** About 1-2 GB of search memory: past this the check ends `unknown` rather than exhausting the heap. */
+const DEFAULT_MAX_STATES = 20_000_000;
+
 interface CheckCliOptions {
   model: 'register' | 'kv';
   format: HistoryFormat | 'auto';
   timeoutMs?: number;
   maxSteps?: number;
+  maxStates: number;
   allPartitions?: boolean;
   svg?: string;
   json?: boolean;
@@ -54,6 +58,7 @@ export function registerCheck(program: Command): void {
     .addOption(new Option('--format <format>', 'input format').choices(['auto', 'edn', 'etcd', 'kv', 'jsonl']).default('auto'))
     .option('--timeout-ms <n>', 'give up with verdict "unknown" (exit 3) after this many ms', positiveInt('--timeout-ms'))
     .option('--max-steps <n>', 'give up with verdict "unknown" (exit 3) after this many search steps', positiveInt('--max-steps'))
+    .option('--max-states <n>', 'give up with verdict "unknown" (exit 3) after memoising this many search states (bounds memory)', positiveInt('--max-states'), DEFAULT_MAX_STATES)
     .option('--all-partitions', 'keep checking other keys after a violation (fuller report, slower)')
     .option('--svg <out>', 'write the partial-linearization timeline as SVG to this file')
     .option('--json', 'print exactly one JSON document')
@@ -92,7 +97,7 @@ function load(text: string, opts: CheckCliOptions): Loaded {
   if (format === undefined) {
     throw new UsageError('cannot tell the format from the first line (expected "INFO  jepsen.util …", an EDN map "{:type …}" or vector, or a JSON object); pass --format');
   }
-  const limits = { timeoutMs: opts.timeoutMs, maxSteps: opts.maxSteps, allPartitions: opts.allPartitions ?? false };
+  const limits = { timeoutMs: opts.timeoutMs, maxSteps: opts.maxSteps, maxStates: opts.maxStates, allPartitions: opts.allPartitions ?? false };
   if (format === 'etcd') {
     if (opts.model !== 'register') throw new UsageError('etcd logs hold register operations: use --model register');
     return { result: checkLinearizable(parseEtcdLog(text), registerModel, limits), format, skipped: [] };

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerCheck } from './check.js';
 import { registerModels } from './models.js';
 import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerModels(program);
   registerRun(program);
   registerReplay(program);
+  registerCheck(program);
   return program;
 }
 

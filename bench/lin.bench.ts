@@ -1,0 +1,80 @@
+/**
+ * Linearizability checker on Porcupine's labelled histories (../shared/data/porcupine):
+ * - lin.etcd_all_ms: check all 102 Jepsen etcd logs (register model), parsing excluded
+ *   as in Porcupine's own benchmarks; lin.etcd_parse_ms: parsing them.
+ * - lin.kv_c50_ms: check both 50-client kv logs, partitioned per key (stop at the
+ *   first violating key, as Porcupine does).
+ * - lin.kv_c50_peak_rss_mb: peak resident memory of a fresh process that parses and
+ *   checks both c50 logs once (Node's own baseline, ~50 MB, included).
+ * Medians of 5 runs after one warm-up.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkLinearizable } from '../src/check/linearizability.js';
+import { kvModel, registerModel } from '../src/check/lin-models.js';
+import { parseEtcdLog, parseKvLog } from '../src/history/import.js';
+import { median, type Figure } from './figure.js';
+
+export const name = 'lin';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const dataDir = resolve(repo, '../shared/data/porcupine');
+const RUNS = 5;
+
+function files(prefix: string): { file: string; text: string; linearizable: boolean }[] {
+  const doc = JSON.parse(readFileSync(resolve(dataDir, 'expected.json'), 'utf8')) as { expected: Record<string, boolean> };
+  return Object.entries(doc.expected)
+    .filter(([f]) => f.startsWith(prefix))
+    .map(([file, linearizable]) => ({ file, text: readFileSync(resolve(dataDir, 'test_data', file), 'utf8'), linearizable }));
+}
+
+function timeMs(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+/** Run `fn` once to warm up, then RUNS times; the median in ms. */
+function medianMs(fn: () => void): number {
+  fn();
+  return median(Array.from({ length: RUNS }, () => timeMs(fn)));
+}
+
+function assertVerdict(file: string, verdict: string, linearizable: boolean): void {
+  if ((verdict === 'ok') !== linearizable) throw new Error(`${file}: got ${verdict}, expected linearizable=${linearizable}`);
+}
+
+function peakRssMb(c50: string[]): number {
+  const script = `
+    import { readFileSync } from 'node:fs';
+    const { checkLinearizable } = await import(${JSON.stringify(resolve(repo, 'src/check/linearizability.ts'))});
+    const { kvModel } = await import(${JSON.stringify(resolve(repo, 'src/check/lin-models.ts'))});
+    const { parseKvLog } = await import(${JSON.stringify(resolve(repo, 'src/history/import.ts'))});
+    for (const f of ${JSON.stringify(c50)}) checkLinearizable(parseKvLog(readFileSync(f, 'utf8')), kvModel);
+    process.stdout.write(String(process.resourceUsage().maxRSS));`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repo, encoding: 'utf8' });
+  return Number(out) / 1024;
+}
+
+export async function run(): Promise<Figure[]> {
+  const etcd = files('jepsen/');
+  const parsed = etcd.map((f) => ({ ...f, ops: parseEtcdLog(f.text) }));
+  const parseMs = medianMs(() => etcd.forEach((f) => parseEtcdLog(f.text)));
+  const etcdMs = medianMs(() => {
+    for (const f of parsed) assertVerdict(f.file, checkLinearizable(f.ops, registerModel).verdict, f.linearizable);
+  });
+  const c50 = files('kv/c50');
+  const kv = c50.map((f) => ({ ...f, ops: parseKvLog(f.text) }));
+  const kvMs = medianMs(() => {
+    for (const f of kv) assertVerdict(f.file, checkLinearizable(f.ops, kvModel).verdict, f.linearizable);
+  });
+  const rss = median(Array.from({ length: RUNS }, () => peakRssMb(c50.map((f) => resolve(dataDir, 'test_data', f.file)))));
+  return [
+    { name: 'lin.etcd_all_ms', value: etcdMs, unit: 'ms', note: `${etcd.length} etcd logs, check only` },
+    { name: 'lin.etcd_parse_ms', value: parseMs, unit: 'ms', note: `${etcd.length} etcd logs` },
+    { name: 'lin.kv_c50_ms', value: kvMs, unit: 'ms', note: 'c50-ok + c50-bad, per key' },
+    { name: 'lin.kv_c50_peak_rss_mb', value: rss, unit: 'MB', note: 'fresh process, parse + check both c50 logs' },
+  ];
+}

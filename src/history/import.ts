@@ -1,0 +1,620 @@
+/**
+ * History importers for the linearizability checker:
+ *
+ * - Jepsen EDN histories: op maps such as
+ *   `{:type :invoke, :process 0, :f :read, :value nil}`, either inside one
+ *   vector or one map per line (Jepsen's history.edn; `#tag` prefixes such as
+ *   `#jepsen.history.Op` are ignored and the tagged form is used); keys from
+ *   `:key` or jepsen.independent `[key value]` tuples.
+ * - Jepsen etcd log lines, as in Porcupine's test data:
+ *   `INFO  jepsen.util - 3	:invoke	:cas	[1 2]`.
+ * - Porcupine's kv logs: EDN op maps with a `:key` (`:f` get/put/append).
+ * - Our own History (src/history/types.ts), converted to register operations
+ *   per key so reads served by a primary can be checked.
+ *
+ * Every importer pairs each invocation with its process's next completion.
+ * `:ok` took effect; `:fail` certainly did not and is dropped (except in the
+ * etcd log, see parseEtcdLog); `:info`, or no completion at all, means the
+ * outcome is unknown: the operation is pending (return time `Infinity`).
+ * Malformed input raises HistoryParseError naming the line and what was expected.
+ */
+
+import type { History, InvokeEntry, MicroOp, OkEntry, Value } from './types.js';
+import type { KvInput, KvOutput, LinOperation, RegisterInput, RegisterOutput } from '../check/lin-models.js';
+
+export type RegisterOp = LinOperation<RegisterInput, RegisterOutput>;
+export type KvOp = LinOperation<KvInput, KvOutput>;
+
+/** A user-caused input error: `line` is 1-based, `expected` says what would have been valid. */
+export class HistoryParseError extends Error {
+  constructor(
+    readonly line: number,
+    readonly expected: string,
+    found: string,
+  ) {
+    super(`line ${line}: expected ${expected}, found ${found}`);
+    this.name = 'HistoryParseError';
+  }
+}
+
+function excerpt(s: string): string {
+  const t = s.trim();
+  if (t === '') return 'an empty line';
+  return JSON.stringify(t.length > 60 ? `${t.slice(0, 57)}...` : t);
+}
+
+// ---------------------------------------------------------------------------
+// Pairing invocations with completions, shared by all Jepsen-style formats.
+
+/** A completed (or never completed) Jepsen operation before model conversion. */
+export interface JepsenOp {
+  process: number;
+  f: string;
+  /** `:key` when present (Porcupine's kv logs, keyed workloads). */
+  key?: Edn;
+  invokeValue: Edn;
+  /** 'pending' = the history ended before any completion. */
+  outcome: 'ok' | 'fail' | 'info' | 'pending';
+  /** The completion's `:value` (null when none). */
+  outputValue: Edn;
+  call: number;
+  /** Completion time; Infinity for info/pending. */
+  ret: number;
+  /** 1-based line of the invocation. */
+  line: number;
+}
+
+interface RawEvent {
+  type: 'invoke' | 'ok' | 'fail' | 'info';
+  process: number;
+  f: string;
+  key?: Edn;
+  value: Edn;
+  time: number;
+  line: number;
+}
+
+function pairEvents(events: RawEvent[]): JepsenOp[] {
+  const open = new Map<number, JepsenOp>();
+  const out: JepsenOp[] = [];
+  for (const ev of events) {
+    const cur = open.get(ev.process);
+    if (ev.type === 'invoke') {
+      if (cur) {
+        throw new HistoryParseError(ev.line, `a completion for process ${ev.process} (its operation from line ${cur.line} is still open)`, 'another :invoke');
+      }
+      const op: JepsenOp = { process: ev.process, f: ev.f, invokeValue: ev.value, outcome: 'pending', outputValue: null, call: ev.time, ret: Infinity, line: ev.line };
+      if (ev.key !== undefined) op.key = ev.key;
+      open.set(ev.process, op);
+      out.push(op);
+      continue;
+    }
+    if (!cur) throw new HistoryParseError(ev.line, `an :invoke by process ${ev.process} before its :${ev.type}`, `:${ev.type} with no open operation`);
+    if (cur.f !== ev.f) throw new HistoryParseError(ev.line, `a completion of :${cur.f} (invoked at line ${cur.line})`, `:${ev.f}`);
+    cur.outcome = ev.type;
+    cur.outputValue = ev.value;
+    if (ev.type !== 'info') cur.ret = ev.time;
+    open.delete(ev.process);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Jepsen etcd log lines (Porcupine's test_data/jepsen/*.log).
+
+const ETCD_LINE = /^INFO\s+jepsen\.util\s+-\s+(\d+)\s+:(invoke|ok|fail|info)\s+:(read|write|cas)\s+(.*?)\s*$/;
+const ETCD_EXPECTED = 'a line "INFO  jepsen.util - <process> :invoke|:ok|:fail|:info :read|:write|:cas <value>"';
+
+function etcdValue(text: string, line: number): Edn {
+  if (text === 'nil') return null;
+  if (/^-?\d+$/.test(text)) return Number(text);
+  const cas = /^\[(-?\d+)\s+(-?\d+)\]$/.exec(text);
+  if (cas) return [Number(cas[1]), Number(cas[2])];
+  if (text.startsWith(':')) return { kw: text.slice(1) };
+  throw new HistoryParseError(line, 'a value: nil, an integer, [from to] or a :keyword', excerpt(text));
+}
+
+/**
+ * Parse a Jepsen etcd log into register operations; time = line number.
+ * Reads exactly as Porcupine's test parser does, so its labels apply:
+ * `:fail :cas` means the compare did not match (the cas returned false, an
+ * observation of the state), `:fail :read` (a timeout) is dropped, any other
+ * `:fail` did not happen, and `:info` or a missing completion is pending.
+ */
+export function parseEtcdLog(text: string): RegisterOp[] {
+  const events: RawEvent[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = i + 1;
+    if (raw.trim() === '') return;
+    const m = ETCD_LINE.exec(raw);
+    if (!m) throw new HistoryParseError(line, ETCD_EXPECTED, excerpt(raw));
+    events.push({ type: m[2] as RawEvent['type'], process: Number(m[1]), f: m[3]!, value: etcdValue(m[4]!, line), time: line, line });
+  });
+  const ops: RegisterOp[] = [];
+  for (const op of pairEvents(events)) {
+    const failedCas = op.f === 'cas' && op.outcome === 'fail';
+    if (op.outcome === 'fail' && !failedCas) continue;
+    const input = registerInput(op);
+    if (failedCas) op.outcome = 'ok';
+    const output = registerOutput(op, !failedCas);
+    if (input.f === 'read' && output === undefined) continue; // an unanswered read constrains nothing
+    ops.push(linOp(ops.length, op, input, output));
+  }
+  return ops;
+}
+
+function linOp<I, O>(id: number, op: JepsenOp, input: I, output: O | undefined): LinOperation<I, O> {
+  return { id, client: `process ${op.process}`, input, output, call: op.call, ret: output === undefined ? Infinity : op.ret, source: `line ${op.line}` };
+}
+
+// ---------------------------------------------------------------------------
+// Conversions of Jepsen ops to model operations.
+
+function toValue(v: Edn, line: number, what: string): Value {
+  if (v === null || typeof v === 'number' || typeof v === 'string') return v;
+  if (typeof v === 'object' && 'kw' in v) return `:${v.kw}`;
+  throw new HistoryParseError(line, `${what} to be nil, a number or a string`, describeEdn(v));
+}
+
+function keyOf(op: JepsenOp): string | undefined {
+  if (op.key === undefined) return undefined;
+  const k = toValue(op.key, op.line, ':key');
+  return k === null ? 'nil' : String(k);
+}
+
+function registerInput(op: JepsenOp): RegisterInput {
+  const key = keyOf(op);
+  const withKey = <T extends RegisterInput>(i: T): T => (key === undefined ? i : { ...i, key });
+  switch (op.f) {
+    case 'read':
+      return withKey({ f: 'read' });
+    case 'write':
+      return withKey({ f: 'write', value: toValue(op.invokeValue, op.line, ':write value') });
+    case 'cas': {
+      const v = op.invokeValue;
+      if (!Array.isArray(v) || v.length !== 2) throw new HistoryParseError(op.line, ':cas value [from to]', describeEdn(v));
+      return withKey({ f: 'cas', from: toValue(v[0]!, op.line, 'cas from'), to: toValue(v[1]!, op.line, 'cas to') });
+    }
+    default:
+      throw new HistoryParseError(op.line, ':f :read, :write or :cas for the register model', `:f :${op.f}`);
+  }
+}
+
+function registerOutput(op: JepsenOp, casOk: boolean): RegisterOutput | undefined {
+  if (op.outcome !== 'ok') return undefined;
+  if (op.f === 'read') return { value: toValue(op.outputValue, op.line, ':read result') };
+  if (op.f === 'cas') return { ok: casOk };
+  return {};
+}
+
+const isPair = (v: Edn): v is Edn[] => Array.isArray(v) && v.length === 2;
+
+/**
+ * Whether values are jepsen.independent tuples `[key value]`: every invoke
+ * value is a pair and every cas value is `[key [from to]]`. A plain register
+ * history never qualifies: its read invocations carry `nil`.
+ */
+function isIndependent(jops: JepsenOp[]): boolean {
+  return jops.length > 0 && jops.every((o) => isPair(o.invokeValue) && (o.f !== 'cas' || isPair(o.invokeValue[1]!)));
+}
+
+function unpackIndependent(op: JepsenOp): JepsenOp {
+  const [key, value] = op.invokeValue as Edn[];
+  const out = isPair(op.outputValue) ? op.outputValue[1]! : null;
+  return { ...op, key: key!, invokeValue: value!, outputValue: out };
+}
+
+/**
+ * Jepsen ops (from parseEdn) as register operations: read/write/cas, one
+ * register per key when ops carry `:key` or jepsen.independent `[key value]`
+ * tuples. `:fail` ops are dropped (they did not happen, as in Knossos'
+ * cas-register); `:info` and pending ops may or may not have happened.
+ */
+export function jepsenToRegisterOps(jops: JepsenOp[]): RegisterOp[] {
+  const ops: RegisterOp[] = [];
+  const independent = isIndependent(jops);
+  for (const raw of jops) {
+    const op = independent ? unpackIndependent(raw) : raw;
+    if (op.outcome === 'fail') continue;
+    const input = registerInput(op);
+    const output = registerOutput(op, true);
+    if (input.f === 'read' && output === undefined) continue;
+    ops.push(linOp(ops.length, op, input, output));
+  }
+  return ops;
+}
+
+function kvString(v: Edn, line: number, what: string): string {
+  if (v === null) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  throw new HistoryParseError(line, `${what} to be a string, a number or nil`, describeEdn(v));
+}
+
+function kvInput(op: JepsenOp): KvInput {
+  const key = keyOf(op);
+  if (key === undefined) throw new HistoryParseError(op.line, 'a :key for the kv model', `:f :${op.f} without :key`);
+  switch (op.f) {
+    case 'get':
+    case 'read':
+      return { f: 'get', key };
+    case 'put':
+    case 'write':
+      return { f: 'put', key, value: kvString(op.invokeValue, op.line, ':put value') };
+    case 'append':
+      return { f: 'append', key, value: kvString(op.invokeValue, op.line, ':append value') };
+    default:
+      throw new HistoryParseError(op.line, ':f :get, :put or :append for the kv model', `:f :${op.f}`);
+  }
+}
+
+/** Jepsen ops with `:key` as kv operations (get/put/append; read/write accepted as aliases). */
+export function jepsenToKvOps(jops: JepsenOp[]): KvOp[] {
+  const ops: KvOp[] = [];
+  for (const op of jops) {
+    if (op.outcome === 'fail') continue;
+    const input = kvInput(op);
+    let output: KvOutput | undefined;
+    if (op.outcome === 'ok') output = input.f === 'get' ? { value: kvString(op.outputValue, op.line, ':get result') } : {};
+    if (input.f === 'get' && output === undefined) continue;
+    ops.push(linOp(ops.length, op, input, output));
+  }
+  return ops;
+}
+
+/** Porcupine's kv logs (EDN op maps with :key, one per line) as kv operations. */
+export function parseKvLog(text: string): KvOp[] {
+  return jepsenToKvOps(parseEdn(text));
+}
+
+// ---------------------------------------------------------------------------
+// EDN: just enough of it for Jepsen histories.
+
+/** An EDN value: keywords as {kw}, symbols as {sym}, maps keyed by printed key, sets as {set}. */
+export type Edn = null | boolean | number | string | Edn[] | { kw: string } | { sym: string } | { set: Edn[] } | { map: Map<string, Edn> };
+
+function describeEdn(v: Edn): string {
+  if (v === null) return 'nil';
+  if (typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `a vector of ${v.length}`;
+  if ('kw' in v) return `:${v.kw}`;
+  if ('sym' in v) return `symbol ${v.sym}`;
+  if ('set' in v) return 'a set';
+  return 'a map';
+}
+
+function mapKey(k: Edn): string {
+  if (k !== null && typeof k === 'object' && 'kw' in k) return `:${k.kw}`;
+  return JSON.stringify(k);
+}
+
+interface Reader {
+  s: string;
+  i: number;
+  line: number;
+}
+
+const DELIMS = new Set([' ', '\t', '\n', '\r', ',', '(', ')', '[', ']', '{', '}', '"', ';']);
+
+function skipSpace(r: Reader): void {
+  while (r.i < r.s.length) {
+    const c = r.s[r.i]!;
+    if (c === '\n') r.line++;
+    if (c === ';') {
+      while (r.i < r.s.length && r.s[r.i] !== '\n') r.i++;
+      continue;
+    }
+    if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r' && c !== ',') return;
+    r.i++;
+  }
+}
+
+function readForm(r: Reader): Edn {
+  skipSpace(r);
+  if (r.i >= r.s.length) throw new HistoryParseError(r.line, 'an EDN value', 'the end of the input');
+  const c = r.s[r.i]!;
+  if (c === '[' || c === '(') return readSeq(r, c === '[' ? ']' : ')');
+  if (c === '{') return readMap(r);
+  if (c === '"') return readString(r);
+  if (c === '#') return readDispatch(r);
+  if (c === ']' || c === ')' || c === '}') throw new HistoryParseError(r.line, 'an EDN value', JSON.stringify(c));
+  return readAtom(r);
+}
+
+function readSeq(r: Reader, close: string): Edn[] {
+  const start = r.line;
+  r.i++;
+  const out: Edn[] = [];
+  for (;;) {
+    skipSpace(r);
+    if (r.i >= r.s.length) throw new HistoryParseError(start, `a closing ${close}`, 'the end of the input');
+    if (r.s[r.i] === close) {
+      r.i++;
+      return out;
+    }
+    out.push(readForm(r));
+  }
+}
+
+function readMap(r: Reader): Edn {
+  const start = r.line;
+  const items = readSeq(r, '}');
+  if (items.length % 2) throw new HistoryParseError(start, 'a map with an even number of forms', `${items.length} forms`);
+  const map = new Map<string, Edn>();
+  for (let k = 0; k < items.length; k += 2) map.set(mapKey(items[k]!), items[k + 1]!);
+  return { map };
+}
+
+function readDispatch(r: Reader): Edn {
+  const next = r.s[r.i + 1];
+  if (next === '{') {
+    r.i++;
+    return { set: readSeq(r, '}') };
+  }
+  if (next === '_') {
+    r.i += 2;
+    readForm(r);
+    return readForm(r);
+  }
+  r.i++;
+  readAtom(r); // the tag, e.g. #inst or #jepsen.history.Op: the tagged form stands for itself
+  return readForm(r);
+}
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\' };
+
+function readString(r: Reader): string {
+  const start = r.line;
+  let out = '';
+  r.i++;
+  while (r.i < r.s.length) {
+    const c = r.s[r.i++]!;
+    if (c === '"') return out;
+    if (c === '\n') r.line++;
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const e = r.s[r.i++] ?? '';
+    if (e === 'u') {
+      out += String.fromCharCode(parseInt(r.s.slice(r.i, r.i + 4), 16));
+      r.i += 4;
+    } else out += ESCAPES[e] ?? e;
+  }
+  throw new HistoryParseError(start, 'a closing " for the string', 'the end of the input');
+}
+
+function readAtom(r: Reader): Edn {
+  const start = r.i;
+  while (r.i < r.s.length && !DELIMS.has(r.s[r.i]!)) r.i++;
+  const tok = r.s.slice(start, r.i);
+  if (tok === 'nil') return null;
+  if (tok === 'true' || tok === 'false') return tok === 'true';
+  if (tok.startsWith(':') && tok.length > 1) return { kw: tok.slice(1) };
+  if (/^[+-]?\d+N?$/.test(tok)) return Number(tok.replace(/N$/, ''));
+  if (/^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?M?$/.test(tok)) return Number(tok.replace(/M$/, ''));
+  if (tok.startsWith('\\')) return tok.slice(1);
+  if (tok === '') throw new HistoryParseError(r.line, 'an EDN value', excerpt(r.s.slice(start, start + 20)));
+  return { sym: tok };
+}
+
+/** Read every top-level EDN form with the line it starts on. */
+function readAll(text: string): { form: Edn; line: number }[] {
+  const r: Reader = { s: text, i: 0, line: 1 };
+  const forms: { form: Edn; line: number }[] = [];
+  for (;;) {
+    skipSpace(r);
+    if (r.i >= r.s.length) return forms;
+    const line = r.line;
+    forms.push({ form: readForm(r), line });
+  }
+}
+
+/** Op maps with their lines: a single top-level vector of maps, or maps one after another. */
+function opMaps(text: string): { map: Map<string, Edn>; line: number }[] {
+  const forms = readAll(text);
+  const only = forms.length === 1 ? forms[0]! : undefined;
+  if (only && Array.isArray(only.form)) {
+    // Lines of the elements are not kept inside a vector: re-read it element by element.
+    return vectorElements(text).map(({ form, line }) => asOpMap(form, line));
+  }
+  return forms.map(({ form, line }) => asOpMap(form, line));
+}
+
+function vectorElements(text: string): { form: Edn; line: number }[] {
+  const r: Reader = { s: text, i: 0, line: 1 };
+  skipSpace(r);
+  r.i++; // the opening [ or (
+  const out: { form: Edn; line: number }[] = [];
+  for (;;) {
+    skipSpace(r);
+    if (r.s[r.i] === ']' || r.s[r.i] === ')') return out;
+    const line = r.line;
+    out.push({ form: readForm(r), line });
+  }
+}
+
+function asOpMap(form: Edn, line: number): { map: Map<string, Edn>; line: number } {
+  if (form === null || typeof form !== 'object' || Array.isArray(form) || !('map' in form)) {
+    throw new HistoryParseError(line, 'an operation map such as {:type :invoke, :process 0, :f :read, :value nil}', describeEdn(form));
+  }
+  return { map: form.map, line };
+}
+
+function kwField(m: Map<string, Edn>, field: string, line: number): string | undefined {
+  const v = m.get(field);
+  if (v === undefined) return undefined;
+  if (v !== null && typeof v === 'object' && 'kw' in v) return v.kw;
+  throw new HistoryParseError(line, `${field} to be a keyword`, describeEdn(v));
+}
+
+function toRawEvent(m: Map<string, Edn>, line: number, index: number, useTime: boolean): RawEvent | undefined {
+  const type = kwField(m, ':type', line);
+  if (type !== 'invoke' && type !== 'ok' && type !== 'fail' && type !== 'info') {
+    throw new HistoryParseError(line, ':type :invoke, :ok, :fail or :info', type === undefined ? 'no :type' : `:type :${type}`);
+  }
+  const process = m.get(':process');
+  if (typeof process !== 'number' || !Number.isInteger(process)) {
+    if (process !== null && typeof process === 'object' && 'kw' in process) return undefined; // :nemesis and friends
+    throw new HistoryParseError(line, ':process to be an integer (or a keyword such as :nemesis)', process === undefined ? 'no :process' : describeEdn(process));
+  }
+  const f = kwField(m, ':f', line);
+  if (f === undefined) throw new HistoryParseError(line, 'an :f such as :read', 'no :f');
+  const time = useTime ? (m.get(':time') as number) / 1e6 : index;
+  const ev: RawEvent = { type, process, f, value: m.get(':value') ?? null, time, line };
+  const key = m.get(':key');
+  if (key !== undefined) ev.key = key;
+  return ev;
+}
+
+/**
+ * Parse a Jepsen EDN history into paired operations. Time is `:time` (ns,
+ * converted to ms) when every op has one, else the op's position. Ops of
+ * non-integer processes (the nemesis) are skipped.
+ */
+export function parseEdn(text: string): JepsenOp[] {
+  const maps = opMaps(text);
+  const useTime = maps.length > 0 && maps.every(({ map }) => typeof map.get(':time') === 'number');
+  const events: RawEvent[] = [];
+  maps.forEach(({ map, line }, index) => {
+    const ev = toRawEvent(map, line, index, useTime);
+    if (ev) events.push(ev);
+  });
+  return pairEvents(events);
+}
+
+// ---------------------------------------------------------------------------
+// Our own History → register operations per key.
+
+/** A key left out of the conversion, and why (the check stays sound without it). */
+export interface SkippedKey {
+  op: number;
+  key: string;
+  reason: string;
+}
+
+export interface HistoryToLinOptions {
+  /** Keep only these invocations (e.g. reads served by the primary, and all writes). Default: all. */
+  include?: (invoke: InvokeEntry) => boolean;
+}
+
+/**
+ * Convert client operations to register operations, one per (operation, key).
+ * Checking each key's register separately is a necessary condition for the
+ * whole history being linearizable (strictly serializable transactions project
+ * to linearizable registers), so a violation found per key is real.
+ *
+ * Per key, a transaction becomes: a read (it only read), a write of the final
+ * value (it wrote without reading first), a cas(from = value read, to = final)
+ * (it read, then wrote), or an update (`x = x + n`, its result as output).
+ * A `fail` op is dropped; an `info` op is pending and contributes only what its
+ * request alone determines (written values, updates), never read values. A
+ * rolled-back transaction contributes its reads only. When a pending write's
+ * value is unknowable (NOW(), RAND() that never returned), that key is skipped
+ * for this operation and reported, rather than guessed.
+ */
+export function historyToLinOps(history: History, options: HistoryToLinOptions = {}): { ops: RegisterOp[]; skipped: SkippedKey[] } {
+  const invokes = new Map<number, InvokeEntry>();
+  const ops: RegisterOp[] = [];
+  const skipped: SkippedKey[] = [];
+  for (const e of history) {
+    if (e.type === 'invoke') {
+      if (!options.include || options.include(e)) invokes.set(e.op, e);
+    } else if (e.type === 'ok' || e.type === 'info') {
+      const inv = invokes.get(e.op);
+      invokes.delete(e.op);
+      if (inv) convertOp(inv, e.type === 'ok' ? e : undefined, e.t, ops, skipped);
+    } else if (e.type === 'fail') invokes.delete(e.op);
+  }
+  for (const inv of invokes.values()) convertOp(inv, undefined, Infinity, ops, skipped);
+  return { ops, skipped };
+}
+
+interface KeyEffect {
+  /** Value the transaction read before it wrote the key (undefined = did not / unknown). */
+  readBefore?: Value;
+  readKnown: boolean;
+  wrote: boolean;
+  /** Final written value; undefined = unknown. */
+  final?: Value;
+  /** The write was one update statement as the first effect on the key. */
+  update?: { expr: { op: 'add' | 'mul'; n: number }; result?: Value };
+  /** Anything past a single update (later writes) makes `update` moot. */
+  writes: number;
+}
+
+function convertOp(inv: InvokeEntry, ok: OkEntry | undefined, retT: number, ops: RegisterOp[], skipped: SkippedKey[]): void {
+  const micro: MicroOp[] = ok ? ok.txn : inv.req.txn;
+  const committed = inv.req.end === 'commit';
+  const effects = new Map<string, KeyEffect>();
+  for (const m of micro) foldMicro(effects, m, ok !== undefined);
+  for (const [key, eff] of effects) {
+    const io = keyOperation(key, eff, committed, ok !== undefined);
+    if (io === 'skip') {
+      skipped.push({ op: inv.op, key, reason: 'a pending write whose value the server computes (NOW(), RAND()) cannot be known' });
+      continue;
+    }
+    if (!io) continue;
+    ops.push({ id: ops.length, client: inv.session, input: io.input, output: io.output, call: inv.t, ret: io.output === undefined ? Infinity : retT, source: `op ${inv.op}` });
+  }
+}
+
+function foldMicro(effects: Map<string, KeyEffect>, m: MicroOp, returned: boolean): void {
+  let eff = effects.get(m.k);
+  if (!eff) effects.set(m.k, (eff = { readKnown: false, wrote: false, writes: 0 }));
+  if (m.f === 'r') {
+    if (!eff.wrote && !eff.readKnown && returned && m.v !== undefined) {
+      eff.readBefore = m.v;
+      eff.readKnown = true;
+    }
+    return;
+  }
+  eff.writes++;
+  if (m.f === 'upd' && !eff.wrote && !eff.readKnown) {
+    eff.update = returned && m.v !== undefined ? { expr: m.expr, result: m.v } : { expr: m.expr };
+  }
+  eff.wrote = true;
+  eff.final = m.f === 'del' ? null : m.v;
+  if (m.f === 'upd' && eff.final === undefined && eff.readKnown && eff.writes === 1) {
+    eff.final = applyExpr(eff.readBefore ?? null, m.expr);
+  }
+}
+
+function applyExpr(v: Value, expr: { op: 'add' | 'mul'; n: number }): Value {
+  const base = typeof v === 'number' ? v : 0;
+  return expr.op === 'add' ? base + expr.n : base * expr.n;
+}
+
+function keyOperation(
+  key: string,
+  eff: KeyEffect,
+  committed: boolean,
+  returned: boolean,
+): { input: RegisterInput; output: RegisterOutput | undefined } | 'skip' | undefined {
+  if (!committed || !eff.wrote) {
+    return eff.readKnown ? { input: { f: 'read', key }, output: { value: eff.readBefore! } } : undefined;
+  }
+  if (eff.update && eff.writes === 1 && !eff.readKnown) {
+    const output = returned && eff.update.result !== undefined ? { value: eff.update.result } : undefined;
+    return { input: { f: 'update', key, expr: eff.update.expr }, output };
+  }
+  if (eff.final === undefined) return 'skip';
+  const output = returned ? {} : undefined;
+  if (eff.readKnown) {
+    return { input: { f: 'cas', key, from: eff.readBefore!, to: eff.final }, output: returned ? { ok: true } : undefined };
+  }
+  return { input: { f: 'write', key, value: eff.final }, output };
+}
+
+// ---------------------------------------------------------------------------
+
+export type HistoryFormat = 'edn' | 'etcd' | 'kv' | 'jsonl';
+
+/** Guess the format from the first non-blank character(s): `INFO` etcd, `{"` JSON lines, `{:`/`[`/`#` EDN. */
+export function detectFormat(text: string): HistoryFormat | undefined {
+  const t = text.trimStart();
+  if (t.startsWith('INFO')) return 'etcd';
+  if (/^\{\s*"/.test(t)) return 'jsonl';
+  if (/^(\{\s*:|\[|\(|#)/.test(t)) return 'edn';
+  return undefined;
+}
