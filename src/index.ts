@@ -12,3 +12,32 @@ export { SimLimitError, DeterminismError, ModelError } from './sim/errors.js';
 export { sampleLatency, meanLatency, validateLatency } from './sim/latency.js';
 export { RandomStreams } from './sim/random.js';
 export type { Rng } from './sim/random.js';
+
+// scenarios
+export * from './scenario/arbitraries.js';
+export { parseScenario, toSimConfig, ScenarioError } from './scenario/validate.js';
+export * from './scenario/compact.js';
+
+// histories
+export { readHistoryJsonl, writeHistoryJsonl, historyHash, HistoryFormatError } from './history/jsonl.js';
+export * from './history/ops.js';
+export {
+  textTimeline,
+  timelineItems,
+  formatTxn,
+  TIMELINE_EVENTS,
+  type TimelineItem,
+  type TimelineModel,
+  type TextTimelineOptions,
+} from './history/timeline.js';
+
+// metrics
+export * from './metrics/index.js';
+
+// checkers and judging
+export * from './check/types.js';
+export * from './check/judge.js';
+export * from './check/explain.js';
+export * from './check/failures.js';
+export { checkConvergence } from './check/convergence.js';
+export { measureStaleness, type StalenessSample } from './check/staleness.js';

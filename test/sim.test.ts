@@ -56,7 +56,7 @@ const faultArb: fc.Arbitrary<Fault> = fc.oneof(
   fc.record({
     kind: fc.constant('partition' as const),
     atMs: fc.integer({ min: 0, max: 20 }),
-    from: fc.constant(['n1']),
+    from: fc.constant(['n1'] as string[]),
     to: fc.subarray(['n2', 'n3'], { minLength: 1 }),
     oneWay: fc.boolean(),
     durationMs: fc.integer({ min: 1, max: 20 }),

@@ -1,0 +1,240 @@
+import { describe, expect, it } from 'vitest';
+import { loadImage, createCanvas } from '@napi-rs/canvas';
+import {
+  anomalyCountsChart,
+  chartFont,
+  convergenceHistogramChart,
+  histogramBins,
+  lagOverTimeChart,
+  lagPercentilesChart,
+  visibilityCurvesChart,
+} from '../reports/charts.js';
+import { simulate } from '../src/sim/run.js';
+import type { History } from '../src/history/types.js';
+import { escapeXml, spacetimeSvg } from '../reports/spacetime-svg.js';
+import { broadcastModel } from './helpers/sim-models.js';
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+interface Decoded {
+  width: number;
+  height: number;
+  pixels: Uint8ClampedArray;
+}
+
+async function decode(png: Buffer): Promise<Decoded> {
+  expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+  const img = await loadImage(png);
+  const canvas = createCanvas(img.width, img.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  return { width: img.width, height: img.height, pixels: ctx.getImageData(0, 0, img.width, img.height).data };
+}
+
+/** Pixels matching `pred` (r, g, b, a). */
+function count(d: Decoded, pred: (r: number, g: number, b: number, a: number) => boolean): number {
+  let n = 0;
+  for (let i = 0; i < d.pixels.length; i += 4) if (pred(d.pixels[i]!, d.pixels[i + 1]!, d.pixels[i + 2]!, d.pixels[i + 3]!)) n++;
+  return n;
+}
+
+const nonWhite = (r: number, g: number, b: number): boolean => r < 245 || g < 245 || b < 245;
+const opaque = (_r: number, _g: number, _b: number, a: number): boolean => a === 255;
+/** Okabe–Ito blue, the first series colour. */
+const seriesBlue = (r: number, g: number, b: number): boolean => Math.abs(r - 0) < 30 && Math.abs(g - 114) < 30 && Math.abs(b - 178) < 30;
+/** A saturated (data) colour: the grid, axes and text are grey. */
+const saturated = (r: number, g: number, b: number): boolean => Math.max(r, g, b) - Math.min(r, g, b) > 80;
+/** The fault shading (vermillion at 15% over white). */
+const shading = (r: number, g: number, b: number): boolean => Math.abs(r - 249) <= 3 && Math.abs(g - 231) <= 4 && Math.abs(b - 217) <= 4;
+
+describe('charts', () => {
+  it('finds a font on this machine (labels are drawn)', () => {
+    expect(chartFont()).toEqual(expect.any(String));
+  });
+
+  it('lag percentiles: a real PNG of the requested size with bars drawn', async () => {
+    const png = lagPercentilesChart(
+      [
+        { label: 'wal/async n2', p50: 1, p90: 3, p99: 8, p999: 20, max: 25 },
+        { label: 'wal/sync n3', p50: null, p90: null, p99: null, p999: null, max: null },
+      ],
+      { widthPx: 640, heightPx: 320 },
+    );
+    const d = await decode(png);
+    expect([d.width, d.height]).toEqual([640, 320]);
+    expect(count(d, opaque)).toBe(640 * 320); // white background, not transparent
+    expect(count(d, seriesBlue)).toBeGreaterThan(500); // the p50 bar
+    expect(count(d, nonWhite)).toBeGreaterThan(5000);
+  });
+
+  it('lag over time: draws the series and shades fault windows', async () => {
+    const series = [{ label: 'n2 replay', points: [0, 10, 20, 30, 40].map((t) => ({ t, v: t % 20 })) }];
+    const shaded = await decode(lagOverTimeChart({ series, faults: [{ startMs: 12, endMs: 25, label: 'partition' }] }));
+    const plain = await decode(lagOverTimeChart({ series }));
+    expect(count(shaded, shading)).toBeGreaterThan(10_000);
+    expect(count(plain, shading)).toBe(0);
+    expect(count(plain, seriesBlue)).toBeGreaterThan(100);
+  });
+
+  it('visibility curves, convergence histogram and anomaly counts draw content', async () => {
+    const pngs = [
+      visibilityCurvesChart([{ label: 'async', points: [0, 1, 10, 100].map((tMs, i) => ({ tMs, probability: i / 3 })) }]),
+      convergenceHistogramChart([1, 2, 2, 3, 5, 8, 13]),
+      anomalyCountsChart([
+        { guarantee: 'read-your-writes', profile: 'calm', count: 1 },
+        { guarantee: 'read-your-writes', profile: 'partitions', count: 7 },
+        { guarantee: 'durability', profile: 'crashes', count: 3 },
+      ]),
+    ];
+    for (const png of pngs) {
+      const d = await decode(png);
+      expect([d.width, d.height]).toEqual([900, 450]);
+      expect(count(d, saturated)).toBeGreaterThan(2000); // a legend swatch alone is ≈ 450 px
+    }
+  });
+
+  it('an empty chart is still a valid image (axes and title, no data)', async () => {
+    const d = await decode(convergenceHistogramChart([]));
+    expect(count(d, nonWhite)).toBeGreaterThan(100);
+    expect(count(d, saturated)).toBeLessThan(600); // only the legend swatch
+  });
+});
+
+describe('histogramBins', () => {
+  it('bins equal widths from 0 to max, last bin closed', () => {
+    expect(histogramBins([0, 1, 2, 3, 4], 2)).toEqual([
+      { loMs: 0, hiMs: 2, count: 2 },
+      { loMs: 2, hiMs: 4, count: 3 },
+    ]);
+    expect(histogramBins([0, 0])).toEqual([{ loMs: 0, hiMs: 1, count: 2 }]);
+    expect(histogramBins([])).toEqual([]);
+    expect(histogramBins(Array.from({ length: 1000 }, (_, i) => i)).length).toBe(11);
+  });
+
+  it('rejects negative durations', () => {
+    expect(() => histogramBins([1, -1])).toThrow(/≥ 0 ms, got -1/);
+  });
+});
+
+// ───────────────────────────── space-time SVG ─────────────────────────────
+
+/**
+ * A strict XML well-formedness check (no DTDs): balanced, properly nested tags,
+ * quoted attributes without raw '<' or bare '&', only predefined or numeric
+ * entities, one root element. Returns the problem, or null when well formed.
+ */
+function xmlProblem(doc: string): string | null {
+  const stack: string[] = [];
+  let roots = 0;
+  const badAmp = /&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/;
+  const tag = /<(\/?)([A-Za-z_][\w:.-]*)((?:\s+[A-Za-z_][\w:.-]*\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(\/?)>|<!--[\s\S]*?-->|<\?xml[^>]*\?>/y;
+  let i = 0;
+  while (i < doc.length) {
+    const lt = doc.indexOf('<', i);
+    const textPart = doc.slice(i, lt === -1 ? doc.length : lt);
+    if (badAmp.test(textPart)) return `bare & in text near ${i}`;
+    if (textPart.trim() !== '' && stack.length === 0) return `text outside the root near ${i}`;
+    if (lt === -1) break;
+    tag.lastIndex = lt;
+    const m = tag.exec(doc);
+    if (!m) return `malformed markup at ${lt}: ${doc.slice(lt, lt + 40)}`;
+    i = tag.lastIndex;
+    if (m[2] === undefined) continue; // comment or declaration
+    if (badAmp.test(m[3] ?? '')) return `bare & in attributes of <${m[2]}>`;
+    if (m[1] === '/') {
+      if (stack.pop() !== m[2]) return `</${m[2]}> closes the wrong element`;
+    } else if (m[4] !== '/') {
+      if (stack.length === 0 && ++roots > 1) return 'more than one root element';
+      stack.push(m[2]);
+    } else if (stack.length === 0 && ++roots > 1) return 'more than one root element';
+  }
+  return stack.length === 0 ? (roots === 1 ? null : 'no root element') : `<${stack.at(-1)}> never closed`;
+}
+
+describe('xmlProblem (the test oracle itself)', () => {
+  it('accepts well-formed and rejects malformed documents', () => {
+    expect(xmlProblem('<?xml version="1.0"?><a x="1 &amp; 2"><b/>t &lt; u<!-- c --></a>')).toBeNull();
+    expect(xmlProblem('<a><b></a>')).toMatch(/wrong element/);
+    expect(xmlProblem('<a>&</a>')).toMatch(/bare &/);
+    expect(xmlProblem('<a x=1/>')).toMatch(/malformed/);
+    expect(xmlProblem('<a/><b/>')).toMatch(/more than one root/);
+    expect(xmlProblem('<a x="<"/>')).toMatch(/malformed/);
+    expect(xmlProblem('<a>')).toMatch(/never closed/);
+  });
+});
+
+function run(): History {
+  return simulate({
+    model: broadcastModel(),
+    config: {},
+    sim: {
+      seed: 3,
+      nodes: ['n1', 'n2', 'n3'],
+      network: { defaultLink: { latency: { kind: 'uniform', minMs: 1, maxMs: 3 }, lossRate: 0, dupRate: 0 } },
+      faults: [
+        { kind: 'partition', atMs: 5, from: ['n1'], to: ['n3'], durationMs: 10 },
+        { kind: 'crash', atMs: 12, node: 'n2', mode: 'process', restartAfterMs: 5 },
+      ],
+      sessions: [
+        { id: 's1', policy: 'primary', ops: [0, 3, 6, 9, 12].map((atMs, i) => ({ atMs, req: { txn: [{ f: 'w', k: 'x', v: i }], end: 'commit' } })) },
+        { id: 's2', policy: 'primary', ops: [2, 8].map((atMs) => ({ atMs, req: { txn: [{ f: 'r', k: 'x' }], end: 'commit' } })) },
+      ],
+    },
+  }).history;
+}
+
+const occurrences = (s: string, re: RegExp): number => s.match(re)?.length ?? 0;
+
+describe('spacetimeSvg', () => {
+  const history = run();
+  const svg = spacetimeSvg(history);
+
+  it('is a well-formed, self-contained SVG document', () => {
+    expect(xmlProblem(svg)).toBeNull();
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="\d+" height="\d+"/);
+    expect(svg).not.toMatch(/href=|url\(/); // nothing external, no markers
+  });
+
+  it('draws one arrow per delivered message and one ✗ path per dropped message', () => {
+    const recvs = history.filter((e) => e.type === 'net' && e.ev === 'recv').length;
+    const drops = history.filter((e) => e.type === 'net' && e.ev === 'drop').length;
+    expect(recvs).toBeGreaterThan(3);
+    expect(drops).toBeGreaterThan(0);
+    expect(occurrences(svg, /<path class="msg"/g)).toBe(recvs);
+    expect(occurrences(svg, /class="msg-head"/g)).toBe(recvs);
+    expect(occurrences(svg, /<path class="drop"/g)).toBe(drops);
+  });
+
+  it('has a lane per node, client ops with labels, faults shaded and crashes marked', () => {
+    for (const n of ['n1', 'n2', 'n3', 'clients']) expect(svg).toContain(`class="lane-name">${n}</text>`);
+    expect(svg).toContain('>s1 #0 w(x,0)</text>');
+    expect(svg).toContain('>s2 #1 ok r(x)=0</text>');
+    expect(occurrences(svg, /<rect class="fault"/g)).toBe(1); // the partition; the crash is drawn on n2's lane
+    expect(svg).toContain('partition n1 &lt;-/-&gt; n3');
+    expect(svg).toMatch(/<path class="crash"/);
+    expect(svg).toMatch(/class="lane-down"/);
+    expect(svg).toContain('quiet phase');
+  });
+
+  it('escapes labels, errors and node names', () => {
+    const h: History = [
+      { type: 'meta', t: 0, model: 'm', seed: 1, nodes: ['a&b', 'c'] },
+      { type: 'net', t: 1, ev: 'send', from: 'a&b', to: 'c', msg: 1, channel: 'stream', label: '<evil "x">' },
+      { type: 'net', t: 2, ev: 'recv', from: 'a&b', to: 'c', msg: 1, channel: 'stream', label: '<evil "x">' },
+      { type: 'invoke', t: 3, op: 0, session: "s'1", node: 'c', req: { txn: [{ f: 'w', k: 'k<', v: 'v&' }], end: 'commit' } },
+      { type: 'fail', t: 4, op: 0, session: "s'1", node: 'c', error: 'no <primary> & no luck' },
+    ];
+    const out = spacetimeSvg(h);
+    expect(xmlProblem(out)).toBeNull();
+    expect(out).toContain('&lt;evil &quot;x&quot;&gt;');
+    expect(out).toContain('a&amp;b');
+    expect(out).not.toContain('<evil');
+    expect(escapeXml(`<&>"'`)).toBe('&lt;&amp;&gt;&quot;&apos;');
+  });
+
+  it('cuts long runs and says so', () => {
+    const cut = spacetimeSvg(history, { maxRows: 10 });
+    expect(xmlProblem(cut)).toBeNull();
+    expect(cut).toMatch(/… \d+ later rows not drawn/);
+  });
+});
