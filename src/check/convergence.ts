@@ -1,0 +1,72 @@
+/**
+ * Eventual consistency: once the quiet phase has healed every fault and the
+ * system has gone quiet, every live node shows exactly the authority's state
+ * (as a caught-up PostgreSQL standby shows the primary's data, or a CDC sink
+ * the source table).
+ */
+import type { FinalEntry, History } from '../history/types.js';
+import { dataNodes, diffStates, findAuthority, fmtMs, fmtValue, quietEntry, replayLogs } from '../history/ops.js';
+import type { CheckOptions, Violation } from './types.js';
+
+/**
+ * 'convergence': each live data node's final `view.data` equals the
+ * authority's (`options.dataNodes`, default: see dataNodes). One violation per
+ * diverging node, naming the first differing key. Reports nothing when no
+ * authority exists (no live 'primary' at the end).
+ */
+export function checkConvergence(history: History, options: CheckOptions = {}): Violation[] {
+  const auth = findAuthority(history);
+  if (!auth) return [];
+  const quiet = quietEntry(history);
+  const judged = dataNodes(history, options.dataNodes);
+  const out: Violation[] = [];
+  for (const f of history) {
+    if (f.type !== 'final' || !f.alive || f.node === auth.node || !judged.has(f.node)) continue;
+    const keys = diffStates(f.view.data, auth.final.view.data);
+    if (keys.length > 0) out.push(divergence(f, auth.final, keys, quiet?.t));
+  }
+  return out;
+}
+
+function divergence(f: FinalEntry, a: FinalEntry, keys: string[], quietT: number | undefined): Violation {
+  const k = keys[0]!;
+  const more = keys.length > 1 ? ` (and ${keys.length - 1} more key${keys.length > 2 ? 's' : ''})` : '';
+  const when = quietT === undefined ? `at the end (${fmtMs(f.t)})` : `after the quiet phase (began ${fmtMs(quietT)})`;
+  return {
+    guarantee: 'convergence',
+    sentence: `key ${k}: ${when} node ${f.node} holds ${fmtValue(f.view.data[k])} but authority ${a.node} holds ` +
+      `${fmtValue(a.view.data[k])}${more} — replicas did not converge`,
+    witness: [f, a],
+    data: { node: f.node, authority: a.node, keys },
+  };
+}
+
+/** How long the system took to settle once the quiet phase began. */
+export interface ConvergenceTime {
+  quietT: number;
+  /** True time of the last visible-log change after quiet (quietT when none). */
+  settledT: number;
+  /** settledT − quietT. */
+  convergenceMs: number;
+  /** The same per node (0 for nodes whose log did not change after quiet). */
+  byNodeMs: Record<string, number>;
+}
+
+/**
+ * Convergence time = last visible-log change (`txn.commit`, `apply`, `rewind`,
+ * `recover`) at or after the `quiet` entry, minus the quiet time. Undefined when
+ * the history has no quiet phase.
+ */
+export function convergenceTime(history: History): ConvergenceTime | undefined {
+  const quiet = quietEntry(history);
+  if (!quiet) return undefined;
+  const byNodeMs: Record<string, number> = {};
+  for (const f of history) if (f.type === 'final') byNodeMs[f.node] = 0;
+  let settledT = quiet.t;
+  replayLogs(history, (replay, cause) => {
+    if (cause.t < quiet.t) return;
+    settledT = Math.max(settledT, cause.t);
+    byNodeMs[replay.node] = cause.t - quiet.t;
+  });
+  return { quietT: quiet.t, settledT, convergenceMs: settledT - quiet.t, byNodeMs };
+}

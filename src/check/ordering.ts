@@ -1,0 +1,197 @@
+/**
+ * Ordering guarantees. A replica that replays a primary's log (PostgreSQL
+ * streaming replication, MySQL binlog replication, a Debezium sink applying a
+ * source's change stream in order) may lag, but what it shows must be a prefix
+ * of the primary's commit order: no gaps, no reordering, nothing extra.
+ */
+import type { History, ModelEventEntry } from '../history/types.js';
+import {
+  type Authority,
+  type LogEntry,
+  type NodeReplay,
+  type ObservedRead,
+  type Version,
+  abortedXids,
+  externalReads,
+  findAuthority,
+  fmtMs,
+  fmtValue,
+  operations,
+  replayLogs,
+  resolveVersion,
+} from '../history/ops.js';
+import type { CheckOptions, Violation } from './types.js';
+
+/** Per-node progress through the authority's order while replaying. */
+interface PrefixState {
+  /** Number of authority entries seen so far, in order. */
+  known: number;
+  /** Last entry that is not in the authority's order (a divergent tail), if any. */
+  foreign?: LogEntry;
+  broken: boolean;
+}
+
+/**
+ * 'committed-prefix': at every change of every node's visible log, the entries
+ * the authority also committed form a gap-free, duplicate-free prefix of the
+ * authority's order, and entries it never committed (a branch that failover
+ * discarded) only trail at the end; at the final entry a live node shows no
+ * such entries at all. At most one violation per node: the first break.
+ */
+export function checkCommittedPrefix(history: History, _options: CheckOptions = {}): Violation[] {
+  const auth = findAuthority(history);
+  if (!auth) return [];
+  const aborts = abortedXids(history);
+  const states = new Map<string, PrefixState>();
+  const out: Violation[] = [];
+  const replays = replayLogs(history, (replay, cause) => {
+    const s = states.get(replay.node) ?? { known: 0, broken: false };
+    states.set(replay.node, s);
+    if (s.broken) return;
+    const v = cause.name === 'txn.commit' || cause.name === 'apply'
+      ? checkAppend(auth, replay, s, aborts)
+      : (recount(auth, replay, s), undefined);
+    if (v) { s.broken = true; out.push(v); }
+  });
+  for (const r of replays.values()) {
+    if (!states.get(r.node)?.broken) { const v = checkFinalExtras(auth, r, aborts); if (v) out.push(v); }
+  }
+  return out;
+}
+
+function checkAppend(auth: Authority, replay: NodeReplay, s: PrefixState, aborts: Aborts): Violation | undefined {
+  const entry = replay.log[replay.log.length - 1]!;
+  const idx = auth.indexByXid.get(entry.xid);
+  if (idx === undefined) { s.foreign = entry; return undefined; }
+  if (idx < s.known) return duplicate(replay, entry);
+  if (s.foreign) return onForeign(auth, entry, s.foreign, aborts);
+  if (idx > s.known) return gap(auth, entry, auth.log[s.known]!);
+  s.known += 1;
+  return undefined;
+}
+
+/** After a rewind or recover truncated the log, recount from what is left. */
+function recount(auth: Authority, replay: NodeReplay, s: PrefixState): void {
+  s.known = 0;
+  delete s.foreign;
+  for (const e of replay.log) {
+    if (auth.indexByXid.has(e.xid)) s.known += 1;
+    else s.foreign = e;
+  }
+}
+
+type Aborts = Map<string, ModelEventEntry>;
+
+/** Why an entry is not in the authority's order: rolled back, or a branch the authority never had. */
+function notCommitted(auth: Authority, e: LogEntry, aborts: Aborts): string {
+  const abort = aborts.get(e.xid);
+  return abort ? `which node ${abort.node} rolled back at ${fmtMs(abort.t)}` : `which authority ${auth.node} never committed`;
+}
+
+function describe(e: LogEntry): string {
+  return `xid ${e.xid} (lsn ${e.lsn}${e.timeline === undefined ? '' : `, timeline ${e.timeline}`})`;
+}
+
+function gap(auth: Authority, entry: LogEntry, missing: LogEntry): Violation {
+  return {
+    guarantee: 'committed-prefix',
+    sentence: `node ${entry.node} made ${describe(entry)} visible at ${fmtMs(entry.t)} while ${describe(missing)}, ` +
+      `committed before it on authority ${auth.node}, was missing — gap in the committed prefix`,
+    witness: [missing.event, entry.event],
+    data: { node: entry.node, xid: entry.xid, missingXid: missing.xid },
+  };
+}
+
+function duplicate(replay: NodeReplay, entry: LogEntry): Violation {
+  const first = replay.log.find((e) => e.xid === entry.xid)!;
+  return {
+    guarantee: 'committed-prefix',
+    sentence: `node ${entry.node} made ${describe(entry)} visible a second time at ${fmtMs(entry.t)} ` +
+      `(first at ${fmtMs(first.t)}) — duplicate in the committed prefix`,
+    witness: [first.event, entry.event],
+    data: { node: entry.node, xid: entry.xid },
+  };
+}
+
+function onForeign(auth: Authority, entry: LogEntry, foreign: LogEntry, aborts: Aborts): Violation {
+  const why = aborts.has(foreign.xid) ? 'not a prefix' : 'divergent history was not rewound, not a prefix';
+  return {
+    guarantee: 'committed-prefix',
+    sentence: `node ${entry.node} made ${describe(entry)} visible at ${fmtMs(entry.t)} on top of ${describe(foreign)}, ` +
+      `${notCommitted(auth, foreign, aborts)} — ${why}`,
+    witness: [foreign.event, entry.event],
+    data: { node: entry.node, xid: entry.xid, foreignXid: foreign.xid },
+  };
+}
+
+function checkFinalExtras(auth: Authority, r: NodeReplay, aborts: Aborts): Violation | undefined {
+  if (!r.final?.alive) return undefined;
+  const extra = r.log.find((e) => !auth.indexByXid.has(e.xid));
+  if (!extra) return undefined;
+  return {
+    guarantee: 'committed-prefix',
+    sentence: `node ${r.node} ends the run with ${describe(extra)} visible (since ${fmtMs(extra.t)}), ` +
+      `${notCommitted(auth, extra, aborts)} — extra entry beyond the committed prefix`,
+    witness: [extra.event, r.final],
+    data: { node: r.node, xid: extra.xid },
+  };
+}
+
+/** One observed read placed in the commit order. */
+interface PlacedRead {
+  read: ObservedRead;
+  version: Version;
+  /** Index of the next version of the same key (Infinity when none). */
+  nextIndex: number;
+  next?: Version;
+}
+
+/**
+ * 'consistent-prefix': a transaction that reads several keys must observe the
+ * state after some prefix of the authority's commit order. With read versions
+ * at indexes i_k and the next versions of those keys at n_k, some prefix p with
+ * max(i_k) ≤ p < min(n_k) must exist. Reads of values absent from the order are
+ * left to the rollback and durability checkers.
+ */
+export function checkConsistentPrefix(history: History, _options: CheckOptions = {}): Violation[] {
+  const auth = findAuthority(history);
+  if (!auth) return [];
+  const out: Violation[] = [];
+  for (const op of operations(history)) {
+    const placed = externalReads(op).map((r) => place(auth, r));
+    if (placed.length < 2 || placed.some((p) => p === undefined)) continue;
+    const v = prefixBreak(placed as PlacedRead[]);
+    if (v) out.push(v);
+  }
+  return out;
+}
+
+function place(auth: Authority, read: ObservedRead): PlacedRead | undefined {
+  const version = resolveVersion(auth, read.key, read.value, read.op.completeT);
+  if (!version) return undefined;
+  const next = (auth.versions.get(read.key) ?? []).find((v) => v.index > version.index);
+  return { read, version, nextIndex: next ? next.index : Infinity, ...(next ? { next } : {}) };
+}
+
+function prefixBreak(placed: PlacedRead[]): Violation | undefined {
+  const newest = placed.reduce((a, b) => (b.version.index > a.version.index ? b : a));
+  const stale = placed.reduce((a, b) => (b.nextIndex < a.nextIndex ? b : a));
+  if (newest.version.index < stale.nextIndex || !stale.next) return undefined;
+  const op = newest.read.op;
+  const witness = [op.invoke, op.completion!, newest.version.commitEvent, stale.next.commitEvent]
+    .filter((e): e is NonNullable<typeof e> => e !== undefined);
+  return {
+    guarantee: 'consistent-prefix',
+    sentence: `session ${op.session} read from node ${op.node} at ${fmtMs(op.invokeT)} and saw ` +
+      `${newest.read.key}=${fmtValue(newest.read.value)} (xid ${newest.version.xid}) but ` +
+      `${stale.read.key}=${fmtValue(stale.read.value)}, which xid ${stale.next.xid} had already replaced with ` +
+      `${fmtValue(stale.next.value)} earlier in the commit order — no prefix shows both, consistent prefix broken`,
+    witness: dedupe(witness),
+    data: { op: op.id, keys: [newest.read.key, stale.read.key], xids: [newest.version.xid, stale.next.xid] },
+  };
+}
+
+function dedupe<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { CHECKERS, GUARANTEE_IDS, checkAll, checkerFor, measureGuarantees } from '../src/check/types.js';
+import { HistoryBuilder } from './helpers/history-builder.js';
+
+/**
+ * A standby read that misses the session's own write to y, then an async
+ * failover that loses an acknowledged write to x.
+ */
+function lossy() {
+  const b = new HistoryBuilder();
+  b.write('s1', 'n1', 1, 2, 'x', 'a');
+  b.replicated('n1', 1.5, 1, 10, { x: 'a' }, { n2: 3 });
+  b.write('s1', 'n1', 4, 5, 'y', 'c');
+  b.replicated('n1', 4.5, 2, 20, { y: 'c' }, { n2: 6.5 });
+  b.read('s1', 'n2', 5.5, 6, 'y', null);
+  b.write('s1', 'n1', 7, 8, 'x', 'b');
+  b.commit('n1', 7.5, 3, 30, { x: 'b' });
+  b.crash('n1', 9, 'machine');
+  b.event('n2', 10, 'promote', { timeline: 2, lsn: 20 });
+  b.event('n1', 11, 'rewind', { toLsn: 20, timeline: 2 });
+  b.quiet(12);
+  b.final('n1', 14, 'standby', { x: 'a', y: 'c' });
+  b.final('n2', 14, 'primary', { x: 'a', y: 'c' });
+  return b.build();
+}
+
+describe('registry', () => {
+  it('has a checker for every guarantee id and rejects unknown ids clearly', () => {
+    expect(Object.keys(CHECKERS).sort()).toEqual([...GUARANTEE_IDS].sort());
+    expect(() => checkerFor('linearizable')).toThrow(/unknown guarantee 'linearizable'; known: convergence, /);
+    expect(() => checkAll(lossy(), [{ id: 'nope' }])).toThrow(/unknown guarantee 'nope'/);
+  });
+
+  it('checks claims, skipping those whose fault tolerance the run exceeds', () => {
+    const h = lossy();
+    expect(checkAll(h, [{ id: 'durability' }, { id: 'convergence' }]).map((v) => v.guarantee)).toEqual(['durability']);
+    expect(checkAll(h, [{ id: 'durability', tolerates: ['crash:process'] }])).toEqual([]);
+    expect(checkAll(h, [{ id: 'read-your-writes', tolerates: ['pause'] }])).toEqual([]);
+    expect(checkAll(h, [{ id: 'read-your-writes', tolerates: ['crash'] }]).map((v) => v.guarantee)).toEqual(['read-your-writes']);
+    expect(checkAll(h, [{ id: 'bounded-staleness' }], { kMax: 0 }).map((v) => v.guarantee)).toEqual(['bounded-staleness']);
+  });
+
+  it('measures unclaimed guarantees regardless of faults', () => {
+    const m = measureGuarantees(lossy());
+    const broken = m.filter((x) => x.violations > 0).map((x) => x.id);
+    expect(broken).toEqual(['durability', 'read-your-writes', 'bounded-staleness']);
+    expect(m.every((x) => x.judged)).toBe(true);
+    expect(m.find((x) => x.id === 'read-your-writes')!.example).toMatch(/key y: node n2 served nothing at 6\.0 ms to session s1, which had written c/);
+  });
+});
