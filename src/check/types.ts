@@ -18,6 +18,7 @@ import {
 } from './rollback.js';
 import { checkMonotonicReads, checkMonotonicWrites, checkReadYourWrites, checkWritesFollowReads } from './session.js';
 import { checkBoundedStaleness } from './staleness.js';
+import { checkLinearizablePrimaryReads } from './lin-guarantee.js';
 
 export interface Violation {
   /** Guarantee id, e.g. 'monotonic-reads'. */
@@ -68,6 +69,7 @@ export const GUARANTEE_IDS = [
   'monotonic-writes',
   'writes-follow-reads',
   'bounded-staleness',
+  'linearizable-primary-reads',
 ] as const;
 
 export type GuaranteeId = (typeof GUARANTEE_IDS)[number];
@@ -88,6 +90,7 @@ export const CHECKERS: Readonly<Record<GuaranteeId, Checker>> = {
   'monotonic-writes': checkMonotonicWrites,
   'writes-follow-reads': checkWritesFollowReads,
   'bounded-staleness': checkBoundedStaleness,
+  'linearizable-primary-reads': checkLinearizablePrimaryReads,
 };
 
 export function isGuaranteeId(id: string): id is GuaranteeId {
