@@ -1,6 +1,7 @@
 /** `replicheck models`: every built-in model with its variants, knobs, planted bugs and claims. */
 import type { Command } from 'commander';
 import { BUILTIN_MODELS } from '../../models/index.js';
+import { println } from './options.js';
 
 export function registerModels(program: Command): void {
   program
@@ -9,8 +10,8 @@ export function registerModels(program: Command): void {
     .option('--json', 'print one JSON document')
     .action((opts: { json?: boolean }) => {
       const list = describeModels();
-      if (opts.json) console.log(JSON.stringify(list, null, 2));
-      else console.log(formatModels(list));
+      if (opts.json) println(JSON.stringify(list, null, 2));
+      else println(formatModels(list));
     });
 }
 

@@ -9,3 +9,8 @@ export function intOption(raw: string | undefined, name: string, min: number): n
 export class OptionError extends Error {
   override name = 'OptionError';
 }
+
+/** Print a line on stdout (not console.log, which test runners intercept). */
+export function println(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}

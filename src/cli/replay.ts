@@ -12,6 +12,7 @@ import { writeHistoryJsonl } from '../history/jsonl.js';
 import { decodeToken, scenarioSize } from '../scenario/compact.js';
 import { parseScenario } from '../scenario/validate.js';
 import { loadModel } from './load-model.js';
+import { println } from './options.js';
 
 interface ReplayOptions {
   history?: string;
@@ -38,7 +39,7 @@ async function replayCommand(token: string, opts: ReplayOptions): Promise<number
   if (opts.history && verdict.run) writeAtomic(opts.history, writeHistoryJsonl(verdict.run.history));
   if (opts.json) {
     const size = scenarioSize(scenario);
-    console.log(
+    println(
       JSON.stringify(
         {
           model: scenario.model,
@@ -56,12 +57,12 @@ async function replayCommand(token: string, opts: ReplayOptions): Promise<number
       ),
     );
   } else if (failed(verdict)) {
-    console.log(explainVerdict(verdict));
+    println(explainVerdict(verdict));
   } else {
-    console.log(`${scenario.model}: every claimed guarantee held in this run\n`);
-    if (verdict.run) console.log(textTimeline(verdict.run.history, { maxRows: 80 }));
+    println(`${scenario.model}: every claimed guarantee held in this run\n`);
+    if (verdict.run) println(textTimeline(verdict.run.history, { maxRows: 80 }));
   }
-  if (opts.history && !opts.json) console.log(`\nhistory written to ${opts.history}`);
+  if (opts.history && !opts.json) println(`\nhistory written to ${opts.history}`);
   if (verdict.failure) return 2;
   return verdict.violations.length > 0 ? 1 : 0;
 }

@@ -9,7 +9,7 @@ import { checkModel, type ModelCheckResult } from '../../properties/harness.js';
 import { explainVerdict } from '../check/explain.js';
 import { FAULT_PROFILE_NAMES, type FaultProfileName } from '../scenario/arbitraries.js';
 import { loadModel, ModelLoadError, selectVariants } from './load-model.js';
-import { intOption } from './options.js';
+import { intOption, println } from './options.js';
 
 interface RunOptions {
   bug?: string;
@@ -75,8 +75,8 @@ async function runCommand(ref: string, opts: RunOptions): Promise<number> {
   const ms = Math.round(performance.now() - t0);
   const found = results.find((r) => r.found);
   if (opts.json) printJson(ref, opts.bug, results, found, ms);
-  else if (found?.verdict) console.log(`\n${explainVerdict(found.verdict, { label: label(ref, found) })}`);
-  else console.log(`\nall claimed guarantees held over ${sum(results)} scenarios (${ms} ms)`);
+  else if (found?.verdict) println(`\n${explainVerdict(found.verdict, { label: label(ref, found) })}`);
+  else println(`\nall claimed guarantees held over ${sum(results)} scenarios (${ms} ms)`);
   if (!found) return 0;
   return found.verdict?.failure ? 2 : 1;
 }
@@ -88,7 +88,7 @@ function label(ref: string, r: ModelCheckResult): string {
 function printProgress(r: ModelCheckResult): void {
   const status = r.found ? `✗ broke ${r.guarantee} after ${r.runsUntilFound} runs` : `✓ ${r.runs} runs`;
   const fixed = r.fixed ? ` (${r.fixed} saved failure${r.fixed > 1 ? 's' : ''} now pass)` : '';
-  console.log(`${(r.variant ?? '').padEnd(24)} ${status}${fixed}`);
+  println(`${(r.variant ?? '').padEnd(24)} ${status}${fixed}`);
 }
 
 function sum(rs: ModelCheckResult[]): number {
@@ -119,5 +119,5 @@ function printJson(
     ms,
     variants: results.map((r) => ({ variant: r.variant, runs: r.runs, found: r.found, seed: r.seed })),
   };
-  console.log(JSON.stringify(out, null, 2));
+  println(JSON.stringify(out, null, 2));
 }
