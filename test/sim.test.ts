@@ -392,7 +392,7 @@ describe('lifecycle and clients', () => {
 describe('limits and guards', () => {
   it('a model that never quiesces ends with the quiet-phase limit, naming it and the seed', () => {
     expect(() => simulate({ model: chattyModel, config: {}, sim: { ...config(), nodes: ['a', 'b'], seed: 42 } })).toThrowError(
-      /limit quietMaxMs=60000 .*seed 42.*never quiesced/,
+      /limit quietMaxMs=10000 .*seed 42.*never quiesced/,
     );
   });
 

@@ -16,7 +16,7 @@ const MAX_STEPS = 2_000_000;
 export function checkLinearizablePrimaryReads(history: History, _options: CheckOptions = {}): Violation[] {
   const primarySessions = sessionsWithPolicy(history, 'primary');
   const include = (e: InvokeEntry) => primarySessions.has(e.session) || e.req.txn.some((m) => m.f !== 'r');
-  const { ops } = historyToLinOps(history, { include });
+  const { ops } = historyToLinOps(withKnownEffects(history), { include });
   if (ops.length === 0) return [];
   const result = checkLinearizable(ops, registerModel, { maxSteps: MAX_STEPS });
   if (result.verdict !== 'illegal') return [];
@@ -32,6 +32,38 @@ export function checkLinearizablePrimaryReads(history: History, _options: CheckO
       data: { key: bad.label, blocking: bad.blocking, unplaced: bad.unplaced, longest: bad.longest },
     },
   ];
+}
+
+/**
+ * An indeterminate operation that computed its value on the server (x+1, NOW(),
+ * RAND()) writes a value the client never saw; when the model's commit event
+ * names the operation (`op`), the value is known. Fill it into the invocation so
+ * the checker can place later reads of it (the operation stays pending).
+ */
+function withKnownEffects(history: History): History {
+  const written = new Map<number, Record<string, unknown>>();
+  for (const e of history) {
+    if (e.type !== 'event' || (e.name !== 'txn.commit' && e.name !== 'apply')) continue;
+    const op = e.data?.['op'];
+    const writes = e.data?.['writes'];
+    if (typeof op === 'number' && typeof writes === 'object' && writes !== null && !written.has(op)) {
+      written.set(op, writes as Record<string, unknown>);
+    }
+  }
+  const settled = new Set(history.flatMap((e) => (e.type === 'ok' || e.type === 'fail' ? [e.op] : [])));
+  return history.map((e) => {
+    if (e.type !== 'invoke' || settled.has(e.op) || !written.has(e.op)) return e;
+    const writes = written.get(e.op)!;
+    const lastWrite = new Map<string, number>();
+    e.req.txn.forEach((m, i) => m.f !== 'r' && lastWrite.set(m.k, i));
+    const txn = e.req.txn.map((m, i) => {
+      const v = writes[m.k];
+      const known = typeof v === 'number' || typeof v === 'string';
+      if (lastWrite.get(m.k) !== i || !known || (m.f !== 'upd' && m.f !== 'now' && m.f !== 'rand')) return m;
+      return { ...m, v };
+    });
+    return { ...e, req: { ...e.req, txn } };
+  });
 }
 
 /** Session ids whose read policy is `policy`, from the scenario stored in the meta entry. */

@@ -19,6 +19,8 @@ import {
 import { checkMonotonicReads, checkMonotonicWrites, checkReadYourWrites, checkWritesFollowReads } from './session.js';
 import { checkBoundedStaleness } from './staleness.js';
 import { checkLinearizablePrimaryReads } from './lin-guarantee.js';
+import { CDC_CHECKERS } from './cdc.js';
+import { MIGRATION_CHECKERS } from './migration.js';
 
 export interface Violation {
   /** Guarantee id, e.g. 'monotonic-reads'. */
@@ -70,6 +72,17 @@ export const GUARANTEE_IDS = [
   'writes-follow-reads',
   'bounded-staleness',
   'linearizable-primary-reads',
+  // change data capture (src/check/cdc.ts)
+  'sink-convergence',
+  'per-key-order',
+  'completeness',
+  'exactly-once',
+  'delete-propagation',
+  'snapshot-handover',
+  // online migration (src/check/migration.ts)
+  'migration-target-equals-source',
+  'migration-no-loss',
+  'migration-read-after-cutover',
 ] as const;
 
 export type GuaranteeId = (typeof GUARANTEE_IDS)[number];
@@ -91,6 +104,8 @@ export const CHECKERS: Readonly<Record<GuaranteeId, Checker>> = {
   'writes-follow-reads': checkWritesFollowReads,
   'bounded-staleness': checkBoundedStaleness,
   'linearizable-primary-reads': checkLinearizablePrimaryReads,
+  ...CDC_CHECKERS,
+  ...MIGRATION_CHECKERS,
 };
 
 export function isGuaranteeId(id: string): id is GuaranteeId {

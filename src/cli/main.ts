@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { registerCheck } from './check.js';
 import { registerModels } from './models.js';
 import { registerReplay } from './replay.js';
+import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 
 const pkgPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerReplay(program);
   registerCheck(program);
+  registerReport(program);
   return program;
 }
 

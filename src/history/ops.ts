@@ -354,6 +354,8 @@ export interface Authority {
   byWrite: Map<string, number[]>;
   /** Log index by commit position `${timeline}:${lsn}` (entries with a timeline only). */
   byPos: Map<string, number>;
+  /** Log index by the client operation that wrote it (events carrying `op`). */
+  byOp: Map<number, number>;
 }
 
 /** Index key of one key/value write. */
@@ -374,8 +376,11 @@ export function findAuthority(history: History, replays = replayLogs(history)): 
   const indexByXid = new Map<string, number>();
   const byWrite = new Map<string, number[]>();
   const byPos = new Map<string, number>();
+  const byOp = new Map<number, number>();
   log.forEach((entry, i) => {
     if (!indexByXid.has(entry.xid)) indexByXid.set(entry.xid, i);
+    const op = entry.event.data?.['op'];
+    if (typeof op === 'number' && !byOp.has(op)) byOp.set(op, i);
     if (entry.timeline !== undefined) byPos.set(`${entry.timeline}:${entry.lsn}`, i);
     for (const [k, v] of Object.entries(entry.writes)) {
       const id = writeKey(k, v);
@@ -384,7 +389,7 @@ export function findAuthority(history: History, replays = replayLogs(history)): 
       else byWrite.set(id, [i]);
     }
   });
-  return { node: final.node, final, log, indexByXid, versions: buildVersions(history, log), byWrite, byPos };
+  return { node: final.node, final, log, indexByXid, versions: buildVersions(history, log), byWrite, byPos, byOp };
 }
 
 function lastPromoted(history: History, candidates: FinalEntry[]): FinalEntry {
@@ -447,8 +452,15 @@ export function resolveVersion(auth: Authority, key: string, value: Value, befor
  * convergence's.
  */
 export function findCommitted(auth: Authority, op: Operation): LogEntry | undefined {
+  // Exact: the model names the client operation on its commit events.
+  const byOp = auth.byOp.get(op.id);
+  if (byOp !== undefined) return auth.log[byOp];
   const writes = [...finalWrites(op)];
   if (writes.length === 0) return undefined;
+  // Server-computed values (x+1, NOW(), RAND()) repeat across transactions, so a
+  // value match is ambiguous: trust the commit position first.
+  const computed = op.txn.some((m) => m.f === 'upd' || m.f === 'now' || m.f === 'rand');
+  if (computed) return atCommitPos(auth, op);
   const [k0, v0] = writes[0]!;
   const hit = (auth.byWrite.get(writeKey(k0, v0)) ?? []).find((i) =>
     writes.every(([k, v]) => Object.prototype.hasOwnProperty.call(auth.log[i]!.writes, k) && auth.log[i]!.writes[k] === v));

@@ -236,6 +236,8 @@ export type History = HistoryEntry[];
  *   (null = deleted). Emitted once per commit, at the moment it becomes visible there.
  * - `apply` {xid, lsn, timeline, writes}: the node (a replica/sink) made a transaction
  *   visible; appended to its visible log.
+ * - Both may carry `op`: the number of the client operation that wrote the transaction,
+ *   which names it exactly even when server-computed values (x+1, NOW(), RAND()) repeat.
  * - `txn.abort` {xid, lsn?, timeline?}: rolled back; never in any visible log.
  * - `rewind` {toLsn, timeline}: entries with lsn > toLsn are removed from this node's
  *   visible log (pg_rewind discarding a divergent suffix); `timeline` is the one it follows next.

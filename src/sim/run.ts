@@ -61,7 +61,7 @@ export function hashHistory(history: History): string {
 // ───────────────────────────── internals ─────────────────────────────
 
 type SimEvent = { t: number; seq: number } & (
-  | { kind: 'deliver'; from: number; to: number; msg: unknown; id: number; stream: boolean; epoch: number; label: string }
+  | { kind: 'deliver'; from: number; to: number; msg: unknown; id: number; stream: boolean; epoch: number; label: string; bg: boolean }
   | { kind: 'timer'; node: number; id: number; inc: number }
   | { kind: 'flush'; complete: () => void }
   | { kind: 'call'; node: number; inc: number; during: string; fn: (p: NodeProgram, c: NodeContext) => void }
@@ -181,7 +181,7 @@ class Simulation<C> {
     this.traceMessages = s.traceMessages ?? true;
     this.maxEvents = s.limits?.maxEvents ?? 2_000_000;
     this.maxTimeMs = s.limits?.maxTimeMs ?? 600_000;
-    this.quietMaxMs = s.limits?.quietMaxMs ?? 60_000;
+    this.quietMaxMs = s.limits?.quietMaxMs ?? 10_000;
     this.clientTimeoutMs = s.limits?.clientTimeoutMs ?? 1_000;
     this.breakDetectMs = s.network.breakDetectMs ?? 50;
     this.clientLatency = s.network.clientLatency ?? { kind: 'constant', ms: 0.2 };
@@ -384,7 +384,7 @@ class Simulation<C> {
       nodes: this.sim.nodes,
       now: () => roundUs(slot.clock.wallAt(this.now)),
       send: (to, msg, opts) => {
-        if (live()) this.send(slot, to, msg, opts?.channel === 'datagram' ? false : true);
+        if (live()) this.send(slot, to, msg, opts?.channel !== 'datagram', opts?.background === true);
       },
       setTimer: (delayMs, tag, payload, opts) => this.setTimer(slot, inc, delayMs, tag, payload, opts?.background),
       cancelTimer: (id) => this.cancelTimer(slot, inc, id),
@@ -465,7 +465,7 @@ class Simulation<C> {
     return a < b ? a * this.n + b : b * this.n + a;
   }
 
-  private send(slot: NodeSlot, toId: NodeId, msg: unknown, stream: boolean): void {
+  private send(slot: NodeSlot, toId: NodeId, msg: unknown, stream: boolean, bg: boolean): void {
     const from = slot.idx;
     const to = this.node(toId, `send from ${slot.id}`);
     const id = ++this.msgSeq;
@@ -473,20 +473,20 @@ class Simulation<C> {
     const channel = stream ? 'stream' : 'datagram';
     const link = from * this.n + to;
     if (this.traceMessages) this.net('send', from, to, id, channel, label);
-    if (stream) return this.sendStream(from, to, link, msg, id, label);
+    if (stream) return this.sendStream(from, to, link, msg, id, label, bg);
     if (this.blocked[link]) return this.net('drop', from, to, id, channel, label, 'partition');
     const params = this.links[link]!;
     const rng = this.linkRng[link]!;
     if (params.lossRate > 0 && rng() < params.lossRate) return this.net('drop', from, to, id, channel, label, 'loss');
     const copies = params.dupRate > 0 && rng() < params.dupRate ? 2 : 1;
     for (let c = 0; c < copies; c++) {
-      this.inFlight++;
+      if (!bg) this.inFlight++;
       const at = this.now + sampleLatency(params.latency, rng) + this.clogMs[link]!;
-      this.push(at, { kind: 'deliver', from, to, msg, id, stream: false, epoch: 0, label });
+      this.push(at, { kind: 'deliver', from, to, msg, id, stream: false, epoch: 0, label, bg });
     }
   }
 
-  private sendStream(from: number, to: number, link: number, msg: unknown, id: number, label: string): void {
+  private sendStream(from: number, to: number, link: number, msg: unknown, id: number, label: string, bg: boolean): void {
     const p = this.pair(from, to);
     if (this.blocked[link] || this.blocked[to * this.n + from]) {
       // TCP needs both directions; the sender's connection times out and breaks.
@@ -498,8 +498,8 @@ class Simulation<C> {
     const sampled = this.now + sampleLatency(this.links[link]!.latency, this.linkRng[link]!) + this.clogMs[link]!;
     const at = Math.max(roundUs(sampled), this.lastDeliver[link]!);
     this.lastDeliver[link] = at;
-    this.inFlight++;
-    this.push(at, { kind: 'deliver', from, to, msg, id, stream: true, epoch: this.streamEpoch[p]!, label });
+    if (!bg) this.inFlight++;
+    this.push(at, { kind: 'deliver', from, to, msg, id, stream: true, epoch: this.streamEpoch[p]!, label, bg });
   }
 
   /** Break the connection between a and b: in-flight messages are lost, live ends are told. */
@@ -523,23 +523,28 @@ class Simulation<C> {
     }
   }
 
+  /** A foreground message stops counting as in flight once delivered or dropped. */
+  private landed(ev: EventOf<'deliver'>): void {
+    if (!ev.bg) this.inFlight--;
+  }
+
   private onDeliver(ev: EventOf<'deliver'>): void {
     const channel = ev.stream ? 'stream' : 'datagram';
     const slot = this.nodes[ev.to]!;
     if (ev.stream && ev.epoch !== this.streamEpoch[this.pair(ev.from, ev.to)]) {
-      this.inFlight--;
+      this.landed(ev);
       return this.net('drop', ev.from, ev.to, ev.id, channel, ev.label, 'stream-broken');
     }
     if (!ev.stream && this.blocked[ev.from * this.n + ev.to]) {
-      this.inFlight--;
+      this.landed(ev);
       return this.net('drop', ev.from, ev.to, ev.id, channel, ev.label, 'partition');
     }
     if (!slot.alive) {
-      this.inFlight--;
+      this.landed(ev);
       return this.net('drop', ev.from, ev.to, ev.id, channel, ev.label, 'crashed');
     }
     if (this.defer(slot, ev)) return;
-    this.inFlight--;
+    this.landed(ev);
     if (this.traceMessages) this.net('recv', ev.from, ev.to, ev.id, channel, ev.label);
     const fromId = this.nodes[ev.from]!.id;
     this.invoke(slot, `onMessage(${ev.label} from ${fromId})`, (p, c) => p.onMessage(c, fromId, ev.msg));
@@ -748,7 +753,7 @@ class Simulation<C> {
     slot.gen++;
     this.deferredCount -= slot.deferred.length;
     for (const ev of slot.deferred) {
-      if (ev.kind === 'deliver') this.inFlight--;
+      if (ev.kind === 'deliver') this.landed(ev);
       if (ev.kind === 'call') this.calls--;
     }
     slot.deferred = [];

@@ -117,7 +117,7 @@ export interface SimLimits {
   maxEvents?: number;
   /** Virtual-time bound for the whole run in ms. Default 600,000. */
   maxTimeMs?: number;
-  /** Longest the quiet phase may last before the model is declared non-quiescent. Default 60,000. */
+  /** Longest the quiet phase may last before the model is declared non-quiescent. Default 10,000. */
   quietMaxMs?: number;
   /** A client gives up and records `info` after this long. Default 1,000. */
   clientTimeoutMs?: number;
@@ -166,6 +166,12 @@ export type TimerId = number;
 export interface SendOptions {
   /** 'stream' (default): FIFO, lossless, breaks on partitions/crashes. 'datagram': unordered, lossy. */
   channel?: 'stream' | 'datagram';
+  /**
+   * A background message (a poll, a heartbeat, a periodic offset commit, and the
+   * answers to them) does not keep the quiet phase alive; a model that polls
+   * must then say when it is done through `Model.quiescent`.
+   */
+  background?: boolean;
 }
 
 /** The only powers a node program has. Everything is deterministic given the seed. */

@@ -1,0 +1,91 @@
+/**
+ * Shared vocabulary of the CDC model: log records, change events, positions.
+ *
+ * A *source position* is (lsn, idx): `lsn` numbers a record of the source's commit
+ * log (one per committed transaction or watermark), `idx` numbers the row changes
+ * inside it. Several events at one lsn are normal: a transaction that writes two
+ * keys, or a primary-key change, which the source logs as a delete of the old key
+ * plus a create of the new key at the same lsn (Debezium emits exactly that pair
+ * for a PK update). Snapshot rows are placed at the lsn of the chunk's high
+ * watermark, idx 0..n-1 in key order.
+ */
+import type { UpdateExpr, Value } from '../../src/index.js';
+
+export interface Pos {
+  lsn: number;
+  idx: number;
+}
+
+/** idx larger than any real one: (lsn, IDX_ALL) means "everything at lsn". */
+export const IDX_ALL = 1_000_000;
+
+export function cmpPos(a: Pos, b: Pos): number {
+  return a.lsn !== b.lsn ? a.lsn - b.lsn : a.idx - b.idx;
+}
+
+export function fmtPos(p: Pos): string {
+  return `${p.lsn}:${p.idx}`;
+}
+
+/** One row change inside a source log record. `expr` is set for `x = x + n` style updates. */
+export interface Change {
+  k: string;
+  before: Value;
+  after: Value;
+  expr?: UpdateExpr;
+}
+
+/** A record of the source's commit log; `wm` records are DBLog watermarks (no row changes). */
+export interface LogRecord {
+  lsn: number;
+  kind: 'txn' | 'wm';
+  xid?: string;
+  wm?: string;
+  changes: Change[];
+}
+
+/**
+ * A change event as the connector publishes it (Debezium envelope, reduced):
+ * op 'c' create, 'u' update, 'd' delete (its `after` is null: the tombstone),
+ * 'r' snapshot read.
+ */
+export interface CdcEvent {
+  pos: Pos;
+  key: string;
+  op: 'c' | 'u' | 'd' | 'r';
+  before: Value;
+  after: Value;
+  expr?: UpdateExpr;
+}
+
+/** FNV-1a 32-bit: stable key hashing for partitioning (Kafka uses murmur2; any stable hash shows the same properties). */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** Event data shared by cdc.publish / cdc.deliver / cdc.apply: position twice (string and numbers). */
+export function posData(e: CdcEvent): Record<string, unknown> {
+  return { pos: fmtPos(e.pos), lsn: e.pos.lsn, idx: e.pos.idx, key: e.key, op: e.op, value: e.after };
+}
+
+/** Applies `x = x + n` / `x = x * n`; a non-numeric or absent x counts as 0. */
+export function applyExpr(cur: Value, expr: UpdateExpr): number {
+  const x = typeof cur === 'number' ? cur : 0;
+  return expr.op === 'add' ? x + expr.n : x * expr.n;
+}
+
+export function isObj(m: unknown): m is Record<string, unknown> {
+  return typeof m === 'object' && m !== null;
+}
+
+/**
+ * Polls, offset commits and their answers are background traffic: they run
+ * forever, so they must not keep the quiet phase alive (the model's
+ * `quiescent` says when every sink has caught up).
+ */
+export const POLL = { background: true } as const;

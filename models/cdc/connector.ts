@@ -1,0 +1,428 @@
+/**
+ * The CDC connector (Debezium-shaped). It owns a replication slot on the source:
+ * a slot position (the consistent point where streaming begins) and a confirmed
+ * position, persisted only at checkpoints (Kafka Connect's offset flush,
+ * offset.flush.interval.ms) — after a crash it resends everything after the last
+ * persisted position, so duplicates downstream are normal (at-least-once).
+ *
+ * Snapshot: DBLog-style chunks interleaved with streaming (Debezium incremental
+ * snapshots). Per chunk: append a low watermark to the source log, select the
+ * chunk's rows, append a high watermark. While streaming passes the window
+ * between the watermarks, every key changed there is dropped from the chunk's
+ * buffer (the streamed event is newer); at the high watermark the remaining rows
+ * are emitted as 'r' events at the high watermark's position.
+ *
+ * Producer: events are partitioned by key hash, batched per partition, sent with
+ * (producer id, partition, sequence); a batch is resent after requestTimeoutMs
+ * until acknowledged. Whether that is safe depends on idempotence and
+ * max.in.flight (see the Kafka producer docs on enable.idempotence).
+ */
+import type { NodeContext, NodeId, NodeProgram, NodeView, Value } from '../../src/index.js';
+import { type CdcEvent, type Change, cmpPos, fnv1a, IDX_ALL, isObj, type LogRecord, POLL, type Pos } from './common.js';
+
+export interface ConnectorOptions {
+  source: NodeId;
+  broker: NodeId;
+  partitions: number;
+  /** Partition count after `growAfter` events (differs only in the partition-count-change bug). */
+  partitionsLater: number;
+  growAfter: number;
+  idempotent: boolean;
+  maxInFlight: number;
+  snapshot: boolean;
+  chunkSize: number;
+  pollMs: number;
+  checkpointMs: number;
+  requestTimeoutMs: number;
+  batchMax: number;
+  bug?: string;
+}
+
+interface Ckpt {
+  slotLsn: number;
+  confirmed: Pos;
+  snapAfter: string | null;
+  snapDone: boolean;
+}
+
+interface Chunk {
+  id: string;
+  sentAt: number;
+  afterKey: string | null;
+  lowLsn?: number;
+  rows?: { k: string; v: Value }[];
+  windowOpen: boolean;
+  windowKeys: Set<string>;
+}
+
+interface Batch {
+  batchId: number;
+  partition: number;
+  seq: number;
+  events: CdcEvent[];
+  timer?: number;
+}
+
+interface Unacked {
+  id: string;
+  pos: Pos;
+  acked: boolean;
+}
+
+interface DoneChunk {
+  high: number;
+  lastIdx: number;
+  endKey: string | null;
+  last: boolean;
+}
+
+const CKPT = 'ckpt';
+const STUCK_POLLS = 20;
+const INC = 'incarnation';
+
+export function connectorProgram(o: ConnectorOptions): NodeProgram {
+  return new Connector(o);
+}
+
+class Connector implements NodeProgram {
+  private ckpt: Ckpt | undefined;
+  private ready = false;
+  private pid = '';
+  private fetchedLsn = 0;
+  private headLsn = 0;
+  /** Local clock time a fetch was sent, or undefined; a reply lost without a stream break is re-asked after STUCK_POLLS polls. */
+  private fetching: number | undefined;
+  private slotAsked: number | undefined;
+  private resumeAfter: Pos = { lsn: 0, idx: IDX_ALL };
+  private confirmed: Pos = { lsn: 0, idx: IDX_ALL };
+  private chunk: Chunk | undefined;
+  private chunkSeq = 0;
+  private snapAfter: string | null = null;
+  private snapDone = true;
+  private doneChunks: DoneChunk[] = [];
+  private readonly unacked: Unacked[] = [];
+  private readonly byPos = new Map<string, Unacked>();
+  private readonly pending = new Map<number, CdcEvent[]>();
+  private readonly outbox: Batch[] = [];
+  private readonly inflight = new Map<number, Batch>();
+  private readonly nextSeq = new Map<number, number>();
+  private nextBatch = 0;
+  private produced = 0;
+
+  constructor(private readonly o: ConnectorOptions) {}
+
+  start(ctx: NodeContext): void {
+    // A fresh producer id per incarnation, durable before use: a reused id with
+    // reset sequences would make the broker drop new batches as duplicates.
+    const inc = (ctx.disk.get<number>(INC) ?? 0) + 1;
+    this.pid = `${ctx.id}-${inc}`;
+    ctx.disk.put(INC, inc);
+    ctx.disk.fsync(() => this.begin(ctx));
+    ctx.setTimer(this.o.pollMs, 'poll', undefined, { background: true });
+    ctx.setTimer(this.o.checkpointMs, 'checkpoint', undefined, { background: true });
+  }
+
+  private begin(ctx: NodeContext): void {
+    const ckpt = ctx.disk.get<Ckpt>(CKPT);
+    if (ckpt) return this.resume(ctx, ckpt);
+    if (this.o.snapshot && this.o.bug === 'snapshot-stream-gap') {
+      this.snapDone = false;
+      return this.startChunk(ctx, null);
+    }
+    this.askPosition(ctx);
+  }
+
+  private askPosition(ctx: NodeContext): void {
+    this.slotAsked = ctx.now();
+    ctx.send(this.o.source, { type: 'position' }, POLL);
+  }
+
+  /** Restart from the last checkpoint: stream again from the confirmed position. */
+  private resume(ctx: NodeContext, ckpt: Ckpt): void {
+    this.ckpt = ckpt;
+    this.confirmed = ckpt.confirmed;
+    this.resumeAfter = ckpt.confirmed;
+    // Correct: re-read the record holding the confirmed position and skip events up
+    // to its idx. The bug resumes at the next lsn, dropping the rest of that record.
+    this.fetchedLsn = this.o.bug === 'resume-skips-position' ? ckpt.confirmed.lsn : Math.max(0, ckpt.confirmed.lsn - 1);
+    this.snapAfter = ckpt.snapAfter;
+    this.snapDone = ckpt.snapDone;
+    this.ready = true;
+    if (!this.snapDone) this.startChunk(ctx, this.snapAfter);
+    this.fetch(ctx);
+  }
+
+  /** The slot is created at the source's durable head: streaming starts there. */
+  private createSlot(ctx: NodeContext, lsn: number, snapDone: boolean): void {
+    const ckpt: Ckpt = { slotLsn: lsn, confirmed: { lsn, idx: IDX_ALL }, snapAfter: null, snapDone };
+    ctx.disk.put(CKPT, ckpt);
+    ctx.disk.fsync(() => {
+      ctx.emit('cdc.slot', { lsn });
+      this.ckpt = ckpt;
+      if (cmpPos(ckpt.confirmed, this.confirmed) > 0) this.confirmed = ckpt.confirmed;
+      this.resumeAfter = ckpt.confirmed;
+      this.fetchedLsn = lsn;
+      this.ready = true;
+      this.snapDone = snapDone;
+      if (!snapDone) this.startChunk(ctx, null);
+      this.fetch(ctx);
+    });
+  }
+
+  onMessage(ctx: NodeContext, _from: NodeId, msg: unknown): void {
+    if (!isObj(msg)) return;
+    switch (msg.type) {
+      case 'position':
+        if (this.ckpt || this.slotAsked === undefined) return;
+        this.slotAsked = undefined;
+        return this.createSlot(ctx, Number(msg.lsn), !this.o.snapshot || this.o.bug === 'snapshot-stream-gap');
+      case 'records':
+        return this.onRecords(ctx, msg.records as LogRecord[], Number(msg.head));
+      case 'wm-ok':
+        return this.onWatermarkOk(ctx, String(msg.id), Number(msg.lsn));
+      case 'rows':
+        return this.onRows(ctx, String(msg.id), msg.rows as { k: string; v: Value }[], Number(msg.lsn));
+      case 'produce-ack':
+        return this.onAck(ctx, Number(msg.batchId));
+      default:
+        return; // produce-err: the batch's retry timer resends it
+    }
+  }
+
+  onTimer(ctx: NodeContext, tag: string, payload: unknown): void {
+    if (tag === 'poll') {
+      ctx.setTimer(this.o.pollMs, 'poll', undefined, { background: true });
+      this.unstick(ctx);
+      this.fetch(ctx);
+    } else if (tag === 'checkpoint') {
+      ctx.setTimer(this.o.checkpointMs, 'checkpoint', undefined, { background: true });
+      this.checkpoint(ctx);
+    } else if (tag === 'retry') {
+      const b = this.inflight.get(Number(payload));
+      if (b) this.sendBatch(ctx, b);
+    }
+  }
+
+  /** Re-asks what a reply lost without a stream break (e.g. a restarted peer) would leave waiting forever. */
+  private unstick(ctx: NodeContext): void {
+    const stuck = (t: number | undefined): boolean => t !== undefined && ctx.now() - t > STUCK_POLLS * this.o.pollMs;
+    if (stuck(this.fetching)) this.fetching = undefined;
+    if (stuck(this.slotAsked)) this.askPosition(ctx);
+    if (this.chunk && stuck(this.chunk.sentAt)) this.startChunk(ctx, this.chunk.afterKey);
+  }
+
+  onRequest(ctx: NodeContext, { id }: { id: number }): void {
+    ctx.reply(id, { type: 'fail', error: 'the connector serves no client requests' });
+  }
+
+  onStreamBreak(ctx: NodeContext, peer: NodeId): void {
+    if (peer !== this.o.source) return; // broker: unacked batches are resent by their retry timers
+    this.fetching = undefined;
+    if (this.slotAsked !== undefined) this.askPosition(ctx);
+    if (this.chunk) this.startChunk(ctx, this.chunk.afterKey);
+  }
+
+  // ─────────── streaming ───────────
+
+  private fetch(ctx: NodeContext): void {
+    if (!this.ready || this.fetching !== undefined) return;
+    this.fetching = ctx.now();
+    ctx.send(this.o.source, { type: 'fetch', afterLsn: this.fetchedLsn }, POLL);
+  }
+
+  private onRecords(ctx: NodeContext, records: LogRecord[], head: number): void {
+    this.fetching = undefined;
+    this.headLsn = Math.max(this.headLsn, head);
+    for (const r of records) {
+      if (r.lsn !== this.fetchedLsn + 1) continue; // a stale reply from before a restart of the stream
+      this.processRecord(ctx, r);
+      this.fetchedLsn = r.lsn;
+    }
+    this.flushBatches(ctx);
+    if (this.fetchedLsn < head) this.fetch(ctx);
+  }
+
+  private processRecord(ctx: NodeContext, r: LogRecord): void {
+    if (r.kind === 'wm') return this.onWatermarkRecord(ctx, r);
+    r.changes.forEach((c, idx) => {
+      if (this.chunk?.windowOpen) this.chunk.windowKeys.add(c.k);
+      const ev = changeEvent(r.lsn, idx, c);
+      if (cmpPos(ev.pos, this.resumeAfter) <= 0) return;
+      // Bug: delete events (the tombstones) filtered out, as with Debezium's
+      // ExtractNewRecordState delete.handling.mode=drop in front of a sink.
+      if (ev.op === 'd' && this.o.bug === 'tombstone-dropped') return;
+      this.enqueue(ev);
+    });
+  }
+
+  // ─────────── snapshot (DBLog watermarks) ───────────
+
+  private startChunk(ctx: NodeContext, afterKey: string | null): void {
+    const id = `${this.pid}.c${++this.chunkSeq}`;
+    this.chunk = { id, sentAt: ctx.now(), afterKey, windowOpen: false, windowKeys: new Set() };
+    if (this.o.bug === 'snapshot-stream-gap') ctx.send(this.o.source, { type: 'select', id, afterKey, limit: this.o.chunkSize });
+    else ctx.send(this.o.source, { type: 'wm', id: `${id}:low` });
+  }
+
+  private onWatermarkOk(ctx: NodeContext, wmId: string, lsn: number): void {
+    const c = this.chunk;
+    if (!c || wmId !== `${c.id}:low`) return;
+    c.lowLsn = lsn;
+    c.sentAt = ctx.now();
+    ctx.send(this.o.source, { type: 'select', id: c.id, afterKey: c.afterKey, limit: this.o.chunkSize });
+  }
+
+  private onRows(ctx: NodeContext, id: string, rows: { k: string; v: Value }[], lsn: number): void {
+    const c = this.chunk;
+    if (!c || c.id !== id) return;
+    c.rows = rows;
+    c.sentAt = ctx.now();
+    if (this.o.bug === 'snapshot-stream-gap') return this.blockingChunk(ctx, c, rows, lsn);
+    ctx.send(this.o.source, { type: 'wm', id: `${id}:high` });
+  }
+
+  private onWatermarkRecord(ctx: NodeContext, r: LogRecord): void {
+    const c = this.chunk;
+    if (!c || !r.wm) return;
+    if (r.wm === `${c.id}:low`) c.windowOpen = true;
+    else if (r.wm === `${c.id}:high`) this.finishChunk(ctx, c, r.lsn);
+  }
+
+  private finishChunk(ctx: NodeContext, c: Chunk, high: number): void {
+    const rows = c.rows ?? [];
+    // Correct: a key changed inside the window has a newer streamed event; its
+    // buffered row is stale and must go. The bug keeps it (DBLog paper, §3.2).
+    const keep = this.o.bug === 'snapshot-stale-row' ? rows : rows.filter((r) => !c.windowKeys.has(r.k));
+    keep.forEach((row, idx) => this.enqueue({ pos: { lsn: high, idx }, key: row.k, op: 'r', before: null, after: row.v }));
+    this.endChunk(ctx, c, rows, c.lowLsn ?? high, high, keep.length);
+  }
+
+  /** The bug's blocking snapshot: rows are emitted as read, streaming starts only afterwards. */
+  private blockingChunk(ctx: NodeContext, c: Chunk, rows: { k: string; v: Value }[], lsn: number): void {
+    rows.forEach((row, idx) => this.enqueue({ pos: { lsn, idx }, key: row.k, op: 'r', before: null, after: row.v }));
+    this.flushBatches(ctx);
+    this.endChunk(ctx, c, rows, lsn, lsn, rows.length);
+    // Bug: the stream starts at the source head *after* the snapshot, not at the
+    // point where the snapshot began; changes in between are never streamed.
+    if (this.snapDone) this.askPosition(ctx);
+  }
+
+  private endChunk(ctx: NodeContext, c: Chunk, rows: { k: string; v: Value }[], low: number, high: number, emitted: number): void {
+    const last = rows.length < this.o.chunkSize;
+    const endKey = rows.length > 0 ? rows[rows.length - 1]!.k : c.afterKey;
+    ctx.emit('snapshot.chunk', { from: c.afterKey, to: endKey, low, high, rows: emitted });
+    this.doneChunks.push({ high, lastIdx: emitted - 1, endKey, last });
+    this.chunk = undefined;
+    if (last) this.snapDone = true;
+    else this.startChunk(ctx, endKey);
+  }
+
+  // ─────────── producer ───────────
+
+  private enqueue(ev: CdcEvent): void {
+    // Bug: keyed by the log position instead of the row key, so one key's events
+    // spread over partitions (Kafka orders only within a partition).
+    const hashKey = this.o.bug === 'partition-by-wrong-key' ? `${ev.pos.lsn}` : ev.key;
+    const count = ++this.produced > this.o.growAfter ? this.o.partitionsLater : this.o.partitions;
+    const p = fnv1a(hashKey) % count;
+    const list = this.pending.get(p) ?? [];
+    list.push(ev);
+    this.pending.set(p, list);
+    // Bug: the position counts as confirmed once handed to the producer, before
+    // the broker acknowledged it durably.
+    const entry: Unacked = { id: eventId(ev), pos: ev.pos, acked: this.o.bug === 'offset-before-durable' };
+    this.unacked.push(entry);
+    this.byPos.set(entry.id, entry);
+  }
+
+  private flushBatches(ctx: NodeContext): void {
+    for (const [partition, events] of [...this.pending.entries()].sort(([a], [b]) => a - b)) {
+      for (let i = 0; i < events.length; i += this.o.batchMax) {
+        const seq = this.nextSeq.get(partition) ?? 0;
+        this.nextSeq.set(partition, seq + 1);
+        this.outbox.push({ batchId: ++this.nextBatch, partition, seq, events: events.slice(i, i + this.o.batchMax) });
+      }
+    }
+    this.pending.clear();
+    this.sendMore(ctx);
+    this.advanceConfirmed();
+  }
+
+  private sendMore(ctx: NodeContext): void {
+    while (this.inflight.size < this.o.maxInFlight && this.outbox.length > 0) {
+      const b = this.outbox.shift()!;
+      this.inflight.set(b.batchId, b);
+      this.sendBatch(ctx, b);
+    }
+  }
+
+  private sendBatch(ctx: NodeContext, b: Batch): void {
+    ctx.send(this.o.broker, {
+      type: 'produce', batchId: b.batchId, pid: this.pid, partition: b.partition, seq: b.seq,
+      idempotent: this.o.idempotent, events: b.events,
+    });
+    b.timer = ctx.setTimer(this.o.requestTimeoutMs, 'retry', b.batchId);
+  }
+
+  private onAck(ctx: NodeContext, batchId: number): void {
+    const b = this.inflight.get(batchId);
+    if (!b) return;
+    if (b.timer !== undefined) ctx.cancelTimer(b.timer);
+    this.inflight.delete(batchId);
+    for (const ev of b.events) {
+      const e = this.byPos.get(eventId(ev));
+      if (e) e.acked = true;
+    }
+    this.advanceConfirmed();
+    this.sendMore(ctx);
+  }
+
+  /** Kafka Connect commits the source offset of the last record such that every earlier one is acknowledged. */
+  private advanceConfirmed(): void {
+    while (this.unacked.length > 0 && this.unacked[0]!.acked) {
+      const e = this.unacked.shift()!;
+      this.byPos.delete(e.id);
+      if (cmpPos(e.pos, this.confirmed) > 0) this.confirmed = e.pos;
+    }
+  }
+
+  private checkpoint(ctx: NodeContext): void {
+    const prev = this.ckpt;
+    if (!prev) return;
+    let { snapAfter, snapDone } = prev;
+    while (this.doneChunks.length > 0 && cmpPos({ lsn: this.doneChunks[0]!.high, idx: this.doneChunks[0]!.lastIdx }, this.confirmed) <= 0) {
+      const d = this.doneChunks.shift()!;
+      snapAfter = d.endKey;
+      snapDone = snapDone || d.last;
+    }
+    if (cmpPos(this.confirmed, prev.confirmed) === 0 && snapAfter === prev.snapAfter && snapDone === prev.snapDone) return;
+    const ckpt: Ckpt = { slotLsn: prev.slotLsn, confirmed: this.confirmed, snapAfter, snapDone };
+    this.ckpt = ckpt;
+    ctx.disk.put(CKPT, ckpt);
+    ctx.disk.fsync(() => ctx.emit('checkpoint', { lsn: ckpt.confirmed.lsn, idx: ckpt.confirmed.idx, slot: ckpt.slotLsn }));
+  }
+
+  view(): NodeView {
+    return {
+      role: 'connector',
+      data: {},
+      positions: {
+        fetched: this.fetchedLsn,
+        head: this.headLsn,
+        confirmed: this.confirmed.lsn,
+        unacked: this.unacked.filter((e) => !e.acked).length + this.outbox.length + this.inflight.size,
+        snapshotDone: this.snapDone && !this.chunk ? 1 : 0,
+        ready: this.ready ? 1 : 0,
+      },
+    };
+  }
+}
+
+function changeEvent(lsn: number, idx: number, c: Change): CdcEvent {
+  const op = c.after === null ? 'd' : c.before === null ? 'c' : 'u';
+  return { pos: { lsn, idx }, key: c.k, op, before: c.before, after: c.after, ...(c.expr ? { expr: c.expr } : {}) };
+}
+
+function eventId(ev: CdcEvent): string {
+  return `${ev.pos.lsn}:${ev.pos.idx}:${ev.key}`;
+}

@@ -1,0 +1,324 @@
+/**
+ * The CDC model: source database → connector (replication slot, DBLog snapshot)
+ * → Kafka-like broker → several sinks, each with its own store, transformation
+ * and consumer function. See ./common.ts for positions and events, and
+ * src/check/cdc.ts for the guarantees it claims.
+ *
+ * Workload: clients talk to the source only. `w`, `upd` (x = x + n, the
+ * increment a non-idempotent sink applies twice), `del`, `r`, `now`, `rand`.
+ * A primary-key change is one transaction [del old, w new], committed at one
+ * log position: the connector emits a delete and a create at (lsn, 0) and (lsn, 1).
+ */
+import type { ClusterView, GuaranteeClaim, Model, ModelKnob, NodeId, NodeProgram, PlantedBug } from '../../src/index.js';
+import { CDC_TRANSFORMS, type CdcTransform, isCdcTransform } from '../../src/index.js';
+import { brokerProgram } from './broker.js';
+import { connectorProgram } from './connector.js';
+import { type CdcConsumer, incrementConsumer, sinkProgram, upsertConsumer } from './sink.js';
+import { sourceProgram } from './source.js';
+
+export type { CdcEvent, Pos } from './common.js';
+export type { CdcConsumer, SinkTxn } from './sink.js';
+
+export interface CdcSinkSpec {
+  /** Node id of the sink (must start with "sink-"). */
+  name: string;
+  store: 'memory' | 'sqlite';
+  transform: CdcTransform;
+  /** 'upsert', 'increment', or the name of a consumer given to createCdcModel. */
+  consumer: string;
+  exactlyOnce: 'none' | 'dedup' | 'txn-offset';
+}
+
+export interface CdcConfig {
+  partitions: number;
+  idempotent: boolean;
+  maxInFlight: number;
+  commit: 'after-processing' | 'before-processing';
+  snapshot: boolean;
+  preloadRows: number;
+  chunkSize: number;
+  pollMs: number;
+  checkpointMs: number;
+  requestTimeoutMs: number;
+  batchMax: number;
+  commitIntervalMs: number;
+  /** Sink processing time per batch (ms); the window in which a crash meets a received but unwritten batch. */
+  applyMs: number;
+  sinks: CdcSinkSpec[];
+}
+
+/** A user's consumer: the function, whether it is idempotent, and optionally its expected view. */
+export interface UserConsumer {
+  consume: CdcConsumer;
+  /** True when applying an event twice in a row leaves the same rows (an upsert is; an increment is not). */
+  idempotent: boolean;
+}
+
+export const SOURCE = 'source';
+export const CONNECTOR = 'connector';
+export const BROKER = 'broker';
+
+const DEFAULT_SINKS: CdcSinkSpec[] = [
+  { name: 'sink-mem', store: 'memory', transform: 'identity', consumer: 'upsert', exactlyOnce: 'none' },
+  { name: 'sink-sql', store: 'sqlite', transform: 'derive', consumer: 'upsert', exactlyOnce: 'txn-offset' },
+  { name: 'sink-ctr', store: 'memory', transform: 'split', consumer: 'increment', exactlyOnce: 'dedup' },
+];
+
+export const CDC_DEFAULTS: CdcConfig = {
+  partitions: 3,
+  idempotent: true,
+  maxInFlight: 5,
+  commit: 'after-processing',
+  snapshot: true,
+  preloadRows: 4,
+  chunkSize: 2,
+  pollMs: 5,
+  checkpointMs: 20,
+  requestTimeoutMs: 40,
+  batchMax: 4,
+  commitIntervalMs: 20,
+  applyMs: 2,
+  sinks: DEFAULT_SINKS,
+};
+
+export const CDC_KNOBS: ModelKnob[] = [
+  { name: 'partitions', values: [1, 2, 3, 4], default: 3, description: 'broker partitions; events are partitioned by key hash' },
+  { name: 'idempotent', values: [true, false], default: true, description: 'producer enable.idempotence (broker dedups and refuses out-of-order sequences)' },
+  { name: 'maxInFlight', values: [1, 5], default: 5, description: 'producer max.in.flight.requests.per.connection' },
+  { name: 'commit', values: ['after-processing', 'before-processing'], default: 'after-processing', description: 'consumer offset commit before or after applying (at-least-once vs at-most-once)' },
+  { name: 'snapshot', values: [true, false], default: true, description: 'initial DBLog-style incremental snapshot of the preloaded rows' },
+  { name: 'preloadRows', values: [0, 2, 4, 8], default: 4, description: 'rows in the source before the connector starts' },
+  { name: 'chunkSize', values: [1, 2, 4], default: 2, description: 'snapshot rows per chunk' },
+];
+
+/**
+ * Planted bugs, each a real documented failure mode. The configuration keeps
+ * its claims; the bug changes behaviour underneath.
+ */
+export const CDC_BUGS: PlantedBug[] = [
+  {
+    name: 'offset-before-durable',
+    description: 'the connector confirms a source position once the event is handed to the producer, before the broker acknowledged it; a crash loses the unacknowledged events',
+    source: 'yugabyte/yugabyte-db#33126 (flush LSN advanced past records Kafka never durably committed); airbytehq/airbyte#15214 (LSN committed on the source before records reach the destination)',
+  },
+  {
+    name: 'commit-before-processing',
+    description: 'sinks commit the consumer offset when a batch is received, before applying it; a crash in between loses the batch (at-most-once)',
+    source: 'Apache Kafka KafkaConsumer javadoc, "Manual Offset Control": committing before processing gives at-most-once delivery',
+  },
+  {
+    name: 'non-idempotent-sink',
+    description: 'the increment sink ignores source positions, so a redelivered `x = x + n` is applied twice',
+    source: 'Debezium Embedded Engine / Camel debezium docs: after a crash the engine resumes from the last recorded offset and may deliver duplicates; consumers must deduplicate',
+  },
+  {
+    name: 'partition-by-wrong-key',
+    description: 'events are partitioned by log position instead of row key, so one key spreads over partitions and is consumed out of order',
+    source: 'Kafka documentation: ordering is per partition and keyed records of one key share a partition; KAFKA-20030 (changing the partition count changes the key → partition mapping)',
+  },
+  {
+    name: 'partition-count-change',
+    description: 'the topic gains a partition mid-stream and the producer rehashes keys over the new count: a key\'s later events land in another partition and can overtake its earlier ones',
+    source: 'KAFKA-20030 (partition expansion changes the default partitioner\'s key → partition mapping and so per-key ordering); Kafka documentation on adding partitions',
+  },
+  {
+    name: 'retries-reorder',
+    description: 'the producer retries with enable.idempotence=false and max.in.flight=5: a failed batch resent after a later one succeeded lands after it',
+    source: 'Kafka producer config `retries`: retries with enable.idempotence=false and max.in.flight.requests.per.connection > 1 may reorder records (KAFKA-16300)',
+  },
+  {
+    name: 'tombstone-dropped',
+    description: 'delete events (tombstones) are filtered out before the sinks, so deleted rows stay downstream',
+    source: 'Debezium New Record State Extraction (ExtractNewRecordState): delete.handling.mode=drop / drop.tombstones remove deletes from the stream; Aiven-Open/jdbc-connector-for-apache-kafka#165',
+  },
+  {
+    name: 'snapshot-stream-gap',
+    description: 'the snapshot is read first and streaming starts at the log head after it, not at the snapshot point: changes in between are never streamed',
+    source: 'galaxy-io/filament#321 review (race between capturing the binlog position and starting the snapshot); Debezium DBZ-31 (the position must be read inside the consistent snapshot)',
+  },
+  {
+    name: 'snapshot-stale-row',
+    description: 'a buffered snapshot row is emitted although a streamed event for its key arrived inside the watermark window',
+    source: 'DBLog: A Watermark Based Change-Data-Capture Framework (Andreakis, Papapanagiotou, arXiv:2010.12597), §3 chunk selection; memiiso/debezium-server-iceberg#544 (snapshot rows after newer changes revert them)',
+  },
+  {
+    name: 'resume-skips-position',
+    description: 'after a restart the connector resumes at the next log record, skipping the rest of the events that share the confirmed position',
+    source: 'debezium/debezium#7531 (dbz#1554): data loss on restart when multiple events share the same LSN',
+  },
+];
+
+/**
+ * For meta-tests: a configuration under which a random scenario finds each bug
+ * more easily, and what the scenario must contain. The correct model claims the
+ * same guarantees under these configurations.
+ */
+export const CDC_BUG_HINTS: Record<string, { config: Record<string, unknown>; needs: string }> = {
+  'offset-before-durable': { config: {}, needs: 'a connector↔broker partition while events are produced, then a connector crash after a checkpoint' },
+  'commit-before-processing': { config: { applyMs: 5 }, needs: 'a sink crash while a received batch is being processed' },
+  'non-idempotent-sink': { config: {}, needs: 'an increment (upd add) and a crash of sink-ctr after it applied it, before the offset commit' },
+  'partition-by-wrong-key': { config: {}, needs: 'several writes to one key in quick succession' },
+  'partition-count-change': { config: {}, needs: 'writes to one key around the 6th produced event' },
+  'retries-reorder': { config: {}, needs: 'a connector↔broker partition, then a later write to the same key before the retry' },
+  'tombstone-dropped': { config: {}, needs: 'a delete of a key the sinks have seen' },
+  'snapshot-stream-gap': { config: { preloadRows: 4 }, needs: 'writes to preloaded keys during the first milliseconds' },
+  'snapshot-stale-row': { config: { preloadRows: 4, chunkSize: 2 }, needs: 'writes to preloaded keys during the snapshot' },
+  'resume-skips-position': { config: { batchMax: 1, maxInFlight: 1, checkpointMs: 4 }, needs: 'a transaction with several changes and a connector crash while it is produced' },
+};
+
+/** Events produced before the 'partition-count-change' producer switches to the expanded partition count. */
+const GROW_AFTER = 6;
+
+const BUG_NAMES = new Set(CDC_BUGS.map((b) => b.name));
+
+/** Builds a CDC model; `consumers` registers user consumer functions by name (see the README section). */
+export function createCdcModel(opts: { name?: string; consumers?: Record<string, UserConsumer> } = {}): Model<CdcConfig> {
+  const consumers: Record<string, UserConsumer> = {
+    upsert: { consume: upsertConsumer, idempotent: true },
+    increment: { consume: incrementConsumer, idempotent: false },
+    ...opts.consumers,
+  };
+  return {
+    name: opts.name ?? 'cdc',
+    description: 'change data capture: source commit log → connector (slot, DBLog snapshot) → partitioned broker → transforming sinks (map, SQLite)',
+    knobs: CDC_KNOBS,
+    bugs: CDC_BUGS,
+    configure: (raw, bug) => configureCdc(raw, bug, consumers),
+    nodes: (c) => [SOURCE, CONNECTOR, BROKER, ...c.sinks.map((s) => s.name)],
+    program: (node, c, bug) => cdcProgram(node, c, bug, consumers),
+    route: () => SOURCE,
+    claims: (c) => cdcClaims(c, consumers),
+    quiescent: (cluster, c) => cdcQuiescent(cluster, c),
+  };
+}
+
+/** The built-in CDC model with its default sinks. */
+export const cdcModel: Model<CdcConfig> = createCdcModel();
+
+function cdcProgram(node: NodeId, c: CdcConfig, bug: string | undefined, consumers: Record<string, UserConsumer>): NodeProgram {
+  if (node === SOURCE) return sourceProgram({ preloadRows: c.preloadRows, role: 'primary' });
+  // The bug's topic was expanded by one partition, which the producer picks up after GROW_AFTER events.
+  const parts = bug === 'partition-count-change' ? c.partitions + 1 : c.partitions;
+  if (node === BROKER) return brokerProgram(parts);
+  if (node === CONNECTOR) {
+    const reorder = bug === 'retries-reorder';
+    return connectorProgram({
+      source: SOURCE, broker: BROKER, partitions: c.partitions, partitionsLater: parts, growAfter: GROW_AFTER,
+      idempotent: reorder ? false : c.idempotent, maxInFlight: reorder ? Math.max(5, c.maxInFlight) : c.maxInFlight,
+      snapshot: c.snapshot, chunkSize: c.chunkSize, pollMs: c.pollMs, checkpointMs: c.checkpointMs,
+      requestTimeoutMs: c.requestTimeoutMs, batchMax: c.batchMax, ...(bug ? { bug } : {}),
+    });
+  }
+  const spec = c.sinks.find((s) => s.name === node);
+  if (!spec) throw new Error(`cdc: no node ${node}`);
+  const nonIdem = bug === 'non-idempotent-sink' && !consumers[spec.consumer]!.idempotent;
+  return sinkProgram({
+    broker: BROKER, partitions: parts, store: spec.store, transform: spec.transform,
+    consumer: consumers[spec.consumer]!.consume, consumerName: spec.consumer,
+    exactlyOnce: nonIdem ? 'none' : spec.exactlyOnce,
+    commit: bug === 'commit-before-processing' ? 'before-processing' : c.commit,
+    pollMs: c.pollMs, commitIntervalMs: c.commitIntervalMs, applyMs: c.applyMs, claims: sinkClaims(c, spec, consumers),
+  });
+}
+
+/**
+ * What one sink promises under at-least-once (commit after processing): every
+ * sink completeness; delete propagation with per-key order (idempotent producer
+ * or one batch in flight) or deduplication by source position; convergence with
+ * per-key order and an idempotent consumer or dedup, or dedup and an idempotent
+ * consumer; dedup also gives per-key order and exactly-once effects.
+ */
+export function sinkClaims(c: CdcConfig, s: CdcSinkSpec, consumers: Record<string, UserConsumer> = { upsert: { consume: upsertConsumer, idempotent: true } }): string[] {
+  if (c.commit === 'before-processing') return [];
+  const out = ['completeness'];
+  const dedup = s.exactlyOnce !== 'none';
+  const ordered = c.idempotent || c.maxInFlight === 1;
+  // An older write overtaking a delete resurrects the row unless the sink keeps the tombstone's position.
+  if (ordered || dedup) out.push('delete-propagation');
+  const idempotent = consumers[s.consumer]?.idempotent === true;
+  // A dedup sink skips a late older event: harmless for an after-image, a lost
+  // effect for an increment — so increments need per-key order as well.
+  // Without a snapshot the preloaded rows never reach the sink (snapshot.mode=never).
+  const complete = c.snapshot || c.preloadRows === 0;
+  if (complete && ((ordered && (dedup || idempotent)) || (dedup && idempotent))) out.push('sink-convergence');
+  if (dedup) out.push('per-key-order', 'exactly-once');
+  return out;
+}
+
+function cdcClaims(c: CdcConfig, consumers: Record<string, UserConsumer>): GuaranteeClaim[] {
+  const ids = new Set<string>();
+  for (const s of c.sinks) for (const id of sinkClaims(c, s, consumers)) ids.add(id);
+  if (c.snapshot) ids.add('snapshot-handover');
+  return [...ids].sort().map((id) => ({ id, under: 'any crash, partition, pause or clog; judged after the quiet phase' }));
+}
+
+/** Quiet when every committed record is streamed, acknowledged and durably applied at every sink. */
+function cdcQuiescent(cluster: ClusterView, c: CdcConfig): boolean {
+  const pos = (id: NodeId): Record<string, number> | undefined => cluster.nodes.find((n) => n.id === id)?.view.positions;
+  const src = pos(SOURCE);
+  const conn = pos(CONNECTOR);
+  const broker = pos(BROKER);
+  if (!src || !conn || !broker) return false;
+  if (!conn['ready'] || conn['snapshotDone'] !== 1 || conn['unacked'] !== 0 || (conn['fetched'] ?? 0) < (src['durable'] ?? 0)) return false;
+  const partitions = Object.keys(broker).filter((k) => /^p\d+$/.test(k));
+  return c.sinks.every((s) => {
+    const p = pos(s.name);
+    if (!p || !p['ready'] || p['queued'] !== 0) return false;
+    return partitions.every((k) => (p[k] ?? 0) >= (broker[k] ?? 0));
+  });
+}
+
+// ─────────── configuration ───────────
+
+function configureCdc(raw: Record<string, unknown>, bug: string | undefined, consumers: Record<string, UserConsumer>): CdcConfig {
+  if (bug !== undefined && !BUG_NAMES.has(bug)) {
+    throw new Error(`cdc: unknown bug '${bug}'; known: ${[...BUG_NAMES].join(', ')}`);
+  }
+  const c: CdcConfig = { ...CDC_DEFAULTS, sinks: DEFAULT_SINKS };
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === 'sinks') c.sinks = parseSinks(v, consumers);
+    else if (!(k in CDC_DEFAULTS)) throw new Error(`cdc: unknown option '${k}'; known: ${Object.keys(CDC_DEFAULTS).join(', ')}`);
+    else setOption(c, k as keyof CdcConfig, v);
+  }
+  return c;
+}
+
+function setOption(c: CdcConfig, k: keyof CdcConfig, v: unknown): void {
+  const def = CDC_DEFAULTS[k];
+  if (typeof def === 'number') {
+    const min = k === 'partitions' || k === 'maxInFlight' || k === 'chunkSize' || k === 'batchMax' ? 1 : k === 'preloadRows' || k === 'applyMs' ? 0 : 0.001;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (min >= 1 && !Number.isInteger(v))) {
+      throw new Error(`cdc: option '${k}' must be a ${min >= 1 ? 'whole number ≥ 1' : 'number ≥ ' + min}, got ${JSON.stringify(v)}`);
+    }
+    (c as unknown as Record<string, unknown>)[k] = v;
+  } else if (typeof def === 'boolean') {
+    if (typeof v !== 'boolean') throw new Error(`cdc: option '${k}' must be true or false, got ${JSON.stringify(v)}`);
+    (c as unknown as Record<string, unknown>)[k] = v;
+  } else if (k === 'commit') {
+    if (v !== 'after-processing' && v !== 'before-processing') throw new Error(`cdc: option 'commit' must be 'after-processing' or 'before-processing', got ${JSON.stringify(v)}`);
+    c.commit = v;
+  }
+}
+
+function parseSinks(v: unknown, consumers: Record<string, UserConsumer>): CdcSinkSpec[] {
+  if (!Array.isArray(v) || v.length === 0) throw new Error('cdc: option \'sinks\' must be a non-empty array of sink specs');
+  const names = new Set<string>();
+  return v.map((raw, i): CdcSinkSpec => {
+    const s = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const where = `cdc: sinks[${i}]`;
+    const name = s['name'];
+    if (typeof name !== 'string' || !name.startsWith('sink-') || names.has(name)) throw new Error(`${where}.name must be a unique string starting with "sink-", got ${JSON.stringify(name)}`);
+    names.add(name);
+    const store = s['store'] ?? 'memory';
+    if (store !== 'memory' && store !== 'sqlite') throw new Error(`${where}.store must be 'memory' or 'sqlite', got ${JSON.stringify(store)}`);
+    const transform = s['transform'] ?? 'identity';
+    if (!isCdcTransform(transform)) throw new Error(`${where}.transform must be one of ${CDC_TRANSFORMS.join(', ')}, got ${JSON.stringify(transform)}`);
+    const consumer = s['consumer'] ?? 'upsert';
+    if (typeof consumer !== 'string' || !(consumer in consumers)) throw new Error(`${where}.consumer must be one of ${Object.keys(consumers).join(', ')}, got ${JSON.stringify(consumer)}`);
+    const eo = s['exactlyOnce'] ?? 'none';
+    if (eo !== 'none' && eo !== 'dedup' && eo !== 'txn-offset') throw new Error(`${where}.exactlyOnce must be 'none', 'dedup' or 'txn-offset', got ${JSON.stringify(eo)}`);
+    if (eo === 'txn-offset' && store !== 'sqlite') throw new Error(`${where}: exactlyOnce 'txn-offset' needs store 'sqlite' (rows and offsets in one SQL transaction)`);
+    return { name, store, transform, consumer, exactlyOnce: eo };
+  });
+}
+

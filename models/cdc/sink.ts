@@ -1,0 +1,401 @@
+/**
+ * Subscribers: each sink node is its own consumer group reading every partition.
+ * A sink applies each fetched batch in one store transaction through a consumer
+ * function, makes it durable, emits `cdc.apply` per event, and commits offsets
+ * to the broker afterwards on a timer (Kafka Connect sink tasks commit offsets
+ * periodically) — or, with commit = 'before-processing', as soon as a batch is
+ * received (the auto-commit-then-process pattern, at-most-once).
+ *
+ * Stores: 'memory' (a map persisted to the node's disk after every batch) and
+ * 'sqlite' (a real SQLite database through better-sqlite3, opened in memory and
+ * persisted as its serialized image after every batch, restored from it after a
+ * restart). Rows keep their source position; exactly-once variants use it:
+ * 'dedup' skips an event whose position is not newer than the row's, 'txn-offset'
+ * additionally stores the consumed offsets inside the same SQLite transaction and
+ * resumes from them, not from the broker.
+ *
+ * Transformations are applied when the sink is read: for SQLite by SQL (generated
+ * columns and one view query per transform), for the map by `cdcTransformState`.
+ */
+import Database from 'better-sqlite3';
+import type { NodeContext, NodeId, NodeProgram, NodeView, Value } from '../../src/index.js';
+import { cdcTransformState, type CdcTransform } from '../../src/index.js';
+import { applyExpr, type CdcEvent, cmpPos, isObj, POLL, type Pos, posData } from './common.js';
+
+/** What a consumer function sees: the sink's rows inside the batch's open transaction. */
+export interface SinkTxn {
+  /** This sink's node id. */
+  readonly sink: string;
+  /** The value stored for `key` (null when absent or deleted). */
+  get(key: string): Value;
+  /** Stores `value` for `key` (null deletes); the row remembers the current event's position. */
+  put(key: string, value: Value): void;
+  /** The sink's SQLite connection inside the open transaction (SQLite sinks only). */
+  readonly db?: Database.Database;
+}
+
+/**
+ * A consumer function: applies one change event to the sink. It runs under
+ * redelivery (the same event again after a crash or a lost offset commit),
+ * duplication (a producer retry without idempotence) and, across keys,
+ * reordering (partitions are consumed independently). It must not keep state
+ * outside `tx`: the sink's memory is lost in a crash.
+ */
+export type CdcConsumer = (event: CdcEvent, tx: SinkTxn) => void;
+
+/** Writes the after-image: idempotent, converges under redelivery of in-order events. */
+export const upsertConsumer: CdcConsumer = (e, tx) => tx.put(e.key, e.after);
+
+/**
+ * Re-executes `x = x + n` on the sink's own value (statement-style, as a sink that
+ * maintains counters does); other events write the after-image. When the sink
+ * has no value but the source had one before the change, the base has not
+ * arrived (a DBLog window dropped the snapshot row in favour of this very
+ * event), so it takes the after-image. Not idempotent: a redelivered increment
+ * is applied twice unless the sink deduplicates.
+ */
+export const incrementConsumer: CdcConsumer = (e, tx) => {
+  const cur = tx.get(e.key);
+  if (e.expr && e.op !== 'r' && (cur !== null || e.before === null)) tx.put(e.key, applyExpr(cur, e.expr));
+  else tx.put(e.key, e.after);
+};
+
+export interface SinkOptions {
+  broker: NodeId;
+  partitions: number;
+  store: 'memory' | 'sqlite';
+  transform: CdcTransform;
+  consumer: CdcConsumer;
+  /** Name of the consumer, recorded in the `cdc.sink` event. */
+  consumerName: string;
+  exactlyOnce: 'none' | 'dedup' | 'txn-offset';
+  commit: 'after-processing' | 'before-processing';
+  pollMs: number;
+  commitIntervalMs: number;
+  /** Processing time per batch before it is written (a foreground timer), in ms of the node's clock. */
+  applyMs: number;
+  /** Guarantee ids this sink claims, recorded in its `cdc.sink` event (checkers judge per sink). */
+  claims: string[];
+}
+
+const STUCK_POLLS = 20;
+
+interface Row {
+  v: Value;
+  lsn: number;
+  idx: number;
+}
+
+/**
+ * A batch as the store remembers it (same transaction as its rows), so that a
+ * restart can announce batches that became visible in the store but whose
+ * `cdc.apply` events were never emitted (a process crash keeps the OS cache).
+ */
+interface BatchRecord {
+  seq: number;
+  partition: number;
+  offset: number;
+  events: CdcEvent[];
+  effects: Effect[];
+}
+
+type Effect = 'applied' | 'skipped';
+
+/** Batches kept in the store's journal; older ones are announced long before. */
+const JOURNAL_MAX = 8;
+const ANNOUNCED = 'announced';
+
+/** The storage behind a sink; `begin`…`commit` bracket one batch. */
+interface Store {
+  get(key: string): Row | undefined;
+  set(key: string, row: Row): void;
+  offsets(): number[] | undefined;
+  setOffsets(offsets: number[]): void;
+  journal(): BatchRecord[];
+  record(b: BatchRecord): void;
+  begin(): void;
+  commit(): void;
+  rollback(): void;
+  persist(ctx: NodeContext): void;
+  cells(): Record<string, Value>;
+  db?: Database.Database;
+}
+
+interface Batch {
+  partition: number;
+  offset: number;
+  events: CdcEvent[];
+}
+
+export function sinkProgram(o: SinkOptions): NodeProgram {
+  let store: Store;
+  let offsetsKnown = false;
+  let next: number[] = [];
+  let durable: number[] = [];
+  let committed: number[] = [];
+  /** partition → local time its fetch was sent; a fetch unanswered for STUCK_POLLS polls is resent. */
+  const outstanding = new Map<number, number>();
+  const queue: Batch[] = [];
+  let busy = false;
+  let batchSeq = 0;
+  let announced = 0;
+  const group = (ctx: NodeContext): string => ctx.id;
+
+  function setOffsets(offs: number[]): void {
+    next = [...offs];
+    durable = [...offs];
+    committed = [...offs];
+    offsetsKnown = true;
+  }
+
+  function poll(ctx: NodeContext): void {
+    if (!offsetsKnown) return void ctx.send(o.broker, { type: 'offsets', group: group(ctx) }, POLL);
+    for (let p = 0; p < o.partitions; p++) {
+      const sent = outstanding.get(p);
+      if (sent !== undefined && ctx.now() - sent <= STUCK_POLLS * o.pollMs) continue;
+      outstanding.set(p, ctx.now());
+      ctx.send(o.broker, { type: 'fetch', group: group(ctx), partition: p, offset: next[p] }, POLL);
+    }
+  }
+
+  function onFetched(ctx: NodeContext, p: number, offset: number, events: CdcEvent[]): void {
+    outstanding.delete(p);
+    if (offset !== next[p] || events.length === 0) return;
+    next[p] = offset + events.length;
+    events.forEach((e, i) => ctx.emit('cdc.deliver', { ...posData(e), partition: p, offset: offset + i, group: group(ctx) }));
+    if (o.commit === 'before-processing') commitOffset(ctx, p, offset + events.length);
+    queue.push({ partition: p, offset, events });
+    pump(ctx);
+    poll(ctx);
+  }
+
+  function commitOffset(ctx: NodeContext, p: number, offset: number): void {
+    committed[p] = offset;
+    ctx.send(o.broker, { type: 'commit', group: group(ctx), partition: p, offset }, POLL);
+  }
+
+  /** Takes the next batch; it is applied after `applyMs` of processing (the sink's own work per batch). */
+  function pump(ctx: NodeContext): void {
+    if (busy || queue.length === 0) return;
+    busy = true;
+    if (o.applyMs > 0) ctx.setTimer(o.applyMs, 'apply');
+    else applyNext(ctx);
+  }
+
+  function applyNext(ctx: NodeContext): void {
+    const b = queue.shift()!;
+    const rec = applyBatch(ctx, b);
+    store.persist(ctx);
+    ctx.disk.fsync(() => {
+      announce(ctx, rec, false);
+      busy = false;
+      pump(ctx);
+    });
+  }
+
+  /** Emits `cdc.apply` per event of a durable batch; `recovered` when found in the store after a restart. */
+  function announce(ctx: NodeContext, rec: BatchRecord, recovered: boolean): void {
+    rec.events.forEach((e, i) => ctx.emit('cdc.apply', {
+      ...posData(e), sink: ctx.id, effect: rec.effects[i], partition: rec.partition, offset: rec.offset + i,
+      ...(recovered ? { recovered: true } : {}),
+    }));
+    const end = rec.offset + rec.events.length;
+    if (durable.length > 0) durable[rec.partition] = Math.max(durable[rec.partition] ?? 0, end);
+    if (o.exactlyOnce === 'txn-offset') ctx.emit('offset.commit', { group: group(ctx), partition: rec.partition, offset: end, store: 'sink' });
+    announced = Math.max(announced, rec.seq);
+    ctx.disk.put(ANNOUNCED, announced);
+  }
+
+  /**
+   * After a restart: batches in the store past the announced marker became
+   * visible but were never announced. A machine crash can leave the marker one
+   * fsync behind, so an announcement may repeat; it says `recovered`.
+   */
+  function announceRecovered(ctx: NodeContext): void {
+    announced = ctx.disk.get<number>(ANNOUNCED) ?? 0;
+    const missed = store.journal().filter((b) => b.seq > announced);
+    batchSeq = Math.max(announced, ...store.journal().map((b) => b.seq));
+    if (missed.length === 0) return;
+    ctx.disk.fsync(() => missed.forEach((b) => announce(ctx, b, true)));
+  }
+
+  /** One store transaction for the whole batch (rows, journal, own offsets). */
+  function applyBatch(ctx: NodeContext, b: Batch): BatchRecord {
+    store.begin();
+    try {
+      const effects = b.events.map((e) => applyEvent(ctx, e));
+      const rec: BatchRecord = { seq: ++batchSeq, partition: b.partition, offset: b.offset, events: b.events, effects };
+      store.record(rec);
+      if (o.exactlyOnce === 'txn-offset') {
+        const offs = [...(store.offsets() ?? durable)];
+        offs[b.partition] = b.offset + b.events.length;
+        store.setOffsets(offs);
+      }
+      store.commit();
+      return rec;
+    } catch (err) {
+      store.rollback();
+      throw err;
+    }
+  }
+
+  function applyEvent(ctx: NodeContext, e: CdcEvent): Effect {
+    const row = store.get(e.key);
+    if (o.exactlyOnce !== 'none' && row && cmpPos(e.pos, row) <= 0) return 'skipped';
+    const tx: SinkTxn = {
+      sink: ctx.id,
+      get: (k) => store.get(k)?.v ?? null,
+      put: (k, v) => store.set(k, { v, lsn: e.pos.lsn, idx: e.pos.idx }),
+      ...(store.db ? { db: store.db } : {}),
+    };
+    o.consumer(e, tx);
+    return 'applied';
+  }
+
+  return {
+    start(ctx) {
+      store = o.store === 'sqlite' ? sqliteStore(ctx, o.transform) : memoryStore(ctx, o.transform);
+      ctx.emit('cdc.sink', { sink: ctx.id, store: o.store, transform: o.transform, consumer: o.consumerName, exactlyOnce: o.exactlyOnce, claims: o.claims });
+      announceRecovered(ctx);
+      if (o.exactlyOnce === 'txn-offset') {
+        const own = store.offsets() ?? [];
+        setOffsets(Array.from({ length: o.partitions }, (_, p) => own[p] ?? 0));
+      }
+      ctx.setTimer(o.pollMs, 'poll', undefined, { background: true });
+      ctx.setTimer(o.commitIntervalMs, 'commit', undefined, { background: true });
+      poll(ctx);
+    },
+    onMessage(ctx, _from, msg) {
+      if (!isObj(msg)) return;
+      if (msg.type === 'offsets' && !offsetsKnown) {
+        setOffsets(msg.offsets as number[]);
+        poll(ctx);
+      } else if (msg.type === 'fetched') onFetched(ctx, Number(msg.partition), Number(msg.offset), msg.events as CdcEvent[]);
+    },
+    onTimer(ctx, tag) {
+      if (tag === 'apply') return applyNext(ctx);
+      ctx.setTimer(tag === 'poll' ? o.pollMs : o.commitIntervalMs, tag, undefined, { background: true });
+      if (tag === 'poll') return poll(ctx);
+      if (o.commit !== 'after-processing' || o.exactlyOnce === 'txn-offset' || !offsetsKnown) return;
+      for (let p = 0; p < o.partitions; p++) if ((durable[p] ?? 0) > (committed[p] ?? 0)) commitOffset(ctx, p, durable[p]!);
+    },
+    onRequest(ctx, { id }) {
+      ctx.reply(id, { type: 'fail', error: 'sinks serve no client requests' });
+    },
+    onStreamBreak() {
+      outstanding.clear();
+    },
+    view(): NodeView {
+      const positions: Record<string, number> = { ready: offsetsKnown ? 1 : 0, queued: queue.length + (busy ? 1 : 0) };
+      durable.forEach((n, p) => (positions[`p${p}`] = n));
+      return { role: 'sink', data: store ? store.cells() : {}, positions };
+    },
+  };
+}
+
+// ─────────── stores ───────────
+
+interface MemoryImage {
+  rows: Record<string, Row>;
+  offsets?: number[];
+  journal: BatchRecord[];
+}
+
+function memoryStore(ctx: NodeContext, transform: CdcTransform): Store {
+  const image = ctx.disk.get<MemoryImage>('rows');
+  let rows = new Map<string, Row>(Object.entries(image?.rows ?? {}));
+  let offsets = image?.offsets;
+  let journal = image?.journal ?? [];
+  let saved = { rows, offsets, journal };
+  return {
+    get: (k) => rows.get(k),
+    set: (k, row) => void rows.set(k, row),
+    offsets: () => offsets,
+    setOffsets: (offs) => (offsets = offs),
+    journal: () => journal,
+    record: (b) => (journal = [...journal, b].slice(-JOURNAL_MAX)),
+    begin: () => {
+      saved = { rows, offsets, journal };
+      rows = new Map(rows);
+    },
+    commit: () => undefined,
+    rollback: () => ({ rows, offsets, journal } = saved),
+    persist: (c) => c.disk.put('rows', { rows: Object.fromEntries(rows), journal, ...(offsets ? { offsets } : {}) } satisfies MemoryImage),
+    cells: () => {
+      const live: Record<string, Value> = {};
+      for (const [k, r] of rows) if (r.v !== null) live[k] = r.v;
+      return cdcTransformState(transform, live);
+    },
+  };
+}
+
+/**
+ * One table holds the replicated rows; generated columns derive the split and
+ * derived columns in SQL, and `VIEW_SQL` reads the transformed cells back — the
+ * checker judges the sink by what these queries return, not by a JS mirror.
+ * Deleted rows stay as val NULL so their source position still deduplicates.
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS rows (
+  id TEXT PRIMARY KEY,
+  val,
+  src_lsn INTEGER NOT NULL,
+  src_idx INTEGER NOT NULL,
+  num  GENERATED ALWAYS AS (CASE WHEN typeof(val) IN ('integer','real') THEN val END),
+  str  GENERATED ALWAYS AS (CASE WHEN typeof(val) = 'text' THEN val END),
+  size GENERATED ALWAYS AS (CASE typeof(val) WHEN 'text' THEN length(val) WHEN 'null' THEN NULL ELSE abs(val) END)
+);
+CREATE TABLE IF NOT EXISTS consumer_offsets (partition INTEGER PRIMARY KEY, next_offset INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS batch_journal (seq INTEGER PRIMARY KEY, batch TEXT NOT NULL);
+`;
+
+const VIEW_SQL: Record<CdcTransform, string> = {
+  identity: `SELECT id AS cell, val FROM rows WHERE val IS NOT NULL`,
+  rename: `SELECT 'acct:' || id AS cell, val FROM rows WHERE val IS NOT NULL`,
+  split: `SELECT id || '.num' AS cell, num AS val FROM rows WHERE num IS NOT NULL
+          UNION ALL SELECT id || '.str', str FROM rows WHERE str IS NOT NULL`,
+  derive: `SELECT id AS cell, val FROM rows WHERE val IS NOT NULL
+           UNION ALL SELECT id || '.size', size FROM rows WHERE val IS NOT NULL`,
+  filter: `SELECT id AS cell, val FROM rows WHERE typeof(val) IN ('integer','real')`,
+};
+
+function sqliteStore(ctx: NodeContext, transform: CdcTransform): Store {
+  const image = ctx.disk.get<Buffer>('db');
+  const db = image ? new Database(image) : new Database(':memory:');
+  db.exec(SCHEMA);
+  const getRow = db.prepare<[string], { val: Value; src_lsn: number; src_idx: number }>('SELECT val, src_lsn, src_idx FROM rows WHERE id = ?');
+  const upsert = db.prepare(`INSERT INTO rows (id, val, src_lsn, src_idx) VALUES (?, ?, ?, ?)
+    ON CONFLICT(id) DO UPDATE SET val = excluded.val, src_lsn = excluded.src_lsn, src_idx = excluded.src_idx`);
+  const readOffsets = db.prepare<[], { partition: number; next_offset: number }>('SELECT partition, next_offset FROM consumer_offsets ORDER BY partition');
+  const writeOffset = db.prepare('INSERT OR REPLACE INTO consumer_offsets (partition, next_offset) VALUES (?, ?)');
+  const view = db.prepare<[], { cell: string; val: Value }>(VIEW_SQL[transform]);
+  const readJournal = db.prepare<[], { batch: string }>('SELECT batch FROM batch_journal ORDER BY seq');
+  const writeJournal = db.prepare('INSERT INTO batch_journal (seq, batch) VALUES (?, ?)');
+  const trimJournal = db.prepare('DELETE FROM batch_journal WHERE seq <= ?');
+  return {
+    db,
+    get: (k) => {
+      const r = getRow.get(k);
+      return r ? { v: r.val, lsn: r.src_lsn, idx: r.src_idx } : undefined;
+    },
+    set: (k, row) => void upsert.run(k, row.v, row.lsn, row.idx),
+    offsets: () => {
+      const rs = readOffsets.all();
+      if (rs.length === 0) return undefined;
+      const out: number[] = [];
+      for (const r of rs) out[r.partition] = r.next_offset;
+      return Array.from(out, (x) => x ?? 0);
+    },
+    setOffsets: (offs) => offs.forEach((n, p) => writeOffset.run(p, n)),
+    journal: () => readJournal.all().map((r) => JSON.parse(r.batch) as BatchRecord),
+    record: (b) => {
+      writeJournal.run(b.seq, JSON.stringify(b));
+      trimJournal.run(b.seq - JOURNAL_MAX);
+    },
+    begin: () => db.exec('BEGIN'),
+    commit: () => db.exec('COMMIT'),
+    rollback: () => db.exec('ROLLBACK'),
+    persist: (c) => c.disk.put('db', db.serialize()),
+    cells: () => Object.fromEntries(view.all().map((r) => [r.cell, r.val])),
+  };
+}

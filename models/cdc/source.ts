@@ -1,0 +1,232 @@
+/**
+ * The source database: a key/value (wide-row, think Cassandra with commitlog CDC)
+ * store with its own commit log on disk. Transactions run one at a time: execute
+ * against the committed state, append one log record, fsync, then make the
+ * changes visible, emit `txn.commit` and acknowledge (synchronous_commit = on).
+ * The log is what CDC reads: `fetch` returns durable records after a position,
+ * `wm` appends a DBLog watermark record, `select` reads a chunk of rows in key
+ * order, `position` answers the durable log head (a replication slot's
+ * consistent point). All of these queue behind transactions, so a select sees
+ * exactly the state at the lsn it reports.
+ *
+ * Recovery: the log on disk is the state. A `recover` event names the surviving
+ * log head; records whose `txn.commit` was not yet emitted (written, fsync still
+ * pending, then a process crash kept them in the OS cache) are emitted at restart.
+ */
+import type {
+  ClientResult,
+  IncomingRequest,
+  MicroOp,
+  NodeContext,
+  NodeId,
+  NodeProgram,
+  NodeView,
+  Value,
+} from '../../src/index.js';
+import { applyExpr, type Change, isObj, type LogRecord, POLL } from './common.js';
+
+export interface SourceOptions {
+  /** Rows loaded at first start, keys row0..row{n-1}, values "init:rowI" (what the snapshot must copy). */
+  preloadRows: number;
+  /** NodeView role; 'primary' makes this node the authority for generic checkers. */
+  role: string;
+}
+
+type Job =
+  | { kind: 'txn'; req: IncomingRequest }
+  | { kind: 'wm'; id: string; from: NodeId }
+  | { kind: 'select'; id: string; afterKey: string | null; limit: number; from: NodeId }
+  | { kind: 'position'; from: NodeId }
+  | { kind: 'freeze'; on: boolean; from: NodeId }
+  | { kind: 'preload' };
+
+const LOG = 'log';
+const EMITTED = 'emitted';
+const FROZEN = 'frozen';
+/** A transaction with more micro-ops than this is refused (keeps positions bounded). */
+const MAX_TXN_OPS = 1000;
+const FETCH_MAX = 256;
+
+export function sourceProgram(opts: SourceOptions): NodeProgram {
+  const state = new Map<string, Value>();
+  const queue: Job[] = [];
+  let records: readonly LogRecord[] = [];
+  let durableLsn = 0;
+  let busy = false;
+  let frozen = false;
+
+  function recoverFromDisk(ctx: NodeContext): void {
+    frozen = ctx.disk.get<boolean>(FROZEN) ?? false;
+    records = ctx.disk.records<LogRecord>(LOG);
+    for (const r of records) for (const c of r.changes) setState(c.k, c.after);
+    durableLsn = records.length;
+    if (records.length === 0) {
+      if (opts.preloadRows > 0) queue.push({ kind: 'preload' });
+      return;
+    }
+    ctx.emit('recover', { lsn: durableLsn, timeline: 1 });
+    const emitted = ctx.disk.get<number>(EMITTED) ?? 0;
+    for (const r of records) if (r.lsn > emitted && r.kind === 'txn') emitCommit(ctx, r);
+    ctx.disk.put(EMITTED, durableLsn);
+  }
+
+  function setState(k: string, v: Value): void {
+    if (v === null) state.delete(k);
+    else state.set(k, v);
+  }
+
+  function emitCommit(ctx: NodeContext, r: LogRecord): void {
+    const writes: Record<string, Value> = {};
+    for (const c of r.changes) writes[c.k] = c.after;
+    ctx.emit('txn.commit', { xid: r.xid, lsn: r.lsn, timeline: 1, writes });
+  }
+
+  function pump(ctx: NodeContext): void {
+    while (!busy && queue.length > 0) run(ctx, queue.shift()!);
+  }
+
+  function run(ctx: NodeContext, job: Job): void {
+    switch (job.kind) {
+      case 'txn':
+        return runTxn(ctx, job.req);
+      case 'preload':
+        return append(ctx, { kind: 'txn', xid: 'preload', changes: preloadChanges(opts.preloadRows) }, () => undefined);
+      case 'wm':
+        return append(ctx, { kind: 'wm', wm: job.id, changes: [] }, (lsn) =>
+          ctx.send(job.from, { type: 'wm-ok', id: job.id, lsn }));
+      case 'select':
+        return void ctx.send(job.from, { type: 'rows', id: job.id, rows: select(job.afterKey, job.limit), lsn: durableLsn });
+      case 'position':
+        return void ctx.send(job.from, { type: 'position', lsn: durableLsn }, POLL);
+      case 'freeze':
+        // Queued behind every transaction already received, so `lsn` is the last commit before the freeze.
+        // Durable: a source restarting mid cut-over must stay read-only.
+        frozen = job.on;
+        ctx.disk.put(FROZEN, frozen);
+        busy = true;
+        return ctx.disk.fsync(() => {
+          busy = false;
+          ctx.send(job.from, { type: 'frozen', on: frozen, lsn: durableLsn });
+          pump(ctx);
+        });
+    }
+  }
+
+  function select(afterKey: string | null, limit: number): { k: string; v: Value }[] {
+    const keys = [...state.keys()].filter((k) => afterKey === null || k > afterKey).sort();
+    return keys.slice(0, limit).map((k) => ({ k, v: state.get(k)! }));
+  }
+
+  /** Appends one record, fsyncs, then applies it and calls `done(lsn)`. */
+  function append(ctx: NodeContext, rec: Omit<LogRecord, 'lsn'>, done: (lsn: number) => void): void {
+    const full: LogRecord = { ...rec, lsn: records.length + 1 };
+    busy = true;
+    ctx.disk.append(LOG, full);
+    records = ctx.disk.records<LogRecord>(LOG);
+    ctx.disk.fsync(() => {
+      for (const c of full.changes) setState(c.k, c.after);
+      durableLsn = full.lsn;
+      ctx.disk.put(EMITTED, full.lsn);
+      if (full.kind === 'txn') emitCommit(ctx, full);
+      busy = false;
+      done(full.lsn);
+      pump(ctx);
+    });
+  }
+
+  function runTxn(ctx: NodeContext, incoming: IncomingRequest): void {
+    const { req, id } = incoming;
+    if (req.txn.length > MAX_TXN_OPS) return ctx.reply(id, { type: 'fail', error: `transaction has more than ${MAX_TXN_OPS} micro-ops` });
+    const { out, changes } = executeTxn(ctx, req.txn, (k) => state.get(k) ?? null);
+    const xid = `op${id}`;
+    if (req.end === 'rollback' || changes.length === 0) {
+      if (req.end === 'rollback') ctx.emit('txn.abort', { xid });
+      return ctx.reply(id, { type: 'ok', txn: out });
+    }
+    if (frozen) return ctx.reply(id, { type: 'fail', error: 'read-only: migration cut-over in progress' });
+    append(ctx, { kind: 'txn', xid, changes }, (lsn) => {
+      const res: ClientResult = { type: 'ok', txn: out, commit: { lsn, timeline: 1 } };
+      ctx.reply(id, res);
+    });
+  }
+
+  function onMessage(ctx: NodeContext, from: NodeId, msg: unknown): void {
+    if (!isObj(msg)) return;
+    if (msg.type === 'fetch') {
+      const after = Math.max(0, Math.floor(Number(msg.afterLsn)) || 0);
+      const batch = records.slice(after, Math.min(durableLsn, after + FETCH_MAX));
+      ctx.send(from, { type: 'records', records: batch, head: durableLsn }, POLL);
+      return;
+    }
+    if (msg.type === 'wm') queue.push({ kind: 'wm', id: String(msg.id), from });
+    else if (msg.type === 'select') {
+      queue.push({ kind: 'select', id: String(msg.id), afterKey: (msg.afterKey as string | null) ?? null, limit: Number(msg.limit), from });
+    } else if (msg.type === 'position') queue.push({ kind: 'position', from });
+    else if (msg.type === 'freeze') queue.push({ kind: 'freeze', on: msg.on === true, from });
+    pump(ctx);
+  }
+
+  return {
+    start(ctx) {
+      recoverFromDisk(ctx);
+      pump(ctx);
+    },
+    onMessage,
+    onTimer() {},
+    onRequest(ctx, request) {
+      queue.push({ kind: 'txn', req: request });
+      pump(ctx);
+    },
+    view(): NodeView {
+      return {
+        role: opts.role,
+        data: Object.fromEntries([...state.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+        positions: { lsn: records.length, durable: durableLsn, frozen: frozen ? 1 : 0 },
+      };
+    },
+  };
+}
+
+function preloadChanges(n: number): Change[] {
+  return Array.from({ length: n }, (_, i) => ({ k: `row${i}`, before: null, after: `init:row${i}` }));
+}
+
+/**
+ * Runs a transaction's micro-ops against committed state read through `get`:
+ * reads see the transaction's own earlier writes; `upd` computes x = x ∘ n;
+ * `now`/`rand` take the node's clock and random stream; a delete of an absent
+ * key changes nothing. Returns the completed micro-ops and the row changes.
+ */
+export function executeTxn(ctx: NodeContext, txn: MicroOp[], get: (k: string) => Value): { out: MicroOp[]; changes: Change[] } {
+  const local = new Map<string, Value>();
+  const cur = (k: string): Value => (local.has(k) ? local.get(k)! : get(k));
+  const changes: Change[] = [];
+  const put = (k: string, after: Value, extra?: Partial<Change>): void => {
+    changes.push({ k, before: cur(k), after, ...extra });
+    local.set(k, after);
+  };
+  const out = txn.map((m): MicroOp => {
+    switch (m.f) {
+      case 'r':
+        return { ...m, v: cur(m.k) };
+      case 'w':
+        put(m.k, m.v);
+        return m;
+      case 'del':
+        if (cur(m.k) !== null) put(m.k, null);
+        return m;
+      case 'upd': {
+        const v = applyExpr(cur(m.k), m.expr);
+        put(m.k, v, { expr: m.expr });
+        return { ...m, v };
+      }
+      case 'now':
+      case 'rand': {
+        const v = m.f === 'now' ? ctx.now() : ctx.random();
+        put(m.k, v);
+        return { ...m, v };
+      }
+    }
+  });
+  return { out, changes };
+}

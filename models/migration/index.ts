@@ -1,0 +1,105 @@
+/**
+ * Online data migration: a live source setup moves to a target setup while
+ * clients keep writing. Bulk copy in chunks, CDC catch-up from a slot taken
+ * before the copy, cut-over with a brief write freeze, then verification.
+ * Routing: every request goes to the source until the target is promoted,
+ * then to the target. Judged by src/check/migration.ts.
+ */
+import type { ClusterView, GuaranteeClaim, Model, ModelKnob, NodeId, NodeProgram, PlantedBug } from '../../src/index.js';
+import { sourceProgram } from '../cdc/source.js';
+import { moverProgram } from './mover.js';
+import { targetProgram } from './target.js';
+
+export interface MigrationConfig {
+  preloadRows: number;
+  chunkSize: number;
+  pollMs: number;
+  lagMax: number;
+  /** True time the move begins (clients write before, during and after). */
+  startAtMs: number;
+}
+
+export const OLD = 'old';
+export const NEW = 'new';
+export const MOVER = 'mover';
+
+export const MIGRATION_DEFAULTS: MigrationConfig = { preloadRows: 6, chunkSize: 2, pollMs: 5, lagMax: 2, startAtMs: 20 };
+
+export const MIGRATION_KNOBS: ModelKnob[] = [
+  { name: 'preloadRows', values: [0, 2, 6, 12], default: 6, description: 'rows in the source before the move' },
+  { name: 'chunkSize', values: [1, 2, 4], default: 2, description: 'bulk-copy rows per chunk' },
+  { name: 'lagMax', values: [0, 2, 8], default: 2, description: 'stream lag (source records) at which the write freeze begins' },
+  { name: 'startAtMs', values: [0, 20, 60], default: 20, description: 'true time the move begins' },
+];
+
+export const MIGRATION_BUGS: PlantedBug[] = [
+  {
+    name: 'cutover-drops-inflight',
+    description: 'routing switches to the target as soon as the source is frozen, without draining the CDC stream up to the freeze position: writes committed just before the freeze never reach the target',
+    source: 'gh-ost cut-over waits for its AllEventsUpToLockProcessed marker before swapping (openark/gh-ost#14); CockroachDB MOLT docs: pause traffic and let replication drain before cut-over (cockroachdb/docs#19532)',
+  },
+];
+
+export const MIGRATION_GUARANTEES = ['migration-target-equals-source', 'migration-no-loss', 'migration-read-after-cutover'] as const;
+
+export const migrationModel: Model<MigrationConfig> = {
+  name: 'migration',
+  description: 'online migration: chunked bulk copy + CDC catch-up + write-freeze cut-over + verification',
+  knobs: MIGRATION_KNOBS,
+  bugs: MIGRATION_BUGS,
+  configure: configureMigration,
+  nodes: () => [OLD, NEW, MOVER],
+  program: (node, c, bug) => migrationProgram(node, c, bug),
+  route: (_req, _session, cluster) => (isPromoted(cluster) ? NEW : OLD),
+  claims: (): GuaranteeClaim[] => MIGRATION_GUARANTEES.map((id) => ({ id, under: 'any crash, partition, pause or clog' })),
+  quiescent: (cluster) => (cluster.nodes.find((n) => n.id === MOVER)?.view.positions?.['phase'] ?? 0) >= 4,
+};
+
+function isPromoted(cluster: ClusterView): boolean {
+  return cluster.nodes.find((n) => n.id === NEW)?.view.role === 'primary';
+}
+
+function migrationProgram(node: NodeId, c: MigrationConfig, bug: string | undefined): NodeProgram {
+  if (node === OLD) return sourceProgram({ preloadRows: c.preloadRows, role: 'source' });
+  if (node === NEW) return targetProgram();
+  if (node === MOVER) return delayedStart(c.startAtMs, moverProgram({ source: OLD, target: NEW, chunkSize: c.chunkSize, pollMs: c.pollMs, lagMax: c.lagMax, ...(bug ? { bug } : {}) }));
+  throw new Error(`migration: no node ${node}`);
+}
+
+/** Starts `inner` only once the node's clock passed `atMs` since its first start (kept on disk). */
+function delayedStart(atMs: number, inner: NodeProgram): NodeProgram {
+  let started = false;
+  return {
+    start(ctx) {
+      if (ctx.disk.get<boolean>('begun') || atMs <= 0) {
+        started = true;
+        return inner.start(ctx);
+      }
+      ctx.setTimer(atMs, 'begin');
+    },
+    onMessage: (ctx, from, msg) => started && inner.onMessage(ctx, from, msg),
+    onTimer(ctx, tag, payload) {
+      if (tag !== 'begin') return started ? inner.onTimer(ctx, tag, payload) : undefined;
+      started = true;
+      ctx.disk.put('begun', true);
+      inner.start(ctx);
+    },
+    onRequest: (ctx, req) => inner.onRequest(ctx, req),
+    onStreamBreak: (ctx, peer) => started && inner.onStreamBreak?.(ctx, peer),
+    view: () => inner.view(),
+  };
+}
+
+function configureMigration(raw: Record<string, unknown>, bug?: string): MigrationConfig {
+  if (bug !== undefined && !MIGRATION_BUGS.some((b) => b.name === bug)) {
+    throw new Error(`migration: unknown bug '${bug}'; known: ${MIGRATION_BUGS.map((b) => b.name).join(', ')}`);
+  }
+  const c: MigrationConfig = { ...MIGRATION_DEFAULTS };
+  for (const [k, v] of Object.entries(raw)) {
+    if (!(k in MIGRATION_DEFAULTS)) throw new Error(`migration: unknown option '${k}'; known: ${Object.keys(MIGRATION_DEFAULTS).join(', ')}`);
+    const min = k === 'chunkSize' || k === 'pollMs' ? 1 : 0;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Error(`migration: option '${k}' must be a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
+    (c as unknown as Record<string, number>)[k] = v;
+  }
+  return c;
+}

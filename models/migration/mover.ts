@@ -1,0 +1,198 @@
+/**
+ * The migration mover: moves a live source setup to a target setup.
+ *   1. slot: take the source's durable log head S; streaming starts there.
+ *   2. bulk copy in key-ordered chunks (select at lsn L → load rows tagged L)
+ *      while 3. CDC catch-up streams every source change after S to the target.
+ *   4. cut-over with a brief write freeze: once copy is done and the stream lag
+ *      is small, freeze the source (it refuses writes; the freeze is queued
+ *      behind every write already received, so its reply names the last
+ *      commit F), wait until the stream has applied everything up to F, then
+ *      promote the target — routing switches to it.
+ *   5. verification: the target's state at the switch must equal the source's
+ *      state at F; the result is recorded as `migration.verify`.
+ * Progress is persisted after every acknowledged step, so a crashed mover
+ * resumes (re-sent rows are harmless: the target keeps the newest lsn per key).
+ */
+import type { NodeContext, NodeId, NodeProgram, NodeView, Value } from '../../src/index.js';
+import { isObj, type LogRecord } from '../cdc/common.js';
+
+export interface MoverOptions {
+  source: NodeId;
+  target: NodeId;
+  chunkSize: number;
+  pollMs: number;
+  /** Cut over once copy is done and at most this many source records are not yet applied. */
+  lagMax: number;
+  bug?: string;
+}
+
+type Phase = 'init' | 'copy' | 'frozen' | 'cutover' | 'verified';
+
+interface MState {
+  slot: number;
+  copyAfter: string | null;
+  copyDone: boolean;
+  applied: number;
+  phase: Phase;
+  freezeLsn?: number;
+}
+
+const STATE = 'mover';
+const STUCK_POLLS = 20;
+const PHASES: Phase[] = ['init', 'copy', 'frozen', 'cutover', 'verified'];
+
+export function moverProgram(o: MoverOptions): NodeProgram {
+  let st: MState = { slot: 0, copyAfter: null, copyDone: false, applied: 0, phase: 'init' };
+  let head = 0;
+  /** Outstanding request kind → local time sent; resent when a reply is lost. */
+  const waiting = new Map<string, number>();
+  let streamId = '';
+  let streamUpTo = 0;
+  let copyId = '';
+  let copyRows: { k: string; v: Value }[] = [];
+
+  function save(ctx: NodeContext): void {
+    ctx.disk.put(STATE, { ...st });
+    ctx.disk.fsync();
+  }
+
+  function ask(ctx: NodeContext, kind: string, to: NodeId, msg: Record<string, unknown>): void {
+    waiting.set(kind, ctx.now());
+    ctx.send(to, msg);
+  }
+
+  /** Drives every step that is due; called on each poll and after each reply. */
+  function step(ctx: NodeContext): void {
+    if (st.phase === 'init') return void (waiting.has('slot') || ask(ctx, 'slot', o.source, { type: 'position' }));
+    if (st.phase === 'verified') return;
+    if (st.phase === 'cutover') return void (waiting.has('verify') || ask(ctx, 'verify', o.source, { type: 'select', id: 'verify', afterKey: null, limit: 1e9 }));
+    const streaming = st.phase === 'copy' || !(o.bug === 'cutover-drops-inflight');
+    if (streaming && !waiting.has('fetch') && !waiting.has('stream')) ask(ctx, 'fetch', o.source, { type: 'fetch', afterLsn: st.applied });
+    if (!st.copyDone && !waiting.has('select') && !waiting.has('copy')) {
+      ask(ctx, 'select', o.source, { type: 'select', id: 'copy', afterKey: st.copyAfter, limit: o.chunkSize });
+    }
+    if (st.phase === 'copy' && st.copyDone && head - st.applied <= o.lagMax && !waiting.has('freeze')) {
+      ask(ctx, 'freeze', o.source, { type: 'freeze', on: true });
+    }
+    const caughtUp = st.freezeLsn !== undefined && st.applied >= st.freezeLsn;
+    // Bug: promote as soon as the source is frozen, without draining the stream
+    // up to the freeze position (gh-ost waits for its AllEventsUpToLockProcessed marker).
+    const ready = st.phase === 'frozen' && (caughtUp || o.bug === 'cutover-drops-inflight');
+    if (ready && !waiting.has('promote')) ask(ctx, 'promote', o.target, { type: 'promote', base: st.freezeLsn });
+  }
+
+  function onRecords(ctx: NodeContext, records: LogRecord[], h: number): void {
+    waiting.delete('fetch');
+    head = Math.max(head, h);
+    const fresh = records.filter((r) => r.lsn > st.applied);
+    if (fresh.length === 0) return;
+    // One item per key and record: its final value there (a record may change a key twice).
+    const items = fresh.flatMap((r) => [...new Map(r.changes.map((c) => [c.k, c.after])).entries()].map(([k, v]) => ({ k, v, lsn: r.lsn })));
+    // Every fetch starts at the acknowledged position, so acknowledging this
+    // batch means everything up to its last lsn is in the target.
+    streamUpTo = fresh[fresh.length - 1]!.lsn;
+    streamId = `s${st.applied}-${streamUpTo}`;
+    ask(ctx, 'stream', o.target, { type: 'load', id: streamId, items });
+  }
+
+  function onRows(ctx: NodeContext, id: string, rows: { k: string; v: Value }[], lsn: number): void {
+    if (id === 'verify') return verify(ctx, rows);
+    waiting.delete('select');
+    copyRows = rows;
+    copyId = `c${lsn}:${st.copyAfter ?? ''}:${rows.length}`;
+    ask(ctx, 'copy', o.target, { type: 'load', id: copyId, items: rows.map((r) => ({ ...r, lsn })) });
+  }
+
+  function onLoaded(ctx: NodeContext, id: string): void {
+    if (id === streamId) {
+      streamId = '';
+      waiting.delete('stream');
+      st.applied = Math.max(st.applied, streamUpTo);
+    } else if (id === copyId) {
+      copyId = '';
+      waiting.delete('copy');
+      if (copyRows.length > 0) st.copyAfter = copyRows[copyRows.length - 1]!.k;
+      if (copyRows.length < o.chunkSize) st.copyDone = true;
+    } else return;
+    save(ctx);
+  }
+
+  let atSwitch: Record<string, Value> | undefined;
+
+  /** Compares the source at the freeze (it is read-only now) with the target at the switch. */
+  function verify(ctx: NodeContext, rows: { k: string; v: Value }[]): void {
+    waiting.delete('verify');
+    const source: Record<string, Value> = Object.fromEntries(rows.map((r) => [r.k, r.v]));
+    const target = atSwitch ?? {};
+    const keys = [...new Set([...Object.keys(source), ...Object.keys(target)])].sort();
+    const diff = keys.filter((k) => (source[k] ?? null) !== (target[k] ?? null));
+    ctx.emit('migration.verify', { equal: diff.length === 0, keys: keys.length, diff, freezeLsn: st.freezeLsn });
+    st.phase = 'verified';
+    save(ctx);
+  }
+
+  function onMessage(ctx: NodeContext, _from: NodeId, msg: unknown): void {
+    if (!isObj(msg)) return;
+    switch (msg.type) {
+      case 'position':
+        if (st.phase !== 'init') return;
+        waiting.delete('slot');
+        st = { ...st, slot: Number(msg.lsn), applied: Number(msg.lsn), phase: 'copy' };
+        ctx.emit('cdc.slot', { lsn: st.slot });
+        save(ctx);
+        break;
+      case 'records':
+        onRecords(ctx, msg.records as LogRecord[], Number(msg.head));
+        break;
+      case 'rows':
+        onRows(ctx, String(msg.id), msg.rows as { k: string; v: Value }[], Number(msg.lsn));
+        break;
+      case 'loaded':
+        onLoaded(ctx, String(msg.id));
+        break;
+      case 'frozen':
+        waiting.delete('freeze');
+        if (st.phase === 'copy') {
+          st = { ...st, phase: 'frozen', freezeLsn: Number(msg.lsn) };
+          ctx.emit('migration.freeze', { lsn: st.freezeLsn });
+          save(ctx);
+        }
+        break;
+      case 'promoted':
+        waiting.delete('promote');
+        if (st.phase !== 'frozen') return;
+        atSwitch = (msg.data as Record<string, Value> | null) ?? undefined;
+        st.phase = 'cutover';
+        save(ctx);
+        break;
+    }
+    step(ctx);
+  }
+
+  return {
+    start(ctx) {
+      const saved = ctx.disk.get<MState>(STATE);
+      if (saved) st = { ...saved };
+      // The state at the switch is gone with memory; verify against a fresh promote reply.
+      if (st.phase === 'cutover') st.phase = 'frozen';
+      ctx.setTimer(o.pollMs, 'poll', undefined, { background: true });
+      step(ctx);
+    },
+    onMessage,
+    onTimer(ctx) {
+      ctx.setTimer(o.pollMs, 'poll', undefined, { background: true });
+      for (const [kind, t] of waiting) if (ctx.now() - t > STUCK_POLLS * o.pollMs) waiting.delete(kind);
+      step(ctx);
+    },
+    onRequest(ctx, { id }) {
+      ctx.reply(id, { type: 'fail', error: 'the mover serves no client requests' });
+    },
+    onStreamBreak(ctx) {
+      waiting.clear();
+      step(ctx);
+    },
+    view(): NodeView {
+      return { role: 'mover', data: {}, positions: { phase: PHASES.indexOf(st.phase), applied: st.applied, head, copyDone: st.copyDone ? 1 : 0 } };
+    },
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * The target setup of an online migration: a key/value store that first takes
+ * bulk-copy rows and CDC changes from the mover, each carrying the source log
+ * position (lsn) it reflects, and keeps per key the highest lsn applied — a copy
+ * row read at lsn L and a streamed change at lsn X commute, because the newer
+ * one wins whatever their arrival order (deletes stay as tombstones with their
+ * lsn). At cut-over it is promoted: it serves clients from then on, continuing
+ * the commit positions after the source's freeze position.
+ */
+import type { IncomingRequest, NodeContext, NodeProgram, NodeView, Value } from '../../src/index.js';
+import { isObj } from '../cdc/common.js';
+import { executeTxn } from '../cdc/source.js';
+
+interface TRow {
+  v: Value;
+  lsn: number;
+}
+
+interface Image {
+  rows: Record<string, TRow>;
+  promoted: boolean;
+  nextLsn: number;
+  /** Live data at the moment of promotion (what verification compares). */
+  atSwitch?: Record<string, Value>;
+  /** Client commits since promotion, so a restart can emit those whose `txn.commit` was lost with memory. */
+  commits: Commit[];
+}
+
+interface Commit {
+  xid: string;
+  lsn: number;
+  writes: Record<string, Value>;
+}
+
+const EMITTED = 'emitted';
+
+interface Item {
+  k: string;
+  v: Value;
+  lsn: number;
+}
+
+type Job = { kind: 'load'; id: string; items: Item[]; from: string } | { kind: 'promote'; base: number; from: string } | { kind: 'txn'; req: IncomingRequest };
+
+const IMAGE = 'image';
+
+export function targetProgram(): NodeProgram {
+  let rows = new Map<string, TRow>();
+  let promoted = false;
+  let nextLsn = 0;
+  let atSwitch: Record<string, Value> | undefined;
+  let commits: Commit[] = [];
+  const queue: Job[] = [];
+  let busy = false;
+
+  function persist(ctx: NodeContext, done: () => void): void {
+    busy = true;
+    ctx.disk.put(IMAGE, { rows: Object.fromEntries(rows), promoted, nextLsn, commits, ...(atSwitch ? { atSwitch } : {}) } satisfies Image);
+    ctx.disk.fsync(() => {
+      busy = false;
+      done();
+      pump(ctx);
+    });
+  }
+
+  function pump(ctx: NodeContext): void {
+    while (!busy && queue.length > 0) {
+      const job = queue.shift()!;
+      if (job.kind === 'load') load(ctx, job.id, job.items, job.from);
+      else if (job.kind === 'promote') promote(ctx, job.base, job.from);
+      else txn(ctx, job.req);
+    }
+  }
+
+  function load(ctx: NodeContext, id: string, items: Item[], from: string): void {
+    const writes: Record<string, Value> = {};
+    const lsns: Record<string, number> = {};
+    for (const it of items) {
+      const cur = rows.get(it.k);
+      if (cur && cur.lsn >= it.lsn) continue;
+      rows.set(it.k, { v: it.v, lsn: it.lsn });
+      writes[it.k] = it.v;
+      lsns[it.k] = it.lsn;
+    }
+    persist(ctx, () => {
+      if (Object.keys(writes).length > 0) ctx.emit('migration.apply', { writes, lsns });
+      ctx.send(from, { type: 'loaded', id });
+    });
+  }
+
+  function promote(ctx: NodeContext, base: number, from: string): void {
+    if (promoted) return void ctx.send(from, { type: 'promoted', data: atSwitch ?? null });
+    promoted = true;
+    nextLsn = base;
+    // The state at the switch, before any client write: what verification compares with the source.
+    atSwitch = liveData(rows);
+    persist(ctx, () => {
+      ctx.emit('migration.cutover', { freezeLsn: base });
+      ctx.send(from, { type: 'promoted', data: atSwitch ?? null });
+    });
+  }
+
+  function txn(ctx: NodeContext, { id, req }: IncomingRequest): void {
+    if (!promoted) return ctx.reply(id, { type: 'fail', error: 'target does not serve clients before cut-over' });
+    const { out, changes } = executeTxn(ctx, req.txn, (k) => rows.get(k)?.v ?? null);
+    if (req.end === 'rollback' || changes.length === 0) return ctx.reply(id, { type: 'ok', txn: out });
+    const lsn = ++nextLsn;
+    const writes: Record<string, Value> = {};
+    for (const c of changes) {
+      rows.set(c.k, { v: c.after, lsn });
+      writes[c.k] = c.after;
+    }
+    commits = [...commits, { xid: `op${id}`, lsn, writes }];
+    persist(ctx, () => {
+      ctx.emit('txn.commit', { xid: `op${id}`, lsn, timeline: 1, writes });
+      ctx.disk.put(EMITTED, lsn);
+      ctx.reply(id, { type: 'ok', txn: out, commit: { lsn, timeline: 1 } });
+    });
+  }
+
+  /**
+   * A restart: the image on disk is the state. `migration.recover` names every
+   * row with its lsn (what survived, including rows whose `migration.apply` was
+   * lost with memory); client commits not yet announced are announced now.
+   */
+  function recover(ctx: NodeContext, img: Image): void {
+    rows = new Map(Object.entries(img.rows));
+    promoted = img.promoted;
+    nextLsn = img.nextLsn;
+    atSwitch = img.atSwitch;
+    commits = img.commits ?? [];
+    const writes: Record<string, Value> = {};
+    const lsns: Record<string, number> = {};
+    for (const [k, r] of rows) {
+      writes[k] = r.v;
+      lsns[k] = r.lsn;
+    }
+    ctx.emit('migration.recover', { writes, lsns, promoted });
+    const emitted = ctx.disk.get<number>(EMITTED) ?? 0;
+    for (const c of commits) if (c.lsn > emitted) ctx.emit('txn.commit', { xid: c.xid, lsn: c.lsn, timeline: 1, writes: c.writes });
+    ctx.disk.put(EMITTED, nextLsn);
+  }
+
+  return {
+    start(ctx) {
+      const img = ctx.disk.get<Image>(IMAGE);
+      if (img) recover(ctx, img);
+    },
+    onMessage(ctx, from, msg) {
+      if (!isObj(msg)) return;
+      if (msg.type === 'load') queue.push({ kind: 'load', id: String(msg.id), items: msg.items as Item[], from });
+      else if (msg.type === 'promote') queue.push({ kind: 'promote', base: Number(msg.base), from });
+      pump(ctx);
+    },
+    onTimer() {},
+    onRequest(ctx, request) {
+      queue.push({ kind: 'txn', req: request });
+      pump(ctx);
+    },
+    view(): NodeView {
+      return { role: promoted ? 'primary' : 'target', data: liveData(rows), positions: { promoted: promoted ? 1 : 0, lsn: nextLsn } };
+    },
+  };
+}
+
+function liveData(rows: Map<string, TRow>): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  for (const k of [...rows.keys()].sort()) {
+    const v = rows.get(k)!.v;
+    if (v !== null) out[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,388 @@
+/**
+ * Configuration of the WAL replication family: knobs, validation, named presets,
+ * planted bugs and the guarantees each variant claims.
+ *
+ * One configuration describes both shapes:
+ * - PostgreSQL: `replication: 'pg'`, `synchronousCommit` + `synchronousStandbyNames`
+ *   (runtime-config-wal.html#GUC-SYNCHRONOUS-COMMIT, warm-standby.html#SYNCHRONOUS-REPLICATION).
+ * - MySQL semi-sync: `replication: 'semisync'`, `semisyncWaitPoint`, `semisyncAcks`
+ *   (rpl_semi_sync_source_wait_for_replica_count), `semisyncTimeoutMs`
+ *   (rpl_semi_sync_source_timeout, after which the source silently reverts to async).
+ */
+import type { GuaranteeClaim, ModelKnob, PlantedBug } from '../../src/index.js';
+
+export type SyncCommit = 'off' | 'local' | 'remote_write' | 'on' | 'remote_apply';
+
+export interface SyncStandbyNames {
+  method: 'FIRST' | 'ANY';
+  num: number;
+  /** Standby ids in priority order (FIRST) or as a set (ANY). */
+  names: string[];
+}
+
+export interface WalConfig {
+  /** Database nodes n1..nN; n1 is the first primary. */
+  nodes: number;
+  replication: 'pg' | 'semisync';
+  synchronousCommit: SyncCommit;
+  /** Parsed synchronous_standby_names; num 0 = no synchronous standbys. */
+  syncStandbys: SyncStandbyNames;
+  semisyncWaitPoint: 'AFTER_SYNC' | 'AFTER_COMMIT';
+  semisyncAcks: number;
+  /** 0 = never fall back to async (wait forever, like PostgreSQL). */
+  semisyncTimeoutMs: number;
+  shipping: 'row' | 'statement';
+  /** Statement shipping only: NOW()'s timestamp and RAND()'s seed travel with the statement. */
+  statementContext: boolean;
+  failover: 'none' | 'auto';
+  promotion: 'most-advanced' | 'priority';
+  fencing: boolean;
+  /** Monitor declares the primary dead after this long without a heartbeat. */
+  failoverTimeoutMs: number;
+  /** Primary's lease; it stops serving when unrenewed this long. Must be < failoverTimeoutMs. */
+  leaseMs: number;
+  heartbeatMs: number;
+  /** wal_receiver_status_interval: standby feedback period. */
+  statusIntervalMs: number;
+  /** wal_writer_delay: how often WAL of `off` commits is flushed. */
+  walWriterDelayMs: number;
+  /** Time a standby spends replaying one WAL record (0 = instantly). */
+  replayMsPerRecord: number;
+  /** Longest a read-your-writes read waits on a standby before failing. */
+  rywWaitMs: number;
+}
+
+const DEFAULTS: WalConfig = {
+  nodes: 3,
+  replication: 'pg',
+  synchronousCommit: 'on',
+  syncStandbys: { method: 'FIRST', num: 0, names: [] },
+  semisyncWaitPoint: 'AFTER_SYNC',
+  semisyncAcks: 1,
+  semisyncTimeoutMs: 0,
+  shipping: 'row',
+  statementContext: true,
+  failover: 'auto',
+  promotion: 'most-advanced',
+  fencing: true,
+  failoverTimeoutMs: 120,
+  leaseMs: 60,
+  heartbeatMs: 5,
+  statusIntervalMs: 10,
+  walWriterDelayMs: 5,
+  replayMsPerRecord: 0.05,
+  rywWaitMs: 200,
+};
+
+export const knobs: ModelKnob[] = [
+  { name: 'nodes', values: [2, 3, 4, 5], default: 3, description: 'database nodes n1..nN (n1 starts as primary); failover adds a monitor node "m"' },
+  { name: 'replication', values: ['pg', 'semisync'], default: 'pg', description: 'PostgreSQL synchronous_commit or MySQL semi-synchronous replication' },
+  { name: 'synchronousCommit', values: ['off', 'local', 'remote_write', 'on', 'remote_apply'], default: 'on', description: 'PostgreSQL synchronous_commit: what a commit waits for before it is acknowledged' },
+  { name: 'synchronousStandbyNames', values: ['', 'FIRST 1 (*)', 'ANY 1 (*)', 'FIRST 2 (*)', 'ANY 2 (*)'], default: '', description: 'PostgreSQL synchronous_standby_names, "FIRST k (a, b)" or "ANY k (a, b)"; * = every other node; empty = asynchronous' },
+  { name: 'semisyncWaitPoint', values: ['AFTER_SYNC', 'AFTER_COMMIT'], default: 'AFTER_SYNC', description: 'MySQL rpl_semi_sync_source_wait_point: wait for the replica ack before or after the engine commit becomes visible' },
+  { name: 'semisyncAcks', values: [1, 2], default: 1, description: 'MySQL rpl_semi_sync_source_wait_for_replica_count' },
+  { name: 'semisyncTimeoutMs', values: [0, 50, 10000], default: 0, description: 'MySQL rpl_semi_sync_source_timeout; after it the source silently reverts to async (0 = never)' },
+  { name: 'shipping', values: ['row', 'statement'], default: 'row', description: 'ship row images (physical/row-based) or statements the replica re-executes' },
+  { name: 'statementContext', values: [true, false], default: true, description: "statement shipping: the source's timestamp and RAND() seed travel with the statement (MySQL binlog does)" },
+  { name: 'failover', values: ['none', 'auto'], default: 'auto', description: 'automatic failover by a monitor node (pg_auto_failover / Patroni style)' },
+  { name: 'promotion', values: ['most-advanced', 'priority'], default: 'most-advanced', description: 'which reachable standby the monitor promotes' },
+  { name: 'fencing', values: [true, false], default: true, description: 'the old primary stops serving when its lease lapses or the monitor fences it' },
+  { name: 'failoverTimeoutMs', values: [60, 120, 300], default: 120, description: 'failure detector timeout (no heartbeat from the primary)' },
+  { name: 'leaseMs', values: [30, 60, 150], default: 60, description: 'primary lease; must be shorter than failoverTimeoutMs' },
+  { name: 'heartbeatMs', values: [2, 5, 10], default: 5, description: 'node → monitor heartbeat period' },
+  { name: 'statusIntervalMs', values: [5, 10, 50], default: 10, description: 'wal_receiver_status_interval' },
+  { name: 'walWriterDelayMs', values: [2, 5, 20], default: 5, description: 'wal_writer_delay (flush period for synchronous_commit=off)' },
+  { name: 'replayMsPerRecord', values: [0, 0.05, 1], default: 0.05, description: 'standby replay cost per WAL record' },
+  { name: 'rywWaitMs', values: [50, 200], default: 200, description: 'read-your-writes: longest a standby waits for replay before failing the read' },
+];
+
+export const BUG_NAMES = [
+  'ack-on-write-not-flush',
+  'remote-apply-ack-before-replay',
+  'promote-lagging-standby',
+  'no-fencing',
+  'rejoin-without-rewind',
+  'semisync-after-commit-visibility',
+  'silent-async-fallback',
+  'statement-without-context',
+  'retransmit-applied-twice',
+  'out-of-order-apply-after-reconnect',
+  'expose-in-progress-txn',
+] as const;
+export type WalBug = (typeof BUG_NAMES)[number];
+
+/** Under `silent-async-fallback`, a PostgreSQL sync wait gives up after this long. */
+export const BUG_FALLBACK_MS = 40;
+
+export const bugs: PlantedBug[] = [
+  {
+    name: 'ack-on-write-not-flush',
+    description: 'the standby reports WAL as flushed once written to its OS cache, so `on` acknowledges commits a standby OS crash loses',
+    source: 'MySQL sync_relay_log (default 10000): a replica acknowledges events written but not fsynced to its relay log; https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_sync_relay_log',
+  },
+  {
+    name: 'remote-apply-ack-before-replay',
+    description: 'the standby reports its replay position as soon as WAL is flushed, so remote_apply acknowledges before the commit is visible on the standby',
+    source: 'pgsql-hackers "Proposal: RemoteApply / synchronous_commit = remote_apply" (2016-03), on replying only once the commit record has been applied and is visible: https://www.postgresql.org/message-id/CAEepm=1UrDptgt+GCzrWvzQ79ELqKoSeGnOdiSaMUVvpPdwh0w@mail.gmail.com',
+  },
+  {
+    name: 'promote-lagging-standby',
+    description: 'the monitor promotes the first and least advanced standby that answers instead of waiting for a quorum and taking the most advanced one',
+    source: "Patroni maximum_lag_on_failover exists because promoting a lagging replica loses data: https://patroni.readthedocs.io/en/latest/replication_modes.html",
+  },
+  {
+    name: 'no-fencing',
+    description: 'the old primary ignores lease expiry and fence requests, so a partitioned old primary keeps taking writes (two primaries)',
+    source: 'PostgreSQL warm-standby.html#WARM-STANDBY-FAILOVER: "some mechanism to ... prevent the old primary from continuing" (STONITH); GitHub 2018-10-21 incident analysis',
+  },
+  {
+    name: 'rejoin-without-rewind',
+    description: 'the old primary rejoins as a standby of the new timeline without pg_rewind, keeping its divergent suffix',
+    source: 'pg_rewind documentation: a former primary must be resynchronized after the timelines diverged; https://www.postgresql.org/docs/current/app-pgrewind.html',
+  },
+  {
+    name: 'semisync-after-commit-visibility',
+    description: 'AFTER_SYNC behaves as AFTER_COMMIT: other sessions see a transaction before any replica has acknowledged it, and failover loses what they saw',
+    source: 'MySQL rpl_semi_sync_source_wait_point: with AFTER_COMMIT "other clients can see the committed transaction before the committing client" and it can be lost on failover; https://dev.mysql.com/doc/refman/8.0/en/replication-semisync.html',
+  },
+  {
+    name: 'silent-async-fallback',
+    description: `a PostgreSQL-shaped synchronous wait times out after ${BUG_FALLBACK_MS} ms and acknowledges anyway, as MySQL semi-sync does`,
+    source: 'MySQL rpl_semi_sync_source_timeout: "the source reverts to asynchronous replication" silently; contrast PostgreSQL, where commits wait until a standby replies; https://dev.mysql.com/doc/refman/8.0/en/replication-semisync-interface.html',
+  },
+  {
+    name: 'statement-without-context',
+    description: "statement shipping drops the source's timestamp and RAND() seed, so the replica computes its own NOW() and RAND()",
+    source: 'MySQL "Advantages and Disadvantages of Statement-Based and Row-Based Replication": NOW()/RAND() need the binlogged timestamp and seed; https://dev.mysql.com/doc/refman/8.0/en/replication-sbr-rbr.html',
+  },
+  {
+    name: 'retransmit-applied-twice',
+    description: 'after reconnecting, the replica asks from its applied (not received) position and applies retransmitted records again (no LSN/GTID skip)',
+    source: 'MySQL "Making Replication Resilient to Unexpected Halts": without GTID auto-positioning and relay_log_recovery a replica can re-execute transactions; https://dev.mysql.com/doc/refman/8.0/en/replication-solutions-unexpected-replica-halt.html',
+  },
+  {
+    name: 'out-of-order-apply-after-reconnect',
+    description: 'after a reconnect the replica applies newly received transactions before its unapplied backlog',
+    source: 'MySQL multi-threaded replica with replica_preserve_commit_order=OFF commits out of source order and leaves gaps after a stop; https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_preserve_commit_order',
+  },
+  {
+    name: 'expose-in-progress-txn',
+    description: "the standby makes each replayed row change visible at once instead of at the transaction's commit record",
+    source: 'PostgreSQL hot standby keeps uncommitted changes invisible via KnownAssignedXids (high-availability.html#HOT-STANDBY); the mutant drops that, as in a READ UNCOMMITTED reader',
+  },
+];
+
+/** Named variants the property suite iterates (raw configs for `configure`). */
+export const walVariants: Record<string, Record<string, unknown>> = {
+  async: { synchronousCommit: 'local', synchronousStandbyNames: '' },
+  'async-off': { synchronousCommit: 'off', synchronousStandbyNames: '' },
+  'async-no-failover': { synchronousCommit: 'local', synchronousStandbyNames: '', failover: 'none' },
+  'sync-remote-write': { synchronousCommit: 'remote_write', synchronousStandbyNames: 'FIRST 1 (*)' },
+  'sync-on': { synchronousCommit: 'on', synchronousStandbyNames: 'FIRST 1 (*)' },
+  'sync-remote-apply': { synchronousCommit: 'remote_apply', synchronousStandbyNames: 'ANY 2 (*)' },
+  'sync-remote-apply-slow-replay': { synchronousCommit: 'remote_apply', synchronousStandbyNames: 'ANY 2 (*)', replayMsPerRecord: 1 },
+  'quorum-any-1': { synchronousCommit: 'on', synchronousStandbyNames: 'ANY 1 (*)' },
+  'semisync-after-sync': { replication: 'semisync', semisyncWaitPoint: 'AFTER_SYNC', semisyncAcks: 1 },
+  'semisync-after-commit': { replication: 'semisync', semisyncWaitPoint: 'AFTER_COMMIT', semisyncAcks: 1 },
+  'semisync-timeout': { replication: 'semisync', semisyncWaitPoint: 'AFTER_SYNC', semisyncTimeoutMs: 50 },
+  'statement-ctx': { synchronousCommit: 'on', synchronousStandbyNames: 'FIRST 1 (*)', shipping: 'statement' },
+  'async-slow-replay': { synchronousCommit: 'local', synchronousStandbyNames: '', replayMsPerRecord: 1 },
+  'async-lagging-replay': { synchronousCommit: 'local', synchronousStandbyNames: '', replayMsPerRecord: 5 },
+  'statement-slow-replay': { synchronousCommit: 'local', synchronousStandbyNames: '', shipping: 'statement', replayMsPerRecord: 1 },
+  'statement-noctx': { synchronousCommit: 'on', synchronousStandbyNames: 'FIRST 1 (*)', shipping: 'statement', statementContext: false },
+};
+
+// ───────────────────────────── validation ─────────────────────────────
+
+/** Fill defaults and reject invalid configuration with a message naming the knob. */
+export function configure(raw: Record<string, unknown>, bug?: string): WalConfig {
+  if (bug !== undefined && !(BUG_NAMES as readonly string[]).includes(bug)) {
+    throw new Error(`wal: unknown bug "${bug}"; known: ${BUG_NAMES.join(', ')}`);
+  }
+  const known = new Set([...Object.keys(DEFAULTS), 'synchronousStandbyNames']);
+  for (const k of Object.keys(raw)) if (!known.has(k)) throw new Error(`wal: unknown knob "${k}"`);
+  const c: WalConfig = { ...DEFAULTS, syncStandbys: { ...DEFAULTS.syncStandbys } };
+  c.nodes = int(raw, 'nodes', c.nodes, 2, 9);
+  c.replication = oneOf(raw, 'replication', c.replication, ['pg', 'semisync']);
+  c.synchronousCommit = oneOf(raw, 'synchronousCommit', c.synchronousCommit, ['off', 'local', 'remote_write', 'on', 'remote_apply']);
+  c.semisyncWaitPoint = oneOf(raw, 'semisyncWaitPoint', c.semisyncWaitPoint, ['AFTER_SYNC', 'AFTER_COMMIT']);
+  c.semisyncAcks = int(raw, 'semisyncAcks', c.semisyncAcks, 1, c.nodes - 1);
+  c.semisyncTimeoutMs = num(raw, 'semisyncTimeoutMs', c.semisyncTimeoutMs, 0);
+  c.shipping = oneOf(raw, 'shipping', c.shipping, ['row', 'statement']);
+  c.statementContext = bool(raw, 'statementContext', c.statementContext);
+  c.failover = oneOf(raw, 'failover', c.failover, ['none', 'auto']);
+  c.promotion = oneOf(raw, 'promotion', c.promotion, ['most-advanced', 'priority']);
+  c.fencing = bool(raw, 'fencing', c.fencing);
+  c.failoverTimeoutMs = num(raw, 'failoverTimeoutMs', c.failoverTimeoutMs, 1);
+  c.leaseMs = num(raw, 'leaseMs', c.leaseMs, 1);
+  c.heartbeatMs = num(raw, 'heartbeatMs', c.heartbeatMs, 0.1);
+  c.statusIntervalMs = num(raw, 'statusIntervalMs', c.statusIntervalMs, 0.1);
+  c.walWriterDelayMs = num(raw, 'walWriterDelayMs', c.walWriterDelayMs, 0.1);
+  c.replayMsPerRecord = num(raw, 'replayMsPerRecord', c.replayMsPerRecord, 0);
+  c.rywWaitMs = num(raw, 'rywWaitMs', c.rywWaitMs, 0);
+  const ssn = raw.synchronousStandbyNames ?? '';
+  if (typeof ssn !== 'string') throw new Error('wal: synchronousStandbyNames must be a string like "FIRST 1 (n2, n3)"');
+  c.syncStandbys = parseStandbyNames(ssn, dbNodes(c));
+  if (c.leaseMs >= c.failoverTimeoutMs) {
+    throw new Error(`wal: leaseMs (${c.leaseMs}) must be shorter than failoverTimeoutMs (${c.failoverTimeoutMs}) so the old primary stops before a new one starts`);
+  }
+  if (c.heartbeatMs >= c.leaseMs) throw new Error(`wal: heartbeatMs (${c.heartbeatMs}) must be shorter than leaseMs (${c.leaseMs})`);
+  return c;
+}
+
+/** Database node ids n1..nN. */
+export function dbNodes(c: Pick<WalConfig, 'nodes'>): string[] {
+  return Array.from({ length: c.nodes }, (_, i) => `n${i + 1}`);
+}
+
+export const MONITOR = 'm';
+
+/**
+ * Parse synchronous_standby_names: "", "FIRST k (a, b)", "ANY k (a, b)" or
+ * "k (a, b)" (= FIRST); "*" in the list means every database node.
+ */
+export function parseStandbyNames(s: string, nodes: string[]): SyncStandbyNames {
+  const text = s.trim();
+  if (text === '') return { method: 'FIRST', num: 0, names: [] };
+  const m = /^(?:(FIRST|ANY)\s+)?(\d+)\s*\(([^)]*)\)$/i.exec(text);
+  if (!m) throw new Error(`wal: synchronousStandbyNames "${s}" is not "FIRST k (names)" or "ANY k (names)"`);
+  const list = m[3]!.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const names = list.includes('*') ? nodes : list;
+  for (const n of names) if (!nodes.includes(n)) throw new Error(`wal: synchronousStandbyNames names unknown node "${n}"`);
+  const num = Number(m[2]);
+  if (num < 1 || num > names.length) throw new Error(`wal: synchronousStandbyNames wants ${num} of ${names.length} standbys`);
+  return { method: (m[1]?.toUpperCase() ?? 'FIRST') as 'FIRST' | 'ANY', num, names };
+}
+
+function int(raw: Record<string, unknown>, k: string, d: number, min: number, max: number): number {
+  const v = raw[k] ?? d;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new Error(`wal: ${k} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function num(raw: Record<string, unknown>, k: string, d: number, min: number): number {
+  const v = raw[k] ?? d;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new Error(`wal: ${k} must be a number ≥ ${min}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function bool(raw: Record<string, unknown>, k: string, d: boolean): boolean {
+  const v = raw[k] ?? d;
+  if (typeof v !== 'boolean') throw new Error(`wal: ${k} must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function oneOf<T extends string>(raw: Record<string, unknown>, k: string, d: T, values: readonly T[]): T {
+  const v = raw[k] ?? d;
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
+    throw new Error(`wal: ${k} must be one of ${values.join(', ')}, got ${JSON.stringify(v)}`);
+  }
+  return v as T;
+}
+
+// ───────────────────────────── claims ─────────────────────────────
+
+const ALL_FAULTS = ['crash:process', 'crash:machine', 'partition', 'pause', 'clog'];
+
+/**
+ * How many standbys must hold a commit before it is acknowledged (0 = none).
+ * PostgreSQL levels below remote_write and an empty synchronous_standby_names
+ * wait for no standby; semi-sync waits for `semisyncAcks` unless it may time out.
+ */
+export function replicatedAcks(c: WalConfig): number {
+  if (c.replication === 'semisync') return c.semisyncTimeoutMs > 0 ? 0 : c.semisyncAcks;
+  if (['off', 'local'].includes(c.synchronousCommit)) return 0;
+  return c.syncStandbys.num;
+}
+
+/** Fault kinds under which an acknowledged commit survives. */
+function durableUnder(c: WalConfig): string[] {
+  const noCrash = ['partition', 'pause', 'clog'];
+  if (replicatedAcks(c) === 0) {
+    if (c.failover === 'auto') return []; // any fault may trigger a failover that drops local-only commits
+    return c.replication === 'pg' && c.synchronousCommit === 'off' ? noCrash : ALL_FAULTS;
+  }
+  // remote_write: the standby copy sits in its OS cache, so a standby OS crash can lose it.
+  if (c.replication === 'pg' && c.synchronousCommit === 'remote_write') return ALL_FAULTS.filter((f) => f !== 'crash:machine');
+  return ALL_FAULTS;
+}
+
+/**
+ * What the variant guarantees. Ids follow the checkers' vocabulary; `tolerates`
+ * lists the fault kinds under which the claim must hold (others only measure it).
+ * A planted bug claims exactly what its correct variant claims — that is what
+ * the meta-tests hold it to — so `_bug` is ignored.
+ */
+export function claims(c: WalConfig, _bug?: string): GuaranteeClaim[] {
+  const out: GuaranteeClaim[] = [];
+  const add = (id: string, under: string, tolerates = ALL_FAULTS) => out.push({ id, under, tolerates });
+  // Statements re-executed without the source's NOW()/RAND() context diverge by design.
+  const statementOk = c.shipping === 'row' || c.statementContext;
+  if (statementOk) {
+    add('convergence', 'after the quiet phase every live node holds the primary state');
+    add('committed-prefix', "every node's visible log is a prefix of the primary's commit order (after rewinds)");
+  }
+  add('no-aborted-read', 'no node ever shows a rolled-back or never-committed write');
+  add('no-intermediate-read', 'no node shows a value a transaction overwrote before committing');
+  const durable = durableUnder(c);
+  add('durability', 'an acknowledged commit is in the final primary state', durable);
+  add('monotonic-writes', "a session's acknowledged writes survive in session order", durable);
+  const lossless = losslessFailover(c) && statementOk;
+  if (lossless) {
+    const t = c.replication === 'pg' && c.synchronousCommit === 'remote_write' ? durable : ALL_FAULTS;
+    add('lossless-failover', 'failover loses no acknowledged commit and no value read from a primary', t);
+    add('writes-follow-reads', 'a write that follows a read is ordered after the write it read', t);
+    add('linearizable-primary-reads', 'reads served by the primary, with all writes, are linearizable per key', t);
+  } else if (c.failover === 'none' && statementOk) {
+    add('writes-follow-reads', 'a write that follows a read is ordered after the write it read', durable);
+    add('linearizable-primary-reads', 'reads served by the (only) primary, with all writes, are linearizable per key', durable);
+  }
+  if (remoteApplyToAll(c) && (lossless || c.failover === 'none')) {
+    // A standby OS crash rolls its visible state back to what was fsynced.
+    const t = ALL_FAULTS.filter((f) => f !== 'crash:machine');
+    add('read-your-writes', 'every session, whatever its read policy (remote_apply on every standby)', t);
+    add('bounded-staleness', 'a read reflects every commit acknowledged before it began (bound 0)', t);
+    // A standby may show a not-yet-acknowledged commit that a failover then drops.
+    if (c.failover === 'none') add('monotonic-reads', 'every session, whatever its read policy', t);
+  }
+  return out;
+}
+
+/** True when failover can never lose an acknowledged or visible commit (given the faults). */
+function losslessFailover(c: WalConfig): boolean {
+  if (c.failover !== 'auto' || !c.fencing || c.promotion !== 'most-advanced') return false;
+  if (c.replication === 'semisync') return c.semisyncTimeoutMs === 0 && c.semisyncWaitPoint === 'AFTER_SYNC';
+  return replicatedAcks(c) > 0;
+}
+
+/** remote_apply that waits for every standby: reads anywhere see acknowledged commits. */
+function remoteApplyToAll(c: WalConfig): boolean {
+  return c.replication === 'pg' && c.synchronousCommit === 'remote_apply' && c.syncStandbys.num >= c.nodes - 1;
+}
+
+/**
+ * Where each planted bug shows (for the meta-tests): a preset variant, a fault
+ * profile of the scenario generator, and the guarantees expected to catch it.
+ */
+export interface WalBugTrigger {
+  variant: string;
+  profile: 'calm' | 'lossy-network' | 'partitions' | 'clock-skew' | 'crashes' | 'everything';
+  guarantees: string[];
+  runs?: number;
+}
+
+export const walTriggers: Record<WalBug, WalBugTrigger> = {
+  'ack-on-write-not-flush': { variant: 'sync-on', profile: 'crashes', guarantees: ['durability', 'monotonic-writes', 'lossless-failover', 'linearizable-primary-reads', 'writes-follow-reads'] },
+  'remote-apply-ack-before-replay': { variant: 'sync-remote-apply-slow-replay', profile: 'calm', guarantees: ['read-your-writes', 'bounded-staleness', 'monotonic-reads'] },
+  'promote-lagging-standby': { variant: 'quorum-any-1', profile: 'crashes', guarantees: ['durability', 'monotonic-writes', 'lossless-failover', 'linearizable-primary-reads', 'writes-follow-reads'] },
+  'no-fencing': { variant: 'sync-on', profile: 'partitions', guarantees: ['linearizable-primary-reads', 'lossless-failover', 'durability', 'monotonic-writes', 'writes-follow-reads'] },
+  'rejoin-without-rewind': { variant: 'async', profile: 'partitions', guarantees: ['convergence', 'committed-prefix'] },
+  'semisync-after-commit-visibility': { variant: 'semisync-after-sync', profile: 'crashes', guarantees: ['lossless-failover', 'linearizable-primary-reads', 'writes-follow-reads'] },
+  'silent-async-fallback': { variant: 'sync-on', profile: 'partitions', guarantees: ['durability', 'monotonic-writes', 'lossless-failover', 'linearizable-primary-reads', 'writes-follow-reads'] },
+  'statement-without-context': { variant: 'statement-ctx', profile: 'clock-skew', guarantees: ['convergence', 'committed-prefix'] },
+  'retransmit-applied-twice': { variant: 'statement-slow-replay', profile: 'crashes', guarantees: ['convergence', 'committed-prefix'] },
+  'out-of-order-apply-after-reconnect': { variant: 'async-lagging-replay', profile: 'partitions', guarantees: ['committed-prefix', 'convergence'] },
+  'expose-in-progress-txn': { variant: 'async-slow-replay', profile: 'calm', guarantees: ['no-aborted-read', 'no-intermediate-read'] },
+};

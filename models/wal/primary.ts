@@ -1,0 +1,335 @@
+/**
+ * The primary: executes transactions, writes and flushes WAL, runs one WAL
+ * sender per standby, and acknowledges each commit exactly when its
+ * synchronous_commit level (or semi-sync wait point) allows.
+ *
+ * Ack points (PostgreSQL runtime-config-wal.html, synchronous_commit):
+ * - off: at once; the WAL writer flushes within walWriterDelayMs (a crash loses it).
+ * - local: after the local fsync of the commit record.
+ * - remote_write / on / remote_apply: after the local fsync *and* replies from the
+ *   synchronous standbys that they wrote to their OS / flushed / replayed it.
+ *   FIRST k: the k highest-priority connected standbys must all reply; ANY k: any k.
+ *   With no synchronous standbys these levels behave like local.
+ * PostgreSQL keeps the transaction invisible to other sessions until the wait
+ * ends (ProcArrayEndTransaction runs after SyncRepWaitForLSN), like MySQL's
+ * AFTER_SYNC; MySQL's AFTER_COMMIT shows it first and waits afterwards.
+ *
+ * Concurrency: a writing transaction runs atomically at arrival unless a key it
+ * touches belongs to a commit still waiting (row locks are held until the
+ * commit becomes visible); then it queues. Read-only transactions read the
+ * visible state without waiting.
+ */
+import type { CommitPos, IncomingRequest, MicroOp, NodeId, Value } from '../../src/index.js';
+import { BUG_FALLBACK_MS, MONITOR } from './config.js';
+import { currentTl, divergence, indexAfter, type Msg, type WalRec } from './log.js';
+import { makeVisible, persistState, queueReplay, type Db, type Waiter } from './node.js';
+import { bindStmt, evalStmt, shipStmt } from './statements.js';
+
+export function onRequest(db: Db, r: IncomingRequest): void {
+  if (!r.req.txn.some((op) => op.f !== 'r')) return readOnly(db, r);
+  if (blocked(db, r) || db.queue.length) {
+    db.queue.push(r);
+    return;
+  }
+  execute(db, r);
+}
+
+function readOnly(db: Db, r: IncomingRequest): void {
+  const txn = r.req.txn.map((op) => ({ ...op, v: db.data.get(op.k) ?? null }) as MicroOp);
+  db.ctx.reply(r.id, { type: 'ok', txn });
+}
+
+function blocked(db: Db, r: IncomingRequest): boolean {
+  return r.req.txn.some((op) => (db.locked.get(op.k) ?? 0) > 0);
+}
+
+/** Run queued transactions in arrival order while their keys are free. */
+function drainQueue(db: Db): void {
+  while (db.queue.length && db.role === 'primary' && !blocked(db, db.queue[0]!)) execute(db, db.queue.shift()!);
+}
+
+function execute(db: Db, r: IncomingRequest): void {
+  const tl = currentTl(db.lineage);
+  const xid = `${db.id}.${db.xidTag}.${++db.xidSeq}`;
+  const local = new Map<string, Value>();
+  const out: MicroOp[] = [];
+  append(db, { xid, rec: 'begin' });
+  for (const op of r.req.txn) out.push(step(db, op, xid, local));
+  if (r.req.end === 'rollback') {
+    const lsn = append(db, { xid, rec: 'abort', op: r.id });
+    db.ctx.emit('txn.abort', { xid, lsn, timeline: tl, op: r.id });
+    writeOut(db);
+    return db.ctx.reply(r.id, { type: 'ok', txn: out });
+  }
+  const feedback = db.c.replication === 'pg' && db.c.synchronousCommit === 'remote_apply';
+  const lsn = append(db, { xid, rec: 'commit', op: r.id, ...(feedback ? { feedback } : {}) });
+  for (const [k, v] of local) db.working.set(k, v);
+  const keys = [...local.keys()];
+  const w: Waiter = { xid, lsn, tl, reqId: r.id, op: r.id, writes: local, out, keys, visible: false };
+  if (isOff(db)) {
+    makeVisible(db, 'txn.commit', xid, lsn, tl, local, r.id);
+    db.ctx.reply(r.id, { type: 'ok', txn: out, commit: { lsn, timeline: tl } });
+    return writeOut(db);
+  }
+  for (const k of keys) db.locked.set(k, (db.locked.get(k) ?? 0) + 1);
+  db.waiters.push(w);
+  armFallback(db, lsn);
+  writeOut(db);
+}
+
+/** Execute one micro-op against the working state; log it if it writes. */
+function step(db: Db, op: MicroOp, xid: string, local: Map<string, Value>): MicroOp {
+  const cur = local.has(op.k) ? local.get(op.k)! : (db.working.get(op.k) ?? null);
+  if (op.f === 'r') return { ...op, v: cur };
+  const stmt = bindStmt(op, db.ctx)!;
+  const v = evalStmt(stmt, cur, db.ctx);
+  local.set(op.k, v);
+  const withCtx = db.c.statementContext && db.bug !== 'statement-without-context';
+  const shipped = db.c.shipping === 'statement' ? { stmt: shipStmt(stmt, withCtx) } : {};
+  append(db, { xid, rec: 'write', k: op.k, v, ...shipped });
+  return op.f === 'w' || op.f === 'del' ? op : { ...op, v };
+}
+
+function isOff(db: Db): boolean {
+  return db.c.replication === 'pg' && db.c.synchronousCommit === 'off';
+}
+
+function append(db: Db, part: Omit<WalRec, 'lsn' | 'tl' | 'src'>): number {
+  const rec: WalRec = { lsn: db.nextLsn++, tl: currentTl(db.lineage), src: db.id, ...part };
+  if (isOff(db)) db.buffer.push(rec);
+  else {
+    db.ctx.disk.append('wal', rec);
+    db.writeLsn = rec.lsn;
+  }
+  db.ctx.emit('wal.append', { lsn: rec.lsn, timeline: rec.tl, xid: rec.xid, rec: rec.rec });
+  return rec.lsn;
+}
+
+/** Flush what was written; `off` leaves it to the WAL writer. */
+function writeOut(db: Db): void {
+  if (isOff(db)) {
+    if (!db.walWriterArmed && db.buffer.length) {
+      db.walWriterArmed = true;
+      db.ctx.setTimer(db.c.walWriterDelayMs, 'walwriter');
+    }
+    return;
+  }
+  const upto = db.writeLsn;
+  db.ctx.disk.fsync(() => flushed(db, upto));
+}
+
+/** The WAL writer (wal_writer_delay) writes and flushes buffered `off` commits. */
+export function walWriter(db: Db): void {
+  db.walWriterArmed = false;
+  if (!db.buffer.length || db.role !== 'primary') return;
+  writeBuffer(db);
+  const upto = db.writeLsn;
+  db.ctx.disk.fsync(() => flushed(db, upto));
+}
+
+function writeBuffer(db: Db): void {
+  if (!db.buffer.length) return;
+  for (const rec of db.buffer) db.ctx.disk.append('wal', rec);
+  db.writeLsn = db.buffer[db.buffer.length - 1]!.lsn;
+  db.buffer = [];
+}
+
+function flushed(db: Db, upto: number): void {
+  if (upto <= db.flushLsn) return;
+  db.flushLsn = Math.min(upto, db.writeLsn); // durable even if demoted meanwhile (a rewind may have cut it)
+  if (db.role !== 'primary') return;
+  db.ctx.emit('wal.flush', { lsn: upto, timeline: currentTl(db.lineage) });
+  for (const peer of db.senders.keys()) ship(db, peer);
+  evaluate(db);
+}
+
+// ───────────────────────────── WAL senders ─────────────────────────────
+
+/**
+ * A standby asks to stream. The sender starts at the divergence point of the
+ * two timeline histories (or the standby's end, if earlier): a standby with a
+ * suffix this timeline does not contain must cut it first (pg_rewind).
+ */
+export function onHello(db: Db, from: NodeId, m: Extract<Msg, { type: 'hello' }>): void {
+  if (db.role !== 'primary') return;
+  const sane = Math.min(m.end, divergence(m.lineage, db.lineage), db.writeLsn);
+  // Planted bug: accept the standby's own end even when its suffix diverged (no pg_rewind).
+  const start = db.bug === 'rejoin-without-rewind' ? m.end : sane;
+  const sid = ++db.sidSeq;
+  db.senders.set(from, { sid, next: start + 1, write: 0, flush: 0, replay: 0 });
+  db.ctx.send(from, { type: 'start', from: start, lineage: db.lineage, sid } satisfies Msg);
+  ship(db, from);
+}
+
+function ship(db: Db, peer: NodeId): void {
+  const s = db.senders.get(peer);
+  if (!s || s.next > db.flushLsn) return;
+  const recs = db.log.slice(indexAfter(db.log, s.next - 1), indexAfter(db.log, db.flushLsn));
+  s.next = db.flushLsn + 1;
+  if (!recs.length) return;
+  db.ctx.send(peer, { type: 'wal', recs } satisfies Msg);
+  db.ctx.emit('wal.send', { to: peer, lsn: recs[recs.length - 1]!.lsn });
+}
+
+export function onReport(db: Db, from: NodeId, m: Extract<Msg, { type: 'report' }>): void {
+  if (db.role !== 'primary') return;
+  const s = db.senders.get(from);
+  // A break noticed late can drop a sender the standby still streams from.
+  if (!s) return db.ctx.send(from, { type: 'resync' } satisfies Msg);
+  if (s.sid !== m.sid) return;
+  s.write = m.write;
+  s.flush = m.flush;
+  s.replay = m.replay;
+  db.ctx.emit('standby.report', { from, write: m.write, flush: m.flush, replay: m.replay });
+  if (db.asyncFallback && ackCount(db, db.flushLsn, 'flush', allStandbys(db)) >= db.c.semisyncAcks) {
+    db.asyncFallback = false; // a replica caught up: semi-sync switches back on
+    db.ctx.emit('semisync.on', { lsn: db.flushLsn });
+  }
+  evaluate(db);
+}
+
+/** Status interval on the primary: ask standbys to reply while commits wait. */
+export function tick(db: Db): void {
+  if (!db.waiters.length) return;
+  for (const peer of db.senders.keys()) db.ctx.send(peer, { type: 'keepalive' } satisfies Msg);
+}
+
+// ───────────────────────────── commit waits ─────────────────────────────
+
+/** Release every waiting commit whose ack condition now holds, in LSN order. */
+export function evaluate(db: Db): void {
+  if (db.role !== 'primary') return;
+  if (visibleBeforeAck(db)) {
+    for (const w of db.waiters) if (!w.visible && w.lsn <= db.flushLsn) show(db, w);
+  }
+  while (db.waiters.length && ready(db, db.waiters[0]!.lsn)) release(db, db.waiters.shift()!);
+  drainQueue(db);
+}
+
+/** MySQL AFTER_COMMIT: the engine commit (visibility) precedes the replica wait. */
+function visibleBeforeAck(db: Db): boolean {
+  if (db.c.replication !== 'semisync') return false;
+  return db.c.semisyncWaitPoint === 'AFTER_COMMIT' || db.bug === 'semisync-after-commit-visibility';
+}
+
+function ready(db: Db, lsn: number): boolean {
+  if (db.flushLsn < lsn) return false;
+  if (db.asyncFallback) return true;
+  const c = db.c;
+  if (c.replication === 'semisync') return ackCount(db, lsn, 'flush', allStandbys(db)) >= c.semisyncAcks;
+  if (c.synchronousCommit === 'off' || c.synchronousCommit === 'local' || c.syncStandbys.num === 0) return true;
+  const kind = c.synchronousCommit === 'remote_write' ? 'write' : c.synchronousCommit === 'on' ? 'flush' : 'replay';
+  const names = c.syncStandbys.names.filter((n) => n !== db.id);
+  if (c.syncStandbys.method === 'ANY') return ackCount(db, lsn, kind, names) >= c.syncStandbys.num;
+  const sync = names.filter((n) => db.senders.has(n)).slice(0, c.syncStandbys.num);
+  return sync.length === c.syncStandbys.num && ackCount(db, lsn, kind, sync) === sync.length;
+}
+
+function allStandbys(db: Db): NodeId[] {
+  return [...db.senders.keys()];
+}
+
+function ackCount(db: Db, lsn: number, kind: 'write' | 'flush' | 'replay', names: NodeId[]): number {
+  let n = 0;
+  for (const name of names) {
+    const s = db.senders.get(name);
+    if (s && s[kind] >= lsn) n++;
+  }
+  return n;
+}
+
+function show(db: Db, w: Waiter): void {
+  w.visible = true;
+  makeVisible(db, 'txn.commit', w.xid, w.lsn, w.tl, w.writes, w.op);
+  for (const k of w.keys) db.locked.set(k, (db.locked.get(k) ?? 1) - 1);
+}
+
+function release(db: Db, w: Waiter): void {
+  if (!w.visible) show(db, w);
+  if (w.reqId < 0) return; // recovered from the log: its client already got `info`
+  const commit: CommitPos = { lsn: w.lsn, timeline: w.tl };
+  db.ctx.reply(w.reqId, { type: 'ok', txn: w.out, commit });
+}
+
+/**
+ * MySQL rpl_semi_sync_source_timeout (and the planted PostgreSQL fallback): a
+ * wait that outlives the timeout switches the source to asynchronous and every
+ * waiting commit is acknowledged — silently, the client sees plain success.
+ */
+function armFallback(db: Db, lsn: number): void {
+  const ms = db.c.replication === 'semisync' ? db.c.semisyncTimeoutMs : db.bug === 'silent-async-fallback' ? BUG_FALLBACK_MS : 0;
+  if (ms > 0 && !db.asyncFallback) db.ctx.setTimer(ms, 'fallback', lsn);
+}
+
+export function fallback(db: Db, lsn: number): void {
+  if (db.role !== 'primary' || !db.waiters.some((w) => w.lsn === lsn)) return;
+  db.asyncFallback = true;
+  db.ctx.emit('semisync.off', { lsn });
+  evaluate(db);
+}
+
+// ───────────────────────────── role changes ─────────────────────────────
+
+/**
+ * Become (or stay) the serving primary on the current timeline. Commits found
+ * in the WAL after the visible position wait like fresh ones and become visible
+ * only once their ack condition holds — stricter than PostgreSQL, whose crash
+ * recovery shows them at once even if no synchronous standby has them (a second
+ * failover could then lose data a client had read).
+ */
+export function resume(db: Db): void {
+  db.replayQueue = [];
+  db.priorityEnd = -1;
+  db.queuedUpTo = indexAfter(db.log, db.replayLsn);
+  queueReplay(db, db.log.length);
+  db.working = new Map(db.data);
+  const open = new Map<string, Map<string, Value>>();
+  for (const i of db.replayQueue) recoverRecord(db, db.log[i]!, open);
+  db.replayQueue = [];
+  db.queuedUpTo = db.log.length;
+  db.pending.clear();
+  db.role = 'primary';
+  db.following = undefined;
+  db.started = false;
+  db.frozen = false;
+  db.nextLsn = db.writeLsn + 1;
+  persistState(db, 'primary');
+  // Standbys that kept streaming through a demotion lost their sender: make them reconnect.
+  for (const n of db.ctx.nodes) if (n !== db.id && n !== MONITOR) db.ctx.send(n, { type: 'resync' } satisfies Msg);
+  const upto = db.writeLsn;
+  db.ctx.disk.fsync(() => flushed(db, upto));
+}
+
+/** Rebuild an in-doubt commit from the log as a waiter with no client. */
+function recoverRecord(db: Db, rec: WalRec, open: Map<string, Map<string, Value>>): void {
+  if (rec.rec === 'begin') return void open.set(rec.xid, new Map());
+  const txn = open.get(rec.xid);
+  if (rec.rec === 'abort' || !txn) return void open.delete(rec.xid);
+  if (rec.rec === 'write') {
+    const k = rec.k!;
+    const cur = txn.has(k) ? txn.get(k)! : (db.working.get(k) ?? null);
+    const reexec = db.c.shipping === 'statement' && rec.stmt !== undefined && rec.src !== db.id;
+    txn.set(k, reexec ? evalStmt(rec.stmt!, cur, db.ctx) : (rec.v ?? null));
+    return;
+  }
+  open.delete(rec.xid);
+  for (const [k, v] of txn) db.working.set(k, v);
+  const keys = [...txn.keys()];
+  for (const k of keys) db.locked.set(k, (db.locked.get(k) ?? 0) + 1);
+  db.waiters.push({ xid: rec.xid, lsn: rec.lsn, tl: rec.tl, reqId: -1, op: rec.op, writes: txn, out: [], keys, visible: false });
+}
+
+/** Demotion: waits are cancelled (the commit is durable locally, maybe not replicated). */
+export function stop(db: Db, reason: string): void {
+  writeBuffer(db); // WAL of visible `off` commits reaches the log, so a rewind can find and cut it
+  for (const w of db.waiters) {
+    if (w.reqId < 0) continue;
+    db.ctx.reply(w.reqId, { type: 'info', reason: `canceling wait for synchronous replication: ${reason}; committed locally, may not be replicated` });
+  }
+  for (const r of db.queue) db.ctx.reply(r.id, { type: 'fail', error: `terminating connection: ${reason}` });
+  db.waiters = [];
+  db.queue = [];
+  db.locked.clear();
+  db.senders.clear();
+  db.asyncFallback = false;
+}

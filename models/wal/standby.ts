@@ -1,0 +1,252 @@
+/**
+ * The standby: a WAL receiver and a startup (replay) process, as in PostgreSQL.
+ *
+ * received → written (OS cache, `standby.write`) → flushed (fsync, `standby.flush`)
+ * → replayed (visible, `apply` at each commit record, `standby.replay`). Replay
+ * runs only over flushed WAL, one record per `replayMsPerRecord`. Feedback
+ * (write, flush, replay) goes to the primary after each write and flush, after
+ * replaying a commit that asked for it (remote_apply), every status interval
+ * and whenever the primary asks (keepalive).
+ *
+ * Records are applied once each and in LSN order: a record at or below the
+ * received position is a retransmission and is skipped; a gap restarts the stream.
+ */
+import type { IncomingRequest, MicroOp, NodeId } from '../../src/index.js';
+import { currentTl, indexAfter, type Lineage, type Msg } from './log.js';
+import { persistState, queueReplay, replayRecord, rewind, type Db } from './node.js';
+
+/** Stream from `primary` (after a failover, a rejoin or a restart). */
+export function follow(db: Db, primary: NodeId): void {
+  if (db.role === 'old-primary' || db.role === 'recovering') {
+    // Commits that were waiting on the old primary replay like any other record now.
+    db.replayQueue = [];
+    db.priorityEnd = -1;
+    db.queuedUpTo = indexAfter(db.log, db.replayLsn);
+    queueReplay(db, db.log.length);
+    db.role = 'old-primary';
+    scheduleReplay(db);
+  }
+  db.following = primary;
+  db.started = false;
+  db.frozen = false;
+  hello(db);
+}
+
+function hello(db: Db): void {
+  if (!db.following) return;
+  db.helloAge = 0;
+  // Planted bug: resume from the applied position and take retransmissions again.
+  const end = db.bug === 'retransmit-applied-twice' ? db.replayLsn : db.writeLsn;
+  db.ctx.send(db.following, { type: 'hello', lineage: db.lineage, end } satisfies Msg);
+}
+
+export function onStart(db: Db, from: NodeId, m: Extract<Msg, { type: 'start' }>): void {
+  if (from !== db.following || db.frozen) return;
+  if (m.from < db.writeLsn && db.bug !== 'retransmit-applied-twice') rewind(db, m.from, m.lineage);
+  db.lineage = m.lineage;
+  db.sid = m.sid;
+  db.started = true;
+  if (db.role === 'old-primary') db.role = 'standby';
+  persistState(db, 'standby');
+  // Planted bug: records from the new connection jump ahead of the unapplied backlog.
+  if (db.bug === 'out-of-order-apply-after-reconnect' && db.replayQueue.length) db.priorityEnd = 0;
+  report(db, true);
+}
+
+export function onWal(db: Db, from: NodeId, m: Extract<Msg, { type: 'wal' }>): void {
+  if (from !== db.following || !db.started || db.frozen) return;
+  const dupOk = db.bug === 'retransmit-applied-twice';
+  let wrote = false;
+  for (const rec of m.recs) {
+    if (rec.lsn <= db.writeLsn && !dupOk) continue;
+    if (rec.lsn > db.writeLsn + 1) return restart(db);
+    db.ctx.disk.append('wal', rec);
+    db.writeLsn = Math.max(db.writeLsn, rec.lsn);
+    wrote = true;
+  }
+  if (!wrote) return;
+  db.ctx.emit('standby.write', { lsn: db.writeLsn, timeline: currentTl(db.lineage) });
+  report(db);
+  const upto = db.writeLsn;
+  const count = db.log.length;
+  const gen = db.gen;
+  db.ctx.disk.fsync(() => flushed(db, upto, count, gen));
+}
+
+export function restart(db: Db): void {
+  db.started = false;
+  hello(db);
+}
+
+function flushed(db: Db, upto: number, count: number, gen: number): void {
+  if (gen !== db.gen || upto <= db.flushLsn) return;
+  db.flushLsn = upto;
+  db.ctx.emit('standby.flush', { lsn: upto, timeline: currentTl(db.lineage) });
+  if (db.role !== 'standby' && db.role !== 'old-primary') return;
+  queueReplay(db, count);
+  report(db);
+  scheduleReplay(db);
+}
+
+/**
+ * Standby status update; the planted bugs lie about flush or replay. Unless
+ * `force`d (the primary asked, or the stream just started), an update whose
+ * positions did not move is not sent — PostgreSQL also repeats an unchanged one
+ * every wal_receiver_status_interval, which we leave out so an idle cluster is quiet.
+ */
+export function report(db: Db, force = false): void {
+  if (!db.following || !db.started || db.frozen || db.role !== 'standby') return;
+  const flush = db.bug === 'ack-on-write-not-flush' ? db.writeLsn : db.flushLsn;
+  const replay = db.bug === 'remote-apply-ack-before-replay' ? db.flushLsn : db.replayLsn;
+  const key = `${db.sid}:${db.writeLsn}:${flush}:${replay}`;
+  if (!force && key === db.lastReport) return;
+  db.lastReport = key;
+  db.ctx.send(db.following, { type: 'report', sid: db.sid, write: db.writeLsn, flush, replay } satisfies Msg);
+}
+
+export function tick(db: Db): void {
+  if (db.role === 'primary' || !db.following) return;
+  if (!db.started) {
+    if (++db.helloAge >= 3) hello(db);
+    return;
+  }
+  report(db);
+}
+
+// ───────────────────────────── replay ─────────────────────────────
+
+export function scheduleReplay(db: Db): void {
+  if (db.replayTimer !== undefined || !db.replayQueue.length) return;
+  if (db.c.replayMsPerRecord === 0) {
+    while (db.replayQueue.length) replayOne(db);
+    return afterReplay(db);
+  }
+  db.replayTimer = db.ctx.setTimer(db.c.replayMsPerRecord, 'replay');
+}
+
+export function replayStep(db: Db): void {
+  if (!db.replayQueue.length) return;
+  replayOne(db);
+  if (!db.replayQueue.length) afterReplay(db);
+  scheduleReplay(db);
+}
+
+function replayOne(db: Db): void {
+  const i = db.replayQueue.shift()!;
+  if (db.priorityEnd > 0) db.priorityEnd--;
+  else if (db.priorityEnd === 0 && !db.replayQueue.length) db.priorityEnd = -1;
+  const rec = db.log[i];
+  if (!rec) return;
+  replayRecord(db, rec, 'apply');
+  if (rec.rec === 'commit' && db.bug === 'retransmit-applied-twice') persistAppliedLazily(db);
+  if (rec.rec === 'commit' || rec.rec === 'abort') {
+    db.ctx.emit('standby.replay', { lsn: db.replayLsn, timeline: currentTl(db.lineage) });
+    answerReads(db);
+    if (rec.feedback) report(db);
+  }
+}
+
+/**
+ * Planted bug: the applied position lives in its own file, written every
+ * APPLIED_SYNC_EVERY commits (like relay-log.info with sync_relay_log_info), so
+ * after a restart replay resumes behind the data and applies commits again.
+ */
+const APPLIED_SYNC_EVERY = 8;
+function persistAppliedLazily(db: Db): void {
+  const n = (db.ctx.disk.get<number>('applied-count') ?? 0) + 1;
+  db.ctx.disk.put('applied-count', n);
+  if (n % APPLIED_SYNC_EVERY === 0) db.ctx.disk.put('applied', db.replayLsn);
+}
+
+function afterReplay(db: Db): void {
+  if (db.priorityEnd === 0) db.priorityEnd = -1;
+  report(db);
+}
+
+// ───────────────────────────── promotion ─────────────────────────────
+
+/**
+ * pg_ctl promote: replay everything received (written, even if not yet
+ * flushed), then start timeline `tl` right after the last record. Transactions
+ * still open at that point never commit.
+ */
+export function promote(db: Db, tl: number): void {
+  db.queuedUpTo = Math.min(db.queuedUpTo, db.log.length);
+  queueReplay(db, db.log.length);
+  if (db.replayTimer !== undefined) db.ctx.cancelTimer(db.replayTimer);
+  db.replayTimer = undefined;
+  while (db.replayQueue.length) replayOne(db);
+  db.priorityEnd = -1;
+  db.pending.clear();
+  const start = db.writeLsn;
+  db.lineage = [...db.lineage, { tl, start }] satisfies Lineage;
+  db.ctx.emit('promote', { timeline: tl, lsn: start });
+  db.role = 'primary';
+  db.following = undefined;
+  db.started = false;
+  db.frozen = false;
+  db.leaseGranted = 0;
+  db.working = new Map(db.data);
+  db.nextLsn = start + 1;
+  db.queuedUpTo = db.log.length;
+  failReads(db, 'standby promoted');
+  persistState(db, 'primary');
+  db.ctx.disk.fsync(() => {
+    if (db.role !== 'primary' || start <= db.flushLsn) return;
+    db.flushLsn = start;
+  });
+}
+
+// ───────────────────────────── reads ─────────────────────────────
+
+/**
+ * Read-only transactions. With read-your-writes the standby first waits until it
+ * has replayed the session's last commit (`req.after`), at most rywWaitMs.
+ */
+export function onRequest(db: Db, r: IncomingRequest): void {
+  if (r.req.txn.some((op) => op.f !== 'r')) {
+    return db.ctx.reply(r.id, { type: 'fail', error: `cannot execute a write in a read-only transaction (${db.id} is a standby)` });
+  }
+  const after = r.req.after;
+  if (r.policy === 'read-your-writes' && after && db.replayLsn < after.lsn) {
+    const timer = db.ctx.setTimer(db.c.rywWaitMs, 'ryw', r.id);
+    db.readWaits.push({ req: r, lsn: after.lsn, timer });
+    return;
+  }
+  answer(db, r);
+}
+
+function answer(db: Db, r: IncomingRequest): void {
+  const txn = r.req.txn.map((op) => ({ ...op, v: db.data.get(op.k) ?? null }) as MicroOp);
+  db.ctx.reply(r.id, { type: 'ok', txn });
+}
+
+function answerReads(db: Db): void {
+  if (!db.readWaits.length) return;
+  const still = [];
+  for (const w of db.readWaits) {
+    if (db.replayLsn >= w.lsn) {
+      db.ctx.cancelTimer(w.timer);
+      answer(db, w.req);
+    } else still.push(w);
+  }
+  db.readWaits = still;
+}
+
+export function rywTimeout(db: Db, reqId: number): void {
+  const w = db.readWaits.find((x) => x.req.id === reqId);
+  if (!w) return;
+  db.readWaits = db.readWaits.filter((x) => x !== w);
+  db.ctx.reply(reqId, {
+    type: 'fail',
+    error: `read-your-writes: ${db.id} replayed only up to lsn ${db.replayLsn} < ${w.lsn} after ${db.c.rywWaitMs} ms`,
+  });
+}
+
+function failReads(db: Db, why: string): void {
+  for (const w of db.readWaits) {
+    db.ctx.cancelTimer(w.timer);
+    db.ctx.reply(w.req.id, { type: 'fail', error: why });
+  }
+  db.readWaits = [];
+}

@@ -1,0 +1,149 @@
+/**
+ * The guarantee matrix as text: one grid per model (rows = variants, columns =
+ * guarantees) for the terminal, with short column names and a legend, and the
+ * cell vocabulary the Markdown and HTML share.
+ *
+ *   ✓        claimed, held in every run where the claim was in force
+ *   ✗ 3/40   claimed and broke in 3 of 40 runs — a finding
+ *   ~ 12/40  not claimed; measured broken in 12 of 40 runs
+ *   ·        not claimed; never broke
+ *   (blank)  no run could judge it
+ *
+ * Columns nobody claims and no run broke are listed under the grid instead.
+ */
+import type { CellDoc, ModelDoc, ReportDoc } from './schema.js';
+
+/** Short column names for the terminal; unknown ids are cut to 8 characters. */
+const SHORT: Record<string, string> = {
+  'convergence': 'conv',
+  'committed-prefix': 'c-prefix',
+  'consistent-prefix': 'cons-pfx',
+  'no-aborted-read': 'no-abort',
+  'no-intermediate-read': 'no-inter',
+  'discarded-branch': 'discard',
+  'indeterminate-agreement': 'indet',
+  'replay-idempotent': 'idempot',
+  'durability': 'durable',
+  'lossless-failover': 'lossless',
+  'read-your-writes': 'ryw',
+  'monotonic-reads': 'mono-r',
+  'monotonic-writes': 'mono-w',
+  'writes-follow-reads': 'wfr',
+  'bounded-staleness': 'bounded',
+  'linearizable-primary-reads': 'lin-prim',
+  'sink-convergence': 'sink-conv',
+  'per-key-order': 'key-order',
+  'completeness': 'complete',
+  'exactly-once': 'exactly-1',
+  'delete-propagation': 'deletes',
+  'snapshot-handover': 'snapshot',
+  'migration-target-equals-source': 'mig-equal',
+  'migration-no-loss': 'mig-loss',
+  'migration-read-after-cutover': 'mig-read',
+};
+
+/** A short column name: a known abbreviation, the id itself when short, else "first-initials" (read-after-cutover → rea-ac). */
+export function shortName(g: string): string {
+  if (SHORT[g]) return SHORT[g];
+  if (g.length <= 9) return g;
+  const [first, ...rest] = g.split('-');
+  return rest.length === 0 ? g.slice(0, 9) : `${first!.slice(0, 3)}-${rest.map((p) => p[0] ?? '').join('')}`;
+}
+
+/** The cell as the grid prints it (plain text, no colour). */
+export function cellText(c: CellDoc): string {
+  switch (c.status) {
+    case 'finding':
+      return `✗ ${c.broken}/${c.runs}`;
+    case 'holds':
+      return '✓';
+    case 'broken':
+      return `~ ${c.broken}/${c.runs}`;
+    case 'held':
+      return '·';
+    default:
+      return '';
+  }
+}
+
+/** One sentence saying what a cell means, for tooltips and the Markdown. */
+export function cellSummary(c: CellDoc): string {
+  const outside = c.outsideRuns > 0 ? `; outside its fault tolerance it broke in ${c.outsideBroken} of ${c.outsideRuns} runs (measured)` : '';
+  switch (c.status) {
+    case 'finding':
+      return `claimed (${c.under ?? 'always'}) and broke in ${c.broken} of ${c.runs} runs${outside}`;
+    case 'holds':
+      return `claimed (${c.under ?? 'always'}); held in all ${c.runs} runs where the claim was in force${outside}`;
+    case 'broken':
+      return `not claimed; broke in ${c.broken} of ${c.runs} runs`;
+    case 'held':
+      return `not claimed; never broke in ${c.runs} runs`;
+    default:
+      return c.claimed ? 'claimed, but no run kept within its fault tolerance' : 'no run could judge it';
+  }
+}
+
+const COLOUR = { red: '\x1b[31;1m', green: '\x1b[32m', yellow: '\x1b[33m', dim: '\x1b[2m', reset: '\x1b[0m' };
+
+function paint(c: CellDoc, text: string, colour: boolean): string {
+  if (!colour) return text;
+  const code = c.status === 'finding' ? COLOUR.red : c.status === 'holds' ? COLOUR.green : c.status === 'broken' ? COLOUR.yellow : COLOUR.dim;
+  return `${code}${text}${COLOUR.reset}`;
+}
+
+/**
+ * Which columns to draw: a guarantee some variant claims or some run broke.
+ * The rest (measured, never broke — often guarantees of another model family,
+ * such as CDC sink checks on a WAL model) are listed in one line instead, so
+ * the grid shows what matters; report.json keeps every cell.
+ */
+export function splitColumns(m: ModelDoc): { shown: number[]; quiet: string[] } {
+  const shown: number[] = [];
+  const quiet: string[] = [];
+  m.guarantees.forEach((g, i) => {
+    const cells = m.variants.map((v) => v.cells[i]!);
+    if (cells.some((c) => c.claimed || c.broken > 0 || c.outsideBroken > 0)) shown.push(i);
+    else if (cells.some((c) => c.runs > 0)) quiet.push(g);
+  });
+  return { shown, quiet };
+}
+
+/** One model's grid. Columns are at least as wide as their short name and their widest cell. */
+export function modelGrid(m: ModelDoc, opts: { colour?: boolean } = {}): string {
+  const { shown, quiet } = splitColumns(m);
+  const rowHead = Math.max(8, m.name.length, ...m.variants.map((v) => v.name.length)) + 2;
+  const width = (i: number): number => Math.max(shortName(m.guarantees[i]!).length, ...m.variants.map((v) => cellText(v.cells[i]!).length)) + 2;
+  const lines = [`${m.name}`.padEnd(rowHead) + shown.map((i) => shortName(m.guarantees[i]!).padEnd(width(i))).join('')];
+  for (const v of m.variants) {
+    const cells = shown.map((i) => paint(v.cells[i]!, cellText(v.cells[i]!).padEnd(width(i)), opts.colour ?? false)).join('');
+    lines.push(`${v.name.padEnd(rowHead)}${cells}`);
+  }
+  if (quiet.length > 0) lines.push(`(also measured, never broke: ${quiet.join(', ')})`);
+  return lines.join('\n');
+}
+
+/** Findings printed in full on the terminal; the rest are counted (each carries a long replay token). */
+const FINDINGS_SHOWN = 8;
+
+export const LEGEND = '✓ claimed, held · ✗ claimed and broke (a finding) · ~ not claimed, broke (measured) · · not claimed, held';
+
+/** What the terminal prints after a report: every model's grid, the findings, and where the report is. */
+export function terminalSummary(doc: ReportDoc, indexPath: string, opts: { colour?: boolean } = {}): string {
+  const out: string[] = [];
+  for (const m of doc.models) out.push(modelGrid(m, opts), '');
+  out.push(LEGEND);
+  const used = [...new Set(doc.models.flatMap((m) => splitColumns(m).shown.map((i) => m.guarantees[i]!)))];
+  out.push(`columns: ${used.map((g) => `${shortName(g)} = ${g}`).join(', ')}`, '');
+  const claims = doc.findings.filter((f) => f.kind === 'claim-broken');
+  const harness = doc.findings.filter((f) => f.kind === 'harness-failure');
+  if (claims.length === 0) out.push(`no claimed guarantee broke in ${doc.totals.runs} runs`);
+  for (const f of claims.slice(0, FINDINGS_SHOWN)) {
+    out.push(`✗ ${f.model}/${f.variant}: claimed '${f.guarantee}' broke in ${f.broken} of ${f.runs} runs`, `    ${f.sentence}`);
+    if (f.replay) out.push(`    ${f.replay}`);
+  }
+  if (claims.length > FINDINGS_SHOWN) out.push(`… and ${claims.length - FINDINGS_SHOWN} more findings (summary.md and index.html list them all)`);
+  for (const f of harness) out.push(`! ${f.model}/${f.variant}: ${f.broken} run(s) could not be judged (${f.guarantee}): ${f.sentence}`);
+  const secs = (doc.elapsedMs / 1000).toFixed(1);
+  out.push('', `${doc.totals.runs} runs in ${secs} s (${doc.totals.runsPerS} runs/s)`, `report: ${indexPath}`);
+  return out.join('\n');
+}

@@ -1,0 +1,443 @@
+/**
+ * The report runner: every model variant under every fault profile, N generated
+ * scenarios each. Each run is judged (claimed guarantees, within the fault
+ * kinds each claim tolerates) and measured (every other guarantee, plus lag,
+ * visibility, convergence and staleness). Each broken matrix cell then gets its
+ * smallest failing run, shrunk further by fast-check from the exact generation
+ * path (seed + run index), with a bounded number of simulations.
+ *
+ * Determinism: scenarios come from fast-check with a seed derived from the
+ * report seed and the (model, variant, profile) names, so the same options give
+ * the same figures; only wall-clock timings differ between two reports.
+ *
+ * Models come in as a registry (name → entry, shaped like BUILTIN_MODELS), so
+ * the CLI passes the built-in ones and tests pass their own.
+ */
+import fc from 'fast-check';
+import {
+  FAULT_PROFILES,
+  FAULT_PROFILE_NAMES,
+  GUARANTEE_IDS,
+  encodeToken,
+  faultWindows,
+  isGuaranteeId,
+  judgeScenario,
+  runScenario,
+  scenarioArb,
+  scenarioSize,
+  standbyLag,
+  type CheckOptions,
+  type FaultProfileName,
+  type GuaranteeClaim,
+  type History,
+  type Model,
+  type Scenario,
+  type Violation,
+  type WorkloadOptions,
+} from '../src/index.js';
+import { spacetimeSvg } from './spacetime-svg.js';
+import type { FindingDoc, LagOverTimeDoc, ModelDoc, ReportDoc } from './schema.js';
+import { judgeColumns, VariantAcc, type Outcome, type RunFailure, type Target } from './accumulate.js';
+
+export type { Target };
+
+
+/** What the report needs of a model: BUILTIN_MODELS entries have this shape. */
+export interface ReportModelEntry {
+  model: Model;
+  variants: Record<string, Record<string, unknown>>;
+  checkers?: Readonly<Record<string, (h: History, o?: CheckOptions) => Violation[]>>;
+  workload?: WorkloadOptions;
+}
+
+export type ReportRegistry = Readonly<Record<string, ReportModelEntry>>;
+
+/**
+ * Scenarios per (variant, profile). Chosen so the default report (every
+ * built-in model, six profiles) finishes in about two minutes on two cores;
+ * see bench/report.bench.ts for the measured figure.
+ */
+export const DEFAULT_REPORT_RUNS = 50;
+/** Simulations spent shrinking one broken cell's smallest run. */
+export const DEFAULT_SHRINK_BUDGET = 30;
+export const DEFAULT_REPORT_SEED = 1;
+
+export interface CollectOptions {
+  registry: ReportRegistry;
+  /** Model names (default: every registered model). */
+  models?: readonly string[];
+  /** Fault profile names (default: all six). */
+  profiles?: readonly string[];
+  runs?: number;
+  seed?: number;
+  shrinkBudget?: number;
+  onProgress?: (p: ReportProgress) => void;
+}
+
+export interface ReportProgress {
+  phase: 'run' | 'shrink';
+  done: number;
+  total: number;
+  /** "wal/sync-on × partitions", or "wal/async: durability" while shrinking. */
+  label: string;
+}
+
+/** Bad input a user can cause (unknown model or profile, bad numbers): exit 2. */
+export class ReportInputError extends Error {
+  override name = 'ReportInputError';
+}
+
+/** Everything report.json holds except what rendering adds (charts, tool version, dates). */
+export type CollectedReport = Omit<ReportDoc, 'schemaVersion' | 'tool' | 'generatedAt' | 'charts' | 'chartLabels'> & {
+  /** Space-time diagrams of minimal runs: path relative to the report directory → SVG. */
+  diagrams: Record<string, string>;
+};
+
+interface LagCandidate {
+  target: Target;
+  profile: FaultProfileName;
+  scenario: Scenario;
+  peakMs: number;
+  faults: number;
+}
+
+export async function collectReport(opts: CollectOptions): Promise<CollectedReport> {
+  const t0 = performance.now();
+  const resolved = resolveOptions(opts);
+  const { modelNames, profiles, runs, seed, shrinkBudget } = resolved;
+  const targets = modelNames.flatMap((name) => targetsOf(name, opts.registry[name]!));
+  const { accs, lagCandidates } = await runAll(targets, resolved, opts.onProgress);
+  const diagrams: Record<string, string> = {};
+  await shrinkAll([...accs.values()], { runs, seed, shrinkBudget, diagrams, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const models = modelNames.map((name) => modelDoc(name, opts.registry[name]!, targets.filter((t) => t.modelName === name), accs));
+  const findings = collectFindings([...accs.values()]);
+  return {
+    elapsedMs: round(performance.now() - t0, 1),
+    options: { models: modelNames, profiles, runs, seed, shrinkBudget },
+    totals: totals([...accs.values()], models, findings, performance.now() - t0),
+    profiles: profiles.map((p) => ({ name: p, description: FAULT_PROFILES[p].description })),
+    models,
+    findings,
+    anomalies: anomalies(models, profiles),
+    lagOverTime: lagOverTime(lagCandidates),
+    diagrams,
+  };
+}
+
+/** Every target under every profile, `runs` scenarios each; yields to the event loop between cells (progress bar). */
+async function runAll(
+  targets: Target[],
+  o: { profiles: FaultProfileName[]; runs: number; seed: number },
+  onProgress: CollectOptions['onProgress'],
+): Promise<{ accs: Map<Target, VariantAcc>; lagCandidates: LagCandidate[] }> {
+  const accs = new Map<Target, VariantAcc>(targets.map((t) => [t, new VariantAcc(t)]));
+  const lagCandidates: LagCandidate[] = [];
+  const total = targets.length * o.profiles.length * o.runs;
+  let done = 0;
+  for (const t of targets) {
+    for (const profile of o.profiles) {
+      generate(t, profile, o.runs, o.seed, (scenario, index) => {
+        const candidate = accs.get(t)!.observe(profile, index, scenario);
+        if (candidate) lagCandidates.push({ target: t, profile, scenario, ...candidate });
+        onProgress?.({ phase: 'run', done: ++done, total, label: `${t.modelName}/${t.variant} × ${profile}` });
+      });
+      await yieldToEventLoop();
+    }
+  }
+  return { accs, lagCandidates };
+}
+
+function totals(accs: VariantAcc[], models: ModelDoc[], findings: FindingDoc[], elapsedMs: number): ReportDoc['totals'] {
+  const runs = accs.reduce((n, a) => n + a.runs, 0);
+  const cells = models.flatMap((m) => m.variants.flatMap((v) => v.cells));
+  return {
+    runs,
+    events: accs.reduce((n, a) => n + a.events, 0),
+    // Runs over the wall time of the run and shrink phases (shrinking simulations are not counted as runs).
+    runsPerS: round(runs / Math.max(elapsedMs / 1000, 1e-9), 2),
+    findings: findings.length,
+    harnessFailures: findings.filter((f) => f.kind === 'harness-failure').reduce((n, f) => n + f.broken, 0),
+    brokenCells: cells.filter((c) => c.status === 'broken' || c.status === 'finding').length,
+    cells: cells.length,
+  };
+}
+
+// ───────────────────────────── options and targets ─────────────────────────────
+
+function resolveOptions(opts: CollectOptions): {
+  modelNames: string[];
+  profiles: FaultProfileName[];
+  runs: number;
+  seed: number;
+  shrinkBudget: number;
+} {
+  const profiles = opts.profiles && opts.profiles.length > 0 ? [...new Set(opts.profiles)] : FAULT_PROFILE_NAMES;
+  for (const p of profiles) {
+    if (!(FAULT_PROFILE_NAMES as readonly string[]).includes(p)) {
+      throw new ReportInputError(`unknown fault profile '${p}'; profiles: ${FAULT_PROFILE_NAMES.join(', ')}`);
+    }
+  }
+  const known = Object.keys(opts.registry);
+  for (const m of opts.models ?? []) {
+    if (!opts.registry[m]) throw new ReportInputError(`unknown model '${m}'; models: ${known.join(', ') || '(none registered)'}`);
+  }
+  if (known.length === 0) throw new ReportInputError('no models are registered; nothing to report');
+  const modelNames = opts.models && opts.models.length > 0 ? [...new Set(opts.models)] : known;
+  const runs = opts.runs ?? DEFAULT_REPORT_RUNS;
+  const seed = opts.seed ?? DEFAULT_REPORT_SEED;
+  const shrinkBudget = opts.shrinkBudget ?? DEFAULT_SHRINK_BUDGET;
+  if (!Number.isInteger(runs) || runs < 1) throw new ReportInputError(`runs must be an integer ≥ 1, got ${runs}`);
+  if (!Number.isInteger(seed)) throw new ReportInputError(`seed must be an integer, got ${seed}`);
+  if (!Number.isInteger(shrinkBudget) || shrinkBudget < 0) throw new ReportInputError(`shrink budget must be an integer ≥ 0, got ${shrinkBudget}`);
+  return { modelNames, profiles: profiles as FaultProfileName[], runs, seed, shrinkBudget };
+}
+
+/** Variants of a model, configured and with their claims; a claim no checker knows is an error. */
+function targetsOf(modelName: string, entry: ReportModelEntry): Target[] {
+  const family = Object.keys(entry.checkers ?? {});
+  return Object.entries(entry.variants).map(([variant, config]) => {
+    let claims: GuaranteeClaim[];
+    let nodes: string[];
+    try {
+      const c = entry.model.configure(config);
+      claims = entry.model.claims(c);
+      nodes = entry.model.nodes(c);
+    } catch (err) {
+      throw new ReportInputError(`model '${modelName}' variant '${variant}': ${(err as Error).message}`);
+    }
+    for (const c of claims) {
+      if (!isGuaranteeId(c.id) && !family.includes(c.id)) {
+        throw new ReportInputError(`model '${modelName}' variant '${variant}' claims '${c.id}', which no checker knows`);
+      }
+    }
+    const columns = [...new Set<string>([...GUARANTEE_IDS, ...family, ...claims.map((c) => c.id)])];
+    return { modelName, entry, variant, config, claims, columns, nodes };
+  });
+}
+
+function arbFor(t: Target, profile: FaultProfileName): fc.Arbitrary<Scenario> {
+  return scenarioArb({ ...t.entry.workload, model: t.modelName, nodes: t.nodes, config: t.config, profile });
+}
+
+/** fast-check seed of one (model, variant, profile): stable across reports with the same seed. */
+export function cellSeed(seed: number, t: Target, profile: string): number {
+  const s = `${seed}/${t.modelName}/${t.variant}/${profile}`;
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 1;
+}
+
+/**
+ * Generate `runs` scenarios through fc.check (never failing), so run i can be
+ * replayed later with `path: String(i)` and shrunk from there.
+ */
+function generate(t: Target, profile: FaultProfileName, runs: number, seed: number, visit: (s: Scenario, i: number) => void): void {
+  let i = 0;
+  const out = fc.check(
+    fc.property(arbFor(t, profile), (s) => {
+      visit(s, i++);
+    }),
+    { seed: cellSeed(seed, t, profile), numRuns: runs },
+  );
+  // The property never fails; an error here is a bug in the runner or a model that threw outside the simulator.
+  if (out.failed) throw out.errorInstance instanceof Error ? out.errorInstance : new Error(String(out.errorInstance));
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+// ───────────────────────────── shrinking ─────────────────────────────
+
+interface ShrinkContext {
+  runs: number;
+  seed: number;
+  shrinkBudget: number;
+  diagrams: Record<string, string>;
+  onProgress?: (p: ReportProgress) => void;
+}
+
+async function shrinkAll(accs: VariantAcc[], ctx: ShrinkContext): Promise<void> {
+  const jobs = accs.flatMap((acc) => acc.brokenCells().map((g) => ({ acc, g })));
+  let done = 0;
+  for (const { acc, g } of jobs) {
+    const cell = acc.cell(g);
+    const smallest = cell.smallest!;
+    const result = shrinkCell(acc.target, g, smallest.inClaim, smallest, ctx);
+    const file = `spacetime/${slug(acc.target.modelName)}--${slug(acc.target.variant)}--${slug(g)}.svg`;
+    if (result.svg) ctx.diagrams[file] = result.svg;
+    cell.counterexample = {
+      profile: smallest.profile,
+      ops: result.ops,
+      faults: result.faults,
+      shrinks: result.shrinks,
+      evaluations: result.evaluations,
+      sentence: result.sentence ?? cell.example ?? '',
+      token: result.token,
+      replay: `npx replicheck replay ${result.token}`,
+      svg: result.svg ? file : null,
+    };
+    ctx.onProgress?.({ phase: 'shrink', done: ++done, total: jobs.length, label: `${acc.target.modelName}/${acc.target.variant}: ${g}` });
+    await yieldToEventLoop();
+  }
+}
+
+interface ShrinkResult {
+  ops: number;
+  faults: number;
+  shrinks: number;
+  evaluations: number;
+  sentence: string | undefined;
+  token: string;
+  svg: string | undefined;
+}
+
+/** Does `s` break `g` the way the cell counted it (in claim, or measured)? */
+function breaks(t: Target, g: string, inClaim: boolean, s: Scenario): Outcome | undefined {
+  let h: History;
+  try {
+    h = runScenario(t.entry.model, s).history;
+  } catch {
+    return undefined; // a run that fails is not this guarantee breaking
+  }
+  const o = judgeColumns(t, h, g).get(g);
+  return o && o.judged && o.inClaim === inClaim && o.violations > 0 ? o : undefined;
+}
+
+/**
+ * Replay the cell's smallest failing run from its generation path and let
+ * fast-check shrink it, spending at most `shrinkBudget` simulations (after
+ * that every candidate passes, which ends shrinking where it stands).
+ */
+export function shrinkCell(
+  t: Target,
+  g: string,
+  inClaim: boolean,
+  start: { profile: FaultProfileName; index: number; scenario: Scenario },
+  ctx: Pick<ShrinkContext, 'runs' | 'seed' | 'shrinkBudget'>,
+): ShrinkResult {
+  let evaluations = 0;
+  let scenario = start.scenario;
+  let shrinks = 0;
+  if (ctx.shrinkBudget > 0) {
+    const prop = fc.property(arbFor(t, start.profile), (s) => {
+      if (evaluations >= ctx.shrinkBudget) return true;
+      evaluations++;
+      return breaks(t, g, inClaim, s) === undefined;
+    });
+    const out = fc.check(prop, { seed: cellSeed(ctx.seed, t, start.profile), path: String(start.index), numRuns: ctx.runs });
+    if (out.failed && out.counterexample) {
+      scenario = out.counterexample[0];
+      shrinks = out.numShrinks;
+    }
+  }
+  const size = scenarioSize(scenario);
+  const base = { ...size, shrinks, evaluations, token: encodeToken(scenario) };
+  const verdict = judgeScenario(t.entry.model, scenario, { guarantees: [] });
+  if (!verdict.run) return { ...base, sentence: undefined, svg: undefined };
+  const outcome = judgeColumns(t, verdict.run.history, g).get(g);
+  return { ...base, sentence: outcome?.example, svg: spacetimeSvg(verdict.run.history) };
+}
+
+export function slug(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+// ───────────────────────────── assembling ─────────────────────────────
+
+function modelDoc(name: string, entry: ReportModelEntry, targets: Target[], accs: Map<Target, VariantAcc>): ModelDoc {
+  const variants = targets.map((t) => accs.get(t)!.toDoc());
+  // A column nobody claims and no run could judge says nothing: drop it.
+  const guarantees = (targets[0]?.columns ?? []).filter((g) =>
+    variants.some((v) => v.cells.some((c) => c.guarantee === g && (c.claimed || c.runs > 0))),
+  );
+  for (const v of variants) v.cells = guarantees.map((g) => v.cells.find((c) => c.guarantee === g)!);
+  return { name, description: entry.model.description, guarantees, variants };
+}
+
+function collectFindings(accs: VariantAcc[]): FindingDoc[] {
+  const out: FindingDoc[] = [];
+  for (const acc of accs) {
+    const { modelName: model, variant } = acc.target;
+    for (const c of acc.toDoc().cells) {
+      if (c.status !== 'finding') continue;
+      const profile = c.counterexample?.profile ?? c.byProfile.find((p) => p.broken > 0)?.profile ?? '';
+      const sentence = c.counterexample?.sentence || c.example || '';
+      out.push({ kind: 'claim-broken', model, variant, guarantee: c.guarantee, profile, runs: c.runs, broken: c.broken, sentence, replay: c.counterexample?.replay ?? null });
+    }
+    for (const [kind, fs] of groupFailures(acc.failures)) {
+      const first = fs[0]!;
+      out.push({
+        kind: 'harness-failure', model, variant, guarantee: kind, profile: first.profile, runs: acc.runs, broken: fs.length,
+        sentence: first.message, replay: `npx replicheck replay ${first.token}`,
+      });
+    }
+  }
+  return out;
+}
+
+function groupFailures(fs: RunFailure[]): Map<string, RunFailure[]> {
+  const m = new Map<string, RunFailure[]>();
+  for (const f of fs) m.set(f.kind, [...(m.get(f.kind) ?? []), f]);
+  return m;
+}
+
+function anomalies(models: ModelDoc[], profiles: FaultProfileName[]): ReportDoc['anomalies'] {
+  const guarantees = [...new Set(models.flatMap((m) => m.guarantees))];
+  const out: ReportDoc['anomalies'] = [];
+  for (const g of guarantees) {
+    for (const p of profiles) {
+      let runs = 0;
+      let broken = 0;
+      for (const c of models.flatMap((m) => m.variants.flatMap((v) => v.cells.filter((x) => x.guarantee === g)))) {
+        const bp = c.byProfile.find((x) => x.profile === p);
+        runs += bp?.runs ?? 0;
+        broken += bp?.broken ?? 0;
+      }
+      if (runs > 0) out.push({ guarantee: g, profile: p, runs, broken });
+    }
+  }
+  return out;
+}
+
+const LAG_POINTS_MAX = 600;
+
+/**
+ * The representative run for "lag over time": among runs with fault windows
+ * (any run when none had faults), the one whose peak replay lag is the median —
+ * a typical run, not the worst.
+ */
+function lagOverTime(cands: LagCandidate[]): LagOverTimeDoc | null {
+  const withFaults = cands.filter((c) => c.faults > 0);
+  const pool = (withFaults.length > 0 ? withFaults : cands).slice().sort((a, b) => a.peakMs - b.peakMs);
+  const pick = pool[Math.floor((pool.length - 1) / 2)];
+  if (!pick) return null;
+  const h = runScenario(pick.target.entry.model, pick.scenario).history;
+  const series = standbyLag(h)
+    .filter((s) => s.series.length > 0)
+    .map((s) => ({ label: `${s.standby} replay_lag`, points: downsample(s.series.map((p) => ({ t: round(p.t, 3), v: p.replayLagMs === null ? null : round(p.replayLagMs, 3) }))) }));
+  return {
+    model: pick.target.modelName,
+    variant: pick.target.variant,
+    profile: pick.profile,
+    replay: `npx replicheck replay ${encodeToken(pick.scenario)}`,
+    why: `median peak replay lag (${round(pick.peakMs, 1)} ms) among ${pool.length} runs${withFaults.length > 0 ? ' with fault windows' : ''}`,
+    series,
+    faults: faultWindows(h).map((w) => ({ startMs: round(w.startMs, 3), endMs: round(w.endMs, 3), kind: w.kind, label: w.label })),
+  };
+}
+
+function downsample<T>(xs: T[]): T[] {
+  if (xs.length <= LAG_POINTS_MAX) return xs;
+  const step = xs.length / LAG_POINTS_MAX;
+  const out: T[] = [];
+  for (let i = 0; i < LAG_POINTS_MAX; i++) out.push(xs[Math.floor(i * step)]!);
+  out.push(xs[xs.length - 1]!);
+  return out;
+}
+
+export function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+

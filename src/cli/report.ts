@@ -1,0 +1,131 @@
+/**
+ * `replicheck report`: every built-in model variant under every fault profile,
+ * written as a report directory (report.json, summary.md, index.html, PNG
+ * charts, SVG diagrams), the guarantee matrix printed on the terminal.
+ *
+ * Exit codes: 0 when the report completed — even when it has findings, because
+ * the report's job is to show them (pass --strict to exit 1 when a claimed
+ * guarantee broke or a run could not be judged, e.g. in CI); 2 on bad input
+ * (unknown model or profile, bad number) or an unusable output directory, in
+ * which case nothing is written.
+ */
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SingleBar, Presets } from 'cli-progress';
+import { BUILTIN_MODELS } from '../../models/index.js';
+import { terminalSummary } from '../../reports/matrix.js';
+import { commitOutput, discardOutput, prepareOutput, writeStaged, type WrittenReport } from '../../reports/output.js';
+import { collectReport, DEFAULT_REPORT_RUNS, DEFAULT_SHRINK_BUDGET, type ReportProgress, type ReportRegistry } from '../../reports/run.js';
+import { intOption } from './options.js';
+
+export interface ReportCliOptions {
+  models?: string;
+  profiles?: string;
+  runs?: string;
+  out?: string;
+  seed?: string;
+  shrink?: string;
+  json?: boolean;
+  strict?: boolean;
+}
+
+export const DEFAULT_REPORT_DIR = 'replicheck-report';
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('run every model variant under every fault profile and write the lag and guarantee report (HTML, Markdown, JSON, PNG)')
+    .option('--models <a,b>', 'only these models (default: every built-in model)')
+    .option('--profiles <p,q>', 'only these fault profiles (default: calm, lossy-network, partitions, clock-skew, crashes, everything)')
+    .option('--runs <n>', `scenarios per variant and profile (default ${DEFAULT_REPORT_RUNS})`)
+    .option('--out <dir>', `output directory, replaced atomically (default ./${DEFAULT_REPORT_DIR}/)`)
+    .option('--seed <n>', 'report seed: the same seed gives the same figures (default 1)')
+    .option('--shrink <n>', `simulations spent shrinking each broken cell (default ${DEFAULT_SHRINK_BUDGET}; 0 keeps the smallest run found)`)
+    .option('--strict', 'exit 1 when a claimed guarantee broke or a run could not be judged')
+    .option('--json', 'print report.json on stdout (progress goes to stderr)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 the report was written (findings included: showing them is its job); 1 with --strict when a claimed\n' +
+        'guarantee broke or a run could not be judged; 2 bad input or an unusable output directory (nothing is written).',
+    )
+    .action(async (opts: ReportCliOptions) => {
+      process.exitCode = await reportCommand(opts);
+    });
+}
+
+/** Run the report; returns the exit code. Throws (→ exit 2) on bad input or an unusable output directory. */
+export async function reportCommand(opts: ReportCliOptions, registry: ReportRegistry = BUILTIN_MODELS): Promise<number> {
+  const runs = intOption(opts.runs, '--runs', 1);
+  const seed = intOption(opts.seed, '--seed', Number.MIN_SAFE_INTEGER);
+  const shrinkBudget = intOption(opts.shrink, '--shrink', 0);
+  const staging = prepareOutput(opts.out ?? DEFAULT_REPORT_DIR);
+  let written: WrittenReport;
+  const progress = makeProgress();
+  try {
+    const collected = await collectReport({
+      registry,
+      ...(opts.models !== undefined ? { models: list(opts.models, '--models') } : {}),
+      ...(opts.profiles !== undefined ? { profiles: list(opts.profiles, '--profiles') } : {}),
+      ...(runs !== undefined ? { runs } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+      ...(shrinkBudget !== undefined ? { shrinkBudget } : {}),
+      onProgress: progress.update,
+    });
+    progress.stop();
+    written = writeStaged(staging, collected, { version: packageVersion(), generatedAt: new Date().toISOString() });
+    commitOutput(staging);
+  } catch (err) {
+    progress.stop();
+    discardOutput(staging);
+    throw err;
+  }
+  if (opts.json) process.stdout.write(`${JSON.stringify(written.doc, null, 2)}\n`);
+  else console.log(`\n${terminalSummary(written.doc, relative(process.cwd(), written.index) || written.index, { colour: Boolean(process.stdout.isTTY) })}`);
+  const bad = written.doc.findings.length > 0;
+  return opts.strict && bad ? 1 : 0;
+}
+
+function list(raw: string, name: string): string[] {
+  const xs = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (xs.length === 0) throw new Error(`${name} needs at least one name, got '${raw}'`);
+  return xs;
+}
+
+/** A progress bar on a terminal; on CI (no TTY) one plain line per (variant, profile) and per phase. */
+function makeProgress(): { update: (p: ReportProgress) => void; stop: () => void } {
+  if (process.stderr.isTTY) {
+    const bar = new SingleBar(
+      { format: '{phase} [{bar}] {value}/{total} {label}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+      Presets.shades_classic,
+    );
+    let phase = '';
+    return {
+      update(p) {
+        if (p.phase !== phase) {
+          if (phase) bar.stop();
+          phase = p.phase;
+          bar.start(p.total, 0, { phase: p.phase === 'run' ? 'running  ' : 'shrinking', label: '' });
+        }
+        bar.update(p.done, { label: p.label });
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  let last = '';
+  return {
+    update(p) {
+      // One line when a (variant, profile) starts, one at the end, and one per cell shrunk.
+      if (p.phase === 'run' && p.label === last && p.done < p.total) return;
+      last = p.label;
+      process.stderr.write(`[${p.phase} ${p.done}/${p.total}] ${p.label}\n`);
+    },
+    stop: () => {},
+  };
+}
+
+function packageVersion(): string {
+  const path = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
+  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+}
