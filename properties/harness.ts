@@ -68,6 +68,12 @@ export interface CheckModelOptions extends PropertyOptions {
   seed?: number;
   /** Failure file path, or false to neither read nor write one. Default .replicheck/failures.json. */
   failureFile?: string | false;
+  /**
+   * Most runs spent shrinking after the first failure (default 500). Past it,
+   * every further candidate counts as passing, so fast-check stops where it is;
+   * a count, not a time, so the result stays deterministic.
+   */
+  shrinkBudget?: number;
 }
 
 export interface ModelCheckResult {
@@ -176,9 +182,12 @@ export function checkModel<C>(model: Model<C>, opts: CheckModelOptions = {}): Mo
   const target = { model: opts.modelRef ?? model.name, config: opts.config ?? {}, ...(opts.bug ? { bug: opts.bug } : {}) };
   const saved = retrySaved(model, opts, target);
   let firstFailAt: number | undefined;
+  let shrinkRuns = 0;
+  const shrinkBudget = opts.shrinkBudget ?? 500;
   const start = performance.now();
   const jo = judgeOptions(opts);
   const prop = fc.property(scenariosFor(model, opts), (scenario) => {
+    if (firstFailAt !== undefined && ++shrinkRuns > shrinkBudget) return;
     const v = judgeScenario(model, scenario, jo);
     if (!failed(v)) return;
     firstFailAt ??= performance.now();
