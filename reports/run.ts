@@ -274,7 +274,8 @@ async function shrinkAll(accs: VariantAcc[], ctx: ShrinkContext): Promise<void> 
       evaluations: result.evaluations,
       sentence: result.sentence ?? cell.example ?? '',
       token: result.token,
-      replay: `npx replicheck replay ${result.token}`,
+      // --guarantee makes replay judge this cell's guarantee even where the variant does not claim it.
+      replay: `npx replicheck replay ${result.token} --guarantee ${g}`,
       svg: result.svg ? file : null,
     };
     ctx.onProgress?.({ phase: 'shrink', done: ++done, total: jobs.length, label: `${acc.target.modelName}/${acc.target.variant}: ${g}` });

@@ -123,3 +123,15 @@ describe('the installed command', () => {
     expect(r.stderr).toMatch(/unknown command/);
   });
 });
+
+describe('replay --guarantee', () => {
+  it('judges a guarantee the model does not claim, and rejects an unknown one', async () => {
+    const run = await cli('run', MODEL, '--bug', 'skip-third', '--profile', 'calm', '--runs', '200', '--no-failure-file', '--json');
+    const token = (JSON.parse(run.out) as { token: string }).token;
+    const extra = await cli('replay', token, '--guarantee', 'monotonic-reads,convergence', '--json');
+    expect(extra.code).toBe(1);
+    const bad = await cli('replay', token, '--guarantee', 'nonsense');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/unknown guarantee 'nonsense'/);
+  });
+});

@@ -54,7 +54,10 @@ export function runScenario<C>(model: Model<C>, scenario: Scenario): RunResult {
 /** The claims a scenario's variant makes, filtered to `guarantees` when given. */
 export function claimsOf<C>(model: Model<C>, scenario: Scenario, opts: JudgeOptions = {}): GuaranteeClaim[] {
   const config = model.configure(scenario.config, scenario.bug);
-  const claims = [...model.claims(config, scenario.bug), ...(opts.extraClaims ?? [])];
+  const own = model.claims(config, scenario.bug);
+  // An extra claim of a guarantee the model already claims keeps the model's tolerance.
+  const extra = (opts.extraClaims ?? []).filter((x) => !own.some((c) => c.id === x.id));
+  const claims = [...own, ...extra];
   return opts.guarantees ? claims.filter((c) => opts.guarantees!.includes(c.id)) : claims;
 }
 

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { explainVerdict } from '../check/explain.js';
 import { writeAtomic } from '../check/failures.js';
 import { failed, judgeScenario } from '../check/judge.js';
+import { checkerFor } from '../check/types.js';
 import { textTimeline } from '../history/timeline.js';
 import { writeHistoryJsonl } from '../history/jsonl.js';
 import { decodeToken, scenarioSize } from '../scenario/compact.js';
@@ -15,6 +16,7 @@ import { loadModel } from './load-model.js';
 import { println } from './options.js';
 
 interface ReplayOptions {
+  guarantee?: string;
   history?: string;
   json?: boolean;
   rows?: string;
@@ -25,6 +27,7 @@ export function registerReplay(program: Command): void {
     .command('replay')
     .description('re-run a failing scenario exactly from its token and print the violation and timeline')
     .argument('<token>', 'replay token printed by run/test (rc1:…)')
+    .option('--guarantee <ids>', 'also judge these guarantees (comma-separated), claimed or not')
     .option('--history <file>', 'write the run history as JSON lines to this file')
     .option('--json', 'print one JSON object')
     .action(async (token: string, opts: ReplayOptions) => {
@@ -35,7 +38,12 @@ export function registerReplay(program: Command): void {
 async function replayCommand(token: string, opts: ReplayOptions): Promise<number> {
   const scenario = parseScenario(decodeToken(token));
   const entry = await loadModel(scenario.model);
-  const verdict = judgeScenario(entry.model, scenario, entry.checkers ? { checkers: entry.checkers } : {});
+  const extra = (opts.guarantee ?? '').split(',').map((g) => g.trim()).filter(Boolean);
+  for (const g of extra) checkerFor(g); // unknown id: a clear error, exit 2
+  const verdict = judgeScenario(entry.model, scenario, {
+    ...(entry.checkers ? { checkers: entry.checkers } : {}),
+    extraClaims: extra.map((id) => ({ id })),
+  });
   if (opts.history && verdict.run) writeAtomic(opts.history, writeHistoryJsonl(verdict.run.history));
   if (opts.json) {
     const size = scenarioSize(scenario);
