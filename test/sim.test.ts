@@ -438,3 +438,32 @@ describe('limits and guards', () => {
     expect(run).toThrowError(/node a threw during start \(start\) at t=0\.000 ms \(seed 9\): boom/);
   });
 });
+
+describe('background traffic', () => {
+  function poller(background: boolean) {
+    const model = hookModel(() => {});
+    model.nodes = () => ['a', 'b'];
+    model.program = () => ({
+      start: (ctx) => void ctx.setTimer(5, 'poll', undefined, { background: true }),
+      onTimer: (ctx) => {
+        ctx.setTimer(5, 'poll', undefined, { background: true });
+        ctx.send(ctx.id === 'a' ? 'b' : 'a', { type: 'poll' }, { background });
+      },
+      onMessage: () => {},
+      onRequest: () => {},
+      view: () => ({ role: 'node', data: {} }),
+    });
+    // Latency longer than the poll period: a poll is always in flight.
+    const slow = { defaultLink: { latency: { kind: 'constant', ms: 7 } as LatencyDist, lossRate: 0, dupRate: 0 } };
+    return () => simulate({ model, config: {}, sim: { ...config(), nodes: ['a', 'b'], network: slow, limits: { quietMaxMs: 200 } } });
+  }
+
+  it('background messages do not keep the quiet phase alive and are marked in the trace', () => {
+    const r = poller(true)();
+    expect(r.history.filter((e) => e.type === 'net').every((e) => e.type === 'net' && e.bg === true)).toBe(true);
+  });
+
+  it('the same polls sent in the foreground never let the run quiesce', () => {
+    expect(poller(false)).toThrowError(/limit quietMaxMs=200/);
+  });
+});

@@ -244,7 +244,7 @@ const CHECKS: Record<HistoryEntry['type'], (o: Obj) => void> = {
     optional(o, 'data', '', obj);
   },
   net(o) {
-    keys(o, '', ['type', 't', 'ev', 'from', 'to', 'msg', 'channel', 'label'], ['why']);
+    keys(o, '', ['type', 't', 'ev', 'from', 'to', 'msg', 'channel', 'label'], ['why', 'bg']);
     num(o.t, 't');
     oneOf(o.ev, 'ev', ['send', 'recv', 'drop', 'break']);
     str(o.from, 'from');
@@ -253,6 +253,7 @@ const CHECKS: Record<HistoryEntry['type'], (o: Obj) => void> = {
     oneOf(o.channel, 'channel', ['stream', 'datagram']);
     str(o.label, 'label');
     optional(o, 'why', '', str);
+    if (o.bg !== undefined && o.bg !== true) throw new Error("'bg' must be true when present");
   },
   fault(o) {
     keys(o, '', ['type', 't', 'phase', 'fault']);

@@ -30,7 +30,15 @@ export interface TimelineModel {
 /** Internal events shown by default. */
 export const TIMELINE_EVENTS: readonly string[] = ['txn.commit', 'txn.abort', 'apply', 'promote', 'demote', 'rewind', 'recover', 'cdc.apply'];
 
-export function timelineItems(history: History, events: readonly string[] = TIMELINE_EVENTS): TimelineModel {
+/**
+ * Background messages (polls, heartbeats: NetEntry.bg) are left out unless
+ * `background` is true — they repeat forever and drown what matters.
+ */
+export function timelineItems(
+  history: History,
+  events: readonly string[] = TIMELINE_EVENTS,
+  background = false,
+): TimelineModel {
   const lanes: NodeId[] = [];
   const lane = (n: NodeId): void => {
     if (!lanes.includes(n)) lanes.push(n);
@@ -44,6 +52,7 @@ export function timelineItems(history: History, events: readonly string[] = TIME
   for (const e of history) {
     // A crash or pause fault is also recorded as node lifecycle entries; draw it once.
     if (e.type === 'fault' && /^(crash|pause)\b/.test(e.fault.kind) && e.fault.nodes.every((n) => lifecycle.has(`${e.t}\u0000${n}`))) continue;
+    if (e.type === 'net' && e.bg && !background) continue;
     const item = toItem(e, sentAt, shown);
     if (!item) continue;
     for (const n of itemNodes(item)) lane(n);

@@ -160,6 +160,8 @@ export interface NetEntry {
   label: string;
   /** For drops and breaks: why (partition, loss, crash, stream-broken). */
   why?: string;
+  /** Background traffic (polls, heartbeats): present and true only for such messages. */
+  bg?: true;
 }
 
 /** A fault injected by the schedule or healed (by its duration or the quiet phase). */

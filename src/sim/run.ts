@@ -472,12 +472,12 @@ class Simulation<C> {
     const label = labelOf(msg);
     const channel = stream ? 'stream' : 'datagram';
     const link = from * this.n + to;
-    if (this.traceMessages) this.net('send', from, to, id, channel, label);
+    if (this.traceMessages) this.net('send', from, to, id, channel, label, undefined, bg);
     if (stream) return this.sendStream(from, to, link, msg, id, label, bg);
-    if (this.blocked[link]) return this.net('drop', from, to, id, channel, label, 'partition');
+    if (this.blocked[link]) return this.net('drop', from, to, id, channel, label, 'partition', bg);
     const params = this.links[link]!;
     const rng = this.linkRng[link]!;
-    if (params.lossRate > 0 && rng() < params.lossRate) return this.net('drop', from, to, id, channel, label, 'loss');
+    if (params.lossRate > 0 && rng() < params.lossRate) return this.net('drop', from, to, id, channel, label, 'loss', bg);
     const copies = params.dupRate > 0 && rng() < params.dupRate ? 2 : 1;
     for (let c = 0; c < copies; c++) {
       if (!bg) this.inFlight++;
@@ -490,7 +490,7 @@ class Simulation<C> {
     const p = this.pair(from, to);
     if (this.blocked[link] || this.blocked[to * this.n + from]) {
       // TCP needs both directions; the sender's connection times out and breaks.
-      this.net('drop', from, to, id, 'stream', label, 'partition');
+      this.net('drop', from, to, id, 'stream', label, 'partition', bg);
       this.streamOpen[p] = 1;
       return this.breakStream(from, to, 'partition');
     }
@@ -533,19 +533,19 @@ class Simulation<C> {
     const slot = this.nodes[ev.to]!;
     if (ev.stream && ev.epoch !== this.streamEpoch[this.pair(ev.from, ev.to)]) {
       this.landed(ev);
-      return this.net('drop', ev.from, ev.to, ev.id, channel, ev.label, 'stream-broken');
+      return this.net('drop', ev.from, ev.to, ev.id, channel, ev.label, 'stream-broken', ev.bg);
     }
     if (!ev.stream && this.blocked[ev.from * this.n + ev.to]) {
       this.landed(ev);
-      return this.net('drop', ev.from, ev.to, ev.id, channel, ev.label, 'partition');
+      return this.net('drop', ev.from, ev.to, ev.id, channel, ev.label, 'partition', ev.bg);
     }
     if (!slot.alive) {
       this.landed(ev);
-      return this.net('drop', ev.from, ev.to, ev.id, channel, ev.label, 'crashed');
+      return this.net('drop', ev.from, ev.to, ev.id, channel, ev.label, 'crashed', ev.bg);
     }
     if (this.defer(slot, ev)) return;
     this.landed(ev);
-    if (this.traceMessages) this.net('recv', ev.from, ev.to, ev.id, channel, ev.label);
+    if (this.traceMessages) this.net('recv', ev.from, ev.to, ev.id, channel, ev.label, undefined, ev.bg);
     const fromId = this.nodes[ev.from]!.id;
     this.invoke(slot, `onMessage(${ev.label} from ${fromId})`, (p, c) => p.onMessage(c, fromId, ev.msg));
   }
@@ -558,6 +558,7 @@ class Simulation<C> {
     channel: 'stream' | 'datagram',
     label: string,
     why?: string,
+    bg = false,
   ): void {
     const e: HistoryEntry = {
       type: 'net',
@@ -569,6 +570,7 @@ class Simulation<C> {
       channel,
       label,
       ...(why ? { why } : {}),
+      ...(bg ? { bg: true as const } : {}),
     };
     this.history.push(e);
   }
