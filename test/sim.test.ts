@@ -444,7 +444,10 @@ describe('background traffic', () => {
     const model = hookModel(() => {});
     model.nodes = () => ['a', 'b'];
     model.program = () => ({
-      start: (ctx) => void ctx.setTimer(5, 'poll', undefined, { background: true }),
+      start: (ctx) => {
+        ctx.setTimer(5, 'poll', undefined, { background: true });
+        ctx.send(ctx.id === 'a' ? 'b' : 'a', { type: 'poll' }, { background });
+      },
       onTimer: (ctx) => {
         ctx.setTimer(5, 'poll', undefined, { background: true });
         ctx.send(ctx.id === 'a' ? 'b' : 'a', { type: 'poll' }, { background });
