@@ -11,6 +11,7 @@ import type {
   Violation,
   WorkloadOptions,
 } from '../src/index.js';
+import { GUARANTEE_FAMILIES } from '../src/index.js';
 import { CDC_BUG_HINTS, cdcModel } from './cdc/index.js';
 import { migrationModel } from './migration/index.js';
 import { walModel, walTriggers, walVariants } from './wal/index.js';
@@ -35,6 +36,8 @@ export interface BuiltinModel {
   /** Default fault profile and workload for the property suite. */
   profile?: FaultProfileName;
   workload?: WorkloadOptions;
+  /** Guarantees that apply to this kind of model, for reports (default: all). */
+  guarantees?: readonly string[];
   /** One trigger per planted bug (the meta-tests require it). */
   triggers?: Record<string, BugTrigger>;
 }
@@ -44,6 +47,7 @@ const wal: BuiltinModel = {
   model: walModel as unknown as Model,
   variants: walVariants,
   profile: 'everything',
+  guarantees: GUARANTEE_FAMILIES.replication,
   triggers: walTriggers,
 };
 
@@ -59,6 +63,7 @@ const cdc: BuiltinModel = {
     'ordered-producer': { idempotent: false, maxInFlight: 1 },
   },
   workload: CDC_WORKLOAD,
+  guarantees: GUARANTEE_FAMILIES.cdc,
   triggers: Object.fromEntries(
     Object.entries(CDC_BUG_HINTS).map(([bug, hint]) => [
       bug,
@@ -70,6 +75,7 @@ const cdc: BuiltinModel = {
 /** Online migration: bulk copy, CDC catch-up, write-freeze cut-over, verification. */
 const migration: BuiltinModel = {
   model: migrationModel as unknown as Model,
+  guarantees: GUARANTEE_FAMILIES.migration,
   variants: { 'default': {}, 'small-chunks': { chunkSize: 1 }, 'late-start': { startAtMs: 60 } },
   workload: { opKinds: ['r', 'w'], keys: 4 },
   triggers: {

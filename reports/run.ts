@@ -48,6 +48,8 @@ export interface ReportModelEntry {
   variants: Record<string, Record<string, unknown>>;
   checkers?: Readonly<Record<string, (h: History, o?: CheckOptions) => Violation[]>>;
   workload?: WorkloadOptions;
+  /** Guarantees that apply to this kind of model (default: every known one). */
+  guarantees?: readonly string[];
 }
 
 export type ReportRegistry = Readonly<Record<string, ReportModelEntry>>;
@@ -210,7 +212,8 @@ function targetsOf(modelName: string, entry: ReportModelEntry): Target[] {
         throw new ReportInputError(`model '${modelName}' variant '${variant}' claims '${c.id}', which no checker knows`);
       }
     }
-    const columns = [...new Set<string>([...GUARANTEE_IDS, ...family, ...claims.map((c) => c.id)])];
+    const applicable = entry.guarantees ? [...entry.guarantees] : [...GUARANTEE_IDS, ...family];
+    const columns = [...new Set<string>([...applicable, ...claims.map((c) => c.id)])];
     return { modelName, entry, variant, config, claims, columns, nodes };
   });
 }

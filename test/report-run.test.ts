@@ -45,7 +45,7 @@ describe('report runner', () => {
     expect(broken.length).toBeGreaterThan(0);
     for (const { v, c } of broken) {
       const x = c.counterexample!;
-      expect(x.replay).toBe(`npx replicheck replay ${x.token}`);
+      expect(x.replay).toBe(`npx replicheck replay ${x.token} --guarantee ${c.guarantee}`);
       expect(x.svg && r.diagrams[x.svg]).toMatch(/^<svg/);
       expect(x.sentence.length).toBeGreaterThan(10);
       const scenario = parseScenario(decodeToken(x.token));

@@ -87,6 +87,17 @@ export const GUARANTEE_IDS = [
 
 export type GuaranteeId = (typeof GUARANTEE_IDS)[number];
 
+/**
+ * Which guarantees make sense for which kind of system: a CDC sink holds
+ * transformed data, so primary/replica convergence is meaningless there, and
+ * so on. Reports measure a model only on its family's guarantees (plus claims).
+ */
+export const GUARANTEE_FAMILIES: Readonly<Record<'replication' | 'cdc' | 'migration', readonly GuaranteeId[]>> = {
+  replication: GUARANTEE_IDS.slice(0, GUARANTEE_IDS.indexOf('sink-convergence')),
+  cdc: ['sink-convergence', 'per-key-order', 'completeness', 'exactly-once', 'delete-propagation', 'snapshot-handover'],
+  migration: ['migration-target-equals-source', 'migration-no-loss', 'migration-read-after-cutover'],
+};
+
 export const CHECKERS: Readonly<Record<GuaranteeId, Checker>> = {
   'convergence': checkConvergence,
   'committed-prefix': checkCommittedPrefix,
