@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkConvergence, convergenceTime } from '../src/check/convergence.js';
+import { checkConvergence } from '../src/check/convergence.js';
 import { HistoryBuilder } from './helpers/history-builder.js';
 
 /** n1 primary commits x=a then x=b; standby n2 applies both (optionally only the first). */
@@ -47,35 +47,5 @@ describe('convergence', () => {
     b.final('n1', 12, 'primary', { x: 'b' }, false);
     b.final('n2', 12, 'standby', { x: 'a' });
     expect(checkConvergence(b.build())).toEqual([]);
-  });
-});
-
-describe('convergenceTime', () => {
-  it('is the last visible-log change after quiet minus quiet time', () => {
-    const b = base(false);
-    b.apply('n2', 14.5, 2, 20, { x: 'b' });
-    b.final('n1', 15, 'primary', { x: 'b' });
-    b.final('n2', 15, 'standby', { x: 'b' });
-    expect(convergenceTime(b.build())).toEqual({ quietT: 10, settledT: 14.5, convergenceMs: 4.5, byNodeMs: { n1: 0, n2: 4.5 } });
-  });
-
-  it('is zero when nothing changed after quiet, undefined without a quiet phase', () => {
-    const b = base();
-    b.final('n1', 12, 'primary', { x: 'b' });
-    expect(convergenceTime(b.build())?.convergenceMs).toBe(0);
-    expect(convergenceTime(new HistoryBuilder().build())).toBeUndefined();
-  });
-});
-
-describe('convergence data nodes', () => {
-  it('leaves out nodes with no data and no state events unless named', () => {
-    const b = base();
-    b.final('n1', 12, 'primary', { x: 'b' });
-    b.final('n2', 12, 'standby', { x: 'b' });
-    b.final('broker', 12, 'broker', {});
-    const h = b.build();
-    expect(checkConvergence(h)).toEqual([]);
-    const vs = checkConvergence(h, { dataNodes: ['n2', 'broker'] });
-    expect(vs.map((v) => v.data?.['node'])).toEqual(['broker']);
   });
 });

@@ -40,33 +40,3 @@ function divergence(f: FinalEntry, a: FinalEntry, keys: string[], quietT: number
     data: { node: f.node, authority: a.node, keys },
   };
 }
-
-/** How long the system took to settle once the quiet phase began. */
-export interface ConvergenceTime {
-  quietT: number;
-  /** True time of the last visible-log change after quiet (quietT when none). */
-  settledT: number;
-  /** settledT − quietT. */
-  convergenceMs: number;
-  /** The same per node (0 for nodes whose log did not change after quiet). */
-  byNodeMs: Record<string, number>;
-}
-
-/**
- * Convergence time = last visible-log change (`txn.commit`, `apply`, `rewind`,
- * `recover`) at or after the `quiet` entry, minus the quiet time. Undefined when
- * the history has no quiet phase.
- */
-export function convergenceTime(history: History): ConvergenceTime | undefined {
-  const quiet = quietEntry(history);
-  if (!quiet) return undefined;
-  const byNodeMs: Record<string, number> = {};
-  for (const f of history) if (f.type === 'final') byNodeMs[f.node] = 0;
-  let settledT = quiet.t;
-  replayLogs(history, (replay, cause) => {
-    if (cause.t < quiet.t) return;
-    settledT = Math.max(settledT, cause.t);
-    byNodeMs[replay.node] = cause.t - quiet.t;
-  });
-  return { quietT: quiet.t, settledT, convergenceMs: settledT - quiet.t, byNodeMs };
-}
