@@ -30,6 +30,13 @@ export interface ConnectorOptions {
   idempotent: boolean;
   maxInFlight: number;
   snapshot: boolean;
+  /**
+   * Without a snapshot (snapshot.mode=never) the slot must exist before the
+   * application's first write, or writes racing the connector's start are
+   * never captured: the slot is then created at this log position (the end of
+   * the initial load), as one creates a PostgreSQL slot before opening for writes.
+   */
+  slotLsnNoSnapshot: number;
   chunkSize: number;
   pollMs: number;
   checkpointMs: number;
@@ -47,6 +54,7 @@ interface Ckpt {
 
 interface Chunk {
   id: string;
+  /** Poll tick of the chunk's last request. */
   sentAt: number;
   afterKey: string | null;
   lowLsn?: number;
@@ -90,7 +98,13 @@ class Connector implements NodeProgram {
   private pid = '';
   private fetchedLsn = 0;
   private headLsn = 0;
-  /** Local clock time a fetch was sent, or undefined; a reply lost without a stream break is re-asked after STUCK_POLLS polls. */
+  /**
+   * Poll ticks (monotonic timer firings). Outstanding requests are stamped with
+   * the tick they were sent at, not the wall clock: a clock jumping back would
+   * otherwise keep a lost request "fresh" for as long as the jump.
+   */
+  private ticks = 0;
+  /** Tick a fetch was sent at, or undefined; a reply lost without a stream break is re-asked after STUCK_POLLS polls. */
   private fetching: number | undefined;
   private slotAsked: number | undefined;
   private resumeAfter: Pos = { lsn: 0, idx: IDX_ALL };
@@ -129,11 +143,12 @@ class Connector implements NodeProgram {
       this.snapDone = false;
       return this.startChunk(ctx, null);
     }
+    if (!this.o.snapshot) return this.createSlot(ctx, this.o.slotLsnNoSnapshot, true);
     this.askPosition(ctx);
   }
 
   private askPosition(ctx: NodeContext): void {
-    this.slotAsked = ctx.now();
+    this.slotAsked = this.ticks;
     ctx.send(this.o.source, { type: 'position' }, POLL);
   }
 
@@ -192,6 +207,7 @@ class Connector implements NodeProgram {
   onTimer(ctx: NodeContext, tag: string, payload: unknown): void {
     if (tag === 'poll') {
       ctx.setTimer(this.o.pollMs, 'poll', undefined, { background: true });
+      this.ticks++;
       this.unstick(ctx);
       this.fetch(ctx);
     } else if (tag === 'checkpoint') {
@@ -205,7 +221,7 @@ class Connector implements NodeProgram {
 
   /** Re-asks what a reply lost without a stream break (e.g. a restarted peer) would leave waiting forever. */
   private unstick(ctx: NodeContext): void {
-    const stuck = (t: number | undefined): boolean => t !== undefined && ctx.now() - t > STUCK_POLLS * this.o.pollMs;
+    const stuck = (t: number | undefined): boolean => t !== undefined && this.ticks - t > STUCK_POLLS;
     if (stuck(this.fetching)) this.fetching = undefined;
     if (stuck(this.slotAsked)) this.askPosition(ctx);
     if (this.chunk && stuck(this.chunk.sentAt)) this.startChunk(ctx, this.chunk.afterKey);
@@ -226,7 +242,7 @@ class Connector implements NodeProgram {
 
   private fetch(ctx: NodeContext): void {
     if (!this.ready || this.fetching !== undefined) return;
-    this.fetching = ctx.now();
+    this.fetching = this.ticks;
     ctx.send(this.o.source, { type: 'fetch', afterLsn: this.fetchedLsn }, POLL);
   }
 
@@ -259,7 +275,7 @@ class Connector implements NodeProgram {
 
   private startChunk(ctx: NodeContext, afterKey: string | null): void {
     const id = `${this.pid}.c${++this.chunkSeq}`;
-    this.chunk = { id, sentAt: ctx.now(), afterKey, windowOpen: false, windowKeys: new Set() };
+    this.chunk = { id, sentAt: this.ticks, afterKey, windowOpen: false, windowKeys: new Set() };
     if (this.o.bug === 'snapshot-stream-gap') ctx.send(this.o.source, { type: 'select', id, afterKey, limit: this.o.chunkSize });
     else ctx.send(this.o.source, { type: 'wm', id: `${id}:low` });
   }
@@ -268,7 +284,7 @@ class Connector implements NodeProgram {
     const c = this.chunk;
     if (!c || wmId !== `${c.id}:low`) return;
     c.lowLsn = lsn;
-    c.sentAt = ctx.now();
+    c.sentAt = this.ticks;
     ctx.send(this.o.source, { type: 'select', id: c.id, afterKey: c.afterKey, limit: this.o.chunkSize });
   }
 
@@ -276,7 +292,7 @@ class Connector implements NodeProgram {
     const c = this.chunk;
     if (!c || c.id !== id) return;
     c.rows = rows;
-    c.sentAt = ctx.now();
+    c.sentAt = this.ticks;
     if (this.o.bug === 'snapshot-stream-gap') return this.blockingChunk(ctx, c, rows, lsn);
     ctx.send(this.o.source, { type: 'wm', id: `${id}:high` });
   }

@@ -205,7 +205,7 @@ function cdcProgram(node: NodeId, c: CdcConfig, bug: string | undefined, consume
     return connectorProgram({
       source: SOURCE, broker: BROKER, partitions: c.partitions, partitionsLater: parts, growAfter: GROW_AFTER,
       idempotent: reorder ? false : c.idempotent, maxInFlight: reorder ? Math.max(5, c.maxInFlight) : c.maxInFlight,
-      snapshot: c.snapshot, chunkSize: c.chunkSize, pollMs: c.pollMs, checkpointMs: c.checkpointMs,
+      snapshot: c.snapshot, slotLsnNoSnapshot: c.preloadRows > 0 ? 1 : 0, chunkSize: c.chunkSize, pollMs: c.pollMs, checkpointMs: c.checkpointMs,
       requestTimeoutMs: c.requestTimeoutMs, batchMax: c.batchMax, ...(bug ? { bug } : {}),
     });
   }

@@ -133,8 +133,13 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
   let next: number[] = [];
   let durable: number[] = [];
   let committed: number[] = [];
-  /** partition → local time its fetch was sent; a fetch unanswered for STUCK_POLLS polls is resent. */
+  /**
+   * partition → poll tick its fetch was sent at; a fetch unanswered for
+   * STUCK_POLLS polls is resent. Ticks, not the wall clock: a clock jumping
+   * back must not keep a lost fetch "fresh".
+   */
   const outstanding = new Map<number, number>();
+  let ticks = 0;
   const queue: Batch[] = [];
   let busy = false;
   let batchSeq = 0;
@@ -152,8 +157,8 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
     if (!offsetsKnown) return void ctx.send(o.broker, { type: 'offsets', group: group(ctx) }, POLL);
     for (let p = 0; p < o.partitions; p++) {
       const sent = outstanding.get(p);
-      if (sent !== undefined && ctx.now() - sent <= STUCK_POLLS * o.pollMs) continue;
-      outstanding.set(p, ctx.now());
+      if (sent !== undefined && ticks - sent <= STUCK_POLLS) continue;
+      outstanding.set(p, ticks);
       ctx.send(o.broker, { type: 'fetch', group: group(ctx), partition: p, offset: next[p] }, POLL);
     }
   }
@@ -275,7 +280,10 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
     onTimer(ctx, tag) {
       if (tag === 'apply') return applyNext(ctx);
       ctx.setTimer(tag === 'poll' ? o.pollMs : o.commitIntervalMs, tag, undefined, { background: true });
-      if (tag === 'poll') return poll(ctx);
+      if (tag === 'poll') {
+        ticks++;
+        return poll(ctx);
+      }
       if (o.commit !== 'after-processing' || o.exactlyOnce === 'txn-offset' || !offsetsKnown) return;
       for (let p = 0; p < o.partitions; p++) if ((durable[p] ?? 0) > (committed[p] ?? 0)) commitOffset(ctx, p, durable[p]!);
     },

@@ -44,8 +44,11 @@ const PHASES: Phase[] = ['init', 'copy', 'frozen', 'cutover', 'verified'];
 export function moverProgram(o: MoverOptions): NodeProgram {
   let st: MState = { slot: 0, copyAfter: null, copyDone: false, applied: 0, phase: 'init' };
   let head = 0;
-  /** Outstanding request kind → local time sent; resent when a reply is lost. */
+  /** Outstanding request kind → poll tick it was sent at (not the wall clock, which may jump back); resent when a reply is lost. */
   const waiting = new Map<string, number>();
+  let ticks = 0;
+  /** Tick of the last fetch that found nothing new: the next one waits for the next poll (no busy loop). */
+  let idleAt = -1;
   let streamId = '';
   let streamUpTo = 0;
   let copyId = '';
@@ -57,7 +60,7 @@ export function moverProgram(o: MoverOptions): NodeProgram {
   }
 
   function ask(ctx: NodeContext, kind: string, to: NodeId, msg: Record<string, unknown>): void {
-    waiting.set(kind, ctx.now());
+    waiting.set(kind, ticks);
     ctx.send(to, msg);
   }
 
@@ -67,7 +70,7 @@ export function moverProgram(o: MoverOptions): NodeProgram {
     if (st.phase === 'verified') return;
     if (st.phase === 'cutover') return void (waiting.has('verify') || ask(ctx, 'verify', o.source, { type: 'select', id: 'verify', afterKey: null, limit: 1e9 }));
     const streaming = st.phase === 'copy' || !(o.bug === 'cutover-drops-inflight');
-    if (streaming && !waiting.has('fetch') && !waiting.has('stream')) ask(ctx, 'fetch', o.source, { type: 'fetch', afterLsn: st.applied });
+    if (streaming && idleAt !== ticks && !waiting.has('fetch') && !waiting.has('stream')) ask(ctx, 'fetch', o.source, { type: 'fetch', afterLsn: st.applied });
     if (!st.copyDone && !waiting.has('select') && !waiting.has('copy')) {
       ask(ctx, 'select', o.source, { type: 'select', id: 'copy', afterKey: st.copyAfter, limit: o.chunkSize });
     }
@@ -85,7 +88,10 @@ export function moverProgram(o: MoverOptions): NodeProgram {
     waiting.delete('fetch');
     head = Math.max(head, h);
     const fresh = records.filter((r) => r.lsn > st.applied);
-    if (fresh.length === 0) return;
+    if (fresh.length === 0) {
+      idleAt = ticks;
+      return;
+    }
     // One item per key and record: its final value there (a record may change a key twice).
     const items = fresh.flatMap((r) => [...new Map(r.changes.map((c) => [c.k, c.after])).entries()].map(([k, v]) => ({ k, v, lsn: r.lsn })));
     // Every fetch starts at the acknowledged position, so acknowledging this
@@ -181,7 +187,8 @@ export function moverProgram(o: MoverOptions): NodeProgram {
     onMessage,
     onTimer(ctx) {
       ctx.setTimer(o.pollMs, 'poll', undefined, { background: true });
-      for (const [kind, t] of waiting) if (ctx.now() - t > STUCK_POLLS * o.pollMs) waiting.delete(kind);
+      ticks++;
+      for (const [kind, t] of waiting) if (ticks - t > STUCK_POLLS) waiting.delete(kind);
       step(ctx);
     },
     onRequest(ctx, { id }) {

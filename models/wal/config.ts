@@ -9,7 +9,7 @@
  *   (rpl_semi_sync_source_wait_for_replica_count), `semisyncTimeoutMs`
  *   (rpl_semi_sync_source_timeout, after which the source silently reverts to async).
  */
-import type { GuaranteeClaim, ModelKnob, PlantedBug } from '../../src/index.js';
+import type { FaultKind, GuaranteeClaim, ModelKnob, PlantedBug, WorkloadOptions } from '../../src/index.js';
 
 export type SyncCommit = 'off' | 'local' | 'remote_write' | 'on' | 'remote_apply';
 
@@ -368,7 +368,13 @@ function remoteApplyToAll(c: WalConfig): boolean {
  */
 export interface WalBugTrigger {
   variant: string;
+  /** A configuration of its own (default: the named variant's). */
+  config?: Record<string, unknown>;
   profile: 'calm' | 'lossy-network' | 'partitions' | 'clock-skew' | 'crashes' | 'everything';
+  /** Override the profile's fault kinds. */
+  faultKinds?: FaultKind[];
+  /** Workload shape; a short `spanMs` packs ops and faults into the window where the bug shows. */
+  workload?: WorkloadOptions;
   guarantees: string[];
   runs?: number;
 }

@@ -27,14 +27,17 @@ export const walModel: Model<WalConfig> = {
 };
 
 /**
- * Client routing. Writes go to the first live node that accepts writes, in node
- * order — what libpq's target_session_attrs=read-write does with a host list,
- * so with two primaries the client may well reach the old one. Reads follow the
- * session policy; with no live standby they fall back to the primary.
+ * Client routing. Writes (and reads of 'primary' sessions) go to a live node
+ * that accepts writes — what libpq's target_session_attrs=read-write does with
+ * a host list. Each session tries the hosts in its own order (as app servers
+ * with differently ordered lists, or libpq's load_balance_hosts=random, do), so
+ * with two primaries sessions split between them, as in a real split brain.
+ * Reads follow the session policy; with no live standby they fall back to the primary.
  */
 function route(req: ClientRequest, s: SessionInfo, cluster: ClusterView): NodeId | undefined {
   const live = cluster.nodes.filter((n) => n.alive && n.id !== MONITOR);
-  const primary = live.find((n) => n.view.role === 'primary')?.id;
+  const primaries = live.filter((n) => n.view.role === 'primary').map((n) => n.id);
+  const primary = primaries.length > 1 ? primaries[hash(`primary:${s.id}`) % primaries.length] : primaries[0];
   if (req.txn.some((op) => op.f !== 'r') || s.policy === 'primary') return primary;
   const standbys = live.filter((n) => n.view.role === 'standby').map((n) => n.id);
   if (!standbys.length) return primary;

@@ -405,7 +405,20 @@ export function demote(db: Db, reason: string): void {
   db.ctx.emit('demote', { reason });
   primary.stop(db, reason);
   db.role = 'old-primary';
+  resetReplayCursor(db);
   persistState(db, 'standby');
+}
+
+/**
+ * Point replay right after the visible position. A primary appends without
+ * queueing its own records for replay, so after it steps down the cursor must
+ * skip what it already made visible: a later promotion or follow replays only
+ * the commits that were still waiting (and never shows one twice).
+ */
+export function resetReplayCursor(db: Db): void {
+  db.replayQueue = [];
+  db.priorityEnd = -1;
+  db.queuedUpTo = indexAfter(db.log, db.replayLsn);
 }
 
 function onMessage(db: Db, from: NodeId, m: ReturnType<typeof asMsg>): void {
@@ -451,6 +464,9 @@ function onFreeze(db: Db, epoch: number): void {
 /** The monitor's answer names the primary of the current timeline. */
 function onHbAck(db: Db, m: Extract<ReturnType<typeof asMsg>, { type: 'hb-ack' }>): void {
   if (m.boot !== db.xidTag) return; // an answer to the previous incarnation
+  // Heartbeat answers are datagrams and may arrive late or out of order: one older
+  // than the newest seen, or naming an older timeline than ours, is stale news.
+  if (m.seq < db.hbAcked || m.tl < currentTl(db.lineage)) return;
   // Jittered pacing (0.5–1.5 × heartbeatMs): nodes' rounds drift apart and, now and then, all pause together.
   if (m.seq === db.hbSeq && m.seq > db.hbAcked) db.ctx.setTimer(db.c.heartbeatMs * (0.5 + db.ctx.random()), 'hb', 0, { background: true });
   db.hbAcked = Math.max(db.hbAcked, m.seq);

@@ -22,7 +22,7 @@
 import type { CommitPos, IncomingRequest, MicroOp, NodeId, Value } from '../../src/index.js';
 import { BUG_FALLBACK_MS, MONITOR } from './config.js';
 import { currentTl, divergence, indexAfter, type Msg, type WalRec } from './log.js';
-import { makeVisible, persistState, queueReplay, type Db, type Waiter } from './node.js';
+import { makeVisible, persistState, queueReplay, resetReplayCursor, type Db, type Waiter } from './node.js';
 import { bindStmt, evalStmt, shipStmt } from './statements.js';
 
 export function onRequest(db: Db, r: IncomingRequest): void {
@@ -278,9 +278,7 @@ export function fallback(db: Db, lsn: number): void {
  * failover could then lose data a client had read).
  */
 export function resume(db: Db): void {
-  db.replayQueue = [];
-  db.priorityEnd = -1;
-  db.queuedUpTo = indexAfter(db.log, db.replayLsn);
+  resetReplayCursor(db);
   queueReplay(db, db.log.length);
   db.working = new Map(db.data);
   const open = new Map<string, Map<string, Value>>();

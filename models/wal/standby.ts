@@ -13,15 +13,13 @@
  */
 import type { IncomingRequest, MicroOp, NodeId } from '../../src/index.js';
 import { currentTl, indexAfter, type Lineage, type Msg } from './log.js';
-import { persistState, queueReplay, replayRecord, rewind, type Db } from './node.js';
+import { persistState, queueReplay, replayRecord, resetReplayCursor, rewind, type Db } from './node.js';
 
 /** Stream from `primary` (after a failover, a rejoin or a restart). */
 export function follow(db: Db, primary: NodeId): void {
   if (db.role === 'old-primary' || db.role === 'recovering') {
     // Commits that were waiting on the old primary replay like any other record now.
-    db.replayQueue = [];
-    db.priorityEnd = -1;
-    db.queuedUpTo = indexAfter(db.log, db.replayLsn);
+    resetReplayCursor(db);
     queueReplay(db, db.log.length);
     db.role = 'old-primary';
     scheduleReplay(db);

@@ -5,7 +5,7 @@
  * the source table).
  */
 import type { FinalEntry, History } from '../history/types.js';
-import { dataNodes, diffStates, findAuthority, fmtMs, fmtValue, quietEntry, replayLogs } from '../history/ops.js';
+import { dataNodes, diffStates, findAuthority, fmtMs, fmtValue, quietEntry } from '../history/ops.js';
 import type { CheckOptions, Violation } from './types.js';
 
 /**
