@@ -53,6 +53,41 @@ const wal: BuiltinModel = {
 
 const CDC_WORKLOAD: WorkloadOptions = { opKinds: ['r', 'w', 'upd', 'del'], keys: 4 };
 
+/**
+ * Where a CDC bug needs a narrower search than 'everything' (see CDC_BUG_HINTS'
+ * `needs`): the faults it takes, ops packed into the first milliseconds (spanMs
+ * also bounds fault times) so they meet the connector's snapshot or checkpoint
+ * windows, and a topology that makes the failure possible at all.
+ */
+const CDC_TRIGGER_TUNING: Record<string, Partial<BugTrigger>> = {
+  // Broker paused while events are produced, a checkpoint confirms them, the connector crashes.
+  'offset-before-durable': {
+    config: { checkpointMs: 4 }, profile: 'crashes', faultKinds: ['pause', 'crash'],
+    workload: { opKinds: ['w'], keys: 4, spanMs: 100 },
+  },
+  // A sink crash while a batch it already committed the offset for is being processed (20 ms of work).
+  'commit-before-processing': {
+    config: { applyMs: 20 }, profile: 'crashes', faultKinds: ['crash'], workload: { opKinds: ['w', 'upd'], keys: 4, spanMs: 100 },
+  },
+  // An increment, then a crash of the counter sink before its offset commit: the increment comes again.
+  'non-idempotent-sink': { profile: 'crashes', faultKinds: ['crash'], workload: { opKinds: ['w', 'upd'], keys: 2, spanMs: 100 } },
+  // 2 → 3 partitions moves k1 from partition 1 to 0, which a sink fetches first: the newer event overtakes.
+  'partition-count-change': {
+    config: { partitions: 2, snapshot: false, preloadRows: 0 }, profile: 'calm',
+    workload: { opKinds: ['w'], keys: 1, txnOpsMax: 3, spanMs: 30 }, runs: 100,
+  },
+  // A connector↔broker partition drops a batch; a later one for the same key lands before its retry.
+  'retries-reorder': { profile: 'partitions', faultKinds: ['partition'], workload: { opKinds: ['w', 'del'], keys: 2, spanMs: 200 } },
+  // Writes while the snapshot's chunks (client keys sort before the preloaded row0…) are in their windows.
+  'snapshot-stale-row': { config: { chunkSize: 1 }, profile: 'calm', workload: { opKinds: ['w', 'del'], keys: 4, spanMs: 60 }, runs: 200 },
+  // Long multi-change transactions, one event per batch and frequent checkpoints: a connector crash
+  // between a mid-record checkpoint and the record's last send (about 1 run in 100).
+  'resume-skips-position': {
+    config: { checkpointMs: 2, snapshot: false, preloadRows: 0 }, profile: 'crashes', faultKinds: ['crash'],
+    workload: { opKinds: ['w'], keys: 4, txnOpsMax: 8, spanMs: 30 }, runs: 800,
+  },
+};
+
 /** Change data capture: Debezium/Kafka-shaped pipeline into several kinds of sinks. */
 const cdc: BuiltinModel = {
   model: cdcModel as unknown as Model,
@@ -67,7 +102,10 @@ const cdc: BuiltinModel = {
   triggers: Object.fromEntries(
     Object.entries(CDC_BUG_HINTS).map(([bug, hint]) => [
       bug,
-      { variant: 'hint', config: hint.config, profile: 'everything', workload: CDC_WORKLOAD, runs: 400 },
+      {
+        variant: 'hint', profile: 'everything', workload: CDC_WORKLOAD, runs: 400,
+        ...CDC_TRIGGER_TUNING[bug], config: { ...hint.config, ...CDC_TRIGGER_TUNING[bug]?.config },
+      } satisfies BugTrigger,
     ]),
   ),
 };
@@ -76,10 +114,11 @@ const cdc: BuiltinModel = {
 const migration: BuiltinModel = {
   model: migrationModel as unknown as Model,
   guarantees: GUARANTEE_FAMILIES.migration,
-  variants: { 'default': {}, 'small-chunks': { chunkSize: 1 }, 'late-start': { startAtMs: 60 } },
+  variants: { 'default': {}, 'small-chunks': { chunkSize: 1 }, 'late-start': { startAtMs: 60 }, 'dual-write': { cutover: 'dual-write' } },
   workload: { opKinds: ['r', 'w'], keys: 4 },
   triggers: {
-    'cutover-drops-inflight': { variant: 'default', profile: 'calm', workload: { opKinds: ['r', 'w'], keys: 4 } },
+    // Writes packed around the cut-over (the move starts at 20 ms and freezes a few ms later).
+    'cutover-drops-inflight': { variant: 'default', profile: 'calm', workload: { opKinds: ['r', 'w'], keys: 4, spanMs: 80 } },
   },
 };
 

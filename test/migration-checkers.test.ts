@@ -68,6 +68,22 @@ describe('migration checkers', () => {
     expect(vs[0]!.data).toMatchObject({ key: 'b', read: null, op: 3, missing: 2 });
   });
 
+  it('read-after-cutover does not judge a read of a key its own transaction wrote first (even rolled back)', () => {
+    const h = valid();
+    const at = h.findIndex((e) => e.type === 'quiet');
+    const txn: MicroOp[] = [{ f: 'w', k: 'a', v: 'mine' }, { f: 'r', k: 'a', v: 'mine' }];
+    h.splice(at, 0,
+      { type: 'invoke', t: 70, op: 5, session: 's1', node: 'new', req: { txn, end: 'rollback' } },
+      { type: 'ok', t: 71, op: 5, session: 's1', node: 'new', txn });
+    expect(checkReadAfterCutover(h)).toEqual([]);
+    // The same read without the preceding write is judged, and is stale.
+    const stale: MicroOp[] = [{ f: 'r', k: 'a', v: 'mine' }];
+    h.splice(at, 2,
+      { type: 'invoke', t: 70, op: 5, session: 's1', node: 'new', req: { txn: stale, end: 'commit' } },
+      { type: 'ok', t: 71, op: 5, session: 's1', node: 'new', txn: stale });
+    expect(checkReadAfterCutover(h).map((v) => v.data)).toEqual([expect.objectContaining({ key: 'a', op: 5 })]);
+  });
+
   it('no-loss catches a final target state that is not source-at-freeze plus the target’s commits', () => {
     const vs = checkMigrationNoLoss(valid({ finalNew: { a: 3, b: 'x' } }));
     expect(vs).toHaveLength(1);

@@ -231,11 +231,16 @@ class Connector implements NodeProgram {
     ctx.reply(id, { type: 'fail', error: 'the connector serves no client requests' });
   }
 
-  onStreamBreak(ctx: NodeContext, peer: NodeId): void {
+  /**
+   * Requests to the source are lost: the next poll re-asks them. Not at once —
+   * across a partition the new request breaks its stream again, and resending
+   * on every break doubles the traffic each time.
+   */
+  onStreamBreak(_ctx: NodeContext, peer: NodeId): void {
     if (peer !== this.o.source) return; // broker: unacked batches are resent by their retry timers
     this.fetching = undefined;
-    if (this.slotAsked !== undefined) this.askPosition(ctx);
-    if (this.chunk) this.startChunk(ctx, this.chunk.afterKey);
+    if (this.slotAsked !== undefined) this.slotAsked = -Infinity;
+    if (this.chunk) this.chunk.sentAt = -Infinity;
   }
 
   // ─────────── streaming ───────────

@@ -9,6 +9,11 @@
  * consistent point). All of these queue behind transactions, so a select sees
  * exactly the state at the lsn it reports.
  *
+ * Migration extras: `freeze` makes the source read-only; `dual` starts dual
+ * writes — each later commit is mirrored to a target and acknowledged to the
+ * client only once the target has it (a refusal retires the source); `select`
+ * with `atLsn` reads the state as of a log position.
+ *
  * Recovery: the log on disk is the state. A `recover` event names the surviving
  * log head; records whose `txn.commit` was not yet emitted (written, fsync still
  * pending, then a process crash kept them in the OS cache) are emitted at restart.
@@ -35,14 +40,24 @@ export interface SourceOptions {
 type Job =
   | { kind: 'txn'; req: IncomingRequest }
   | { kind: 'wm'; id: string; from: NodeId }
-  | { kind: 'select'; id: string; afterKey: string | null; limit: number; from: NodeId }
+  | { kind: 'select'; id: string; afterKey: string | null; limit: number; from: NodeId; atLsn?: number }
   | { kind: 'position'; from: NodeId }
   | { kind: 'freeze'; on: boolean; from: NodeId }
+  | { kind: 'dual'; target: NodeId; from: NodeId }
   | { kind: 'preload' };
 
 const LOG = 'log';
 const EMITTED = 'emitted';
 const FROZEN = 'frozen';
+const MIRROR = 'mirror';
+/** Retry interval of an unacknowledged dual write (a foreground timer: a client waits on it). */
+const MIRROR_RETRY_MS = 10;
+
+/** Dual writes (migration cut-over): every commit after `from` is mirrored to `target` before it is acknowledged. */
+interface Mirror {
+  target: NodeId;
+  from: number;
+}
 /** A transaction with more micro-ops than this is refused (keeps positions bounded). */
 const MAX_TXN_OPS = 1000;
 const FETCH_MAX = 256;
@@ -54,9 +69,16 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
   let durableLsn = 0;
   let busy = false;
   let frozen = false;
+  let mirror: Mirror | undefined;
+  /** Highest lsn the mirror target acknowledged (memory; after a restart everything since `mirror.from` is resent). */
+  let mirrorAcked = 0;
+  /** The commit waiting for its dual write, with the client reply to send once it is mirrored. */
+  let mirrorWait: { lsn: number; ok: () => void; refused: () => void } | undefined;
 
   function recoverFromDisk(ctx: NodeContext): void {
     frozen = ctx.disk.get<boolean>(FROZEN) ?? false;
+    mirror = ctx.disk.get<Mirror>(MIRROR);
+    mirrorAcked = mirror?.from ?? 0;
     records = ctx.disk.records<LogRecord>(LOG);
     for (const r of records) for (const c of r.changes) setState(c.k, c.after);
     durableLsn = records.length;
@@ -95,9 +117,11 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
         return append(ctx, { kind: 'wm', wm: job.id, changes: [] }, (lsn) =>
           ctx.send(job.from, { type: 'wm-ok', id: job.id, lsn }));
       case 'select':
-        return void ctx.send(job.from, { type: 'rows', id: job.id, rows: select(job.afterKey, job.limit), lsn: durableLsn });
+        return void ctx.send(job.from, { type: 'rows', id: job.id, rows: select(job.afterKey, job.limit, job.atLsn), lsn: job.atLsn ?? durableLsn });
       case 'position':
         return void ctx.send(job.from, { type: 'position', lsn: durableLsn }, POLL);
+      case 'dual':
+        return startMirror(ctx, job.target, job.from);
       case 'freeze':
         // Queued behind every transaction already received, so `lsn` is the last commit before the freeze.
         // Durable: a source restarting mid cut-over must stay read-only.
@@ -112,9 +136,62 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
     }
   }
 
-  function select(afterKey: string | null, limit: number): { k: string; v: Value }[] {
-    const keys = [...state.keys()].filter((k) => afterKey === null || k > afterKey).sort();
-    return keys.slice(0, limit).map((k) => ({ k, v: state.get(k)! }));
+  /** Rows after `afterKey` in key order, of the current state or, with `atLsn`, of the state as of that log position. */
+  function select(afterKey: string | null, limit: number, atLsn?: number): { k: string; v: Value }[] {
+    const src = atLsn === undefined ? state : stateAt(atLsn);
+    const keys = [...src.keys()].filter((k) => afterKey === null || k > afterKey).sort();
+    return keys.slice(0, limit).map((k) => ({ k, v: src.get(k)! }));
+  }
+
+  function stateAt(lsn: number): Map<string, Value> {
+    const out = new Map<string, Value>();
+    for (const r of records) {
+      if (r.lsn > lsn) break;
+      for (const c of r.changes) if (c.after === null) out.delete(c.k);
+      else out.set(c.k, c.after);
+    }
+    return out;
+  }
+
+  /**
+   * Dual writes begin at the durable head D (answered as 'dual-ok'); durable so
+   * that a restarted source keeps mirroring. Asking again answers the same D.
+   */
+  function startMirror(ctx: NodeContext, target: NodeId, from: NodeId): void {
+    if (mirror) return void ctx.send(from, { type: 'dual-ok', lsn: mirror.from });
+    mirror = { target, from: durableLsn };
+    mirrorAcked = durableLsn;
+    ctx.disk.put(MIRROR, mirror);
+    busy = true;
+    ctx.disk.fsync(() => {
+      busy = false;
+      ctx.send(from, { type: 'dual-ok', lsn: mirror!.from });
+      pump(ctx);
+    });
+  }
+
+  /** Sends every durable record the target has not acknowledged (a gap-free suffix, so a resend after a restart heals). */
+  function sendMirror(ctx: NodeContext): void {
+    if (!mirror || !mirrorWait) return;
+    ctx.send(mirror.target, { type: 'mirror', from: mirrorAcked, records: records.slice(mirrorAcked, durableLsn) });
+    ctx.setTimer(MIRROR_RETRY_MS, 'mirror-retry', mirrorWait.lsn);
+  }
+
+  function onMirrorReply(ctx: NodeContext, msg: Record<string, unknown>): void {
+    const w = mirrorWait;
+    if (msg.type === 'mirror-ack') mirrorAcked = Math.max(mirrorAcked, Number(msg.upTo));
+    if (!w) return;
+    if (msg.type === 'mirror-refused') {
+      // The target was promoted first: this commit is on the retired source only. Refuse
+      // everything from now on (durably); the client learns nothing certain.
+      frozen = true;
+      ctx.disk.put(FROZEN, true);
+    } else if (mirrorAcked < w.lsn) return;
+    mirrorWait = undefined;
+    if (msg.type === 'mirror-refused') w.refused();
+    else w.ok();
+    busy = false;
+    pump(ctx);
   }
 
   /** Appends one record, fsyncs, then applies it and calls `done(lsn)`. */
@@ -146,7 +223,15 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
     if (frozen) return ctx.reply(id, { type: 'fail', error: 'read-only: migration cut-over in progress' });
     append(ctx, { kind: 'txn', xid, changes }, (lsn) => {
       const res: ClientResult = { type: 'ok', txn: out, commit: { lsn, timeline: 1 } };
-      ctx.reply(id, res);
+      if (!mirror) return ctx.reply(id, res);
+      // Dual writes: acknowledged only once the target has it too; the queue waits.
+      busy = true;
+      mirrorWait = {
+        lsn,
+        ok: () => ctx.reply(id, res),
+        refused: () => ctx.reply(id, { type: 'info', reason: 'committed on the retired source after the cut-over; not on the target' }),
+      };
+      sendMirror(ctx);
     });
   }
 
@@ -158,9 +243,12 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
       ctx.send(from, { type: 'records', records: batch, head: durableLsn }, POLL);
       return;
     }
-    if (msg.type === 'wm') queue.push({ kind: 'wm', id: String(msg.id), from });
+    if (msg.type === 'mirror-ack' || msg.type === 'mirror-refused') return onMirrorReply(ctx, msg);
+    if (msg.type === 'dual') queue.push({ kind: 'dual', target: String(msg.target), from });
+    else if (msg.type === 'wm') queue.push({ kind: 'wm', id: String(msg.id), from });
     else if (msg.type === 'select') {
-      queue.push({ kind: 'select', id: String(msg.id), afterKey: (msg.afterKey as string | null) ?? null, limit: Number(msg.limit), from });
+      const atLsn = typeof msg.atLsn === 'number' ? msg.atLsn : undefined;
+      queue.push({ kind: 'select', id: String(msg.id), afterKey: (msg.afterKey as string | null) ?? null, limit: Number(msg.limit), from, ...(atLsn !== undefined ? { atLsn } : {}) });
     } else if (msg.type === 'position') queue.push({ kind: 'position', from });
     else if (msg.type === 'freeze') queue.push({ kind: 'freeze', on: msg.on === true, from });
     pump(ctx);
@@ -172,7 +260,9 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
       pump(ctx);
     },
     onMessage,
-    onTimer() {},
+    onTimer(ctx, tag, payload) {
+      if (tag === 'mirror-retry' && mirrorWait?.lsn === payload) sendMirror(ctx);
+    },
     onRequest(ctx, request) {
       queue.push({ kind: 'txn', req: request });
       pump(ctx);

@@ -1,7 +1,8 @@
 /**
  * Online data migration: a live source setup moves to a target setup while
  * clients keep writing. Bulk copy in chunks, CDC catch-up from a slot taken
- * before the copy, cut-over with a brief write freeze, then verification.
+ * before the copy, cut-over with a brief write freeze or with dual writes
+ * (`cutover`), then verification.
  * Routing: every request goes to the source until the target is promoted,
  * then to the target. Judged by src/check/migration.ts.
  */
@@ -17,19 +18,22 @@ export interface MigrationConfig {
   lagMax: number;
   /** True time the move begins (clients write before, during and after). */
   startAtMs: number;
+  /** Cut-over by a brief write freeze, or by dual writes (no pause; see mover.ts). */
+  cutover: 'freeze' | 'dual-write';
 }
 
 export const OLD = 'old';
 export const NEW = 'new';
 export const MOVER = 'mover';
 
-export const MIGRATION_DEFAULTS: MigrationConfig = { preloadRows: 6, chunkSize: 2, pollMs: 5, lagMax: 2, startAtMs: 20 };
+export const MIGRATION_DEFAULTS: MigrationConfig = { preloadRows: 6, chunkSize: 2, pollMs: 5, lagMax: 2, startAtMs: 20, cutover: 'freeze' };
 
 export const MIGRATION_KNOBS: ModelKnob[] = [
   { name: 'preloadRows', values: [0, 2, 6, 12], default: 6, description: 'rows in the source before the move' },
   { name: 'chunkSize', values: [1, 2, 4], default: 2, description: 'bulk-copy rows per chunk' },
   { name: 'lagMax', values: [0, 2, 8], default: 2, description: 'stream lag (source records) at which the write freeze begins' },
   { name: 'startAtMs', values: [0, 20, 60], default: 20, description: 'true time the move begins' },
+  { name: 'cutover', values: ['freeze', 'dual-write'], default: 'freeze', description: 'cut-over by a brief write freeze, or by synchronous dual writes to the target (no pause)' },
 ];
 
 export const MIGRATION_BUGS: PlantedBug[] = [
@@ -44,7 +48,7 @@ export const MIGRATION_GUARANTEES = ['migration-target-equals-source', 'migratio
 
 export const migrationModel: Model<MigrationConfig> = {
   name: 'migration',
-  description: 'online migration: chunked bulk copy + CDC catch-up + write-freeze cut-over + verification',
+  description: 'online migration: chunked bulk copy + CDC catch-up + write-freeze or dual-write cut-over + verification',
   knobs: MIGRATION_KNOBS,
   bugs: MIGRATION_BUGS,
   configure: configureMigration,
@@ -62,7 +66,7 @@ function isPromoted(cluster: ClusterView): boolean {
 function migrationProgram(node: NodeId, c: MigrationConfig, bug: string | undefined): NodeProgram {
   if (node === OLD) return sourceProgram({ preloadRows: c.preloadRows, role: 'source' });
   if (node === NEW) return targetProgram();
-  if (node === MOVER) return delayedStart(c.startAtMs, moverProgram({ source: OLD, target: NEW, chunkSize: c.chunkSize, pollMs: c.pollMs, lagMax: c.lagMax, ...(bug ? { bug } : {}) }));
+  if (node === MOVER) return delayedStart(c.startAtMs, moverProgram({ source: OLD, target: NEW, chunkSize: c.chunkSize, pollMs: c.pollMs, lagMax: c.lagMax, cutover: c.cutover, ...(bug ? { bug } : {}) }));
   throw new Error(`migration: no node ${node}`);
 }
 
@@ -97,6 +101,11 @@ function configureMigration(raw: Record<string, unknown>, bug?: string): Migrati
   const c: MigrationConfig = { ...MIGRATION_DEFAULTS };
   for (const [k, v] of Object.entries(raw)) {
     if (!(k in MIGRATION_DEFAULTS)) throw new Error(`migration: unknown option '${k}'; known: ${Object.keys(MIGRATION_DEFAULTS).join(', ')}`);
+    if (k === 'cutover') {
+      if (v !== 'freeze' && v !== 'dual-write') throw new Error(`migration: option 'cutover' must be 'freeze' or 'dual-write', got ${JSON.stringify(v)}`);
+      c.cutover = v;
+      continue;
+    }
     const min = k === 'chunkSize' || k === 'pollMs' ? 1 : 0;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Error(`migration: option '${k}' must be a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
     (c as unknown as Record<string, number>)[k] = v;

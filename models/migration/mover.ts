@@ -8,8 +8,13 @@
  *      behind every write already received, so its reply names the last
  *      commit F), wait until the stream has applied everything up to F, then
  *      promote the target — routing switches to it.
+ *      Or, with cutover 'dual-write', no pause: the source starts mirroring
+ *      every commit to the target before acknowledging it (from its head D),
+ *      the stream drains up to D, the target is promoted and refuses mirrored
+ *      writes from then on; F is the last mirrored commit it took (a commit the
+ *      source made after that is answered 'info' and the source retires).
  *   5. verification: the target's state at the switch must equal the source's
- *      state at F; the result is recorded as `migration.verify`.
+ *      state at F (read as of F); the result is recorded as `migration.verify`.
  * Progress is persisted after every acknowledged step, so a crashed mover
  * resumes (re-sent rows are harmless: the target keeps the newest lsn per key).
  */
@@ -23,6 +28,14 @@ export interface MoverOptions {
   pollMs: number;
   /** Cut over once copy is done and at most this many source records are not yet applied. */
   lagMax: number;
+  /**
+   * 'freeze': the source refuses writes from F on, the stream drains to F, then
+   * the switch. 'dual-write': from D on the source mirrors every commit to the
+   * target before acknowledging it; the stream drains to D, then the switch —
+   * writes never pause (the target refuses mirrored writes after it, so F is
+   * the last one it took).
+   */
+  cutover: 'freeze' | 'dual-write';
   bug?: string;
 }
 
@@ -44,8 +57,8 @@ const PHASES: Phase[] = ['init', 'copy', 'frozen', 'cutover', 'verified'];
 export function moverProgram(o: MoverOptions): NodeProgram {
   let st: MState = { slot: 0, copyAfter: null, copyDone: false, applied: 0, phase: 'init' };
   let head = 0;
-  /** Outstanding request kind → poll tick it was sent at (not the wall clock, which may jump back); resent when a reply is lost. */
-  const waiting = new Map<string, number>();
+  /** Outstanding request kind → poll tick it was sent at (not the wall clock, which may jump back) and peer; resent when a reply is lost. */
+  const waiting = new Map<string, { tick: number; to: NodeId }>();
   let ticks = 0;
   /** Tick of the last fetch that found nothing new: the next one waits for the next poll (no busy loop). */
   let idleAt = -1;
@@ -60,7 +73,7 @@ export function moverProgram(o: MoverOptions): NodeProgram {
   }
 
   function ask(ctx: NodeContext, kind: string, to: NodeId, msg: Record<string, unknown>): void {
-    waiting.set(kind, ticks);
+    waiting.set(kind, { tick: ticks, to });
     ctx.send(to, msg);
   }
 
@@ -68,14 +81,17 @@ export function moverProgram(o: MoverOptions): NodeProgram {
   function step(ctx: NodeContext): void {
     if (st.phase === 'init') return void (waiting.has('slot') || ask(ctx, 'slot', o.source, { type: 'position' }));
     if (st.phase === 'verified') return;
-    if (st.phase === 'cutover') return void (waiting.has('verify') || ask(ctx, 'verify', o.source, { type: 'select', id: 'verify', afterKey: null, limit: 1e9 }));
-    const streaming = st.phase === 'copy' || !(o.bug === 'cutover-drops-inflight');
+    const verifyAt = { type: 'select', id: 'verify', afterKey: null, limit: 1e9, atLsn: st.freezeLsn };
+    if (st.phase === 'cutover') return void (waiting.has('verify') || ask(ctx, 'verify', o.source, verifyAt));
+    // With dual writes the stream owes only what precedes D; the mirror carries the rest.
+    const owed = o.cutover === 'freeze' || st.freezeLsn === undefined || st.applied < st.freezeLsn;
+    const streaming = (st.phase === 'copy' || !(o.bug === 'cutover-drops-inflight')) && owed;
     if (streaming && idleAt !== ticks && !waiting.has('fetch') && !waiting.has('stream')) ask(ctx, 'fetch', o.source, { type: 'fetch', afterLsn: st.applied });
     if (!st.copyDone && !waiting.has('select') && !waiting.has('copy')) {
       ask(ctx, 'select', o.source, { type: 'select', id: 'copy', afterKey: st.copyAfter, limit: o.chunkSize });
     }
     if (st.phase === 'copy' && st.copyDone && head - st.applied <= o.lagMax && !waiting.has('freeze')) {
-      ask(ctx, 'freeze', o.source, { type: 'freeze', on: true });
+      ask(ctx, 'freeze', o.source, o.cutover === 'freeze' ? { type: 'freeze', on: true } : { type: 'dual', target: o.target });
     }
     const caughtUp = st.freezeLsn !== undefined && st.applied >= st.freezeLsn;
     // Bug: promote as soon as the source is frozen, without draining the stream
@@ -87,7 +103,8 @@ export function moverProgram(o: MoverOptions): NodeProgram {
   function onRecords(ctx: NodeContext, records: LogRecord[], h: number): void {
     waiting.delete('fetch');
     head = Math.max(head, h);
-    const fresh = records.filter((r) => r.lsn > st.applied);
+    const cap = o.cutover === 'dual-write' && st.freezeLsn !== undefined ? st.freezeLsn : Infinity;
+    const fresh = records.filter((r) => r.lsn > st.applied && r.lsn <= cap);
     if (fresh.length === 0) {
       idleAt = ticks;
       return;
@@ -157,10 +174,11 @@ export function moverProgram(o: MoverOptions): NodeProgram {
         onLoaded(ctx, String(msg.id));
         break;
       case 'frozen':
+      case 'dual-ok':
         waiting.delete('freeze');
         if (st.phase === 'copy') {
           st = { ...st, phase: 'frozen', freezeLsn: Number(msg.lsn) };
-          ctx.emit('migration.freeze', { lsn: st.freezeLsn });
+          ctx.emit(msg.type === 'frozen' ? 'migration.freeze' : 'migration.dual', { lsn: st.freezeLsn });
           save(ctx);
         }
         break;
@@ -168,6 +186,8 @@ export function moverProgram(o: MoverOptions): NodeProgram {
         waiting.delete('promote');
         if (st.phase !== 'frozen') return;
         atSwitch = (msg.data as Record<string, Value> | null) ?? undefined;
+        // With dual writes the switch position is the end of the mirrored run, past D.
+        if (typeof msg.freezeLsn === 'number') st.freezeLsn = msg.freezeLsn;
         st.phase = 'cutover';
         save(ctx);
         break;
@@ -188,15 +208,17 @@ export function moverProgram(o: MoverOptions): NodeProgram {
     onTimer(ctx) {
       ctx.setTimer(o.pollMs, 'poll', undefined, { background: true });
       ticks++;
-      for (const [kind, t] of waiting) if (ticks - t > STUCK_POLLS) waiting.delete(kind);
+      for (const [kind, w] of waiting) if (ticks - w.tick > STUCK_POLLS) waiting.delete(kind);
       step(ctx);
     },
     onRequest(ctx, { id }) {
       ctx.reply(id, { type: 'fail', error: 'the mover serves no client requests' });
     },
-    onStreamBreak(ctx) {
-      waiting.clear();
-      step(ctx);
+    // Requests to the peer are lost: forget them and let the next poll resend.
+    // Resending at once would, across a partition, break the new stream too and
+    // so double the traffic with every break.
+    onStreamBreak(_ctx, peer) {
+      for (const [kind, w] of waiting) if (w.to === peer) waiting.delete(kind);
     },
     view(): NodeView {
       return { role: 'mover', data: {}, positions: { phase: PHASES.indexOf(st.phase), applied: st.applied, head, copyDone: st.copyDone ? 1 : 0 } };

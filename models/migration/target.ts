@@ -5,10 +5,12 @@
  * row read at lsn L and a streamed change at lsn X commute, because the newer
  * one wins whatever their arrival order (deletes stay as tombstones with their
  * lsn). At cut-over it is promoted: it serves clients from then on, continuing
- * the commit positions after the source's freeze position.
+ * the commit positions after the source's freeze position. With dual-write
+ * cut-over it also takes the source's commits synchronously (`mirror`) until
+ * it is promoted, and refuses them after.
  */
 import type { IncomingRequest, NodeContext, NodeProgram, NodeView, Value } from '../../src/index.js';
-import { isObj } from '../cdc/common.js';
+import { isObj, type LogRecord } from '../cdc/common.js';
 import { executeTxn } from '../cdc/source.js';
 
 interface TRow {
@@ -24,6 +26,9 @@ interface Image {
   atSwitch?: Record<string, Value>;
   /** Client commits since promotion, so a restart can emit those whose `txn.commit` was lost with memory. */
   commits: Commit[];
+  /** Highest source lsn of the gap-free run of dual writes taken (dual-write cut-over only). */
+  dualHigh?: number;
+  switchLsn?: number;
 }
 
 interface Commit {
@@ -40,7 +45,11 @@ interface Item {
   lsn: number;
 }
 
-type Job = { kind: 'load'; id: string; items: Item[]; from: string } | { kind: 'promote'; base: number; from: string } | { kind: 'txn'; req: IncomingRequest };
+type Job =
+  | { kind: 'load'; id: string; items: Item[]; from: string }
+  | { kind: 'mirror'; fromLsn: number; records: LogRecord[]; from: string }
+  | { kind: 'promote'; base: number; from: string }
+  | { kind: 'txn'; req: IncomingRequest };
 
 const IMAGE = 'image';
 
@@ -50,12 +59,17 @@ export function targetProgram(): NodeProgram {
   let nextLsn = 0;
   let atSwitch: Record<string, Value> | undefined;
   let commits: Commit[] = [];
+  let dualHigh: number | undefined;
+  /** The switch position F (set at promotion). */
+  let switchLsn = 0;
   const queue: Job[] = [];
   let busy = false;
 
   function persist(ctx: NodeContext, done: () => void): void {
     busy = true;
-    ctx.disk.put(IMAGE, { rows: Object.fromEntries(rows), promoted, nextLsn, commits, ...(atSwitch ? { atSwitch } : {}) } satisfies Image);
+    ctx.disk.put(IMAGE, {
+      rows: Object.fromEntries(rows), promoted, nextLsn, commits, ...(atSwitch ? { atSwitch } : {}), ...(dualHigh !== undefined ? { dualHigh } : {}), switchLsn,
+    } satisfies Image);
     ctx.disk.fsync(() => {
       busy = false;
       done();
@@ -67,12 +81,34 @@ export function targetProgram(): NodeProgram {
     while (!busy && queue.length > 0) {
       const job = queue.shift()!;
       if (job.kind === 'load') load(ctx, job.id, job.items, job.from);
+      else if (job.kind === 'mirror') mirrorWrite(ctx, job.fromLsn, job.records, job.from);
       else if (job.kind === 'promote') promote(ctx, job.base, job.from);
       else txn(ctx, job.req);
     }
   }
 
-  function load(ctx: NodeContext, id: string, items: Item[], from: string): void {
+  /**
+   * Dual writes from the source: records after `fromLsn`. Taken only while not
+   * promoted and only when they continue the run already taken (a later batch
+   * after a lost one is answered with how far the run reaches, and the source
+   * resends from there). After promotion they are refused: the target alone
+   * takes writes now.
+   */
+  function mirrorWrite(ctx: NodeContext, fromLsn: number, records: LogRecord[], from: string): void {
+    if (promoted) return void ctx.send(from, { type: 'mirror-refused' });
+    if (dualHigh !== undefined && fromLsn > dualHigh) return void ctx.send(from, { type: 'mirror-ack', upTo: dualHigh });
+    const items = records.flatMap((r) => [...new Map(r.changes.map((c) => [c.k, c.after])).entries()].map(([k, v]) => ({ k, v, lsn: r.lsn })));
+    const upTo = Math.max(dualHigh ?? fromLsn, records[records.length - 1]?.lsn ?? fromLsn);
+    const { writes, lsns } = applyItems(items);
+    dualHigh = upTo;
+    persist(ctx, () => {
+      if (Object.keys(writes).length > 0) ctx.emit('migration.apply', { writes, lsns, dual: true });
+      ctx.send(from, { type: 'mirror-ack', upTo });
+    });
+  }
+
+  /** Keeps per key the item with the highest lsn; returns what changed. */
+  function applyItems(items: Item[]): { writes: Record<string, Value>; lsns: Record<string, number> } {
     const writes: Record<string, Value> = {};
     const lsns: Record<string, number> = {};
     for (const it of items) {
@@ -82,21 +118,32 @@ export function targetProgram(): NodeProgram {
       writes[it.k] = it.v;
       lsns[it.k] = it.lsn;
     }
+    return { writes, lsns };
+  }
+
+  function load(ctx: NodeContext, id: string, items: Item[], from: string): void {
+    const { writes, lsns } = applyItems(items);
     persist(ctx, () => {
       if (Object.keys(writes).length > 0) ctx.emit('migration.apply', { writes, lsns });
       ctx.send(from, { type: 'loaded', id });
     });
   }
 
+  /**
+   * The switch. Its position F is the freeze position `base`, or with dual
+   * writes the end of the run of dual writes taken (≥ base, the position they
+   * began at): everything up to F is here, nothing after it.
+   */
   function promote(ctx: NodeContext, base: number, from: string): void {
-    if (promoted) return void ctx.send(from, { type: 'promoted', data: atSwitch ?? null });
+    if (promoted) return void ctx.send(from, { type: 'promoted', data: atSwitch ?? null, freezeLsn: switchLsn });
     promoted = true;
-    nextLsn = base;
+    switchLsn = Math.max(base, dualHigh ?? base);
+    nextLsn = switchLsn;
     // The state at the switch, before any client write: what verification compares with the source.
     atSwitch = liveData(rows);
     persist(ctx, () => {
-      ctx.emit('migration.cutover', { freezeLsn: base });
-      ctx.send(from, { type: 'promoted', data: atSwitch ?? null });
+      ctx.emit('migration.cutover', { freezeLsn: switchLsn });
+      ctx.send(from, { type: 'promoted', data: atSwitch ?? null, freezeLsn: switchLsn });
     });
   }
 
@@ -129,6 +176,8 @@ export function targetProgram(): NodeProgram {
     nextLsn = img.nextLsn;
     atSwitch = img.atSwitch;
     commits = img.commits ?? [];
+    if (img.dualHigh !== undefined) dualHigh = img.dualHigh;
+    switchLsn = img.switchLsn ?? 0;
     const writes: Record<string, Value> = {};
     const lsns: Record<string, number> = {};
     for (const [k, r] of rows) {
@@ -149,6 +198,7 @@ export function targetProgram(): NodeProgram {
     onMessage(ctx, from, msg) {
       if (!isObj(msg)) return;
       if (msg.type === 'load') queue.push({ kind: 'load', id: String(msg.id), items: msg.items as Item[], from });
+      else if (msg.type === 'mirror') queue.push({ kind: 'mirror', fromLsn: Number(msg.from), records: msg.records as LogRecord[], from });
       else if (msg.type === 'promote') queue.push({ kind: 'promote', base: Number(msg.base), from });
       pump(ctx);
     },
