@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkDurability, checkLosslessFailover } from '../src/check/durability.js';
+import type { History, MetaEntry } from '../src/index.js';
 import { HistoryBuilder } from './helpers/history-builder.js';
 
 /**
@@ -66,6 +67,17 @@ describe('lossless-failover', () => {
     expect(vs).toHaveLength(1);
     expect(vs[0]).toMatchObject({ guarantee: 'lossless-failover', witness: [w.invoke, w.completion, r.invoke, r.completion, promote] });
     expect(vs[0]!.sentence).toMatch(/key x: session s2 read b from node n1 at 6\.5 ms, but b is missing from authority n2's commit order after failover/);
+  });
+
+  it('counts only reads from the primary: a standby may show a commit a failover drops', () => {
+    const { h } = asyncFailover(false);
+    const meta = h[0] as MetaEntry;
+    const withPolicy = (policy: string): History => [
+      { ...meta, scenario: { sessions: [{ id: 's1', policy: 'primary' }, { id: 's2', policy }] } },
+      ...h.slice(1),
+    ];
+    expect(checkLosslessFailover(withPolicy('any-standby'))).toEqual([]);
+    expect(checkLosslessFailover(withPolicy('primary'))).toHaveLength(1);
   });
 
   it('leaves reads of aborted values to no-aborted-read', () => {

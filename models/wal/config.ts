@@ -132,7 +132,7 @@ export const bugs: PlantedBug[] = [
   },
   {
     name: 'no-fencing',
-    description: 'the old primary ignores lease expiry and fence requests, so a partitioned old primary keeps taking writes (two primaries)',
+    description: 'the old primary ignores lease expiry and fence requests, so a partitioned old primary keeps serving (two primaries): sessions that reach it read data the new primary has overwritten, and its writes are lost (asynchronous) or hang (synchronous)',
     source: 'PostgreSQL warm-standby.html#WARM-STANDBY-FAILOVER: "some mechanism to ... prevent the old primary from continuing" (STONITH); GitHub 2018-10-21 incident analysis',
   },
   {
@@ -297,11 +297,18 @@ export function replicatedAcks(c: WalConfig): number {
   return c.syncStandbys.num;
 }
 
-/** Fault kinds under which an acknowledged commit survives. */
-function durableUnder(c: WalConfig): string[] {
+/**
+ * Fault kinds under which an acknowledged commit survives; undefined = not even
+ * without injected faults: asynchronous commit with automatic failover loses
+ * local-only commits whenever the monitor fails over, and a lossy or slow
+ * network alone (lost or late heartbeats) can make it fail over. PostgreSQL
+ * warm-standby.html: with asynchronous replication, data committed on the
+ * primary but not yet replicated can be lost on failover.
+ */
+function durableUnder(c: WalConfig): string[] | undefined {
   const noCrash = ['partition', 'pause', 'clog'];
   if (replicatedAcks(c) === 0) {
-    if (c.failover === 'auto') return []; // any fault may trigger a failover that drops local-only commits
+    if (c.failover === 'auto') return undefined;
     return c.replication === 'pg' && c.synchronousCommit === 'off' ? noCrash : ALL_FAULTS;
   }
   // remote_write: the standby copy sits in its OS cache, so a standby OS crash can lose it.
@@ -327,8 +334,10 @@ export function claims(c: WalConfig, _bug?: string): GuaranteeClaim[] {
   add('no-aborted-read', 'no node ever shows a rolled-back or never-committed write');
   add('no-intermediate-read', 'no node shows a value a transaction overwrote before committing');
   const durable = durableUnder(c);
-  add('durability', 'an acknowledged commit is in the final primary state', durable);
-  add('monotonic-writes', "a session's acknowledged writes survive in session order", durable);
+  if (durable) {
+    add('durability', 'an acknowledged commit is in the final primary state', durable);
+    add('monotonic-writes', "a session's acknowledged writes survive in session order", durable);
+  }
   const lossless = losslessFailover(c) && statementOk;
   if (lossless) {
     const t = c.replication === 'pg' && c.synchronousCommit === 'remote_write' ? durable : ALL_FAULTS;
@@ -363,8 +372,12 @@ function remoteApplyToAll(c: WalConfig): boolean {
 }
 
 /**
- * Where each planted bug shows (for the meta-tests): a preset variant, a fault
- * profile of the scenario generator, and the guarantees expected to catch it.
+ * Where each planted bug shows (for the meta-tests): a preset variant (or a
+ * configuration of its own), a fault profile, optionally narrower fault kinds
+ * and a workload packed into the window where the bug bites, and the
+ * guarantees expected to catch it. A trigger only chooses *where to look*; the
+ * claims checked are the variant's own, and the correct variant must pass the
+ * very scenario that exposed the bug.
  */
 export interface WalBugTrigger {
   variant: string;
@@ -379,16 +392,59 @@ export interface WalBugTrigger {
   runs?: number;
 }
 
+const LOSS = ['durability', 'monotonic-writes', 'lossless-failover', 'linearizable-primary-reads', 'writes-follow-reads'];
+const SYNC_ON = walVariants['sync-on']!;
+const SEMISYNC = walVariants['semisync-after-sync']!;
+
 export const walTriggers: Record<WalBug, WalBugTrigger> = {
-  'ack-on-write-not-flush': { variant: 'sync-on', profile: 'crashes', guarantees: ['durability', 'monotonic-writes', 'lossless-failover', 'linearizable-primary-reads', 'writes-follow-reads'] },
-  'remote-apply-ack-before-replay': { variant: 'sync-remote-apply-slow-replay', profile: 'calm', guarantees: ['read-your-writes', 'bounded-staleness', 'monotonic-reads'] },
-  'promote-lagging-standby': { variant: 'quorum-any-1', profile: 'crashes', guarantees: ['durability', 'monotonic-writes', 'lossless-failover', 'linearizable-primary-reads', 'writes-follow-reads'] },
-  'no-fencing': { variant: 'sync-on', profile: 'partitions', guarantees: ['linearizable-primary-reads', 'lossless-failover', 'durability', 'monotonic-writes', 'writes-follow-reads'] },
-  'rejoin-without-rewind': { variant: 'async', profile: 'partitions', guarantees: ['convergence', 'committed-prefix'] },
-  'semisync-after-commit-visibility': { variant: 'semisync-after-sync', profile: 'crashes', guarantees: ['lossless-failover', 'linearizable-primary-reads', 'writes-follow-reads'] },
-  'silent-async-fallback': { variant: 'sync-on', profile: 'partitions', guarantees: ['durability', 'monotonic-writes', 'lossless-failover', 'linearizable-primary-reads', 'writes-follow-reads'] },
+  // Two nodes: the only standby's OS crash loses what it acknowledged, then the primary
+  // fails before re-sending it (with a second standby, the monitor would promote that one).
+  'ack-on-write-not-flush': {
+    variant: 'sync-on-2-nodes', config: { ...SYNC_ON, nodes: 2 }, profile: 'crashes', faultKinds: ['crash'],
+    workload: { spanMs: 45, opKinds: ['w'] }, guarantees: LOSS, runs: 1500,
+  },
+  // Back-to-back ops: a session reads on a standby right after its remote_apply commit returns.
+  'remote-apply-ack-before-replay': {
+    variant: 'sync-remote-apply-slow-replay', profile: 'calm', workload: { spanMs: 30 },
+    guarantees: ['read-your-writes', 'bounded-staleness', 'monotonic-reads'],
+  },
+  // A partition cuts the primary and one standby off from the other standby and the
+  // monitor: the cut-off standby lags, and the mutant promotes it without waiting for the other.
+  'promote-lagging-standby': {
+    variant: 'quorum-any-1', profile: 'partitions', faultKinds: ['partition'], workload: { spanMs: 200 }, guarantees: LOSS,
+  },
+  // The isolated old primary keeps serving 'primary' sessions stale data after the
+  // new primary acknowledged writes; with synchronous commit its own writes hang.
+  'no-fencing': {
+    variant: 'sync-on', profile: 'partitions', faultKinds: ['partition'],
+    workload: { keys: 1, opKinds: ['r', 'w'], spanMs: 600, policies: ['primary'] }, guarantees: LOSS,
+  },
+  // The isolated primary commits locally, a standby is promoted, the old primary rejoins.
+  'rejoin-without-rewind': {
+    variant: 'async', profile: 'partitions', faultKinds: ['partition'], workload: { spanMs: 300 },
+    guarantees: ['convergence', 'committed-prefix'],
+  },
+  // Two nodes: a partition isolates the source; another session reads its unreplicated commit.
+  'semisync-after-commit-visibility': {
+    variant: 'semisync-after-sync-2-nodes', config: { ...SEMISYNC, nodes: 2 }, profile: 'partitions', faultKinds: ['partition'],
+    workload: { keys: 1, opKinds: ['r', 'w'], spanMs: 150, policies: ['primary'] },
+    guarantees: ['lossless-failover', 'linearizable-primary-reads', 'writes-follow-reads'],
+  },
+  // Cut off from its standbys, the primary gives up waiting and acknowledges; failover drops it.
+  'silent-async-fallback': {
+    variant: 'sync-on', profile: 'partitions', faultKinds: ['partition'], workload: { spanMs: 300 }, guarantees: LOSS,
+  },
   'statement-without-context': { variant: 'statement-ctx', profile: 'clock-skew', guarantees: ['convergence', 'committed-prefix'] },
   'retransmit-applied-twice': { variant: 'statement-slow-replay', profile: 'crashes', guarantees: ['convergence', 'committed-prefix'] },
-  'out-of-order-apply-after-reconnect': { variant: 'async-lagging-replay', profile: 'partitions', guarantees: ['committed-prefix', 'convergence'] },
-  'expose-in-progress-txn': { variant: 'async-slow-replay', profile: 'calm', guarantees: ['no-aborted-read', 'no-intermediate-read'] },
+  // A standby replaying a long backlog (20 ms a record, as after a bulk load) when its stream breaks.
+  'out-of-order-apply-after-reconnect': {
+    variant: 'async-backlog', config: { ...walVariants['async-lagging-replay']!, replayMsPerRecord: 20 }, profile: 'partitions',
+    faultKinds: ['partition'], workload: { spanMs: 200, opKinds: ['w', 'upd'] }, guarantees: ['committed-prefix', 'convergence'],
+  },
+  // A row change made visible at its write record puts the transaction into the visible log
+  // before its commit record — already a break of the committed prefix with one write; a
+  // reader on the standby then sees rolled-back and intermediate values (wal-reads.test.ts).
+  'expose-in-progress-txn': {
+    variant: 'async-slow-replay', profile: 'calm', guarantees: ['committed-prefix', 'no-aborted-read', 'no-intermediate-read'],
+  },
 };

@@ -45,7 +45,10 @@ export function createMonitorProgram(c: WalConfig, bug: WalBug | undefined): Nod
   };
   return {
     start(ctx) {
-      const state = ctx.disk.get<MonitorState>('monitor') ?? { primary: 'n1', tl: 1, epoch: 0 };
+      const stored = ctx.disk.get<MonitorState>('monitor') ?? { primary: 'n1', tl: 1, epoch: 0 };
+      // A restart abandons any election in progress: a new epoch, above every one sent
+      // (epochs are persisted before their freeze goes out), thaws the nodes it froze.
+      const state = { ...stored, epoch: stored.epoch + 1 };
       mon = { ctx, c, bug, state, phase: 'steady', suspect: undefined, positions: new Map() };
       resetSuspect(mon);
     },
@@ -82,7 +85,8 @@ function resetSuspect(m: Monitor): void {
 function onMessage(m: Monitor, from: NodeId, msg: Msg): void {
   if (msg.type === 'hb') {
     if (from === m.state.primary && m.phase === 'steady') resetSuspect(m);
-    const ack: Msg = { type: 'hb-ack', seq: msg.seq, boot: msg.boot, primary: m.state.primary, tl: m.state.tl, electing: m.phase !== 'steady' };
+    const s = m.state;
+    const ack: Msg = { type: 'hb-ack', seq: msg.seq, boot: msg.boot, primary: s.primary, tl: s.tl, epoch: s.epoch, electing: m.phase !== 'steady' };
     m.ctx.send(from, ack, { channel: 'datagram' });
     return;
   }
@@ -101,8 +105,14 @@ function startElection(m: Monitor): void {
   m.phase = 'electing';
   m.positions = new Map();
   m.ctx.emit('failover.start', { epoch: m.state.epoch, suspected: m.state.primary });
-  if (m.c.fencing && m.bug !== 'no-fencing') m.ctx.send(m.state.primary, { type: 'fence' } satisfies Msg);
-  freeze(m);
+  // Persist the epoch before any node hears of it, so a restarted monitor starts above it.
+  const epoch = m.state.epoch;
+  m.ctx.disk.put('monitor', m.state);
+  m.ctx.disk.fsync(() => {
+    if (m.state.epoch !== epoch || m.phase !== 'electing') return;
+    if (m.c.fencing && m.bug !== 'no-fencing') m.ctx.send(m.state.primary, { type: 'fence' } satisfies Msg);
+    freeze(m);
+  });
 }
 
 function freeze(m: Monitor): void {

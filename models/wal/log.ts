@@ -102,8 +102,11 @@ export type Msg =
   /** node → monitor heartbeat. */
   /** `boot` tells this process's heartbeats from a previous incarnation's. */
   | { type: 'hb'; seq: number; boot: string; role: string; end: number; tl: number }
-  /** monitor → node: who is primary on which timeline; lease granted to `primary` unless electing. */
-  | { type: 'hb-ack'; seq: number; boot: string; primary: NodeId; tl: number; electing: boolean }
+  /**
+   * monitor → node: who is primary on which timeline; lease granted to `primary`
+   * unless electing. `epoch` is the monitor's election epoch when it answered.
+   */
+  | { type: 'hb-ack'; seq: number; boot: string; primary: NodeId; tl: number; epoch: number; electing: boolean }
   | { type: 'freeze'; epoch: number }
   | { type: 'position'; epoch: number; end: number; tl: number }
   | { type: 'promote'; epoch: number; tl: number }

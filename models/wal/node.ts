@@ -107,6 +107,8 @@ export interface Db {
   sid: number;
   started: boolean;
   frozen: boolean;
+  /** Highest election epoch this node reported its position for (0 = none). */
+  frozenEpoch: number;
   helloAge: number;
   pending: Map<string, Map<string, Value>>;
   undo: Map<string, Map<string, Value>>;
@@ -166,13 +168,17 @@ function recover(ctx: NodeContext, id: NodeId, c: WalConfig, bug: WalBug | undef
   const snap = ctx.disk.get<Snapshot>('snap') ?? { lsn: 0, data: {} };
   const db = blank(ctx, id, c, bug, state, log, snap);
   if (bug === 'retransmit-applied-twice' && state.role === 'standby') db.replayLsn = Math.min(db.replayLsn, ctx.disk.get<number>('applied') ?? 0);
-  if (stored !== undefined) ctx.emit('recover', { lsn: snap.lsn, timeline: currentTl(state.lineage) });
-  else ctx.disk.put('state', state);
+  // Always say what survived: a machine crash before the first fsync leaves no trace on
+  // disk, so a restart then looks like a first start — yet commits it showed are gone.
+  // (At a true first start the visible log is empty and this cuts nothing.)
+  ctx.emit('recover', { lsn: Math.min(snap.lsn, maxLsn(log)), timeline: currentTl(state.lineage) });
+  if (stored === undefined) ctx.disk.put('state', state);
   db.queuedUpTo = indexAfter(log, db.replayLsn);
   queueReplay(db, log.length);
+  // What survived the restart is durable once this fsync completes — unless a rewind cut it first.
   const durable = db.writeLsn;
   ctx.disk.fsync(() => {
-    db.flushLsn = Math.max(db.flushLsn, durable);
+    if (db.gen === 0) db.flushLsn = Math.max(db.flushLsn, durable);
   });
   // A fresh cluster starts from its configuration; a restarted node under failover
   // 'auto' waits for the monitor to say who is primary now.
@@ -231,6 +237,7 @@ function blank(
     sid: 0,
     started: false,
     frozen: false,
+    frozenEpoch: 0,
     helloAge: 0,
     pending: new Map(),
     undo: new Map(),
@@ -458,6 +465,7 @@ function fences(db: Db): boolean {
 function onFreeze(db: Db, epoch: number): void {
   if (db.role === 'primary') return;
   db.frozen = true; // stop taking WAL from the old primary while the monitor decides
+  db.frozenEpoch = Math.max(db.frozenEpoch, epoch);
   db.ctx.send(MONITOR, { type: 'position', epoch, end: db.writeLsn, tl: currentTl(db.lineage) });
 }
 
@@ -470,6 +478,9 @@ function onHbAck(db: Db, m: Extract<ReturnType<typeof asMsg>, { type: 'hb-ack' }
   // Jittered pacing (0.5–1.5 × heartbeatMs): nodes' rounds drift apart and, now and then, all pause together.
   if (m.seq === db.hbSeq && m.seq > db.hbAcked) db.ctx.setTimer(db.c.heartbeatMs * (0.5 + db.ctx.random()), 'hb', 0, { background: true });
   db.hbAcked = Math.max(db.hbAcked, m.seq);
+  // An answer the monitor sent before the election we reported for (datagrams overtake
+  // the freeze) must not thaw us: the monitor counts on our reported position.
+  if (m.epoch < db.frozenEpoch) return;
   const mine = m.primary === db.id;
   if (mine && !m.electing) db.leaseGranted = Math.max(db.leaseGranted, m.seq);
   if (mine) {
@@ -481,9 +492,19 @@ function onHbAck(db: Db, m: Extract<ReturnType<typeof asMsg>, { type: 'hb-ack' }
     return;
   }
   if (db.role === 'primary') demote(db, `monitor names ${m.primary} primary of timeline ${m.tl}`);
-  if (db.role === 'standby' && db.following === m.primary && !db.frozen) return;
+  if (followsCurrent(db, m.primary, m.tl)) return;
   if (m.electing) return;
   standby.follow(db, m.primary);
+}
+
+/**
+ * Already (re)joining `primary`: a hello is out, or the stream runs on its
+ * timeline. A stream on an older timeline is stale — the node we stream from
+ * stepped down and was promoted again meanwhile — so it must say hello anew.
+ */
+function followsCurrent(db: Db, primary: NodeId, tl: number): boolean {
+  if (db.following !== primary || db.frozen || (db.role !== 'standby' && db.role !== 'old-primary')) return false;
+  return !db.started || currentTl(db.lineage) === tl;
 }
 
 function onTimer(db: Db, tag: string, payload: unknown): void {

@@ -115,7 +115,7 @@ function writeOut(db: Db): void {
     return;
   }
   const upto = db.writeLsn;
-  db.ctx.disk.fsync(() => flushed(db, upto));
+  syncLog(db, upto);
 }
 
 /** The WAL writer (wal_writer_delay) writes and flushes buffered `off` commits. */
@@ -124,7 +124,7 @@ export function walWriter(db: Db): void {
   if (!db.buffer.length || db.role !== 'primary') return;
   writeBuffer(db);
   const upto = db.writeLsn;
-  db.ctx.disk.fsync(() => flushed(db, upto));
+  syncLog(db, upto);
 }
 
 function writeBuffer(db: Db): void {
@@ -134,11 +134,26 @@ function writeBuffer(db: Db): void {
   db.buffer = [];
 }
 
+/** fsync the log; `upto` is durable when it completes, unless a rewind cut the log meanwhile. */
+export function syncLog(db: Db, upto: number): void {
+  const gen = db.gen;
+  db.ctx.disk.fsync(() => {
+    if (gen === db.gen) flushed(db, upto);
+  });
+}
+
+/**
+ * An fsync covering the log up to `upto` completed. Durable even if demoted
+ * meanwhile (a rewind may have cut the log below it). A primary ships and
+ * re-evaluates waits even when another fsync already advanced the position: that
+ * one may have landed before this node became primary, or before a standby said hello.
+ */
 function flushed(db: Db, upto: number): void {
-  if (upto <= db.flushLsn) return;
-  db.flushLsn = Math.min(upto, db.writeLsn); // durable even if demoted meanwhile (a rewind may have cut it)
+  const to = Math.min(upto, db.writeLsn);
+  const advanced = to > db.flushLsn;
+  if (advanced) db.flushLsn = to;
   if (db.role !== 'primary') return;
-  db.ctx.emit('wal.flush', { lsn: upto, timeline: currentTl(db.lineage) });
+  if (advanced) db.ctx.emit('wal.flush', { lsn: to, timeline: currentTl(db.lineage) });
   for (const peer of db.senders.keys()) ship(db, peer);
   evaluate(db);
 }
@@ -295,7 +310,7 @@ export function resume(db: Db): void {
   // Standbys that kept streaming through a demotion lost their sender: make them reconnect.
   for (const n of db.ctx.nodes) if (n !== db.id && n !== MONITOR) db.ctx.send(n, { type: 'resync' } satisfies Msg);
   const upto = db.writeLsn;
-  db.ctx.disk.fsync(() => flushed(db, upto));
+  syncLog(db, upto);
 }
 
 /** Rebuild an in-doubt commit from the log as a waiter with no client. */
@@ -328,6 +343,8 @@ export function stop(db: Db, reason: string): void {
   db.waiters = [];
   db.queue = [];
   db.locked.clear();
+  // Walsenders exit with the primary role; their standbys must reconnect to whoever is primary.
+  for (const peer of db.senders.keys()) db.ctx.send(peer, { type: 'resync' } satisfies Msg);
   db.senders.clear();
   db.asyncFallback = false;
 }

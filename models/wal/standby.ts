@@ -13,6 +13,7 @@
  */
 import type { IncomingRequest, MicroOp, NodeId } from '../../src/index.js';
 import { currentTl, indexAfter, type Lineage, type Msg } from './log.js';
+import * as primary from './primary.js';
 import { persistState, queueReplay, replayRecord, resetReplayCursor, rewind, type Db } from './node.js';
 
 /** Stream from `primary` (after a failover, a rejoin or a restart). */
@@ -189,10 +190,8 @@ export function promote(db: Db, tl: number): void {
   db.queuedUpTo = db.log.length;
   failReads(db, 'standby promoted');
   persistState(db, 'primary');
-  db.ctx.disk.fsync(() => {
-    if (db.role !== 'primary' || start <= db.flushLsn) return;
-    db.flushLsn = start;
-  });
+  // The received WAL becomes the new timeline's durable start; then streaming can begin.
+  primary.syncLog(db, start);
 }
 
 // ───────────────────────────── reads ─────────────────────────────

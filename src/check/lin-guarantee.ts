@@ -5,7 +5,8 @@
  * that cannot be placed after the write it missed.
  */
 import { historyToLinOps } from '../history/import.js';
-import type { History, HistoryEntry, InvokeEntry, MetaEntry } from '../history/types.js';
+import { sessionPolicies } from '../history/ops.js';
+import type { History, HistoryEntry, InvokeEntry } from '../history/types.js';
 import { checkLinearizable } from './linearizability.js';
 import { registerModel } from './lin-models.js';
 import type { CheckOptions, Violation } from './types.js';
@@ -14,8 +15,8 @@ import type { CheckOptions, Violation } from './types.js';
 const MAX_STEPS = 2_000_000;
 
 export function checkLinearizablePrimaryReads(history: History, _options: CheckOptions = {}): Violation[] {
-  const primarySessions = sessionsWithPolicy(history, 'primary');
-  const include = (e: InvokeEntry) => primarySessions.has(e.session) || e.req.txn.some((m) => m.f !== 'r');
+  const policies = sessionPolicies(history);
+  const include = (e: InvokeEntry) => policies.get(e.session) === 'primary' || e.req.txn.some((m) => m.f !== 'r');
   const { ops } = historyToLinOps(withKnownEffects(history), { include });
   if (ops.length === 0) return [];
   const result = checkLinearizable(ops, registerModel, { maxSteps: MAX_STEPS });
@@ -64,13 +65,6 @@ function withKnownEffects(history: History): History {
     });
     return { ...e, req: { ...e.req, txn } };
   });
-}
-
-/** Session ids whose read policy is `policy`, from the scenario stored in the meta entry. */
-function sessionsWithPolicy(history: History, policy: string): Set<string> {
-  const meta = history.find((e): e is MetaEntry => e.type === 'meta');
-  const scenario = meta?.scenario as { sessions?: { id: string; policy: string }[] } | undefined;
-  return new Set((scenario?.sessions ?? []).filter((s) => s.policy === policy).map((s) => s.id));
 }
 
 function witnessOf(history: History, ops: Set<number>): HistoryEntry[] {

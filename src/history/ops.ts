@@ -549,3 +549,13 @@ export function fmtValue(v: Value | undefined): string {
   if (v === undefined || v === null) return 'nothing';
   return String(v);
 }
+
+/**
+ * Each session's read policy, from the scenario stored in the meta entry
+ * (empty when the history does not carry its scenario, e.g. a hand-written one).
+ */
+export function sessionPolicies(history: History): Map<string, string> {
+  const meta = history.find((e) => e.type === 'meta');
+  const scenario = meta?.type === 'meta' ? (meta.scenario as { sessions?: { id: string; policy: string }[] } | undefined) : undefined;
+  return new Map((scenario?.sessions ?? []).map((s) => [s.id, s.policy]));
+}
