@@ -47,7 +47,7 @@ export function once(seed: number) {
       network: { defaultLink: { latency: { kind: 'exponential', meanMs: 1, minMs: 0.1 }, lossRate: 0, dupRate: 0 } },
       faults: [],
       sessions: [],
-      limits: { maxEvents: 5_000_000, maxTimeMs: 1e9 },
+      limits: { maxEvents: 5_000_000, maxTimeMs: 1e9, quietMaxMs: 1e9 },
     },
   });
 }
