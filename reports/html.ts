@@ -207,6 +207,7 @@ ${empty}${items.join('\n')}</section>`;
 function counterexample(m: ModelDoc, v: VariantDoc, c: CellDoc, assets: HtmlAssets, open: boolean): string {
   const x = c.counterexample!;
   const svg = x.svg ? assets.diagrams[x.svg] : undefined;
+  const lin = x.linearization ? assets.diagrams[x.linearization] : undefined;
   const kind = c.status === 'finding' ? '<span class="tag bad">finding</span>' : '<span class="tag warn">measured</span>';
   const profiles = c.byProfile.map((p) => `${esc(p.profile)} ${p.broken}/${p.runs}`).join(' · ');
   return `<details id="${cxId(m.name, v.name, c.guarantee)}"${open ? ' open' : ''}>
@@ -215,6 +216,7 @@ function counterexample(m: ModelDoc, v: VariantDoc, c: CellDoc, assets: HtmlAsse
 <p class="muted">Broke per profile: ${profiles}. Shrunk in ${x.shrinks} steps (${x.evaluations} simulations).</p>
 <code class="cmd">${esc(x.replay)}</code>
 ${svg ? `<div class="svg">${svg}</div>` : '<p class="muted">The minimal run could not be re-simulated for a diagram.</p>'}
+${lin ? `<p class="muted">Partial linearization: the longest legal order found, and the operations no legal order can place.</p><div class="svg">${lin}</div>` : ''}
 </details>`;
 }
 

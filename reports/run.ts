@@ -15,6 +15,8 @@
  */
 import fc from 'fast-check';
 import {
+  linearizationSvg,
+  primaryReadsLinearizability,
   FAULT_PROFILES,
   FAULT_PROFILE_NAMES,
   GUARANTEE_IDS,
@@ -269,6 +271,8 @@ async function shrinkAll(accs: VariantAcc[], ctx: ShrinkContext): Promise<void> 
     const result = shrinkCell(acc.target, g, smallest.inClaim, smallest, ctx);
     const file = `spacetime/${slug(acc.target.modelName)}--${slug(acc.target.variant)}--${slug(g)}.svg`;
     if (result.svg) ctx.diagrams[file] = result.svg;
+    const linFile = file.replace(/\.svg$/, '--linearization.svg');
+    if (result.linearization) ctx.diagrams[linFile] = result.linearization;
     cell.counterexample = {
       profile: smallest.profile,
       ops: result.ops,
@@ -280,6 +284,7 @@ async function shrinkAll(accs: VariantAcc[], ctx: ShrinkContext): Promise<void> 
       // --guarantee makes replay judge this cell's guarantee even where the variant does not claim it.
       replay: `npx replicheck replay ${result.token} --guarantee ${g}`,
       svg: result.svg ? file : null,
+      linearization: result.linearization ? linFile : null,
     };
     ctx.onProgress?.({ phase: 'shrink', done: ++done, total: jobs.length, label: `${acc.target.modelName}/${acc.target.variant}: ${g}` });
     await yieldToEventLoop();
@@ -294,6 +299,8 @@ interface ShrinkResult {
   sentence: string | undefined;
   token: string;
   svg: string | undefined;
+  /** For linearizability cells: the partial-linearization timeline. */
+  linearization?: string;
 }
 
 /** Does `s` break `g` the way the cell counted it (in claim, or measured)? */
@@ -340,7 +347,13 @@ export function shrinkCell(
   const verdict = judgeScenario(t.entry.model, scenario, { guarantees: [] });
   if (!verdict.run) return { ...base, sentence: undefined, svg: undefined };
   const outcome = judgeColumns(t, verdict.run.history, g).get(g);
-  return { ...base, sentence: outcome?.example, svg: spacetimeSvg(verdict.run.history) };
+  const lin = g === 'linearizable-primary-reads' ? primaryReadsLinearizability(verdict.run.history) : undefined;
+  return {
+    ...base,
+    sentence: outcome?.example,
+    svg: spacetimeSvg(verdict.run.history),
+    ...(lin ? { linearization: linearizationSvg(lin.result) } : {}),
+  };
 }
 
 export function slug(s: string): string {

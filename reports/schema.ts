@@ -67,6 +67,8 @@ export interface CounterexampleDoc {
   replay: string;
   /** Space-time diagram of the minimal run, relative to the report directory. */
   svg: string | null;
+  /** Linearizability cells: the partial-linearization timeline (longest legal order, ops that cannot be placed). */
+  linearization: string | null;
 }
 
 export interface StandbyLagDoc {
@@ -207,6 +209,7 @@ const counterexample = obj({
   token: str,
   replay: str,
   svg: nullable(str),
+  linearization: nullable(str),
 });
 
 const cell = obj({

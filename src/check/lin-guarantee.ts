@@ -4,23 +4,33 @@
  * per key). A failover that loses an acknowledged write shows up here as a read
  * that cannot be placed after the write it missed.
  */
-import { historyToLinOps } from '../history/import.js';
+import { historyToLinOps, type RegisterOp } from '../history/import.js';
 import { sessionPolicies } from '../history/ops.js';
 import type { History, HistoryEntry, InvokeEntry } from '../history/types.js';
-import { checkLinearizable } from './linearizability.js';
+import { checkLinearizable, type LinResult } from './linearizability.js';
 import { registerModel } from './lin-models.js';
 import type { CheckOptions, Violation } from './types.js';
 
 /** Search budget per history: generous for ≤ 100-op runs, bounded so a check always ends. */
 const MAX_STEPS = 2_000_000;
 
-export function checkLinearizablePrimaryReads(history: History, _options: CheckOptions = {}): Violation[] {
+/**
+ * The linearizability search over primary reads and all writes (a register per
+ * key), or undefined when there is nothing to check. Reports draw its result
+ * as a partial-linearization timeline.
+ */
+export function primaryReadsLinearizability(history: History): { result: LinResult; ops: RegisterOp[] } | undefined {
   const policies = sessionPolicies(history);
   const include = (e: InvokeEntry) => policies.get(e.session) === 'primary' || e.req.txn.some((m) => m.f !== 'r');
   const { ops } = historyToLinOps(withKnownEffects(history), { include });
-  if (ops.length === 0) return [];
-  const result = checkLinearizable(ops, registerModel, { maxSteps: MAX_STEPS });
-  if (result.verdict !== 'illegal') return [];
+  if (ops.length === 0) return undefined;
+  return { result: checkLinearizable(ops, registerModel, { maxSteps: MAX_STEPS }), ops };
+}
+
+export function checkLinearizablePrimaryReads(history: History, _options: CheckOptions = {}): Violation[] {
+  const checked = primaryReadsLinearizability(history);
+  if (!checked || checked.result.verdict !== 'illegal') return [];
+  const { result, ops } = checked;
   const bad = result.partitions.find((p) => p.verdict === 'illegal')!;
   // Lin op ids are positions in `ops`; `source` names the history op ("op 7").
   const historyOp = (id: number) => Number(/op (\d+)/.exec(ops[id]?.source ?? '')?.[1] ?? NaN);
