@@ -34,7 +34,8 @@ function formatModels(list: ReturnType<typeof describeModels>): string {
     out.push(`${m.name} — ${m.description}`);
     out.push('  variants (claimed guarantees):');
     for (const v of m.variants) {
-      const claims = v.claims.map((c) => (c.under ? `${c.id} [${c.under}]` : c.id)).join(', ');
+      // Ids only here; what each claim means and tolerates is in --json.
+      const claims = v.claims.map((c) => c.id).join(', ');
       out.push(`    ${v.name.padEnd(24)} ${claims || '(none)'}`);
     }
     out.push('  knobs:');
