@@ -13,18 +13,12 @@
  * pg_stat_replication shows NULL for an idle, caught-up standby).
  */
 
+import type { LatencySummary } from '../src/index.js';
+
 export const REPORT_SCHEMA_VERSION = 1;
 
-/** HDR percentiles of a distribution in ms (see src/metrics/summary). */
-export interface SummaryDoc {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-  mean: number;
-}
+/** HDR percentiles of a distribution in ms: the metrics' own summary, as stored. */
+export type SummaryDoc = LatencySummary;
 
 /**
  * One cell of the guarantee matrix: a model variant against one guarantee.
