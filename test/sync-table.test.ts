@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_MODELS } from '../models/index.js';
 import { checkModel, type CheckModelOptions } from '../properties/harness.js';
+import { judgeScenario, type Scenario } from '../src/index.js';
 
 const wal = BUILTIN_MODELS['wal']!;
 
@@ -38,6 +39,34 @@ describe('synchronous_commit, as the PostgreSQL documentation describes it', () 
     expect(r.found).toBe(true);
     expect(r.guarantee).toBe('durability');
     expect(r.faults).toBeGreaterThanOrEqual(1);
+  });
+
+  it('remote_write: a standby OS crash loses what it only had in its page cache; on keeps it', () => {
+    // One standby, 5 ms fsyncs: the commit ships at ~10 ms, the standby reports it written at
+    // once (remote_write acknowledges), its fsync would finish at ~15 ms. At 13 ms the standby's
+    // machine crashes, at 13.5 ms the primary's; the monitor promotes the standby, which lost it.
+    const schedule = (level: string): Scenario => ({
+      model: 'wal',
+      config: { synchronousCommit: level, synchronousStandbyNames: 'FIRST 1 (*)', nodes: 2 },
+      seed: 1,
+      sessions: [{ id: 's1', policy: 'primary', ops: [{ atMs: 0, req: { txn: [{ f: 'w', k: 'k1', v: 's1-1' }], end: 'commit' } }] }],
+      faults: [
+        { kind: 'crash', atMs: 13, node: 'n2', mode: 'machine', restartAfterMs: 1 },
+        { kind: 'crash', atMs: 13.5, node: 'n1', mode: 'machine', restartAfterMs: 200 },
+      ],
+      network: { defaultLink: { latency: { kind: 'constant', ms: 0.3 }, lossRate: 0, dupRate: 0 } },
+      disk: { fsyncLatency: { kind: 'constant', ms: 5 } },
+    });
+    const judge = (level: string) =>
+      judgeScenario(wal.model, schedule(level), { guarantees: ['durability'], extraClaims: [{ id: 'durability' }] });
+    const lost = judge('remote_write');
+    expect(lost.violations.map((v) => v.sentence)).toEqual([
+      expect.stringMatching(/write of s1-1 .* acknowledged by node n1 at 10\.8 ms .* missing from authority n2's commit order after failover/),
+    ]);
+    // Under `on` the same schedule never acknowledges the write (the client sees `info`): nothing acknowledged is lost.
+    const kept = judge('on');
+    expect(kept.violations).toEqual([]);
+    expect(kept.run!.history.some((e) => e.type === 'info' && e.op === 0)).toBe(true);
   });
 
   it('on (remote flush): a standby read does not see the session\'s own acknowledged write', () => {

@@ -54,9 +54,10 @@ export function runScenario<C>(model: Model<C>, scenario: Scenario): RunResult {
 /** The claims a scenario's variant makes, filtered to `guarantees` when given. */
 export function claimsOf<C>(model: Model<C>, scenario: Scenario, opts: JudgeOptions = {}): GuaranteeClaim[] {
   const config = model.configure(scenario.config, scenario.bug);
-  const own = model.claims(config, scenario.bug);
-  // An extra claim of a guarantee the model already claims keeps the model's tolerance.
-  const extra = (opts.extraClaims ?? []).filter((x) => !own.some((c) => c.id === x.id));
+  // An extra claim replaces the model's claim of the same guarantee: it is how a
+  // test or `replay --guarantee` asks "does it hold here, whatever the faults?".
+  const extra = opts.extraClaims ?? [];
+  const own = model.claims(config, scenario.bug).filter((c) => !extra.some((x) => x.id === c.id));
   const claims = [...own, ...extra];
   return opts.guarantees ? claims.filter((c) => opts.guarantees!.includes(c.id)) : claims;
 }
