@@ -30,3 +30,18 @@ describe('guarantee families', () => {
     expect(String(out.errorInstance)).toMatch(/convergence/);
   });
 });
+
+// The README's "Properties in your own tests", through @fast-check/vitest.
+import { test } from '@fast-check/vitest';
+import { scenariosFor } from '../properties/harness.js';
+import { judgeScenario } from '../src/index.js';
+import tinyAsyncModel from '../models/examples/tiny-async.js';
+
+test.prop([scenariosFor(tinyAsyncModel, { profile: 'crashes' })], { numRuns: 30, seed: 3 })(
+  'test.prop over generated scenarios: the tiny example model keeps its claims',
+  (scenario) => {
+    const v = judgeScenario(tinyAsyncModel, scenario);
+    expect(v.failure).toBeUndefined();
+    expect(v.violations).toEqual([]);
+  },
+);

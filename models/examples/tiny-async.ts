@@ -23,12 +23,15 @@ function node(id: string): NodeProgram {
       ctx.disk.put('started', true);
     },
     onRequest(ctx, { id: reqId, req }) {
+      // Refuse what the tiny model does not implement rather than acknowledge it half-done.
+      if (req.txn.some((op) => op.f === 'upd' || op.f === 'now' || op.f === 'rand')) {
+        return ctx.reply(reqId, { type: 'fail', error: 'tiny-async supports only r, w and del' });
+      }
       const writes: Record<string, Value> = {};
       const txn = req.txn.map((op) => {
         if (op.f === 'r') return { ...op, v: op.k in writes ? writes[op.k]! : (data.get(op.k) ?? null) };
         if (op.f === 'w') writes[op.k] = op.v;
         else if (op.f === 'del') writes[op.k] = null;
-        else return op; // upd/now/rand left out of the tiny model
         return op;
       });
       if (Object.keys(writes).length === 0 || req.end === 'rollback') return ctx.reply(reqId, { type: 'ok', txn });
