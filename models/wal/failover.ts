@@ -87,7 +87,8 @@ function onMessage(m: Monitor, from: NodeId, msg: Msg): void {
     if (from === m.state.primary && m.phase === 'steady') resetSuspect(m);
     const s = m.state;
     const ack: Msg = { type: 'hb-ack', seq: msg.seq, boot: msg.boot, primary: s.primary, tl: s.tl, epoch: s.epoch, electing: m.phase !== 'steady' };
-    m.ctx.send(from, ack, { channel: 'datagram' });
+    // Heartbeats are background traffic: quiescent() decides when the cluster is settled.
+    m.ctx.send(from, ack, { channel: 'datagram', background: true });
     return;
   }
   if (msg.type === 'position' && msg.epoch === m.state.epoch && m.phase === 'electing') {

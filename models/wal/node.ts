@@ -548,7 +548,7 @@ function heartbeat(db: Db): void {
   // Retry a lost heartbeat well before the lease lapses, but not so soon that a slow answer
   // overlaps the next round (then rounds would pipeline and the cluster never falls quiet).
   db.ctx.setTimer(Math.max(2 * db.c.heartbeatMs, db.c.leaseMs / 2), 'hb', seq, { background: true });
-  db.ctx.send(MONITOR, { type: 'hb', seq, boot: db.xidTag, role: db.role, end: db.writeLsn, tl: currentTl(db.lineage) }, { channel: 'datagram' });
+  db.ctx.send(MONITOR, { type: 'hb', seq, boot: db.xidTag, role: db.role, end: db.writeLsn, tl: currentTl(db.lineage) }, { channel: 'datagram', background: true });
   if (db.role === 'primary') db.ctx.setTimer(db.c.leaseMs, 'lease', seq, { background: true });
 }
 
