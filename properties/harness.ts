@@ -15,6 +15,7 @@ import {
   DEFAULT_FAILURE_FILE,
   explainVerdict,
   failed,
+  fnv1a,
   judgeScenario,
   loadFailures,
   sameTarget,
@@ -126,9 +127,7 @@ export function defaultSeed(target: string): number {
     if (!Number.isInteger(n)) throw new Error(`REPLICHECK_SEED must be an integer or 'random', got '${raw}'`);
     return n;
   }
-  let h = 2166136261;
-  for (let i = 0; i < target.length; i++) h = Math.imul(h ^ target.charCodeAt(i), 16777619);
-  return h >>> 1;
+  return fnv1a(target) >>> 1; // fast-check seeds are 31-bit
 }
 
 export function targetLabel(model: Model<never> | Model, opts: PropertyOptions): string {

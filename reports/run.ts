@@ -15,6 +15,7 @@
  */
 import fc from 'fast-check';
 import {
+  fnv1a,
   linearizationSvg,
   primaryReadsLinearizability,
   FAULT_PROFILES,
@@ -226,10 +227,7 @@ function arbFor(t: Target, profile: FaultProfileName): fc.Arbitrary<Scenario> {
 
 /** fast-check seed of one (model, variant, profile): stable across reports with the same seed. */
 export function cellSeed(seed: number, t: Target, profile: string): number {
-  const s = `${seed}/${t.modelName}/${t.variant}/${profile}`;
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 1;
+  return fnv1a(`${seed}/${t.modelName}/${t.variant}/${profile}`) >>> 1;
 }
 
 /**

@@ -10,7 +10,7 @@ export { simulate, hashHistory, describeFault } from './sim/run.js';
 export type { SimulateOptions } from './sim/run.js';
 export { SimLimitError, DeterminismError, ModelError } from './sim/errors.js';
 export { sampleLatency, meanLatency, validateLatency } from './sim/latency.js';
-export { RandomStreams } from './sim/random.js';
+export { RandomStreams, fnv1a } from './sim/random.js';
 export type { Rng } from './sim/random.js';
 
 // scenarios

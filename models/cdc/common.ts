@@ -59,14 +59,7 @@ export interface CdcEvent {
 }
 
 /** FNV-1a 32-bit: stable key hashing for partitioning (Kafka uses murmur2; any stable hash shows the same properties). */
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
+export { fnv1a } from '../../src/index.js';
 
 /** Event data shared by cdc.publish / cdc.deliver / cdc.apply: position twice (string and numbers). */
 export function posData(e: CdcEvent): Record<string, unknown> {

@@ -6,6 +6,7 @@
  * planted bugs and claims.
  */
 import type { ClientRequest, ClusterView, Model, NodeId, SessionInfo } from '../../src/index.js';
+import { fnv1a } from '../../src/index.js';
 import { BUG_NAMES, MONITOR, bugs, claims, configure, dbNodes, knobs, walTriggers, walVariants, type WalBug, type WalBugTrigger, type WalConfig } from './config.js';
 import { createMonitorProgram } from './failover.js';
 import { createDbProgram } from './node.js';
@@ -37,7 +38,7 @@ export const walModel: Model<WalConfig> = {
 function route(req: ClientRequest, s: SessionInfo, cluster: ClusterView): NodeId | undefined {
   const live = cluster.nodes.filter((n) => n.alive && n.id !== MONITOR);
   const primaries = live.filter((n) => n.view.role === 'primary').map((n) => n.id);
-  const primary = primaries.length > 1 ? primaries[hash(`primary:${s.id}`) % primaries.length] : primaries[0];
+  const primary = primaries.length > 1 ? primaries[fnv1a(`primary:${s.id}`) % primaries.length] : primaries[0];
   if (req.txn.some((op) => op.f !== 'r') || s.policy === 'primary') return primary;
   const standbys = live.filter((n) => n.view.role === 'standby').map((n) => n.id);
   if (!standbys.length) return primary;
@@ -45,16 +46,11 @@ function route(req: ClientRequest, s: SessionInfo, cluster: ClusterView): NodeId
   if (s.policy === 'any-standby') {
     // Load balancing without state: varies with the cluster's progress, deterministic per run.
     const progress = cluster.nodes.reduce((a, n) => a + (n.view.positions?.replay ?? 0), 0);
-    return standbys[hash(`${s.id}:${s.lastCommit?.lsn ?? 0}:${progress}`) % standbys.length];
+    return standbys[fnv1a(`${s.id}:${s.lastCommit?.lsn ?? 0}:${progress}`) % standbys.length];
   }
-  return standbys[hash(s.id) % standbys.length];
+  return standbys[fnv1a(s.id) % standbys.length];
 }
 
-function hash(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
 
 /**
  * Quiet when exactly one primary serves, its WAL is flushed, the monitor agrees

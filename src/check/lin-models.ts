@@ -10,6 +10,7 @@
  */
 
 import type { Value } from '../history/types.js';
+import { fnv1a } from '../sim/random.js';
 
 /**
  * One client operation, as the checker sees it. `[call, ret]` is a closed
@@ -92,17 +93,11 @@ export interface KvOutput {
   value?: string;
 }
 
-/** FNV-1a over a string, 32-bit. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
 
 function hashValue(v: Value): number {
   if (v === null) return 0x9e3779b9;
-  if (typeof v === 'number') return hashString(`n${v}`);
-  return hashString(`s${v}`);
+  if (typeof v === 'number') return fnv1a(`n${v}`);
+  return fnv1a(`s${v}`);
 }
 
 function showValue(v: Value | undefined): string {

@@ -23,3 +23,13 @@ export class RandomStreams {
     return rng;
   }
 }
+
+/**
+ * FNV-1a, 32-bit, over a string's UTF-16 code units: a small, stable hash for
+ * deterministic choices (fixed test seeds, partitioning, routing, state hashing).
+ */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
