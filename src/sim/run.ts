@@ -9,7 +9,7 @@
  * history byte for byte.
  */
 import { createHash } from 'node:crypto';
-import type { ClientResult, History, HistoryEntry, NodeId, NodeView } from '../history/types.js';
+import type { ClientResult, History, HistoryEntry, NetEntry, NodeId, NodeView } from '../history/types.js';
 import { NodeClock } from './clock.js';
 import { SimDisk } from './disk.js';
 import { DeterminismError, ModelError, SimLimitError } from './errors.js';
@@ -560,18 +560,10 @@ class Simulation<C> {
     why?: string,
     bg = false,
   ): void {
-    const e: HistoryEntry = {
-      type: 'net',
-      t: this.now,
-      ev,
-      from: this.nodes[from]!.id,
-      to: this.nodes[to]!.id,
-      msg,
-      channel,
-      label,
-      ...(why ? { why } : {}),
-      ...(bg ? { bg: true as const } : {}),
-    };
+    // Hot path: no object spreads; optional fields are set only when present.
+    const e: NetEntry = { type: 'net', t: this.now, ev, from: this.nodes[from]!.id, to: this.nodes[to]!.id, msg, channel, label };
+    if (why) e.why = why;
+    if (bg) e.bg = true;
     this.history.push(e);
   }
 
