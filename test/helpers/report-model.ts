@@ -73,6 +73,17 @@ function fold(data: Record<string, Value>, writes: Record<string, Value>): void 
   }
 }
 
+/** Crash recovery: replay every record that reached the disk; returns how many. */
+function redo(ctx: NodeContext, data: Record<string, Value>, name: 'txn.commit' | 'apply'): number {
+  const recs = ctx.disk.records<Rec>(WAL);
+  if (recs.length > 0) ctx.emit('recover', { lsn: 0, timeline: TIMELINE });
+  for (const r of recs) {
+    fold(data, r.writes);
+    ctx.emit(name, { xid: r.xid, lsn: r.lsn, timeline: TIMELINE, writes: r.writes });
+  }
+  return recs.length;
+}
+
 function primary(): NodeProgram {
   const data: Record<string, Value> = {};
   let flushed = 0;
@@ -83,13 +94,7 @@ function primary(): NodeProgram {
     start(ctx) {
       // Crash recovery replays every record that reached the disk (or the OS cache, after a
       // process crash), acknowledged or not — as PostgreSQL's redo does.
-      const recs = ctx.disk.records<Rec>(WAL);
-      if (recs.length > 0) ctx.emit('recover', { lsn: 0, timeline: TIMELINE });
-      for (const r of recs) {
-        fold(data, r.writes);
-        ctx.emit('txn.commit', { xid: r.xid, lsn: r.lsn, timeline: TIMELINE, writes: r.writes });
-      }
-      end = flushed = recs.length;
+      end = flushed = redo(ctx, data, 'txn.commit');
     },
     onMessage(ctx, from, raw) {
       const msg = raw as Msg;
@@ -143,13 +148,7 @@ function standby(config: ToyConfig): NodeProgram {
   };
   return {
     start(ctx) {
-      const recs = ctx.disk.records<Rec>(WAL);
-      if (recs.length > 0) ctx.emit('recover', { lsn: 0, timeline: TIMELINE });
-      for (const r of recs) {
-        fold(data, r.writes);
-        ctx.emit('apply', { xid: r.xid, lsn: r.lsn, timeline: TIMELINE, writes: r.writes });
-      }
-      written = replayed = recs.length;
+      written = replayed = redo(ctx, data, 'apply');
       status(ctx);
       ctx.setTimer(config.statusIntervalMs, 'status', undefined, { background: true });
     },
