@@ -16,6 +16,7 @@
 import fc from 'fast-check';
 import {
   fnv1a,
+  replayCommand,
   linearizationSvg,
   primaryReadsLinearizability,
   FAULT_PROFILES,
@@ -29,14 +30,12 @@ import {
   scenarioArb,
   scenarioSize,
   standbyLag,
-  type CheckOptions,
+  type ModelEntry,
   type FaultProfileName,
   type GuaranteeClaim,
   type History,
   type Model,
   type Scenario,
-  type Violation,
-  type WorkloadOptions,
 } from '../src/index.js';
 import { spacetimeSvg } from './spacetime-svg.js';
 import type { FindingDoc, LagOverTimeDoc, ModelDoc, ReportDoc } from './schema.js';
@@ -46,14 +45,7 @@ export type { Target };
 
 
 /** What the report needs of a model: BUILTIN_MODELS entries have this shape. */
-export interface ReportModelEntry {
-  model: Model;
-  variants: Record<string, Record<string, unknown>>;
-  checkers?: Readonly<Record<string, (h: History, o?: CheckOptions) => Violation[]>>;
-  workload?: WorkloadOptions;
-  /** Guarantees that apply to this kind of model (default: every known one). */
-  guarantees?: readonly string[];
-}
+export type ReportModelEntry = ModelEntry;
 
 export type ReportRegistry = Readonly<Record<string, ReportModelEntry>>;
 
@@ -280,7 +272,7 @@ async function shrinkAll(accs: VariantAcc[], ctx: ShrinkContext): Promise<void> 
       sentence: result.sentence ?? cell.example ?? '',
       token: result.token,
       // --guarantee makes replay judge this cell's guarantee even where the variant does not claim it.
-      replay: `npx replicheck replay ${result.token} --guarantee ${g}`,
+      replay: replayCommand(result.token, { guarantee: g }),
       svg: result.svg ? file : null,
       linearization: result.linearization ? linFile : null,
     };
@@ -384,7 +376,7 @@ function collectFindings(accs: VariantAcc[]): FindingDoc[] {
       const first = fs[0]!;
       out.push({
         kind: 'harness-failure', model, variant, guarantee: kind, profile: first.profile, runs: acc.runs, broken: fs.length,
-        sentence: first.message, replay: `npx replicheck replay ${first.token}`,
+        sentence: first.message, replay: replayCommand(first.token),
       });
     }
   }
@@ -435,7 +427,7 @@ function lagOverTime(cands: LagCandidate[]): LagOverTimeDoc | null {
     model: pick.target.modelName,
     variant: pick.target.variant,
     profile: pick.profile,
-    replay: `npx replicheck replay ${encodeToken(pick.scenario)}`,
+    replay: replayCommand(encodeToken(pick.scenario)),
     why: `median peak replay lag (${round(pick.peakMs, 1)} ms) among ${pool.length} runs${withFaults.length > 0 ? ' with fault windows' : ''}`,
     series,
     faults: faultWindows(h).map((w) => ({ startMs: round(w.startMs, 3), endMs: round(w.endMs, 3), kind: w.kind, label: w.label })),

@@ -16,9 +16,10 @@ export interface ExplainOptions {
   timelineRows?: number;
 }
 
-/** The replay command for a verdict. */
-export function replayCommand(v: Verdict, command = 'npx replicheck'): string {
-  return `${command} replay ${v.token}`;
+/** The copy-pasteable replay command for a token, optionally judging one more guarantee. */
+export function replayCommand(token: string, opts: { guarantee?: string; command?: string } = {}): string {
+  const extra = opts.guarantee ? ` --guarantee ${opts.guarantee}` : '';
+  return `${opts.command ?? 'npx replicheck'} replay ${token}${extra}`;
 }
 
 /** Multi-line explanation of a failed verdict (or a one-liner for a pass). */
@@ -42,7 +43,7 @@ export function explainVerdict(v: Verdict, opts: ExplainOptions = {}): string {
     lines.push('', 'timeline of the minimal run (true time, one lane per node):');
     lines.push(indent(textTimeline(v.run.history, { maxRows: opts.timelineRows ?? 60 })));
   }
-  lines.push('', 'replay exactly:', `  ${replayCommand(v, opts.command)}`);
+  lines.push('', 'replay exactly:', `  ${replayCommand(v.token, opts.command ? { command: opts.command } : {})}`);
   return lines.join('\n');
 }
 

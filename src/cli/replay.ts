@@ -31,11 +31,11 @@ export function registerReplay(program: Command): void {
     .option('--history <file>', 'write the run history as JSON lines to this file')
     .option('--json', 'print one JSON object')
     .action(async (token: string, opts: ReplayOptions) => {
-      process.exitCode = await replayCommand(token, opts);
+      process.exitCode = await replayVerb(token, opts);
     });
 }
 
-async function replayCommand(token: string, opts: ReplayOptions): Promise<number> {
+async function replayVerb(token: string, opts: ReplayOptions): Promise<number> {
   const scenario = parseScenario(decodeToken(token));
   const entry = await loadModel(scenario.model);
   const extra = (opts.guarantee ?? '').split(',').map((g) => g.trim()).filter(Boolean);

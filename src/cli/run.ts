@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { checkModel, type ModelCheckResult } from '../../properties/harness.js';
-import { explainVerdict } from '../check/explain.js';
+import { explainVerdict, replayCommand } from '../check/explain.js';
 import { FAULT_PROFILE_NAMES, type FaultProfileName } from '../scenario/arbitraries.js';
 import { loadModel, ModelLoadError, selectVariants } from './load-model.js';
 import { intOption, println } from './options.js';
@@ -111,7 +111,7 @@ function printJson(
     guarantee: found?.guarantee ?? null,
     sentence: found?.sentence ?? null,
     token: found?.token ?? null,
-    replay: found?.token ? `npx replicheck replay ${found.token}` : null,
+    replay: found?.token ? replayCommand(found.token) : null,
     shrunkOps: found?.ops ?? null,
     shrunkFaults: found?.faults ?? null,
     runsUntilFound: found?.runsUntilFound ?? null,
