@@ -6,7 +6,7 @@
  * variant of every built-in model, profile as registered, 100 runs each).
  * The per-bug table goes to stderr.
  */
-import { BUILTIN_MODELS } from '../models/index.js';
+import { BUILTIN_MODELS, bugRunOptions, variantRunOptions } from '../models/index.js';
 import { checkModel } from '../properties/harness.js';
 import { median, type Figure } from './figure.js';
 
@@ -23,17 +23,7 @@ export async function run(): Promise<Figure[]> {
       const t = entry.triggers?.[bug.name];
       if (!t) continue;
       total++;
-      const r = checkModel(entry.model, {
-        modelRef: modelName,
-        bug: bug.name,
-        variant: t.variant,
-        config: t.config ?? entry.variants[t.variant] ?? {},
-        profile: t.profile,
-        ...(t.workload ? { workload: t.workload } : {}),
-        ...(t.faultKinds ? { faultKinds: t.faultKinds } : {}),
-        numRuns: t.runs ?? 300,
-        failureFile: false,
-      });
+      const r = checkModel(entry.model, { ...bugRunOptions(modelName, bug.name), failureFile: false });
       if (r.found) {
         caught++;
         detect.push(r.msUntilFound!);
@@ -58,16 +48,8 @@ function propsRate(): number {
   let runs = 0;
   const t0 = performance.now();
   for (const [modelName, entry] of Object.entries(BUILTIN_MODELS)) {
-    for (const [variant, config] of Object.entries(entry.variants)) {
-      const r = checkModel(entry.model, {
-        modelRef: modelName,
-        variant,
-        config,
-        profile: entry.profile ?? 'everything',
-        ...(entry.workload ? { workload: entry.workload } : {}),
-        numRuns: 100,
-        failureFile: false,
-      });
+    for (const variant of Object.keys(entry.variants)) {
+      const r = checkModel(entry.model, { ...variantRunOptions(modelName, variant), numRuns: 100, failureFile: false });
       runs += r.runs;
     }
   }

@@ -3,12 +3,10 @@
  * their family brings. The CLI, the property suite and the report iterate this.
  */
 import type {
-  CheckOptions,
   FaultKind,
   FaultProfileName,
-  History,
   Model,
-  Violation,
+  ModelEntry,
   WorkloadOptions,
 } from '../src/index.js';
 import { GUARANTEE_FAMILIES } from '../src/index.js';
@@ -29,15 +27,7 @@ export interface BugTrigger {
   runs?: number;
 }
 
-export interface BuiltinModel {
-  model: Model;
-  variants: Record<string, Record<string, unknown>>;
-  checkers?: Readonly<Record<string, (h: History, o?: CheckOptions) => Violation[]>>;
-  /** Default fault profile and workload for the property suite. */
-  profile?: FaultProfileName;
-  workload?: WorkloadOptions;
-  /** Guarantees that apply to this kind of model, for reports (default: all). */
-  guarantees?: readonly string[];
+export interface BuiltinModel extends ModelEntry {
   /** One trigger per planted bug (the meta-tests require it). */
   triggers?: Record<string, BugTrigger>;
 }
@@ -123,3 +113,37 @@ const migration: BuiltinModel = {
 };
 
 export const BUILTIN_MODELS: Record<string, BuiltinModel> = { wal, cdc, migration };
+
+/**
+ * How the property suite runs one variant of a built-in model: its profile,
+ * workload and checkers (options for checkModel/assertModel).
+ */
+export function variantRunOptions(name: string, variant: string) {
+  const entry = BUILTIN_MODELS[name]!;
+  return {
+    modelRef: name,
+    variant,
+    config: entry.variants[variant] ?? {},
+    profile: entry.profile ?? ('everything' as FaultProfileName),
+    ...(entry.workload ? { workload: entry.workload } : {}),
+    ...(entry.checkers ? { checkers: entry.checkers } : {}),
+  };
+}
+
+/** How the meta-tests and the check benchmark hunt one planted bug: its trigger as checkModel options. */
+export function bugRunOptions(name: string, bug: string) {
+  const entry = BUILTIN_MODELS[name]!;
+  const t = entry.triggers?.[bug];
+  if (!t) throw new Error(`model '${name}' has no trigger for bug '${bug}'`);
+  return {
+    modelRef: name,
+    bug,
+    variant: t.variant,
+    config: t.config ?? entry.variants[t.variant] ?? {},
+    profile: t.profile,
+    ...(t.workload ? { workload: t.workload } : {}),
+    ...(t.faultKinds ? { faultKinds: t.faultKinds } : {}),
+    ...(entry.checkers ? { checkers: entry.checkers } : {}),
+    numRuns: t.runs ?? 300,
+  };
+}

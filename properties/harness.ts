@@ -22,16 +22,15 @@ import {
   saveFailures,
   scenarioArb,
   scenarioSize,
+  type CheckerTable,
   type CheckOptions,
   type FaultKind,
   type FaultProfileName,
   type GuaranteeClaim,
-  type History,
   type JudgeOptions,
   type Model,
   type Scenario,
   type Verdict,
-  type Violation,
   type WorkloadOptions,
 } from '../src/index.js';
 
@@ -59,7 +58,7 @@ export interface PropertyOptions {
   extraClaims?: readonly GuaranteeClaim[];
   check?: CheckOptions;
   /** Checkers a model family brings beyond the built-in registry. */
-  checkers?: Readonly<Record<string, (h: History, o?: CheckOptions) => Violation[]>>;
+  checkers?: CheckerTable;
 }
 
 export interface CheckModelOptions extends PropertyOptions {

@@ -4,7 +4,7 @@
  * person can read (≤ 12 client operations, ≤ 3 faults).
  */
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_MODELS } from '../models/index.js';
+import { BUILTIN_MODELS, bugRunOptions } from '../models/index.js';
 import { checkModel } from '../properties/harness.js';
 import { judgeScenario } from '../src/index.js';
 
@@ -20,18 +20,7 @@ for (const [name, entry] of Object.entries(BUILTIN_MODELS)) {
       const trigger = entry.triggers?.[bug.name];
       if (!trigger) continue;
       it(`${bug.name}`, () => {
-        const r = checkModel(entry.model, {
-          modelRef: name,
-          bug: bug.name,
-          variant: trigger.variant,
-          config: trigger.config ?? entry.variants[trigger.variant] ?? {},
-          profile: trigger.profile,
-          ...(trigger.workload ? { workload: trigger.workload } : {}),
-          ...(trigger.faultKinds ? { faultKinds: trigger.faultKinds } : {}),
-          ...(entry.checkers ? { checkers: entry.checkers } : {}),
-          numRuns: trigger.runs ?? 300,
-          failureFile: false,
-        });
+        const r = checkModel(entry.model, { ...bugRunOptions(name, bug.name), failureFile: false });
         expect(r.found, `${bug.name} was not caught in ${r.runs} runs`).toBe(true);
         if (trigger.guarantees) expect(trigger.guarantees).toContain(r.guarantee);
         expect(r.ops).toBeLessThanOrEqual(OPS_MAX);

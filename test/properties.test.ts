@@ -6,21 +6,14 @@
  * next time.
  */
 import { describe, it } from 'vitest';
-import { BUILTIN_MODELS } from '../models/index.js';
+import { BUILTIN_MODELS, variantRunOptions } from '../models/index.js';
 import { assertModel } from '../properties/harness.js';
 
 for (const [name, entry] of Object.entries(BUILTIN_MODELS)) {
   describe(`${name}: claimed guarantees hold`, () => {
-    for (const [variant, config] of Object.entries(entry.variants)) {
+    for (const variant of Object.keys(entry.variants)) {
       it(`${variant}`, () => {
-        assertModel(entry.model, {
-          modelRef: name,
-          variant,
-          config,
-          profile: entry.profile ?? 'everything',
-          ...(entry.workload ? { workload: entry.workload } : {}),
-          ...(entry.checkers ? { checkers: entry.checkers } : {}),
-        });
+        assertModel(entry.model, variantRunOptions(name, variant));
       });
     }
   });

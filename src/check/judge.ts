@@ -3,7 +3,6 @@
  * guarantees the variant claims and measure the rest. This is the single step
  * every property, `replicheck run`, `replicheck replay` and the report share.
  */
-import { faultOutside } from '../history/ops.js';
 import type { History } from '../history/types.js';
 import { DeterminismError, ModelError, SimLimitError } from '../sim/errors.js';
 import { simulate } from '../sim/run.js';
@@ -11,7 +10,8 @@ import type { GuaranteeClaim, Model, RunResult } from '../sim/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { toSimConfig } from '../scenario/validate.js';
 import { encodeToken } from '../scenario/compact.js';
-import { checkerFor, type CheckOptions, type Violation } from './types.js';
+import type { FaultProfileName, WorkloadOptions } from '../scenario/arbitraries.js';
+import { checkAll, type CheckerTable, type CheckOptions, type Violation } from './types.js';
 
 /** A run that could not be judged because the harness or the model failed. */
 export interface HarnessFailure {
@@ -41,7 +41,23 @@ export interface JudgeOptions {
    * Extra checkers a model family brings (CDC, migration, linearizability):
    * guarantee id → checker. They take precedence over the built-in registry.
    */
-  checkers?: Readonly<Record<string, (h: History, o?: CheckOptions) => Violation[]>>;
+  checkers?: CheckerTable;
+}
+
+/**
+ * A model as the CLI, the property suite and the report take it: the model,
+ * its named variants (configurations) and what the family brings.
+ */
+export interface ModelEntry {
+  model: Model;
+  /** Named configurations; `{}` means the model's defaults. */
+  variants: Record<string, Record<string, unknown>>;
+  checkers?: CheckerTable;
+  /** Default fault profile and workload for generated scenarios. */
+  profile?: FaultProfileName;
+  workload?: WorkloadOptions;
+  /** Guarantees that apply to this kind of model, for reports (default: all). */
+  guarantees?: readonly string[];
 }
 
 /** Configure, build the topology and simulate. Throws what the simulator throws. */
@@ -80,12 +96,7 @@ export function judgeScenario<C>(model: Model<C>, scenario: Scenario, opts: Judg
 
 /** Check claims against a history; a claim outside its fault tolerance is skipped by its checker. */
 export function checkClaims(history: History, claims: readonly GuaranteeClaim[], opts: JudgeOptions = {}): Violation[] {
-  return claims.flatMap((c) => {
-    // A claim holds only within the faults it tolerates; outside them it is measured, not checked.
-    if (faultOutside(history, c.tolerates)) return [];
-    const check = opts.checkers?.[c.id] ?? checkerFor(c.id);
-    return check(history, { ...opts.check, ...(c.tolerates ? { tolerates: c.tolerates } : {}) });
-  });
+  return checkAll(history, claims, opts.check, opts.checkers);
 }
 
 /** Errors that are findings about the model (not bugs in replicheck). */

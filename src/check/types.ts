@@ -54,6 +54,9 @@ export interface CheckOptions {
 
 export type Checker = (history: History, options?: CheckOptions) => Violation[];
 
+/** Checkers a model family brings beyond the registry, by guarantee id (they take precedence). */
+export type CheckerTable = Readonly<Record<string, Checker>>;
+
 /** Every guarantee id the checkers know. */
 export const GUARANTEE_IDS = [
   'convergence',
@@ -138,10 +141,15 @@ export interface ClaimRef {
 /**
  * Runs the checker of every claim. A claim whose `tolerates` excludes a fault
  * the run injected is outside its promise and is skipped (measure it instead).
- * Throws on an unknown guarantee id.
+ * Throws on an unknown guarantee id (unless `extra` knows it).
  */
-export function checkAll(history: History, claims: readonly ClaimRef[], options: CheckOptions = {}): Violation[] {
-  const checkers = claims.map((c) => ({ c, check: checkerFor(c.id) }));
+export function checkAll(
+  history: History,
+  claims: readonly ClaimRef[],
+  options: CheckOptions = {},
+  extra: CheckerTable = {},
+): Violation[] {
+  const checkers = claims.map((c) => ({ c, check: extra[c.id] ?? checkerFor(c.id) }));
   return checkers.flatMap(({ c, check }) => {
     if (faultOutside(history, c.tolerates)) return [];
     return check(history, c.tolerates === undefined ? options : { ...options, tolerates: c.tolerates });

@@ -6,17 +6,10 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CheckOptions, Violation } from '../check/types.js';
-import type { History } from '../history/types.js';
+import type { ModelEntry } from '../check/judge.js';
 import type { Model } from '../sim/types.js';
 import { BUILTIN_MODELS } from '../../models/index.js';
 
-export interface ModelEntry {
-  model: Model;
-  /** Named configurations (variants); `{}` means the model's defaults. */
-  variants: Record<string, Record<string, unknown>>;
-  checkers?: Readonly<Record<string, (h: History, o?: CheckOptions) => Violation[]>>;
-}
 
 export interface LoadedModel extends ModelEntry {
   /** What a replay token stores to find the model again. */
