@@ -1,5 +1,5 @@
 /**
- * Linearizability checker on Porcupine's labelled histories (../shared/data/porcupine):
+ * Linearizability checker on Porcupine's labelled histories (test/fixtures/porcupine):
  * - lin.etcd_all_ms: check all 102 Jepsen etcd logs (register model), parsing excluded
  *   as in Porcupine's own benchmarks; lin.etcd_parse_ms: parsing them.
  * - lin.kv_c50_ms: check both 50-client kv logs, partitioned per key (stop at the
@@ -20,7 +20,7 @@ import { median, type Figure } from './figure.js';
 export const name = 'lin';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const dataDir = resolve(repo, '../shared/data/porcupine');
+const dataDir = resolve(repo, 'test/fixtures/porcupine');
 const RUNS = 5;
 
 function files(prefix: string): { file: string; text: string; linearizable: boolean }[] {

@@ -1,13 +1,14 @@
 /**
- * Porcupine's labelled histories, read from ../shared/data/porcupine beside the
- * clone (never copied into the project). Missing data fails loudly: CI has it.
+ * Porcupine's labelled histories (MIT, LICENSE.md beside them), carried in the
+ * repository under test/fixtures/porcupine so a clone with nothing beside it
+ * runs every test.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-export const PORCUPINE_DIR = resolve(repo, '../shared/data/porcupine');
+export const PORCUPINE_DIR = resolve(repo, 'test/fixtures/porcupine');
 
 /** file (relative to test_data/) → linearizable? */
 export function porcupineExpected(): Record<string, boolean> {
