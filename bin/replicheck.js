@@ -1,14 +1,19 @@
 #!/usr/bin/env node
-// Thin launcher: run the TypeScript CLI through tsx so `npx replicheck` works
-// straight from a clone without a build step.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+// The `replicheck` command: the compiled CLI (dist/, built by `npm install`
+// through `prepare`) runs in this very process, so start-up is one Node and
+// signals reach the process doing the work. A checkout without dist/ (the
+// build never ran) falls back to the TypeScript sources through tsx's loader.
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const tsxCli = require.resolve('tsx/cli');
-const main = join(here, '..', 'src', 'cli', 'main.ts');
-const r = spawnSync(process.execPath, [tsxCli, main, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(r.status ?? 2);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const compiled = join(root, 'dist', 'src', 'cli', 'main.js');
+let entry = compiled;
+if (!existsSync(compiled)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = join(root, 'src', 'cli', 'main.ts');
+}
+const { run } = await import(pathToFileURL(entry).href);
+await run(process.argv.slice(2));

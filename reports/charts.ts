@@ -9,10 +9,24 @@
  * shading — without text. `chartFont()` says which case applies so a report can
  * warn that its labels are missing.
  */
-import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
-import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
+import type { ChartConfiguration, Plugin } from 'chart.js';
+import { requireOptional } from '../src/optional.js';
 
-Chart.register(...registerables);
+type CanvasLib = typeof import('@napi-rs/canvas');
+type ChartLib = typeof import('chart.js');
+
+// Loaded on the first chart, so importing the report code costs nothing and a
+// user without the optional packages is told which one to install.
+let libs: { canvas: CanvasLib; chart: ChartLib } | undefined;
+function chartLibs(): { canvas: CanvasLib; chart: ChartLib } {
+  if (!libs) {
+    const canvas = requireOptional<CanvasLib>('@napi-rs/canvas', 'Drawing report charts');
+    const chart = requireOptional<ChartLib>('chart.js', 'Drawing report charts');
+    chart.Chart.register(...chart.registerables);
+    libs = { canvas, chart };
+  }
+  return libs;
+}
 
 const PREFERRED_FONTS = ['DejaVu Sans', 'Liberation Sans', 'Noto Sans', 'Arial', 'Helvetica', 'FreeSans'];
 const FONT_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', '/System/Library/Fonts', 'C:\\Windows\\Fonts'];
@@ -23,16 +37,16 @@ let fontFamily: string | null | undefined;
 export function chartFont(): string | null {
   if (fontFamily !== undefined) return fontFamily;
   const pick = (): string | null => {
-    const families = GlobalFonts.families.map((f) => f.family);
+    const families = chartLibs().canvas.GlobalFonts.families.map((f) => f.family);
     return PREFERRED_FONTS.find((f) => families.includes(f)) ?? families.find((f) => /sans/i.test(f)) ?? families[0] ?? null;
   };
   let found = pick();
   if (found === null) {
-    for (const dir of FONT_DIRS) GlobalFonts.loadFontsFromDir(dir);
+    for (const dir of FONT_DIRS) chartLibs().canvas.GlobalFonts.loadFontsFromDir(dir);
     found = pick();
   }
   fontFamily = found;
-  if (found) Chart.defaults.font.family = found;
+  if (found) chartLibs().chart.Chart.defaults.font.family = found;
   return found;
 }
 
@@ -62,6 +76,7 @@ function render(config: ChartConfiguration, size: ChartSize = {}): Buffer {
   chartFont();
   const width = size.widthPx ?? 900;
   const height = size.heightPx ?? 450;
+  const { canvas: { createCanvas }, chart: { Chart } } = chartLibs();
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext('2d');
   const options = { ...config.options, animation: false as const, responsive: false, devicePixelRatio: 1 };

@@ -47,3 +47,4 @@ export * from './check/lin-models.js';
 export * from './check/lin-guarantee.js';
 export * from './history/import.js';
 export { measureStaleness, type StalenessSample } from './check/staleness.js';
+export { requireOptional, MissingDependencyError } from './optional.js';

@@ -16,7 +16,7 @@ async function check(...args: string[]): Promise<{ code: number; out: string; er
   const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
   const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
   process.exitCode = undefined;
-  const program = buildProgram();
+  const program = await buildProgram();
   let code: number;
   try {
     await program.parseAsync(['check', ...args], { from: 'user' });

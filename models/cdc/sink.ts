@@ -17,7 +17,8 @@
  * Transformations are applied when the sink is read: for SQLite by SQL (generated
  * columns and one view query per transform), for the map by `cdcTransformState`.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { requireOptional } from '../../src/index.js';
 import type { NodeContext, NodeId, NodeProgram, NodeView, Value } from '../../src/index.js';
 import { cdcTransformState, type CdcTransform } from '../../src/index.js';
 import { applyExpr, type CdcEvent, cmpPos, isObj, POLL, type Pos, posData } from './common.js';
@@ -369,7 +370,9 @@ const VIEW_SQL: Record<CdcTransform, string> = {
 
 function sqliteStore(ctx: NodeContext, transform: CdcTransform): Store {
   const image = ctx.disk.get<Buffer>('db');
-  const db = image ? new Database(image) : new Database(':memory:');
+  // Loaded on first use: only the 'sqlite' store needs the native package.
+  const Sqlite = requireOptional<typeof Database>('better-sqlite3', "The CDC model's SQLite sink (store 'sqlite')");
+  const db = image ? new Sqlite(image) : new Sqlite(':memory:');
   db.exec(SCHEMA);
   const getRow = db.prepare<[string], { val: Value; src_lsn: number; src_idx: number }>('SELECT val, src_lsn, src_idx FROM rows WHERE id = ?');
   const upsert = db.prepare(`INSERT INTO rows (id, val, src_lsn, src_idx) VALUES (?, ?, ?, ?)

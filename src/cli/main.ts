@@ -1,38 +1,63 @@
 /**
  * The `replicheck` command. Verbs: models, run, replay, check, report.
  * Exit codes: 0 nothing broke, 1 a guarantee broke, 2 bad input or harness error.
+ *
+ * Each verb's module is imported only when that verb runs (help imports them
+ * all): start-up stays one small import for `--version` or a single `check`.
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registerCheck } from './check.js';
-import { registerModels } from './models.js';
-import { registerReplay } from './replay.js';
-import { registerReport } from './report.js';
-import { registerRun } from './run.js';
 
-const pkgPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
-const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string };
+type Register = (program: Command) => void;
 
-export function buildProgram(): Command {
+const VERBS: Record<string, () => Promise<Register>> = {
+  models: async () => (await import('./models.js')).registerModels,
+  run: async () => (await import('./run.js')).registerRun,
+  replay: async () => (await import('./replay.js')).registerReplay,
+  check: async () => (await import('./check.js')).registerCheck,
+  report: async () => (await import('./report.js')).registerReport,
+};
+
+function version(): string {
+  // From src/cli/ or dist/src/cli/: the package root is the nearest folder with our package.json.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    dir = dirname(dir);
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'replicheck') return pkg.version;
+    } catch {
+      // not here; one level up
+    }
+  }
+  return 'unknown';
+}
+
+/** The program with the given verbs registered (all of them by default). */
+export async function buildProgram(verbs: readonly string[] = Object.keys(VERBS)): Promise<Command> {
   const program = new Command();
   program
     .name('replicheck')
     .description('Property-based consistency testing for data replication (WAL, CDC, migration).')
-    .version(pkg.version)
+    .version(version())
     .exitOverride();
-  registerModels(program);
-  registerRun(program);
-  registerReplay(program);
-  registerCheck(program);
-  registerReport(program);
+  for (const v of verbs) (await VERBS[v]!())(program);
   return program;
 }
 
+/** The verb argv names, when it names a known one (options before it are global ones like --help). */
+function verbOf(argv: readonly string[]): string | undefined {
+  const first = argv.find((a) => !a.startsWith('-'));
+  return first !== undefined && first in VERBS ? first : undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const verb = verbOf(argv);
+    const wantsVersionOnly = verb === undefined && (argv.includes('--version') || argv.includes('-V'));
+    const program = await buildProgram(verb ? [verb] : wantsVersionOnly ? [] : Object.keys(VERBS));
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
@@ -45,6 +70,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Run as the process's command: exit with main's code once stdout has drained
+ * (exiting at once cuts output piped to another program at 64 KiB).
+ */
+export async function run(argv: string[]): Promise<void> {
+  const code = await main(argv);
+  process.exitCode = code;
+  process.stdout.write('', () => process.exit(code));
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  void run(process.argv.slice(2));
 }
