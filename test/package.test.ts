@@ -55,6 +55,15 @@ describe('the npm package', () => {
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
   });
 
+  it("loads a user's TypeScript model from the compiled CLI", () => {
+    const r = spawnSync(process.execPath, ['bin/replicheck.js', 'run', './test/fixtures/user-model.ts', '--runs', '3', '--no-failure-file', '--json'], {
+      cwd: root, encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).model).toBe('./test/fixtures/user-model.ts');
+  });
+
   it('names a missing optional dependency and how to install it', () => {
     expect(() => requireOptional('replicheck-no-such-package', 'Drawing report charts')).toThrow(MissingDependencyError);
     expect(() => requireOptional('replicheck-no-such-package', 'Drawing report charts')).toThrow(

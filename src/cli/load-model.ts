@@ -39,7 +39,7 @@ export async function loadModel(ref: string): Promise<LoadedModel> {
   if (!existsSync(path)) throw new ModelLoadError(`model module not found: ${path}`);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    mod = await importModule(path);
   } catch (err) {
     throw new ModelLoadError(`could not load model module ${ref}: ${(err as Error).message}`);
   }
@@ -48,6 +48,20 @@ export async function loadModel(ref: string): Promise<LoadedModel> {
   const variants = (mod.variants as Record<string, Record<string, unknown>> | undefined) ?? { default: {} };
   const checkers = mod.checkers as ModelEntry['checkers'];
   return { ref, model, variants, ...(checkers ? { checkers } : {}) };
+}
+
+/**
+ * Import a user's module. The compiled CLI runs on plain Node, which cannot
+ * load TypeScript: for a .ts module it registers tsx's loader first (only
+ * then, so start-up stays cheap).
+ */
+let tsLoader: Promise<unknown> | undefined;
+async function importModule(path: string): Promise<Record<string, unknown>> {
+  if (/\.[cm]?tsx?$/.test(path) && !path.endsWith('.d.ts')) {
+    tsLoader ??= import('tsx/esm/api').then(({ register }) => register());
+    await tsLoader;
+  }
+  return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
 }
 
 function assertModelShape(m: unknown, ref: string): asserts m is Model {
