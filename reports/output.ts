@@ -4,8 +4,9 @@
  * swapped in. A reader sees the old report or the new one, never a half-written
  * one; on any error the staging directory is removed and the old report stays.
  *
- * Safety: the target is replaced only if it is absent, empty, or an earlier
- * report (it holds report.json) — `--out .` must never wipe a source tree.
+ * Safety: the target is replaced only if it is absent, empty, or a report this
+ * tool wrote (it holds our marker file) — `--out .` must never wipe a source
+ * tree, even one that happens to hold a report.json.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -23,6 +24,9 @@ import { reportMarkdown } from './markdown.js';
 import { slug, type CollectedReport } from './run.js';
 import { REPORT_SCHEMA_VERSION, type ChartDoc, type ReportDoc, type SummaryDoc } from './schema.js';
 
+/** Written into every report directory: the only proof that replacing the directory loses nothing of the user's. */
+export const REPORT_MARKER = '.replicheck-report';
+
 /** The output directory cannot be used (not writable, not a directory, not a report). Exit 2. */
 export class ReportOutputError extends Error {
   override name = 'ReportOutputError';
@@ -35,20 +39,32 @@ export interface Staging {
   dir: string;
 }
 
-/** Check the target and create the staging directory; call before the (long) runs, to fail fast. */
-export function prepareOutput(outDir: string): Staging {
+/**
+ * Check that the target may be replaced; call before the (long) runs, to fail
+ * fast. Creates nothing: the staging directory is made only when the report is
+ * written (stageOutput), so a report killed during its runs leaves no trace.
+ */
+export function checkOutput(outDir: string): string {
   const out = resolve(outDir);
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new ReportOutputError(`output ${out} exists and is not a directory`);
     const entries = readdirSync(out);
-    if (entries.length > 0 && !entries.includes('report.json')) {
-      throw new ReportOutputError(`refusing to replace ${out}: it is not empty and holds no report.json (not an earlier report)`);
+    if (entries.length > 0 && !entries.includes(REPORT_MARKER)) {
+      throw new ReportOutputError(
+        `refusing to replace ${out}: it is not empty and was not written by replicheck report (no ${REPORT_MARKER} marker); choose another --out or empty it`,
+      );
     }
   }
   const parent = dirname(out);
   if (existsSync(parent) && !statSync(parent).isDirectory()) {
     throw new ReportOutputError(`cannot write the report next to ${out}: ${parent} is not a directory`);
   }
+  return out;
+}
+
+/** Create the staging directory next to a checked target. */
+export function stageOutput(out: string): Staging {
+  const parent = dirname(out);
   try {
     mkdirSync(parent, { recursive: true });
     const dir = mkdtempSync(join(parent, `.${basename(out)}.tmp-`));
@@ -58,6 +74,11 @@ export function prepareOutput(outDir: string): Staging {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     throw new ReportOutputError(`cannot write the report next to ${out}: ${code ? `${code}, ` : ''}${(err as Error).message}`);
   }
+}
+
+/** checkOutput then stageOutput, for callers with nothing long in between. */
+export function prepareOutput(outDir: string): Staging {
+  return stageOutput(checkOutput(outDir));
 }
 
 /** Swap the staged report in. The old report is removed only after the new one is in place. */
@@ -98,6 +119,7 @@ export function writeStaged(s: Staging, collected: CollectedReport, meta: { vers
     chartLabels: chartFont() !== null,
   };
   const files: Record<string, string | Buffer> = {
+    [REPORT_MARKER]: `${JSON.stringify({ tool: 'replicheck', kind: 'report', version: meta.version })}\n`,
     'report.json': `${JSON.stringify(doc, null, 2)}\n`,
     'summary.md': reportMarkdown(doc),
     'index.html': reportHtml(doc, { pngs, diagrams }),

@@ -75,7 +75,7 @@ async function pixels(file: string): Promise<{ width: number; height: number; da
 describe('replicheck report: files', () => {
   it('writes report.json, summary.md, index.html, every chart kind and a diagram per broken cell', () => {
     const files = readdirSync(out);
-    expect(files.sort()).toEqual(['charts', 'index.html', 'report.json', 'spacetime', 'summary.md']);
+    expect(files.sort()).toEqual(['.replicheck-report', 'charts', 'index.html', 'report.json', 'spacetime', 'summary.md']);
     expect(new Set(doc.charts.map((c) => c.kind))).toEqual(new Set(['lag-percentiles', 'lag-over-time', 'visibility', 'convergence', 'anomalies']));
     for (const c of doc.charts) expect(existsSync(join(out, c.file)), c.file).toBe(true);
     const svgs = doc.models.flatMap((m) => m.variants.flatMap((v) => v.cells.map((c) => c.counterexample?.svg).filter((s): s is string => !!s)));
@@ -186,7 +186,7 @@ describe('replicheck report: exit codes and bad input', () => {
     writeFileSync(join(dir, 'main.ts'), 'precious');
     const r = await cli(['report', '--out', dir]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/refusing to replace .*src-tree: it is not empty and holds no report.json/);
+    expect(r.stderr).toMatch(/refusing to replace .*src-tree: it is not empty and was not written by replicheck report/);
     expect(readdirSync(dir)).toEqual(['main.ts']);
     rmSync(dir, { recursive: true });
   });

@@ -6,9 +6,8 @@
  * all): start-up stays one small import for `--version` or a single `check`.
  */
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageVersion } from './options.js';
 
 type Register = (program: Command) => void;
 
@@ -20,28 +19,13 @@ const VERBS: Record<string, () => Promise<Register>> = {
   report: async () => (await import('./report.js')).registerReport,
 };
 
-function version(): string {
-  // From src/cli/ or dist/src/cli/: the package root is the nearest folder with our package.json.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    dir = dirname(dir);
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version: string };
-      if (pkg.name === 'replicheck') return pkg.version;
-    } catch {
-      // not here; one level up
-    }
-  }
-  return 'unknown';
-}
-
 /** The program with the given verbs registered (all of them by default). */
 export async function buildProgram(verbs: readonly string[] = Object.keys(VERBS)): Promise<Command> {
   const program = new Command();
   program
     .name('replicheck')
     .description('Property-based consistency testing for data replication (WAL, CDC, migration).')
-    .version(version())
+    .version(packageVersion())
     .exitOverride();
   for (const v of verbs) (await VERBS[v]!())(program);
   return program;

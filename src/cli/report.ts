@@ -10,15 +10,13 @@
  * which case nothing is written.
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { relative } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { BUILTIN_MODELS } from '../../models/index.js';
 import { terminalSummary } from '../../reports/matrix.js';
-import { commitOutput, discardOutput, prepareOutput, writeStaged, type WrittenReport } from '../../reports/output.js';
+import { checkOutput, commitOutput, discardOutput, stageOutput, writeStaged, type WrittenReport } from '../../reports/output.js';
 import { collectReport, DEFAULT_REPORT_RUNS, DEFAULT_SHRINK_BUDGET, type ReportProgress, type ReportRegistry } from '../../reports/run.js';
-import { intOption } from './options.js';
+import { intOption, packageVersion } from './options.js';
 
 export interface ReportCliOptions {
   models?: string;
@@ -60,11 +58,11 @@ export async function reportCommand(opts: ReportCliOptions, registry: ReportRegi
   const runs = intOption(opts.runs, '--runs', 1);
   const seed = intOption(opts.seed, '--seed', Number.MIN_SAFE_INTEGER);
   const shrinkBudget = intOption(opts.shrink, '--shrink', 0);
-  const staging = prepareOutput(opts.out ?? DEFAULT_REPORT_DIR);
-  let written: WrittenReport;
+  const out = checkOutput(opts.out ?? DEFAULT_REPORT_DIR);
   const progress = makeProgress();
+  let collected: Awaited<ReturnType<typeof collectReport>>;
   try {
-    const collected = await collectReport({
+    collected = await collectReport({
       registry,
       ...(opts.models !== undefined ? { models: list(opts.models, '--models') } : {}),
       ...(opts.profiles !== undefined ? { profiles: list(opts.profiles, '--profiles') } : {}),
@@ -73,13 +71,29 @@ export async function reportCommand(opts: ReportCliOptions, registry: ReportRegi
       ...(shrinkBudget !== undefined ? { shrinkBudget } : {}),
       onProgress: progress.update,
     });
+  } finally {
     progress.stop();
+  }
+  // Nothing is on disk until here, so an interrupted run leaves nothing behind;
+  // while the files are written, a signal removes the staging directory first.
+  const staging = stageOutput(out);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    discardOutput(staging);
+    process.stderr.write(`\nreplicheck report: ${signal}: stopped; ${staging.out} left as it was\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let written: WrittenReport;
+  try {
     written = writeStaged(staging, collected, { version: packageVersion(), generatedAt: new Date().toISOString() });
     commitOutput(staging);
   } catch (err) {
-    progress.stop();
     discardOutput(staging);
     throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   if (opts.json) process.stdout.write(`${JSON.stringify(written.doc, null, 2)}\n`);
   else console.log(`\n${terminalSummary(written.doc, relative(process.cwd(), written.index) || written.index, { colour: Boolean(process.stdout.isTTY) })}`);
@@ -123,9 +137,4 @@ function makeProgress(): { update: (p: ReportProgress) => void; stop: () => void
     },
     stop: () => {},
   };
-}
-
-function packageVersion(): string {
-  const path = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
-  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
 }
