@@ -19,8 +19,9 @@ import {
   judgeScenario,
   loadFailures,
   sameTarget,
-  saveFailures,
   scenarioArb,
+  updateFailures,
+  type SavedFailure,
   scenarioSize,
   type CheckerTable,
   type CheckOptions,
@@ -242,9 +243,10 @@ function retrySaved<C>(
   const mine = all.filter((f) => sameTarget(f, target));
   if (mine.length === 0) return { stillFailing: [], fixed: 0 };
   const jo = judgeOptions(opts);
-  const passing = new Set(mine.filter((f) => !failed(judgeScenario(model, f.scenario, jo))));
-  if (passing.size > 0) saveFailures(path, all.filter((f) => !passing.has(f)));
-  return { stillFailing: mine.filter((f) => !passing.has(f)).map((f) => f.scenario), fixed: passing.size };
+  const passing = new Set(mine.filter((f) => !failed(judgeScenario(model, f.scenario, jo))).map((f) => f.token));
+  // Re-read under the lock: another process may have added failures meanwhile.
+  if (passing.size > 0) warnOnWriteError(path, () => updateFailures(path, (now) => now.filter((f) => !passing.has(f.token))));
+  return { stillFailing: mine.filter((f) => !passing.has(f.token)).map((f) => f.scenario), fixed: passing.size };
 }
 
 function recordFailure(
@@ -252,15 +254,25 @@ function recordFailure(
   target: { model: string; config: Record<string, unknown>; bug?: string },
   r: ModelCheckResult,
 ): void {
-  const all = loadFailures(path);
-  if (all.some((f) => f.token === r.token)) return;
-  all.push({
+  const entry: SavedFailure = {
     ...target,
     guarantee: r.guarantee ?? '',
     sentence: r.sentence ?? '',
     token: r.token ?? '',
     scenario: r.verdict!.scenario,
     savedAt: new Date().toISOString(),
-  });
-  saveFailures(path, all);
+  };
+  warnOnWriteError(path, () => updateFailures(path, (all) => (all.some((f) => f.token === r.token) ? undefined : [...all, entry])));
+}
+
+/**
+ * The failure file is a convenience: a read-only checkout or a full disk must
+ * not hide the failure just found, which the caller prints with its token.
+ */
+function warnOnWriteError(path: string, write: () => void): void {
+  try {
+    write();
+  } catch (err) {
+    process.stderr.write(`replicheck: warning: could not update the failure file ${path}: ${(err as Error).message}\n`);
+  }
 }

@@ -2,10 +2,13 @@
  * The failure file (default `.replicheck/failures.json`): every failing scenario
  * found by a property run is saved, and tried first on the next run of the same
  * model, variant and bug, until it passes — so a fixed bug stays fixed.
- * Written atomically (temporary file + rename): never half-written.
+ * Written atomically (temporary file + rename): never half-written. Several
+ * processes (a CI matrix, two terminals, worker threads) may find failures at
+ * once: every change is a read-modify-write under a lock file, so none is lost.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import type { Scenario } from '../scenario/types.js';
 import { parseScenario } from '../scenario/validate.js';
 
@@ -60,10 +63,56 @@ export function saveFailures(path: string, failures: SavedFailure[]): void {
   writeAtomic(path, JSON.stringify(doc, null, 2) + '\n');
 }
 
+/** How long a writer waits for the lock, and when a lock is taken to be left by a dead writer. */
+const LOCK_WAIT_MS = 60_000;
+const LOCK_STALE_MS = 120_000;
+
+/**
+ * Change the failure file under its lock: `change` gets the current entries
+ * and returns the new ones (or undefined to leave the file as it is).
+ */
+export function updateFailures(path: string, change: (all: SavedFailure[]) => SavedFailure[] | undefined): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const release = lock(`${path}.lock`);
+  try {
+    const next = change(loadFailures(path));
+    if (next) saveFailures(path, next);
+  } finally {
+    release();
+  }
+}
+
+function lock(lockPath: string): () => void {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      closeSync(openSync(lockPath, 'wx')); // exclusive create: only one writer holds it
+      return () => rmSync(lockPath, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (isStale(lockPath)) {
+      rmSync(lockPath, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`failure file lock ${lockPath} held for over ${LOCK_WAIT_MS / 1000} s; delete it if no replicheck is running`);
+    // A short random sleep, synchronously: random so that waiting writers do not retry in step.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2 + Math.floor(Math.random() * 20));
+  }
+}
+
+function isStale(lockPath: string): boolean {
+  try {
+    return Date.now() - statSync(lockPath).mtimeMs > LOCK_STALE_MS;
+  } catch {
+    return false; // released meanwhile
+  }
+}
+
 /** Write a file so that readers see the old or the new contents, never a torn one. */
 export function writeAtomic(path: string, contents: string | Buffer): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmp = `${path}.tmp-${process.pid}-${threadId}`; // unique per writer: processes and worker threads
   writeFileSync(tmp, contents);
   renameSync(tmp, path);
 }
