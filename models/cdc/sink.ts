@@ -23,6 +23,16 @@ import type { NodeContext, NodeId, NodeProgram, NodeView, Value } from '../../sr
 import { cdcTransformState, type CdcTransform } from '../../src/index.js';
 import { applyExpr, type CdcEvent, cmpPos, isObj, POLL, type Pos, posData } from './common.js';
 
+/**
+ * The part of a better-sqlite3 connection a consumer function uses, declared
+ * here so the package's types do not depend on the optional package's types.
+ * At run time it is the real connection (cast to better-sqlite3's Database for more).
+ */
+export interface SqliteConnection {
+  exec(sql: string): unknown;
+  prepare(sql: string): { run(...params: unknown[]): unknown; get(...params: unknown[]): unknown; all(...params: unknown[]): unknown[] };
+}
+
 /** What a consumer function sees: the sink's rows inside the batch's open transaction. */
 export interface SinkTxn {
   /** This sink's node id. */
@@ -32,7 +42,7 @@ export interface SinkTxn {
   /** Stores `value` for `key` (null deletes); the row remembers the current event's position. */
   put(key: string, value: Value): void;
   /** The sink's SQLite connection inside the open transaction (SQLite sinks only). */
-  readonly db?: Database.Database;
+  readonly db?: SqliteConnection;
 }
 
 /**
