@@ -13,6 +13,14 @@
  *   k of m synchronous standbys, m − k + 1 reports (quorum intersection). It
  *   promotes the most advanced reporter (or the highest-priority one) to
  *   timeline + 1, persists that, and tells everyone through heartbeat answers.
+ * - Only a standby that holds everything the current primary held when it was
+ *   promoted is a candidate: a promoted standby serves all the WAL it received
+ *   at once, so a node still catching up (or back from a crash on an older
+ *   timeline with less) lacks what clients may have read. With no such reporter
+ *   once all have reported, the monitor fails over to nobody and names the
+ *   current primary again (pg_auto_failover, failover-state-machine.rst: the
+ *   primary state, reached once a standby "has caught up with WAL replication",
+ *   "is the only state where we know we can fail over when required").
  * - The old primary, once it hears of the new one, rejoins as a standby after
  *   rewinding its divergent suffix (the new primary's sender tells it where).
  */
@@ -24,6 +32,10 @@ interface MonitorState {
   primary: NodeId;
   tl: number;
   epoch: number;
+  /** WAL end of the primary when it was promoted to `tl` (what it served from the start). */
+  since: number;
+  /** The timeline it was promoted from (0 for the first primary). */
+  parentTl: number;
 }
 
 interface Monitor {
@@ -45,7 +57,7 @@ export function createMonitorProgram(c: WalConfig, bug: WalBug | undefined): Nod
   };
   return {
     start(ctx) {
-      const stored = ctx.disk.get<MonitorState>('monitor') ?? { primary: 'n1', tl: 1, epoch: 0 };
+      const stored = ctx.disk.get<MonitorState>('monitor') ?? { primary: 'n1', tl: 1, epoch: 0, since: 0, parentTl: 0 };
       // A restart abandons any election in progress: a new epoch, above every one sent
       // (epochs are persisted before their freeze goes out), thaws the nodes it froze.
       const state = { ...stored, epoch: stored.epoch + 1 };
@@ -135,9 +147,11 @@ export function quorumNeeded(c: WalConfig, oldPrimary: NodeId): number {
 function collect(m: Monitor): void {
   const need = m.bug === 'promote-lagging-standby' ? 1 : quorumNeeded(m.c, m.state.primary);
   if (m.positions.size < need) return freeze(m);
-  const cand = choose(m);
+  const eligible = [...m.positions].filter(([, p]) => caughtUp(m, p));
+  if (eligible.length === 0) return m.positions.size < candidates(m).length ? freeze(m) : abandon(m);
+  const cand = choose(m, eligible);
   const tl = m.state.tl + 1;
-  m.state = { primary: cand, tl, epoch: m.state.epoch };
+  m.state = { primary: cand, tl, epoch: m.state.epoch, since: m.positions.get(cand)!.end, parentTl: m.state.tl };
   m.phase = 'promoting';
   m.ctx.disk.put('monitor', m.state);
   m.ctx.disk.fsync(() => {
@@ -149,14 +163,36 @@ function collect(m: Monitor): void {
 }
 
 /**
+ * A reporter that holds all the current primary held when promoted: its log
+ * reaches that position on the primary's timeline or on the one it was
+ * promoted from (one timeline's records at an lsn are the same on every node,
+ * and the new timeline starts after them). A node on an older timeline, or
+ * short of that position, is still catching up: no candidate.
+ */
+function caughtUp(m: Monitor, p: { end: number; tl: number }): boolean {
+  return p.end >= m.state.since && (p.tl === m.state.tl || p.tl === m.state.parentTl);
+}
+
+/**
+ * Every candidate reported and none has caught up: promoting one would drop what
+ * the current primary served. No failover; the current primary is named again
+ * (it serves once its heartbeat is answered) and frozen standbys follow it.
+ */
+function abandon(m: Monitor): void {
+  m.ctx.emit('failover.abandon', { epoch: m.state.epoch, primary: m.state.primary });
+  m.phase = 'steady';
+  resetSuspect(m);
+}
+
+/**
  * Most advanced reporter by (timeline, end): a node still on an older timeline
  * lacks whatever the newer one acknowledged, however long its own log is. Ties
  * and `priority` go by synchronous_standby_names order, then node order.
  */
-function choose(m: Monitor): NodeId {
+function choose(m: Monitor, eligible: [NodeId, { end: number; tl: number }][]): NodeId {
   const order = [...m.c.syncStandbys.names, ...dbNodes(m.c)];
   const rank = (n: NodeId) => order.indexOf(n);
-  const reps = [...m.positions.entries()].sort((a, b) => rank(a[0]) - rank(b[0]));
+  const reps = [...eligible].sort((a, b) => rank(a[0]) - rank(b[0]));
   const ahead = (a: { end: number; tl: number }, b: { end: number; tl: number }) => a.tl > b.tl || (a.tl === b.tl && a.end > b.end);
   if (m.bug === 'promote-lagging-standby') return reps.reduce((best, r) => (ahead(best[1], r[1]) ? r : best))[0];
   if (m.c.promotion === 'priority') return reps[0]![0];

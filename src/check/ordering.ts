@@ -17,8 +17,8 @@ import {
   fmtMs,
   fmtValue,
   operations,
+  placeRead,
   replayLogs,
-  resolveVersion,
 } from '../history/ops.js';
 import type { CheckOptions, Violation } from './types.js';
 
@@ -137,7 +137,7 @@ function checkFinalExtras(auth: Authority, r: NodeReplay, aborts: Aborts): Viola
   };
 }
 
-/** One observed read placed in the commit order. */
+/** One observed read placed at one version of the commit order. */
 interface PlacedRead {
   read: ObservedRead;
   version: Version;
@@ -150,27 +150,45 @@ interface PlacedRead {
  * 'consistent-prefix': a transaction that reads several keys must observe the
  * state after some prefix of the authority's commit order. With read versions
  * at indexes i_k and the next versions of those keys at n_k, some prefix p with
- * max(i_k) ≤ p < min(n_k) must exist. Reads of values absent from the order are
- * left to the rollback and durability checkers.
+ * max(i_k) ≤ p < min(n_k) must exist. A read that several versions could
+ * explain (a repeated computed value) may take any of them: the transaction
+ * breaks the guarantee only when no choice leaves a prefix. Reads of values
+ * absent from the order are left to the rollback and durability checkers.
  */
 export function checkConsistentPrefix(history: History, _options: CheckOptions = {}): Violation[] {
   const auth = findAuthority(history);
   if (!auth) return [];
   const out: Violation[] = [];
   for (const op of operations(history)) {
-    const placed = externalReads(op).map((r) => place(auth, r));
-    if (placed.length < 2 || placed.some((p) => p === undefined)) continue;
-    const v = prefixBreak(placed as PlacedRead[]);
-    if (v) out.push(v);
+    const options = externalReads(op).map((r) => place(auth, r));
+    if (options.length < 2 || options.some((o) => o.length === 0)) continue;
+    if (somePrefix(options)) continue;
+    // No choice works, so any one shows the break: each read's newest version.
+    const v = prefixBreak(options.map((o) => o[o.length - 1]!));
+    const ambiguous = options.filter((o) => o.length > 1).flat().map((p) => p.version.xid);
+    if (v) out.push(ambiguous.length === 0 ? v : { ...v, data: { ...v.data, ambiguous: true, candidateXids: ambiguous } });
   }
   return out;
 }
 
-function place(auth: Authority, read: ObservedRead): PlacedRead | undefined {
-  const version = resolveVersion(auth, read.key, read.value, read.op.completeT);
-  if (!version) return undefined;
-  const next = (auth.versions.get(read.key) ?? []).find((v) => v.index > version.index);
-  return { read, version, nextIndex: next ? next.index : Infinity, ...(next ? { next } : {}) };
+/** Each version the read could have observed, with the next version of its key. */
+function place(auth: Authority, read: ObservedRead): PlacedRead[] {
+  const versions = placeRead(auth, read)?.versions ?? [];
+  const all = auth.versions.get(read.key) ?? [];
+  return versions.map((version) => {
+    const next = all.find((v) => v.index > version.index);
+    return { read, version, nextIndex: next ? next.index : Infinity, ...(next ? { next } : {}) };
+  });
+}
+
+/**
+ * True when one version per read leaves a common prefix. The intervals
+ * [index, nextIndex) of one choice intersect from the largest start, which is
+ * some candidate's start, so trying every candidate start as p suffices.
+ */
+function somePrefix(options: PlacedRead[][]): boolean {
+  const starts = options.flat().map((p) => p.version.index);
+  return starts.some((s) => options.every((o) => o.some((p) => p.version.index <= s && s < p.nextIndex)));
 }
 
 function prefixBreak(placed: PlacedRead[]): Violation | undefined {

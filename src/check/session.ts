@@ -1,7 +1,10 @@
 /**
  * Session guarantees (Terry et al., "Session Guarantees for Weakly Consistent
  * Replicated Data", 1994), decided against the authority's commit order. Reads
- * name the version they saw by its unique written value; a session's writes are
+ * name the version they saw by their value: a unique written value names one; a
+ * repeated computed value (upd, now, rand) or null may name several, and the
+ * read is judged in the interpretation most favourable to the model (see
+ * readCandidates in history/ops.ts). A session's writes are
  * placed by the authoritative transaction that holds them. Reads or writes that
  * cannot be placed (lost, aborted) are left to the durability and rollback
  * checkers. A PostgreSQL hot standby gives none of these across nodes unless
@@ -11,27 +14,36 @@
 import type { History } from '../history/types.js';
 import {
   type Authority,
-  type ObservedRead,
+  type FavouredRead,
   type Operation,
+  type PlacedRead,
   type Version,
+  ambiguityData,
   externalReads,
+  favoured,
   findAuthority,
   findCommitted,
   fmtMs,
   fmtValue,
   isWriteOp,
+  newestVersion,
+  oldestVersion,
   opEntries,
   operations,
-  resolveVersion,
+  placeRead,
 } from '../history/ops.js';
 import type { CheckOptions, Violation } from './types.js';
 
-/** A read placed in the commit order. */
-interface PlacedRead { read: ObservedRead; version: Version }
 /** A session write placed in the commit order. */
 interface PlacedWrite { op: Operation; index: number; versions: Map<string, Version> }
 
-type SessionRule = (auth: Authority, ops: Operation[]) => Violation[];
+/**
+ * One guarantee's rule over one session's operations. A read that several
+ * versions could explain (a repeated `upd`/`now`/`rand` value) is judged in the
+ * interpretation most favourable to the model; a read that passed only thanks
+ * to that choice is pushed to `saved`.
+ */
+type SessionRule = (auth: Authority, ops: Operation[], saved: FavouredRead[]) => Violation[];
 
 function bySession(history: History): Map<string, Operation[]> {
   const out = new Map<string, Operation[]>();
@@ -43,16 +55,18 @@ function bySession(history: History): Map<string, Operation[]> {
   return out;
 }
 
-function checkSessions(history: History, rule: SessionRule): Violation[] {
+function judgeSessions(history: History, rule: SessionRule): { violations: Violation[]; saved: FavouredRead[] } {
+  const saved: FavouredRead[] = [];
   const auth = findAuthority(history);
-  if (!auth) return [];
-  return [...bySession(history).values()].flatMap((ops) => rule(auth, ops));
+  if (!auth) return { violations: [], saved };
+  const violations = [...bySession(history).values()].flatMap((ops) => rule(auth, ops, saved));
+  return { violations, saved };
 }
 
 function placeReads(auth: Authority, op: Operation): PlacedRead[] {
   return externalReads(op).flatMap((read) => {
-    const version = resolveVersion(auth, read.key, read.value, op.completeT);
-    return version ? [{ read, version }] : [];
+    const p = placeRead(auth, read);
+    return p ? [p] : [];
   });
 }
 
@@ -86,20 +100,25 @@ function servedWords(p: PlacedRead): string {
  * write to k the same session had acknowledged before the read was invoked.
  */
 export function checkReadYourWrites(history: History, _options: CheckOptions = {}): Violation[] {
-  return checkSessions(history, (auth, ops) => {
-    const out: Violation[] = [];
-    const own = new Map<string, { w: PlacedWrite; v: Version }>();
-    for (const op of ops) {
-      for (const p of placeReads(auth, op)) {
-        const mine = own.get(p.read.key);
-        if (mine && p.version.index < mine.v.index) out.push(ryw(p, mine.w, mine.v));
-      }
-      const w = placeWrite(auth, op);
-      for (const [k, v] of w?.versions ?? []) if (!own.has(k) || own.get(k)!.v.index < v.index) own.set(k, { w: w!, v });
-    }
-    return out;
-  });
+  return judgeSessions(history, readYourWrites).violations;
 }
+
+const readYourWrites: SessionRule = (auth, ops, saved) => {
+  const out: Violation[] = [];
+  const own = new Map<string, { w: PlacedWrite; v: Version }>();
+  for (const op of ops) {
+    for (const p of placeReads(auth, op)) {
+      const mine = own.get(p.read.key);
+      if (!mine) continue;
+      // Most favourable: the newest version the value could name.
+      if (newestVersion(p).index < mine.v.index) out.push(ryw(p, mine.w, mine.v));
+      else if (oldestVersion(p).index < mine.v.index) saved.push(favoured('read-your-writes', p, newestVersion(p)));
+    }
+    const w = placeWrite(auth, op);
+    for (const [k, v] of w?.versions ?? []) if (!own.has(k) || own.get(k)!.v.index < v.index) own.set(k, { w: w!, v });
+  }
+  return out;
+};
 
 function ryw(p: PlacedRead, w: PlacedWrite, v: Version): Violation {
   const op = p.read.op;
@@ -108,7 +127,7 @@ function ryw(p: PlacedRead, w: PlacedWrite, v: Version): Violation {
     sentence: `key ${p.read.key}: ${servedWords(p)} to session ${op.session}, which had written ` +
       `${fmtValue(v.value)} (acknowledged at ${fmtMs(w.op.completeT!)}) — read your writes`,
     witness: [...opEntries(w.op), ...opEntries(op)],
-    data: { key: p.read.key, session: op.session, read: p.read.value, written: v.value, readOp: op.id, writeOp: w.op.id },
+    data: { key: p.read.key, session: op.session, read: p.read.value, written: v.value, readOp: op.id, writeOp: w.op.id, ...ambiguityData(p) },
   };
 }
 
@@ -118,32 +137,43 @@ function ryw(p: PlacedRead, w: PlacedWrite, v: Version): Violation {
  * simultaneous).
  */
 export function checkMonotonicReads(history: History, _options: CheckOptions = {}): Violation[] {
-  return checkSessions(history, (auth, ops) => {
-    const out: Violation[] = [];
-    const newest = new Map<string, PlacedRead>();
-    for (const op of ops) {
-      const placed = placeReads(auth, op);
-      for (const p of placed) {
-        const before = newest.get(p.read.key);
-        if (before && p.version.index < before.version.index) out.push(mr(before, p));
-      }
-      for (const p of placed) {
-        const before = newest.get(p.read.key);
-        if (!before || before.version.index < p.version.index) newest.set(p.read.key, p);
-      }
-    }
-    return out;
-  });
+  return judgeSessions(history, monotonicReads).violations;
 }
 
-function mr(before: PlacedRead, p: PlacedRead): Violation {
+/** A read placed at the one version the verdict chose for it. */
+interface ChosenRead { p: PlacedRead; version: Version }
+
+const monotonicReads: SessionRule = (auth, ops, saved) => {
+  const out: Violation[] = [];
+  const floor = new Map<string, ChosenRead>();
+  for (const op of ops) {
+    const chosen: ChosenRead[] = [];
+    for (const p of placeReads(auth, op)) {
+      const before = floor.get(p.read.key);
+      // Most favourable: the oldest version not older than the session's floor,
+      // which leaves the most room to the session's later reads.
+      const ok = before ? p.versions.find((v) => v.index >= before.version.index) : oldestVersion(p);
+      if (!ok) { out.push(mr(before!, p)); continue; }
+      if (before && oldestVersion(p).index < before.version.index) saved.push(favoured('monotonic-reads', p, ok));
+      chosen.push({ p, version: ok });
+    }
+    // Reads within one transaction are simultaneous: the floor moves after all of them.
+    for (const c of chosen) {
+      const before = floor.get(c.p.read.key);
+      if (!before || before.version.index < c.version.index) floor.set(c.p.read.key, c);
+    }
+  }
+  return out;
+};
+
+function mr(before: ChosenRead, p: PlacedRead): Violation {
   const op = p.read.op;
   return {
     guarantee: 'monotonic-reads',
     sentence: `key ${p.read.key}: ${servedWords(p)} after session ${op.session} had read ` +
-      `${readWords(before)} — monotonic reads`,
-    witness: [...opEntries(before.read.op), ...opEntries(op)],
-    data: { key: p.read.key, session: op.session, earlier: before.read.value, later: p.read.value },
+      `${readWords(before.p)} — monotonic reads`,
+    witness: [...opEntries(before.p.read.op), ...opEntries(op)],
+    data: { key: p.read.key, session: op.session, earlier: before.p.read.value, later: p.read.value, ...ambiguityData(p) },
   };
 }
 
@@ -152,7 +182,7 @@ function mr(before: PlacedRead, p: PlacedRead): Violation {
  * the commit order in the order the session issued them.
  */
 export function checkMonotonicWrites(history: History, _options: CheckOptions = {}): Violation[] {
-  return checkSessions(history, (auth, ops) => {
+  return judgeSessions(history, (auth, ops) => {
     const out: Violation[] = [];
     let latest: PlacedWrite | undefined;
     for (const op of ops) {
@@ -162,7 +192,7 @@ export function checkMonotonicWrites(history: History, _options: CheckOptions = 
       if (!latest || latest.index < w.index) latest = w;
     }
     return out;
-  });
+  }).violations;
 }
 
 function mw(auth: Authority, first: PlacedWrite, later: PlacedWrite): Violation {
@@ -184,26 +214,57 @@ function mw(auth: Authority, first: PlacedWrite, later: PlacedWrite): Violation 
  * reply never precedes the post it answers.
  */
 export function checkWritesFollowReads(history: History, _options: CheckOptions = {}): Violation[] {
-  return checkSessions(history, (auth, ops) => {
-    const out: Violation[] = [];
-    let newestRead: PlacedRead | undefined;
-    for (const op of ops) {
-      for (const p of placeReads(auth, op)) if (!newestRead || newestRead.version.index < p.version.index) newestRead = p;
-      const w = placeWrite(auth, op);
-      if (w && newestRead && w.index < newestRead.version.index) out.push(wfr(auth, newestRead, w));
-    }
-    return out;
-  });
+  return judgeSessions(history, writesFollowReads).violations;
 }
 
-function wfr(auth: Authority, r: PlacedRead, w: PlacedWrite): Violation {
+const writesFollowReads: SessionRule = (auth, ops, saved) => {
+  const out: Violation[] = [];
+  // Most favourable: each read names the oldest version its value could.
+  let newestRead: ChosenRead | undefined;
+  const reads: PlacedRead[] = [];
+  const savedReads = new Set<PlacedRead>();
+  for (const op of ops) {
+    for (const p of placeReads(auth, op)) {
+      reads.push(p);
+      if (!newestRead || newestRead.version.index < oldestVersion(p).index) newestRead = { p, version: oldestVersion(p) };
+    }
+    const w = placeWrite(auth, op);
+    if (!w) continue;
+    if (newestRead && w.index < newestRead.version.index) out.push(wfr(auth, newestRead, w));
+    else {
+      for (const p of reads) if (!savedReads.has(p) && w.index < newestVersion(p).index) {
+        savedReads.add(p);
+        saved.push(favoured('writes-follow-reads', p, oldestVersion(p)));
+      }
+    }
+  }
+  return out;
+};
+
+function wfr(auth: Authority, r: ChosenRead, w: PlacedWrite): Violation {
   const [k, v] = [...w.versions][0]!;
   return {
     guarantee: 'writes-follow-reads',
-    sentence: `session ${w.op.session} read ${r.read.key}=${readWords(r)} (xid ${r.version.xid}) and then wrote ` +
+    sentence: `session ${w.op.session} read ${r.p.read.key}=${readWords(r.p)} (xid ${r.version.xid}) and then wrote ` +
       `${k}=${fmtValue(v.value)}, but authority ${auth.node} committed that write (xid ${v.xid}) before xid ` +
       `${r.version.xid} — writes follow reads`,
-    witness: [...opEntries(r.read.op), ...opEntries(w.op)].filter((e, i, a) => a.indexOf(e) === i),
-    data: { session: w.op.session, readOp: r.read.op.id, writeOp: w.op.id },
+    witness: [...opEntries(r.p.read.op), ...opEntries(w.op)].filter((e, i, a) => a.indexOf(e) === i),
+    data: { session: w.op.session, readOp: r.p.read.op.id, writeOp: w.op.id, ...ambiguityData(r.p) },
   };
+}
+
+const RULES: Record<string, SessionRule> = {
+  'read-your-writes': readYourWrites,
+  'monotonic-reads': monotonicReads,
+  'writes-follow-reads': writesFollowReads,
+};
+
+/**
+ * Reads that passed `guarantee` only because an ambiguous value was given the
+ * interpretation most favourable to the model (empty for a guarantee without
+ * reads). The verdict holds; these say where it rests on that choice.
+ */
+export function favouredSessionReads(history: History, guarantee: string): FavouredRead[] {
+  const rule = RULES[guarantee];
+  return rule ? judgeSessions(history, rule).saved : [];
 }

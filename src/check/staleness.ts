@@ -16,9 +16,11 @@ import {
   findAuthority,
   fmtMs,
   fmtValue,
+  isAmbiguous,
+  newestVersion,
   opEntries,
   operations,
-  resolveVersion,
+  placeRead,
 } from '../history/ops.js';
 import type { CheckOptions, Violation } from './types.js';
 
@@ -36,6 +38,11 @@ export interface StalenessSample {
   staleMs: number;
   /** xid of the version read ('(initial)' for the absent start state). */
   xid: string;
+  /**
+   * Present when several versions hold the value read (a repeated computed
+   * value): the sample is measured from the newest, the most favourable.
+   */
+  ambiguous?: true;
 }
 
 interface Measured { sample: StalenessSample; read: ObservedRead; firstNewer?: Version; latest?: Version }
@@ -58,8 +65,9 @@ function measureAll(history: History, auth: Authority): Measured[] {
 
 function measure(auth: Authority, read: ObservedRead): Measured | undefined {
   const op = read.op;
-  const version = resolveVersion(auth, read.key, read.value, op.completeT);
-  if (!version) return undefined;
+  const placed = placeRead(auth, read);
+  if (!placed) return undefined;
+  const version = newestVersion(placed);
   const all = auth.versions.get(read.key) ?? [];
   const committed = all.filter((v) => v.commitT <= op.invokeT);
   const latest = committed[committed.length - 1];
@@ -68,6 +76,7 @@ function measure(auth: Authority, read: ObservedRead): Measured | undefined {
   const sample: StalenessSample = {
     op: op.id, session: op.session, node: op.node, key: read.key, value: read.value, invokeT: op.invokeT,
     versionsBehind: missed.length, staleMs: firstNewer ? op.invokeT - firstNewer.commitT : 0, xid: version.xid,
+    ...(isAmbiguous(placed) ? { ambiguous: true as const } : {}),
   };
   return { sample, read, ...(firstNewer ? { firstNewer } : {}), ...(latest ? { latest } : {}) };
 }

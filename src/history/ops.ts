@@ -340,6 +340,14 @@ export interface Version {
   commitT: number;
   /** The event that proves the commit (earliest `txn.commit`, or the authority's entry). */
   commitEvent?: ModelEventEntry;
+  /**
+   * The earliest moment a read could have returned it: the invocation of the
+   * client operation that wrote it (when its events name the op) or the first
+   * `txn.commit`/`apply` of its xid on any node, whichever is earlier. A
+   * standby may show a commit before the primary's `txn.commit` (remote_apply
+   * waits are visible on the standby first), so commitT alone is too late.
+   */
+  earliestT: number;
 }
 
 /** The node whose visible log is the authoritative commit order. */
@@ -404,18 +412,26 @@ function lastPromoted(history: History, candidates: FinalEntry[]): FinalEntry {
 
 function buildVersions(history: History, log: LogEntry[]): Map<string, Version[]> {
   const firstCommit = new Map<string, ModelEventEntry>();
+  const firstShown = new Map<string, number>();
+  const invokedAt = new Map<number, number>();
   for (const e of history) {
-    if (e.type !== 'event' || e.name !== 'txn.commit') continue;
+    if (e.type === 'invoke') invokedAt.set(e.op, e.t);
+    if (e.type !== 'event' || (e.name !== 'txn.commit' && e.name !== 'apply')) continue;
     const xid = e.data?.['xid'];
-    if ((typeof xid === 'string' || typeof xid === 'number') && !firstCommit.has(String(xid))) firstCommit.set(String(xid), e);
+    if (typeof xid !== 'string' && typeof xid !== 'number') continue;
+    if (!firstShown.has(String(xid))) firstShown.set(String(xid), e.t);
+    if (e.name === 'txn.commit' && !firstCommit.has(String(xid))) firstCommit.set(String(xid), e);
   }
   const versions = new Map<string, Version[]>();
   log.forEach((entry, index) => {
     const commitEvent = firstCommit.get(entry.xid) ?? entry.event;
     const commitT = Math.min(commitEvent.t, entry.t);
+    const op = entry.event.data?.['op'];
+    const invokeT = typeof op === 'number' ? invokedAt.get(op) ?? Infinity : Infinity;
+    const earliestT = Math.min(commitT, firstShown.get(entry.xid) ?? Infinity, invokeT);
     for (const [key, value] of Object.entries(entry.writes)) {
       const list = versions.get(key) ?? [];
-      list.push({ key, value, xid: entry.xid, index, lsn: entry.lsn, t: entry.t, commitT, commitEvent });
+      list.push({ key, value, xid: entry.xid, index, lsn: entry.lsn, t: entry.t, commitT, commitEvent, earliestT });
       versions.set(key, list);
     }
   });
@@ -424,22 +440,107 @@ function buildVersions(history: History, log: LogEntry[]): Map<string, Version[]
 
 /** The absent state every key starts in, before any commit. */
 export function initialVersion(key: string): Version {
-  return { key, value: null, xid: '(initial)', index: -1, lsn: 0, t: 0, commitT: 0 };
+  return { key, value: null, xid: '(initial)', index: -1, lsn: 0, t: 0, commitT: 0, earliestT: 0 };
+}
+
+// ───────────────────────────── reads → versions ─────────────────────────────
+
+/**
+ * Every version of `key` in the authority's order that a read of `value`,
+ * completed at `completeT`, could have observed, oldest first: the versions
+ * holding that value (null also matches the initial state and deletes) that
+ * could exist by then (earliestT ≤ completeT). A client-chosen `w` value is
+ * unique, so it names one version; values the server computes (`upd`, `now`,
+ * `rand`) and null repeat, and a read of one is ambiguous. Checkers judge an
+ * ambiguous read in the interpretation most favourable to the model: a
+ * violation only when no candidate explains the read. Empty: the value never
+ * committed in the authoritative order (lost, aborted or invented). When no
+ * candidate existed yet by `completeT` every matching version is returned —
+ * a read from the future is not this resolver's finding.
+ */
+export function readCandidates(auth: Authority, key: string, value: Value, completeT = Infinity): Version[] {
+  const all = (auth.versions.get(key) ?? []).filter((v) => v.value === value);
+  if (value === null) all.unshift(initialVersion(key));
+  const possible = all.filter((v) => v.earliestT <= completeT);
+  return possible.length > 0 ? possible : all;
+}
+
+/** An external read with the versions that could explain it (never empty, oldest first). */
+export interface PlacedRead {
+  read: ObservedRead;
+  versions: Version[];
+}
+
+/** Places an external read in the authority's order; undefined when no version explains its value. */
+export function placeRead(auth: Authority, read: ObservedRead): PlacedRead | undefined {
+  const versions = readCandidates(auth, read.key, read.value, read.op.completeT);
+  return versions.length > 0 ? { read, versions } : undefined;
+}
+
+/** The oldest version that explains the read. */
+export function oldestVersion(p: PlacedRead): Version {
+  return p.versions[0]!;
+}
+
+/** The newest version that explains the read. */
+export function newestVersion(p: PlacedRead): Version {
+  return p.versions[p.versions.length - 1]!;
+}
+
+/** True when more than one version could explain the read. */
+export function isAmbiguous(p: PlacedRead): boolean {
+  return p.versions.length > 1;
 }
 
 /**
- * The version of `key` that a read of `value` observed, in the authority's
- * order. Written values are unique, so usually one version matches; when
- * server-computed values repeat, the latest one committed by `beforeT` wins.
- * Null matches the initial state and deletes. Undefined: the value never
- * committed in the authoritative order (lost, aborted or invented).
+ * A read a checker passed only thanks to the most favourable interpretation:
+ * another version with the same value would have broken `guarantee`.
+ */
+export interface FavouredRead {
+  guarantee: string;
+  op: number;
+  key: string;
+  value: Value;
+  /** Every version that could explain the read, oldest first. */
+  xids: string[];
+  /** The version the verdict rests on. */
+  chosenXid: string;
+}
+
+export function favoured(guarantee: string, p: PlacedRead, chosen: Version): FavouredRead {
+  return {
+    guarantee, op: p.read.op.id, key: p.read.key, value: p.read.value,
+    xids: p.versions.map((v) => v.xid), chosenXid: chosen.xid,
+  };
+}
+
+/** Violation data for a read that several versions could explain (the violation holds for each). */
+export function ambiguityData(p: PlacedRead): Record<string, unknown> {
+  return isAmbiguous(p) ? { ambiguous: true, candidateXids: p.versions.map((v) => v.xid) } : {};
+}
+
+/**
+ * Every external read in the history that more than one version of the
+ * authority's order could explain — where a verdict had to choose an
+ * interpretation. Empty without an authority.
+ */
+export function ambiguousReads(history: History, auth = findAuthority(history)): PlacedRead[] {
+  if (!auth) return [];
+  return operations(history).flatMap((op) => externalReads(op).flatMap((r) => {
+    const p = placeRead(auth, r);
+    return p && isAmbiguous(p) ? [p] : [];
+  }));
+}
+
+/**
+ * One version of `key` that a read of `value` could have observed (the
+ * newest possible by `beforeT`), or undefined when none could: an existence
+ * test. Checkers that order reads use placeRead and choose the version most
+ * favourable to the model.
  */
 export function resolveVersion(auth: Authority, key: string, value: Value, beforeT = Infinity): Version | undefined {
-  const candidates = (auth.versions.get(key) ?? []).filter((v) => v.value === value);
-  if (value === null) candidates.unshift(initialVersion(key));
-  if (candidates.length <= 1) return candidates[0];
-  const committed = candidates.filter((v) => v.commitT <= beforeT);
-  return committed.length > 0 ? committed[committed.length - 1] : candidates[0];
+  const candidates = readCandidates(auth, key, value, beforeT);
+  return candidates[candidates.length - 1];
 }
 
 /**
