@@ -116,7 +116,8 @@ export function moverProgram(o: MoverOptions): NodeProgram {
     // batch means everything up to its last lsn is in the target.
     streamUpTo = fresh[fresh.length - 1]!.lsn;
     streamId = `s${st.applied}-${streamUpTo}`;
-    ask(ctx, 'stream', o.target, { type: 'load', id: streamId, items });
+    // `upTo` lets the target know how far its gap-free run of source changes reaches, whatever becomes of our ack.
+    ask(ctx, 'stream', o.target, { type: 'load', id: streamId, items, upTo: streamUpTo });
   }
 
   /** Names a select by the chunk it asks for, so a late reply to an earlier chunk's select is recognised. */
