@@ -65,7 +65,8 @@ export function moverProgram(o: MoverOptions): NodeProgram {
   let streamId = '';
   let streamUpTo = 0;
   let copyId = '';
-  let copyRows: { k: string; v: Value }[] = [];
+  /** The chunk being loaded: keys in (after, last], or everything after `after` when `end`. */
+  let copyChunk: { after: string | null; last: string | null; end: boolean } | undefined;
 
   function save(ctx: NodeContext): void {
     ctx.disk.put(STATE, { ...st });
@@ -81,14 +82,14 @@ export function moverProgram(o: MoverOptions): NodeProgram {
   function step(ctx: NodeContext): void {
     if (st.phase === 'init') return void (waiting.has('slot') || ask(ctx, 'slot', o.source, { type: 'position' }));
     if (st.phase === 'verified') return;
-    const verifyAt = { type: 'select', id: 'verify', afterKey: null, limit: 1e9, atLsn: st.freezeLsn };
+    const verifyAt = { type: 'select', id: verifyId(), afterKey: null, limit: 1e9, atLsn: st.freezeLsn };
     if (st.phase === 'cutover') return void (waiting.has('verify') || ask(ctx, 'verify', o.source, verifyAt));
     // With dual writes the stream owes only what precedes D; the mirror carries the rest.
     const owed = o.cutover === 'freeze' || st.freezeLsn === undefined || st.applied < st.freezeLsn;
     const streaming = (st.phase === 'copy' || !(o.bug === 'cutover-drops-inflight')) && owed;
     if (streaming && idleAt !== ticks && !waiting.has('fetch') && !waiting.has('stream')) ask(ctx, 'fetch', o.source, { type: 'fetch', afterLsn: st.applied });
     if (!st.copyDone && !waiting.has('select') && !waiting.has('copy')) {
-      ask(ctx, 'select', o.source, { type: 'select', id: 'copy', afterKey: st.copyAfter, limit: o.chunkSize });
+      ask(ctx, 'select', o.source, { type: 'select', id: selectId(), afterKey: st.copyAfter, limit: o.chunkSize });
     }
     if (st.phase === 'copy' && st.copyDone && head - st.applied <= o.lagMax && !waiting.has('freeze')) {
       ask(ctx, 'freeze', o.source, o.cutover === 'freeze' ? { type: 'freeze', on: true } : { type: 'dual', target: o.target });
@@ -115,14 +116,32 @@ export function moverProgram(o: MoverOptions): NodeProgram {
     // batch means everything up to its last lsn is in the target.
     streamUpTo = fresh[fresh.length - 1]!.lsn;
     streamId = `s${st.applied}-${streamUpTo}`;
-    ask(ctx, 'stream', o.target, { type: 'load', id: streamId, items });
+    // `upTo` lets the target know how far its gap-free run of source changes reaches, whatever becomes of our ack.
+    ask(ctx, 'stream', o.target, { type: 'load', id: streamId, items, upTo: streamUpTo });
   }
 
+  /** Names a select by the chunk it asks for, so a late reply to an earlier chunk's select is recognised. */
+  function selectId(): string {
+    return `copy:${JSON.stringify(st.copyAfter)}`;
+  }
+
+  function verifyId(): string {
+    return `verify:${st.freezeLsn}`;
+  }
+
+  /**
+   * A chunk's rows. Progress is the key range of the chunk whose load the target
+   * acknowledged (gh-ost checkpoints "the range last copied to the gh-ost table
+   * (IterationRangeMin and IterationRangeMax)"): a reply to a resent select for an
+   * earlier chunk, or a second reply while this chunk is loading, is dropped, and
+   * the load's id names its range, so one chunk's ack never advances past another's keys.
+   */
   function onRows(ctx: NodeContext, id: string, rows: { k: string; v: Value }[], lsn: number): void {
-    if (id === 'verify') return verify(ctx, rows);
+    if (id === verifyId() && st.phase === 'cutover') return verify(ctx, rows);
+    if (id !== selectId() || st.copyDone || waiting.has('copy')) return;
     waiting.delete('select');
-    copyRows = rows;
-    copyId = `c${lsn}:${st.copyAfter ?? ''}:${rows.length}`;
+    copyChunk = { after: st.copyAfter, last: rows.length > 0 ? rows[rows.length - 1]!.k : st.copyAfter, end: rows.length < o.chunkSize };
+    copyId = `c${lsn}:${JSON.stringify(copyChunk)}`;
     ask(ctx, 'copy', o.target, { type: 'load', id: copyId, items: rows.map((r) => ({ ...r, lsn })) });
   }
 
@@ -131,11 +150,12 @@ export function moverProgram(o: MoverOptions): NodeProgram {
       streamId = '';
       waiting.delete('stream');
       st.applied = Math.max(st.applied, streamUpTo);
-    } else if (id === copyId) {
+    } else if (id === copyId && copyChunk) {
       copyId = '';
       waiting.delete('copy');
-      if (copyRows.length > 0) st.copyAfter = copyRows[copyRows.length - 1]!.k;
-      if (copyRows.length < o.chunkSize) st.copyDone = true;
+      st.copyAfter = copyChunk.last;
+      if (copyChunk.end) st.copyDone = true;
+      copyChunk = undefined;
     } else return;
     save(ctx);
   }

@@ -28,6 +28,8 @@ interface Image {
   commits: Commit[];
   /** Highest source lsn of the gap-free run of dual writes taken (dual-write cut-over only). */
   dualHigh?: number;
+  /** Highest source lsn the CDC stream brought (the stream is gap-free from the slot). */
+  streamHigh?: number;
   switchLsn?: number;
 }
 
@@ -46,7 +48,7 @@ interface Item {
 }
 
 type Job =
-  | { kind: 'load'; id: string; items: Item[]; from: string }
+  | { kind: 'load'; id: string; items: Item[]; from: string; upTo?: number }
   | { kind: 'mirror'; fromLsn: number; records: LogRecord[]; from: string }
   | { kind: 'promote'; base: number; from: string }
   | { kind: 'txn'; req: IncomingRequest };
@@ -60,6 +62,7 @@ export function targetProgram(): NodeProgram {
   let atSwitch: Record<string, Value> | undefined;
   let commits: Commit[] = [];
   let dualHigh: number | undefined;
+  let streamHigh = 0;
   /** The switch position F (set at promotion). */
   let switchLsn = 0;
   const queue: Job[] = [];
@@ -68,7 +71,7 @@ export function targetProgram(): NodeProgram {
   function persist(ctx: NodeContext, done: () => void): void {
     busy = true;
     ctx.disk.put(IMAGE, {
-      rows: Object.fromEntries(rows), promoted, nextLsn, commits, ...(atSwitch ? { atSwitch } : {}), ...(dualHigh !== undefined ? { dualHigh } : {}), switchLsn,
+      rows: Object.fromEntries(rows), promoted, nextLsn, commits, ...(atSwitch ? { atSwitch } : {}), ...(dualHigh !== undefined ? { dualHigh } : {}), streamHigh, switchLsn,
     } satisfies Image);
     ctx.disk.fsync(() => {
       busy = false;
@@ -80,7 +83,7 @@ export function targetProgram(): NodeProgram {
   function pump(ctx: NodeContext): void {
     while (!busy && queue.length > 0) {
       const job = queue.shift()!;
-      if (job.kind === 'load') load(ctx, job.id, job.items, job.from);
+      if (job.kind === 'load') load(ctx, job, job.from);
       else if (job.kind === 'mirror') mirrorWrite(ctx, job.fromLsn, job.records, job.from);
       else if (job.kind === 'promote') promote(ctx, job.base, job.from);
       else txn(ctx, job.req);
@@ -121,8 +124,10 @@ export function targetProgram(): NodeProgram {
     return { writes, lsns };
   }
 
-  function load(ctx: NodeContext, id: string, items: Item[], from: string): void {
+  /** A copy chunk or a stream batch; a batch's `upTo` is recorded with its rows (one write, like a checkpoint table). */
+  function load(ctx: NodeContext, { id, items, upTo }: { id: string; items: Item[]; upTo?: number }, from: string): void {
     const { writes, lsns } = applyItems(items);
+    if (upTo !== undefined) streamHigh = Math.max(streamHigh, upTo);
     persist(ctx, () => {
       if (Object.keys(writes).length > 0) ctx.emit('migration.apply', { writes, lsns });
       ctx.send(from, { type: 'loaded', id });
@@ -130,14 +135,21 @@ export function targetProgram(): NodeProgram {
   }
 
   /**
-   * The switch. Its position F is the freeze position `base`, or with dual
-   * writes the end of the run of dual writes taken (≥ base, the position they
-   * began at): everything up to F is here, nothing after it.
+   * The switch. Its position F is how far the target's own gap-free run of
+   * source changes reaches: the freeze position `base` (or with dual writes the
+   * position D they began at), the end of the dual writes taken, or the end of
+   * the stream batches taken — everything up to F is here, nothing after it.
+   * The target, not the mover, knows what it holds: with dual writes the mover
+   * streams past D until it learns D (its `dual-ok` may be lost and re-asked),
+   * and a stream batch may be applied while its ack is lost. As Oracle
+   * GoldenGate's Replicat does: "Replicat maintains its recovery checkpoints in
+   * the checkpoint table, which is stored in the target database. Checkpoints
+   * are written to the checkpoint table within the Replicat transaction."
    */
   function promote(ctx: NodeContext, base: number, from: string): void {
     if (promoted) return void ctx.send(from, { type: 'promoted', data: atSwitch ?? null, freezeLsn: switchLsn });
     promoted = true;
-    switchLsn = Math.max(base, dualHigh ?? base);
+    switchLsn = Math.max(base, dualHigh ?? base, streamHigh);
     nextLsn = switchLsn;
     // The state at the switch, before any client write: what verification compares with the source.
     atSwitch = liveData(rows);
@@ -177,6 +189,7 @@ export function targetProgram(): NodeProgram {
     atSwitch = img.atSwitch;
     commits = img.commits ?? [];
     if (img.dualHigh !== undefined) dualHigh = img.dualHigh;
+    streamHigh = img.streamHigh ?? 0;
     switchLsn = img.switchLsn ?? 0;
     const writes: Record<string, Value> = {};
     const lsns: Record<string, number> = {};
@@ -197,7 +210,7 @@ export function targetProgram(): NodeProgram {
     },
     onMessage(ctx, from, msg) {
       if (!isObj(msg)) return;
-      if (msg.type === 'load') queue.push({ kind: 'load', id: String(msg.id), items: msg.items as Item[], from });
+      if (msg.type === 'load') queue.push({ kind: 'load', id: String(msg.id), items: msg.items as Item[], from, ...(typeof msg.upTo === 'number' ? { upTo: msg.upTo } : {}) });
       else if (msg.type === 'mirror') queue.push({ kind: 'mirror', fromLsn: Number(msg.from), records: msg.records as LogRecord[], from });
       else if (msg.type === 'promote') queue.push({ kind: 'promote', base: Number(msg.base), from });
       pump(ctx);
