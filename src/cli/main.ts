@@ -1,6 +1,7 @@
 /**
  * The `replicheck` command. Verbs: models, run, replay, check, report.
- * Exit codes: 0 nothing broke, 1 a guarantee broke, 2 bad input or harness error.
+ * Exit codes: 0 nothing broke, 1 a guarantee broke, 2 bad input or harness error,
+ * 3 not judged (`run`: a claimed guarantee no run could judge; `check`: undecided).
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
