@@ -1,0 +1,125 @@
+/**
+ * Checks that cannot fail are defects: a model whose replicas never exchange
+ * anything must fail convergence, and a model with no authority (no node in
+ * role 'primary') cannot pass what is judged against one — it is "not judged",
+ * and `replicheck run` exits 3, never 0 with "held".
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import fc from 'fast-check';
+import { checkModel, scenariosFor, type CheckModelOptions } from '../properties/harness.js';
+import { BUILTIN_MODELS, bugRunOptions, variantRunOptions } from '../models/index.js';
+import { main } from '../src/cli/main.js';
+import { GUARANTEE_IDS, encodeToken, guaranteeDef, isGuaranteeId, judgeScenario, runScenario } from '../src/index.js';
+import { noPrimaryModel } from './fixtures/no-primary.js';
+import { silentReplicaModel } from './fixtures/silent-replica.js';
+
+async function cli(...args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  process.exitCode = undefined;
+  try {
+    return { code: await main(args), out };
+  } finally {
+    o.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+const quiet = { failureFile: false as const, profile: 'calm' as const, numRuns: 50 };
+
+describe('a replica that never hears from the primary has not converged', () => {
+  it('fails convergence when clients read from the silent replica', () => {
+    const r = checkModel(silentReplicaModel, quiet);
+    expect(r.found).toBe(true);
+    expect(r.guarantee).toBe('convergence');
+    expect(r.sentence).toMatch(/node n2 holds nothing but authority n1 holds .* replicas did not converge/);
+  });
+
+  it('fails convergence even when no client ever talks to the replica', () => {
+    const r = checkModel(silentReplicaModel, { ...quiet, config: { readsOnPrimary: true } });
+    expect(r.found).toBe(true);
+    expect(r.guarantee).toBe('convergence');
+  });
+
+  it('is not judged, not held, when no node holds any data', () => {
+    const r = checkModel(silentReplicaModel, { ...quiet, workload: { opKinds: ['r'] } });
+    expect(r.found).toBe(false);
+    expect(r.notJudged).toEqual([{ guarantee: 'convergence', reason: 'no node ever held data', runs: 50 }]);
+  });
+
+  it('`replicheck run` exits 1 on it', async () => {
+    const r = await cli('run', './test/fixtures/silent-replica.ts', '--profile', 'calm', '--runs', '30', '--no-failure-file');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/convergence/);
+  });
+});
+
+describe('a model without a primary cannot pass primary-based claims', () => {
+  it('every run reports durability as not judged, with the reason', () => {
+    const r = checkModel(noPrimaryModel, quiet);
+    expect(r.found).toBe(false);
+    expect(r.notJudged).toHaveLength(1);
+    expect(r.notJudged[0]).toMatchObject({ guarantee: 'durability', runs: 50 });
+    expect(r.notJudged[0]!.reason).toMatch(/no authority: no live node ends the run with role 'primary'/);
+  });
+
+  it('the verdict of each run carries the claim as not judged', () => {
+    for (const scenario of fc.sample(scenariosFor(noPrimaryModel, { profile: 'calm' }), { seed: 1, numRuns: 10 })) {
+      const v = judgeScenario(noPrimaryModel, scenario);
+      expect(v.violations).toEqual([]);
+      expect(v.outcomes).toEqual([{ id: 'durability', notJudged: expect.stringMatching(/^no authority/), violations: 0 }]);
+    }
+  });
+
+  it('the same model naming its leader primary is judged, and holds', () => {
+    const r = checkModel(noPrimaryModel, { ...quiet, config: { primaryRole: true } });
+    expect(r).toMatchObject({ found: false, notJudged: [] });
+  });
+
+  it('`replicheck run` prints "not judged (reason)" and exits 3; --json carries it', async () => {
+    const r = await cli('run', './test/fixtures/no-primary.ts', '--profile', 'calm', '--runs', '20', '--no-failure-file');
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/durability — not judged \(no authority: no live node ends the run with role 'primary'\) in all 20 runs/);
+    expect(r.out).not.toMatch(/held/);
+    const j = await cli('run', './test/fixtures/no-primary.ts', '--profile', 'calm', '--runs', '20', '--no-failure-file', '--json');
+    expect(j.code).toBe(3);
+    const doc = JSON.parse(j.out) as { found: boolean; notJudged: { guarantee: string; reason: string; runs: number }[] };
+    expect(doc.found).toBe(false);
+    expect(doc.notJudged).toEqual([{ variant: 'default', guarantee: 'durability', reason: expect.stringMatching(/^no authority/), runs: 20 }]);
+    const ok = await cli('run', './test/fixtures/no-primary.ts', '--config', '{"primaryRole":true}', '--profile', 'calm', '--runs', '20', '--no-failure-file');
+    expect(ok.code).toBe(0);
+  });
+});
+
+describe('"not judged" never hides a violation', () => {
+  // A precondition that said "cannot judge" where the checker would have found
+  // something would turn a finding into silence: on every planted bug's own
+  // trigger (and each model's clean default), whenever the table says a run
+  // cannot judge a guarantee, its checker must indeed find nothing there.
+  const targets = Object.entries(BUILTIN_MODELS).flatMap(([name, entry]) => [
+    { name, opts: variantRunOptions(name, Object.keys(entry.variants)[0]!) as CheckModelOptions },
+    ...entry.model.bugs.map((b) => ({ name, opts: bugRunOptions(name, b.name) as CheckModelOptions })),
+  ]);
+  it.each(targets.map((t) => [`${t.name}${t.opts.bug ? ` ${t.opts.bug}` : ''}`, t] as const))('%s', (_label, { name, opts }) => {
+    const entry = BUILTIN_MODELS[name]!;
+    const ids = (entry.guarantees ?? GUARANTEE_IDS).filter(isGuaranteeId);
+    for (const scenario of fc.sample(scenariosFor(entry.model, opts), { seed: 7, numRuns: 8 })) {
+      let h;
+      try {
+        h = runScenario(entry.model, scenario).history;
+      } catch {
+        continue; // a run the harness rejects judges nothing
+      }
+      for (const id of ids) {
+        const def = guaranteeDef(id)!;
+        const options = def.defaults ? def.defaults({}) : {};
+        if (def.judgeable(h, options) === undefined) continue;
+        expect(def.checker(h, options), `${id} on ${encodeToken(scenario)}`).toEqual([]);
+      }
+    }
+  });
+});
