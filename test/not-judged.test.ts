@@ -95,6 +95,24 @@ describe('a model without a primary cannot pass primary-based claims', () => {
   });
 });
 
+describe('the CLI says "not judged" wherever it would have said "held"', () => {
+  it('replay lists the claims this run could not judge', async () => {
+    const [scenario] = fc.sample(scenariosFor(noPrimaryModel, { profile: 'calm', modelRef: './test/fixtures/no-primary.ts' }), { seed: 3, numRuns: 1 });
+    const r = await cli('replay', encodeToken(scenario!));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/0 claimed guarantee\(s\) judged and held in this run; not judged:\n {2}durability \(no authority/);
+    const j = await cli('replay', encodeToken(scenario!), '--json');
+    expect(JSON.parse(j.out).notJudged).toEqual([{ guarantee: 'durability', reason: expect.stringMatching(/^no authority/) }]);
+  });
+
+  it('models --guarantees lists the guarantee table', async () => {
+    const r = await cli('models', '--guarantees', '--json');
+    const rows = JSON.parse(r.out) as { id: string; family: string; evidence: string }[];
+    expect(rows.map((x) => x.id)).toEqual([...GUARANTEE_IDS]);
+    expect(rows.every((x) => x.family.length > 0 && x.evidence.length > 0)).toBe(true);
+  });
+});
+
 describe('"not judged" never hides a violation', () => {
   // A precondition that said "cannot judge" where the checker would have found
   // something would turn a finding into silence: on every planted bug's own
