@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHECKERS, GUARANTEE_IDS, checkAll, checkerFor, measureGuarantees } from '../src/check/types.js';
+import { CHECKERS, GUARANTEE_IDS, checkAll, checkerFor, judgeClaims, measureGuarantees } from '../src/check/types.js';
 import { HistoryBuilder } from './helpers/history-builder.js';
 
 /**
@@ -38,6 +38,16 @@ describe('registry', () => {
     expect(checkAll(h, [{ id: 'read-your-writes', tolerates: ['pause'] }])).toEqual([]);
     expect(checkAll(h, [{ id: 'read-your-writes', tolerates: ['crash'] }]).map((v) => v.guarantee)).toEqual(['read-your-writes']);
     expect(checkAll(h, [{ id: 'bounded-staleness' }], { kMax: 0 }).map((v) => v.guarantee)).toEqual(['bounded-staleness']);
+  });
+
+  it('says why a claim was not judged instead of passing it', () => {
+    const h = lossy();
+    const { outcomes } = judgeClaims(h, [{ id: 'bounded-staleness' }, { id: 'durability', tolerates: ['pause'] }, { id: 'durability' }]);
+    expect(outcomes).toEqual([
+      { id: 'bounded-staleness', notJudged: 'no staleness bound given (check options kMax or tMsMax)', violations: 0 },
+      { id: 'durability', notJudged: 'the run injected a fault outside what the claim tolerates (crash:machine)', violations: 0 },
+      { id: 'durability', violations: 1 },
+    ]);
   });
 
   it('measures unclaimed guarantees regardless of faults', () => {

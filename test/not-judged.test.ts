@@ -134,7 +134,7 @@ describe('"not judged" never hides a violation', () => {
       }
       for (const id of ids) {
         const def = guaranteeDef(id)!;
-        const options = def.defaults ? def.defaults({}) : {};
+        const options = def.measureWith ? def.measureWith({}) : {};
         if (def.judgeable(h, options) === undefined) continue;
         expect(def.checker(h, options), `${id} on ${encodeToken(scenario)}`).toEqual([]);
       }

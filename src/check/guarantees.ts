@@ -52,8 +52,12 @@ export interface GuaranteeDef {
   /** Column name in the terminal matrix (at most 9 characters). */
   short: string;
   checker: Checker;
-  /** The options the checker runs with, given the caller's (e.g. bounded staleness's bound when none is given). */
-  defaults?: (options: CheckOptions) => CheckOptions;
+  /**
+   * The options it is *measured* with (unclaimed), given the caller's — e.g.
+   * bounded staleness at K = 0 when no bound is given. A claim is judged with
+   * the options it is given, never with invented ones.
+   */
+  measureWith?: (options: CheckOptions) => CheckOptions;
   /** Fault kinds a claim tolerates when it names none (undefined: every fault). */
   tolerates?: readonly string[];
   /** How it is judged: the evidence it reads, in words. */
@@ -214,6 +218,8 @@ function observedForLin(ev: Evidence, h: History): string | undefined {
   return hit ? undefined : 'no primary read and no write that read or updated a value, so nothing constrains the order';
 }
 
+const noBound = (o: CheckOptions) => o.kMax === undefined && o.tMsMax === undefined;
+
 const sink = (ev: Evidence) => (ev.sinks ? undefined : 'no sink: no node announced itself with a cdc.sink event');
 const cutover = (ev: Evidence) => (ev.cutover ? undefined : 'the migration never cut over');
 
@@ -294,9 +300,10 @@ export const GUARANTEES = [
   },
   {
     id: 'bounded-staleness', system: 'replication', family: 'staleness', short: 'bounded', checker: checkBoundedStaleness,
-    defaults: (o) => (o.kMax === undefined && o.tMsMax === undefined ? { ...o, kMax: 0 } : o),
-    evidence: "versions behind and time behind of every read, in the authority's order (default bound K = 0)",
-    judgeable: all(authority, anyRead),
+    measureWith: (o) => (noBound(o) ? { ...o, kMax: 0 } : o),
+    evidence: "versions behind and time behind of every read, in the authority's order, against the bound in the " +
+      'check options (kMax, tMsMax); measured at K = 0',
+    judgeable: all((_ev, _h, o) => (noBound(o) ? 'no staleness bound given (check options kMax or tMsMax)' : undefined), authority, anyRead),
   },
   {
     id: 'linearizable-primary-reads', system: 'replication', family: 'linearizability', short: 'lin-prim',
@@ -401,9 +408,6 @@ export function notJudgeable(history: History, id: string, options: CheckOptions
   return BY_ID.get(id)?.judgeable(history, options);
 }
 
-function withDefaults(def: GuaranteeDef | undefined, options: CheckOptions): CheckOptions {
-  return def?.defaults ? def.defaults(options) : options;
-}
 
 // ───────────────────────────── judging claims ─────────────────────────────
 
@@ -439,7 +443,7 @@ export function judgeClaims(
   for (const { c, check, def } of checkers) {
     const tolerates = c.tolerates ?? def?.tolerates;
     const outside = faultOutside(history, tolerates);
-    const opts = withDefaults(def, { ...options, ...(tolerates !== undefined ? { tolerates } : {}) });
+    const opts: CheckOptions = { ...options, ...(tolerates !== undefined ? { tolerates } : {}) };
     const why = outside && outside.type === 'fault'
       ? `the run injected a fault outside what the claim tolerates (${outside.fault.kind})`
       : def?.judgeable(history, opts);
@@ -477,8 +481,8 @@ export interface GuaranteeMeasurement {
 
 /**
  * Measures guarantees a model does not claim: how often each breaks in this
- * run, regardless of faults, with each guarantee's default options (bounded
- * staleness counts stale reads at K = 0). Sum over runs for "how often".
+ * run, regardless of faults, with each guarantee's `measureWith` options
+ * (bounded staleness counts stale reads at K = 0 unless a bound is given). Sum over runs for "how often".
  */
 export function measureGuarantees(
   history: History,
@@ -487,7 +491,7 @@ export function measureGuarantees(
 ): GuaranteeMeasurement[] {
   return ids.map((id) => {
     const def = BY_ID.get(id)!;
-    const opts = withDefaults(def, { ...options, tolerates: undefined });
+    const opts = def.measureWith ? def.measureWith({ ...options, tolerates: undefined }) : { ...options, tolerates: undefined };
     const why = def.judgeable(history, opts);
     if (why !== undefined) return { id, judged: false, notJudged: why, violations: 0 };
     const vs = def.checker(history, opts);
