@@ -9,6 +9,8 @@ import fc from 'fast-check';
 import { checkModel, scenariosFor, type CheckModelOptions } from '../properties/harness.js';
 import { BUILTIN_MODELS, bugRunOptions, variantRunOptions } from '../models/index.js';
 import { main } from '../src/cli/main.js';
+import { collectReport } from '../reports/run.js';
+import { cellSummary, modelGrid } from '../reports/matrix.js';
 import { GUARANTEE_IDS, encodeToken, guaranteeDef, isGuaranteeId, judgeScenario, runScenario } from '../src/index.js';
 import { noPrimaryModel } from './fixtures/no-primary.js';
 import { silentReplicaModel } from './fixtures/silent-replica.js';
@@ -110,6 +112,19 @@ describe('the CLI says "not judged" wherever it would have said "held"', () => {
     const rows = JSON.parse(r.out) as { id: string; family: string; evidence: string }[];
     expect(rows.map((x) => x.id)).toEqual([...GUARANTEE_IDS]);
     expect(rows.every((x) => x.family.length > 0 && x.evidence.length > 0)).toBe(true);
+  });
+});
+
+describe('the report shows a claim no run could judge', () => {
+  it('as a "?" cell with its reason and a claim-not-judged finding', async () => {
+    const registry = { np: { model: noPrimaryModel as never, variants: { default: {} } } };
+    const r = await collectReport({ registry, runs: 3, seed: 1, profiles: ['calm'] });
+    const cell = r.models[0]!.variants[0]!.cells.find((c) => c.guarantee === 'durability')!;
+    expect(cell).toMatchObject({ claimed: true, status: 'not-judged', runs: 0, notJudged: { runs: 3 } });
+    expect(cell.notJudged!.reason).toMatch(/^no authority/);
+    expect(r.findings.filter((f) => f.kind === 'claim-not-judged').map((f) => f.guarantee)).toEqual(['durability']);
+    expect(modelGrid(r.models[0]!).split('\n')[1]).toMatch(/^default\s+\?/);
+    expect(cellSummary(cell)).toMatch(/claimed, but not judged: no run could judge it \(no authority/);
   });
 });
 
