@@ -4,29 +4,32 @@
  * can target one concern:
  *
  *   fc.assert(familyProperty('durability', walModel, { config: { synchronousCommit: 'on' } }));
+ *
+ * Which guarantee belongs to which family is the guarantee table's `family`
+ * column (src/check/guarantees.ts); this file only names the families.
  */
 import type fc from 'fast-check';
-import type { Model, Scenario } from '../src/index.js';
+import { GUARANTEES, familyIds, type GuaranteeId, type Model, type Scenario } from '../src/index.js';
 import { guaranteeProperty, type PropertyOptions } from './harness.js';
 
-export const PROPERTY_FAMILIES = {
-  /** Eventual consistency after the quiet phase. */
-  consistency: ['convergence'],
-  /** Order of what replicas make visible, and of what reads observe. */
-  ordering: ['committed-prefix', 'consistent-prefix'],
-  /** Rolled-back, failed, intermediate and discarded writes stay invisible; replay is idempotent. */
-  rollback: ['no-aborted-read', 'no-intermediate-read', 'discarded-branch', 'indeterminate-agreement', 'replay-idempotent'],
-  /** Acknowledged writes survive within the faults the commit level tolerates. */
-  durability: ['durability', 'lossless-failover'],
-  /** Terry et al.'s session guarantees. */
-  session: ['read-your-writes', 'monotonic-reads', 'monotonic-writes', 'writes-follow-reads'],
-  staleness: ['bounded-staleness'],
-  linearizability: ['linearizable-primary-reads'],
-  cdc: ['sink-convergence', 'per-key-order', 'completeness', 'exactly-once', 'delete-propagation', 'snapshot-handover'],
-  migration: ['migration-target-equals-source', 'migration-no-loss', 'migration-read-after-cutover'],
-} as const satisfies Record<string, readonly string[]>;
+export type PropertyFamily = (typeof GUARANTEES)[number]['family'];
 
-export type PropertyFamily = keyof typeof PROPERTY_FAMILIES;
+/** What each family is about. */
+export const FAMILY_DESCRIPTIONS: Readonly<Record<PropertyFamily, string>> = {
+  consistency: 'Eventual consistency after the quiet phase.',
+  ordering: 'Order of what replicas make visible, and of what reads observe.',
+  rollback: 'Rolled-back, failed, intermediate and discarded writes stay invisible; replay is idempotent.',
+  durability: 'Acknowledged writes survive within the faults the commit level tolerates.',
+  session: "Terry et al.'s session guarantees.",
+  staleness: 'How far behind a read may be.',
+  linearizability: 'Primary reads and all writes are linearizable per key.',
+  cdc: 'Change data capture: each sink against the source.',
+  migration: 'Online migration: the target against the source, before and after cut-over.',
+};
+
+/** Guarantee ids per family, in table order. */
+export const PROPERTY_FAMILIES = {} as Record<PropertyFamily, readonly GuaranteeId[]>;
+for (const f of Object.keys(FAMILY_DESCRIPTIONS) as PropertyFamily[]) PROPERTY_FAMILIES[f] = familyIds(f);
 
 export function familyProperty<C>(
   family: PropertyFamily,

@@ -99,6 +99,50 @@ export interface ModelCheckResult {
   seed: number;
   /** Saved failures that passed this time and were dropped from the failure file. */
   fixed: number;
+  /**
+   * Claimed guarantees that no run judged (evidence missing, or every run
+   * outside the claim's fault tolerance), each with its most frequent reason.
+   * Not "held": `replicheck run` exits 3 on them.
+   */
+  notJudged: NotJudged[];
+}
+
+/** A claim no run could judge. */
+export interface NotJudged {
+  guarantee: string;
+  /** The most frequent reason the runs gave. */
+  reason: string;
+  /** Runs that could not judge it. */
+  runs: number;
+}
+
+/**
+ * Tallies, over many verdicts, which claims some run judged and why the
+ * others could not be judged.
+ */
+export class JudgedTally {
+  private readonly judged = new Set<string>();
+  private readonly reasons = new Map<string, Map<string, number>>();
+
+  add(v: Verdict): void {
+    for (const o of v.outcomes) {
+      if (o.notJudged === undefined) {
+        this.judged.add(o.id);
+        continue;
+      }
+      const byReason = this.reasons.get(o.id) ?? new Map<string, number>();
+      byReason.set(o.notJudged, (byReason.get(o.notJudged) ?? 0) + 1);
+      this.reasons.set(o.id, byReason);
+    }
+  }
+
+  /** Claims seen only as not judged, in first-seen order. */
+  neverJudged(): NotJudged[] {
+    return [...this.reasons].filter(([id]) => !this.judged.has(id)).map(([guarantee, byReason]) => {
+      const [reason] = [...byReason].reduce((a, b) => (b[1] > a[1] ? b : a));
+      return { guarantee, reason, runs: [...byReason.values()].reduce((n, x) => n + x, 0) };
+    });
+  }
 }
 
 /** Thrown inside a property when a run breaks a claimed guarantee or fails. */
@@ -185,9 +229,11 @@ export function checkModel<C>(model: Model<C>, opts: CheckModelOptions = {}): Mo
   const shrinkBudget = opts.shrinkBudget ?? 500;
   const start = performance.now();
   const jo = judgeOptions(opts);
+  const tally = new JudgedTally();
   const prop = fc.property(scenariosFor(model, opts), (scenario) => {
     if (firstFailAt !== undefined && ++shrinkRuns > shrinkBudget) return;
     const v = judgeScenario(model, scenario, jo);
+    if (firstFailAt === undefined) tally.add(v);
     if (!failed(v)) return;
     firstFailAt ??= performance.now();
     throw new GuaranteeBroken(v);
@@ -201,6 +247,7 @@ export function checkModel<C>(model: Model<C>, opts: CheckModelOptions = {}): Mo
     found: out.failed,
     seed,
     fixed: saved.fixed,
+    notJudged: tally.neverJudged(),
   };
   if (!out.failed || !out.counterexample) return base;
   const scenario = out.counterexample[0];
@@ -223,11 +270,19 @@ export function checkModel<C>(model: Model<C>, opts: CheckModelOptions = {}): Mo
   return result;
 }
 
-/** Like checkModel, but throws an Error whose message is the whole readable failure. */
+/**
+ * Like checkModel, but throws an Error whose message is the whole readable
+ * failure — also when a claimed guarantee was never judged (a silent pass is
+ * not a pass).
+ */
 export function assertModel<C>(model: Model<C>, opts: CheckModelOptions = {}): ModelCheckResult {
   const r = checkModel(model, opts);
   if (r.found && r.verdict) {
     throw new Error(`${explainVerdict(r.verdict, { label: targetLabel(model as Model, opts) })}\n\n(fast-check seed ${r.seed}, ${r.runsUntilFound} runs, ${r.shrinks} shrinks)`);
+  }
+  if (!r.found && r.notJudged.length > 0) {
+    const lines = r.notJudged.map((n) => `  ${n.guarantee}: not judged in ${n.runs} runs (${n.reason})`);
+    throw new Error(`${targetLabel(model as Model, opts)}: claimed guarantees no run could judge:\n${lines.join('\n')}`);
   }
   return r;
 }

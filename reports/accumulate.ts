@@ -8,14 +8,15 @@
 import {
   DEFAULT_VISIBILITY_GRID_MS,
   cdcMetrics,
-  checkClaims,
   convergenceTime,
   encodeToken,
   faultOutside,
   faultWindows,
   isGuaranteeId,
+  judgeClaims,
   judgeScenario,
   measureGuarantees,
+  notJudgeable,
   measureStaleness,
   scenarioSize,
   standbyLag,
@@ -48,6 +49,8 @@ export interface Target {
 /** How one guarantee fared in one run. */
 export interface Outcome {
   judged: boolean;
+  /** Why the run could not judge it (when not judged). */
+  notJudged?: string;
   /** The claim was in force (claimed, and no fault outside its tolerance). */
   inClaim: boolean;
   violations: number;
@@ -56,9 +59,10 @@ export interface Outcome {
 
 /**
  * Judge the columns of a target (or only `only`) on one history: a claimed
- * guarantee in force is checked as the property suite checks it (checkClaims);
- * everything else is measured as measureGuarantees does (bounded staleness at
- * K = 0, fault tolerance ignored), family checkers with default options.
+ * guarantee in force is judged as the property suite judges it (judgeClaims,
+ * which may find its evidence missing); everything else is measured as
+ * measureGuarantees does (each guarantee's default options, fault tolerance
+ * ignored), family checkers with default options.
  */
 export function judgeColumns(t: Target, h: History, only?: string): Map<string, Outcome> {
   const out = new Map<string, Outcome>();
@@ -67,15 +71,22 @@ export function judgeColumns(t: Target, h: History, only?: string): Map<string, 
   for (const g of only ? [only] : t.columns) {
     const claim = t.claims.find((c) => c.id === g);
     if (claim && !faultOutside(h, claim.tolerates)) {
-      const vs = checkClaims(h, [claim], { checkers });
-      out.set(g, { judged: true, inClaim: true, violations: vs.length, ...(vs[0] ? { example: vs[0].sentence } : {}) });
+      const { outcomes: [o], violations: vs } = judgeClaims(h, [claim], {}, checkers);
+      out.set(g, o?.notJudged !== undefined
+        ? { judged: false, notJudged: o.notJudged, inClaim: true, violations: 0 }
+        : { judged: true, inClaim: true, violations: vs.length, ...(vs[0] ? { example: vs[0].sentence } : {}) });
     } else if (checkers[g]) {
-      const vs = checkers[g](h, {});
-      out.set(g, { judged: true, inClaim: false, violations: vs.length, ...(vs[0] ? { example: vs[0].sentence } : {}) });
+      const why = notJudgeable(h, g);
+      const vs = why === undefined ? checkers[g](h, {}) : [];
+      out.set(g, { judged: why === undefined, ...(why !== undefined ? { notJudged: why } : {}), inClaim: false,
+        violations: vs.length, ...(vs[0] ? { example: vs[0].sentence } : {}) });
     } else if (isGuaranteeId(g)) toMeasure.push(g);
   }
   for (const m of measureGuarantees(h, toMeasure)) {
-    out.set(m.id, { judged: m.judged, inClaim: false, violations: m.violations, ...(m.example ? { example: m.example } : {}) });
+    out.set(m.id, {
+      judged: m.judged, ...(m.notJudged !== undefined ? { notJudged: m.notJudged } : {}), inClaim: false,
+      violations: m.violations, ...(m.example ? { example: m.example } : {}),
+    });
   }
   return out;
 }
@@ -105,6 +116,8 @@ export interface CellAcc {
   outsideBroken: number;
   /** Every judged run per profile, in claim or not (for the anomaly chart). */
   byProfile: Map<string, { runs: number; broken: number }>;
+  /** Runs that could not judge it, by reason. */
+  notJudged: Map<string, number>;
   example?: string;
   smallest?: SmallestRun;
   counterexample?: CounterexampleDoc;
@@ -145,7 +158,7 @@ export class VariantAcc {
 
   constructor(readonly target: Target) {
     for (const g of target.columns) {
-      this.cells.set(g, { runs: 0, broken: 0, outsideRuns: 0, outsideBroken: 0, byProfile: new Map() });
+      this.cells.set(g, { runs: 0, broken: 0, outsideRuns: 0, outsideBroken: 0, byProfile: new Map(), notJudged: new Map() });
     }
   }
 
@@ -191,8 +204,11 @@ export class VariantAcc {
 
   private judge(profile: FaultProfileName, index: number, scenario: Scenario, h: History): void {
     for (const [g, o] of judgeColumns(this.target, h)) {
-      if (!o.judged) continue;
       const c = this.cell(g);
+      if (!o.judged) {
+        if (o.notJudged !== undefined) c.notJudged.set(o.notJudged, (c.notJudged.get(o.notJudged) ?? 0) + 1);
+        continue;
+      }
       const broke = o.violations > 0;
       const outside = !o.inClaim && this.target.claims.some((x) => x.id === g);
       if (outside) {
@@ -302,10 +318,18 @@ export class VariantAcc {
       outsideRuns: c.outsideRuns,
       outsideBroken: c.outsideBroken,
       byProfile: [...c.byProfile.entries()].map(([profile, x]) => ({ profile, ...x })),
+      notJudged: mostFrequent(c.notJudged),
       example: c.example ?? null,
       counterexample: c.counterexample ?? null,
     };
   }
+}
+
+/** The reason most runs gave for not judging a cell (the first seen wins a tie). */
+function mostFrequent(reasons: Map<string, number>): { runs: number; reason: string } | null {
+  let best: [string, number] | undefined;
+  for (const r of reasons) if (!best || r[1] > best[1]) best = r;
+  return best ? { runs: [...reasons.values()].reduce((n, x) => n + x, 0), reason: best[0] } : null;
 }
 
 /** Fewer ops + faults first, then fewer ops; the earlier run wins a tie. */

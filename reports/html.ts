@@ -102,10 +102,16 @@ function findings(doc: ReportDoc): string {
   const bad = harness.map(
     (f) => `<tr><td class="nw"><b>${esc(f.model)}/${esc(f.variant)}</b></td><td class="nw">${esc(f.guarantee)}</td><td class="nw">${f.broken} / ${f.runs}</td><td><div class="clip">${esc(f.sentence)}</div>${f.replay ? `<code class="cmd">${esc(f.replay)}</code>` : ''}</td></tr>`,
   );
+  const unjudged = doc.findings.filter((f) => f.kind === 'claim-not-judged').map(
+    (f) => `<tr><td class="nw"><b>${esc(f.model)}/${esc(f.variant)}</b></td><td class="nw">${esc(f.guarantee)}</td><td class="nw">0 / ${f.runs}</td><td>${esc(f.sentence)}</td></tr>`,
+  );
+  const unjudgedPart = unjudged.length === 0 ? '' : `<h3>Claimed guarantees no run could judge</h3>
+<p class="intro">No run had the evidence these checks need, so they are neither held nor broken. They count as findings for <code>--strict</code>.</p>
+<div class="scroll"><table class="data findings"><thead><tr><th>variant</th><th>claimed guarantee</th><th>runs judged</th><th>why not (most runs)</th></tr></thead><tbody>${unjudged.join('')}</tbody></table></div>`;
   const harnessPart = bad.length === 0 ? '' : `<h3>Runs that could not be judged</h3>
 <p class="intro">The simulator stopped them (a limit), or the model or a checker threw. They count as findings for <code>--strict</code>; the command replays the first one.</p>
 <div class="scroll"><table class="data findings harness"><thead><tr><th>variant</th><th>why</th><th>runs</th><th>first one</th></tr></thead><tbody>${bad.join('')}</tbody></table></div>`;
-  return `<section id="findings"><h2>Findings</h2>${none}${table}${harnessPart}</section>`;
+  return `<section id="findings"><h2>Findings</h2>${none}${table}${unjudgedPart}${harnessPart}</section>`;
 }
 
 // ───────────────────────────── matrix ─────────────────────────────
@@ -141,7 +147,7 @@ ${rows}
 
 function matrixCell(m: ModelDoc, v: VariantDoc, c: CellDoc): string {
   const tip = `${v.name} · ${c.guarantee}: ${cellSummary(c)}${c.example ? ` — e.g. ${c.example}` : ''}`;
-  const text = c.status === 'finding' || c.status === 'broken' ? `${c.broken}/${c.runs}` : c.status === 'holds' ? '✓' : c.status === 'held' ? '·' : '';
+  const text = c.status === 'finding' || c.status === 'broken' ? `${c.broken}/${c.runs}` : c.status === 'holds' ? '✓' : c.status === 'held' ? '·' : '?';
   const share = c.runs > 0 ? c.broken / c.runs : 0;
   const style = c.status === 'broken' ? ` style="--share:${(0.25 + 0.75 * share).toFixed(2)}"` : '';
   // A claimed cell can still break outside the faults its claim tolerates: expected, but worth a glance.

@@ -12,7 +12,7 @@ const ICON: Record<CellDoc['status'], string> = {
   'holds': '✅',
   'broken': '⚠️',
   'held': '·',
-  'not-judged': '',
+  'not-judged': '❔',
 };
 
 export function reportMarkdown(doc: ReportDoc): string {
@@ -29,13 +29,19 @@ export function reportMarkdown(doc: ReportDoc): string {
       : `**${claims.length} claimed guarantee(s) broke** — findings below.`,
     '',
   ];
-  out.push('## Guarantee matrix', '', '✅ claimed, held · ❌ claimed, broke (finding) · ⚠️ not claimed, broke (runs broken / runs) · · not claimed, held', '');
+  out.push('## Guarantee matrix', '', '✅ claimed, held · ❌ claimed, broke (finding) · ⚠️ not claimed, broke (runs broken / runs) · · not claimed, held · ❔ not judged (no run had the evidence; hover for why)', '');
   for (const m of doc.models) out.push(...modelTable(m), '');
   if (claims.length > 0) {
     out.push('## Findings', '', '| model / variant | guarantee | broke | what happened | replay |', '|---|---|---|---|---|');
     for (const f of claims) {
       out.push(`| ${esc(`${f.model}/${f.variant}`)} | ${esc(f.guarantee)} | ${f.broken}/${f.runs} | ${esc(f.sentence)} | ${f.replay ? `\`${f.replay}\`` : ''} |`);
     }
+    out.push('');
+  }
+  const unjudged = doc.findings.filter((f) => f.kind === 'claim-not-judged');
+  if (unjudged.length > 0) {
+    out.push('## Claimed guarantees no run could judge', '');
+    for (const f of unjudged) out.push(`- ${esc(`${f.model}/${f.variant}`)}: ${esc(f.guarantee)} — not judged in any of ${f.runs} runs (${esc(f.sentence)})`);
     out.push('');
   }
   if (harness.length > 0) {

@@ -7,44 +7,17 @@
  *   ✗ 3/40   claimed and broke in 3 of 40 runs — a finding
  *   ~ 12/40  not claimed; measured broken in 12 of 40 runs
  *   ·        not claimed; never broke
- *   (blank)  no run could judge it
+ *   ?        no run could judge it (no authority, no read …; the reason is in the tooltip)
  *
  * Columns nobody claims and no run broke are listed under the grid instead.
  */
+import { guaranteeDef } from '../src/index.js';
 import type { CellDoc, ModelDoc, ReportDoc } from './schema.js';
 
-/** Short column names for the terminal; unknown ids are cut to 8 characters. */
-const SHORT: Record<string, string> = {
-  'convergence': 'conv',
-  'committed-prefix': 'c-prefix',
-  'consistent-prefix': 'cons-pfx',
-  'no-aborted-read': 'no-abort',
-  'no-intermediate-read': 'no-inter',
-  'discarded-branch': 'discard',
-  'indeterminate-agreement': 'indet',
-  'replay-idempotent': 'idempot',
-  'durability': 'durable',
-  'lossless-failover': 'lossless',
-  'read-your-writes': 'ryw',
-  'monotonic-reads': 'mono-r',
-  'monotonic-writes': 'mono-w',
-  'writes-follow-reads': 'wfr',
-  'bounded-staleness': 'bounded',
-  'linearizable-primary-reads': 'lin-prim',
-  'sink-convergence': 'sink-conv',
-  'per-key-order': 'key-order',
-  'completeness': 'complete',
-  'exactly-once': 'exactly-1',
-  'delete-propagation': 'deletes',
-  'snapshot-handover': 'snapshot',
-  'migration-target-equals-source': 'mig-equal',
-  'migration-no-loss': 'mig-loss',
-  'migration-read-after-cutover': 'mig-read',
-};
-
-/** A short column name: a known abbreviation, the id itself when short, else "first-initials" (read-after-cutover → rea-ac). */
+/** A short column name: the table's, the id itself when short, else "first-initials" (read-after-cutover → rea-ac). */
 export function shortName(g: string): string {
-  if (SHORT[g]) return SHORT[g];
+  const def = guaranteeDef(g);
+  if (def) return def.short;
   if (g.length <= 9) return g;
   const [first, ...rest] = g.split('-');
   return rest.length === 0 ? g.slice(0, 9) : `${first!.slice(0, 3)}-${rest.map((p) => p[0] ?? '').join('')}`;
@@ -62,7 +35,7 @@ export function cellText(c: CellDoc): string {
     case 'held':
       return '·';
     default:
-      return '';
+      return '?';
   }
 }
 
@@ -78,8 +51,10 @@ export function cellSummary(c: CellDoc): string {
       return `not claimed; broke in ${c.broken} of ${c.runs} runs`;
     case 'held':
       return `not claimed; never broke in ${c.runs} runs`;
-    default:
-      return c.claimed ? 'claimed, but no run kept within its fault tolerance' : 'no run could judge it';
+    default: {
+      const why = c.notJudged ? ` (${c.notJudged.reason})` : c.claimed ? ' (no run kept within its fault tolerance)' : '';
+      return `${c.claimed ? 'claimed, but ' : ''}not judged: no run could judge it${why}`;
+    }
   }
 }
 
@@ -125,7 +100,7 @@ export function modelGrid(m: ModelDoc, opts: { colour?: boolean } = {}): string 
 /** Findings printed in full on the terminal; the rest are counted (each carries a long replay token). */
 const FINDINGS_SHOWN = 8;
 
-export const LEGEND = '✓ claimed, held · ✗ claimed and broke (a finding) · ~ not claimed, broke (measured) · · not claimed, held';
+export const LEGEND = '✓ claimed, held · ✗ claimed and broke (a finding) · ~ not claimed, broke (measured) · · not claimed, held · ? not judged';
 
 /** What the terminal prints after a report: every model's grid, the findings, and where the report is. */
 export function terminalSummary(doc: ReportDoc, indexPath: string, opts: { colour?: boolean } = {}): string {
@@ -136,12 +111,14 @@ export function terminalSummary(doc: ReportDoc, indexPath: string, opts: { colou
   out.push(`columns: ${used.map((g) => `${shortName(g)} = ${g}`).join(', ')}`, '');
   const claims = doc.findings.filter((f) => f.kind === 'claim-broken');
   const harness = doc.findings.filter((f) => f.kind === 'harness-failure');
+  const unjudged = doc.findings.filter((f) => f.kind === 'claim-not-judged');
   if (claims.length === 0) out.push(`no claimed guarantee broke in ${doc.totals.runs} runs`);
   for (const f of claims.slice(0, FINDINGS_SHOWN)) {
     out.push(`✗ ${f.model}/${f.variant}: claimed '${f.guarantee}' broke in ${f.broken} of ${f.runs} runs`, `    ${f.sentence}`);
     if (f.replay) out.push(`    ${f.replay}`);
   }
   if (claims.length > FINDINGS_SHOWN) out.push(`… and ${claims.length - FINDINGS_SHOWN} more findings (summary.md and index.html list them all)`);
+  for (const f of unjudged) out.push(`? ${f.model}/${f.variant}: claimed '${f.guarantee}' not judged in any of ${f.runs} runs (${f.sentence})`);
   for (const f of harness) out.push(`! ${f.model}/${f.variant}: ${f.broken} run(s) could not be judged (${f.guarantee}): ${f.sentence}`);
   const secs = (doc.elapsedMs / 1000).toFixed(1);
   out.push('', `${doc.totals.runs} runs in ${secs} s (${doc.totals.runsPerS} runs/s)`, `report: ${indexPath}`);

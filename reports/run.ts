@@ -367,6 +367,10 @@ function collectFindings(accs: VariantAcc[]): FindingDoc[] {
   for (const acc of accs) {
     const { modelName: model, variant } = acc.target;
     for (const c of acc.toDoc().cells) {
+      if (c.status === 'not-judged' && c.claimed) {
+        const sentence = c.notJudged?.reason ?? 'every run injected a fault outside what the claim tolerates';
+        out.push({ kind: 'claim-not-judged', model, variant, guarantee: c.guarantee, profile: '', runs: acc.runs, broken: 0, sentence, replay: null });
+      }
       if (c.status !== 'finding') continue;
       const profile = c.counterexample?.profile ?? c.byProfile.find((p) => p.broken > 0)?.profile ?? '';
       const sentence = c.counterexample?.sentence || c.example || '';

@@ -43,6 +43,11 @@ export interface CellDoc {
   outsideRuns: number;
   outsideBroken: number;
   byProfile: { profile: string; runs: number; broken: number }[];
+  /**
+   * Runs that could not judge it (evidence missing: no authority, no read …)
+   * and the reason most of them gave; null when every run judged it.
+   */
+  notJudged: { runs: number; reason: string } | null;
   /** The first violation sentence seen (before shrinking). */
   example: string | null;
   counterexample: CounterexampleDoc | null;
@@ -116,7 +121,8 @@ export interface ModelDoc {
 }
 
 export interface FindingDoc {
-  kind: 'claim-broken' | 'harness-failure';
+  /** claim-not-judged: a claimed guarantee no run could judge (`sentence` says why, `broken` is 0). */
+  kind: 'claim-broken' | 'claim-not-judged' | 'harness-failure';
   model: string;
   variant: string;
   /** The broken guarantee, or the failure kind (limit, model-error, determinism, checker-error). */
@@ -216,6 +222,7 @@ const cell = obj({
   outsideRuns: int,
   outsideBroken: int,
   byProfile: arr(obj({ profile: str, runs: int, broken: int })),
+  notJudged: nullable(obj({ runs: int, reason: str })),
   example: nullable(str),
   counterexample: nullable(ref('counterexample')),
 });
@@ -275,7 +282,7 @@ export const REPORT_JSON_SCHEMA: Schema = {
     models: arr(obj({ name: str, description: str, guarantees: arr(str), variants: arr(ref('variant')) })),
     findings: arr(
       obj({
-        kind: { enum: ['claim-broken', 'harness-failure'] },
+        kind: { enum: ['claim-broken', 'claim-not-judged', 'harness-failure'] },
         model: str,
         variant: str,
         guarantee: str,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHECKERS, GUARANTEE_IDS, checkAll, checkerFor, measureGuarantees } from '../src/check/types.js';
+import { CHECKERS, GUARANTEE_IDS, checkAll, checkerFor, judgeClaims, measureGuarantees } from '../src/check/types.js';
 import { HistoryBuilder } from './helpers/history-builder.js';
 
 /**
@@ -40,11 +40,30 @@ describe('registry', () => {
     expect(checkAll(h, [{ id: 'bounded-staleness' }], { kMax: 0 }).map((v) => v.guarantee)).toEqual(['bounded-staleness']);
   });
 
+  it('says why a claim was not judged instead of passing it', () => {
+    const h = lossy();
+    const { outcomes } = judgeClaims(h, [{ id: 'bounded-staleness' }, { id: 'durability', tolerates: ['pause'] }, { id: 'durability' }]);
+    expect(outcomes).toEqual([
+      { id: 'bounded-staleness', notJudged: 'no staleness bound given (check options kMax or tMsMax)', violations: 0 },
+      { id: 'durability', notJudged: 'the run injected a fault outside what the claim tolerates (crash:machine)', violations: 0 },
+      { id: 'durability', violations: 1 },
+    ]);
+  });
+
   it('measures unclaimed guarantees regardless of faults', () => {
     const m = measureGuarantees(lossy());
     const broken = m.filter((x) => x.violations > 0).map((x) => x.id);
     expect(broken).toEqual(['durability', 'read-your-writes', 'bounded-staleness']);
-    expect(m.every((x) => x.judged)).toBe(true);
+    expect(m.filter((x) => x.judged).map((x) => x.id)).toEqual([
+      'convergence', 'committed-prefix', 'discarded-branch', 'replay-idempotent', 'durability',
+      'read-your-writes', 'monotonic-writes', 'writes-follow-reads', 'bounded-staleness',
+    ]);
+    // Guarantees whose evidence the run lacks say so instead of passing silently.
+    expect(m.find((x) => x.id === 'no-aborted-read')!.notJudged).toMatch(/no write was rolled back or failed/);
+    expect(m.find((x) => x.id === 'monotonic-reads')!.notJudged).toMatch(/no session read the same key twice/);
+    expect(m.find((x) => x.id === 'sink-convergence')!.notJudged).toMatch(/no sink/);
+    expect(m.find((x) => x.id === 'migration-no-loss')!.notJudged).toMatch(/never cut over/);
+    expect(m.filter((x) => !x.judged).every((x) => x.violations === 0)).toBe(true);
     expect(m.find((x) => x.id === 'read-your-writes')!.example).toMatch(/key y: node n2 served nothing at 6\.0 ms to session s1, which had written c/);
   });
 });

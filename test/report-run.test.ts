@@ -35,7 +35,10 @@ describe('report runner', () => {
     // What the toy model really gives holds in every run.
     for (const g of ['convergence', 'committed-prefix', 'durability']) {
       expect(cellOf(r, 'async', g)).toMatchObject({ claimed: true, status: 'holds', broken: 0 });
-      expect(cellOf(r, 'async', g).runs).toBe(30);
+      // Every run is judged or says why not (e.g. a run without an acknowledged write for durability).
+      const c = cellOf(r, 'async', g);
+      expect(c.runs).toBeGreaterThan(0);
+      expect(c.runs + (c.notJudged?.runs ?? 0)).toBe(30);
     }
   });
 
@@ -97,7 +100,7 @@ describe('report runner', () => {
   it('prints the matrix for the terminal with the finding and the report path', async () => {
     const r = await report();
     const grid = modelGrid(r.models[0]!);
-    expect(grid.split('\n')[2]).toMatch(/^overclaim\s+✓\s+✓.*✗ \d+\/30/);
+    expect(grid.split('\n')[2]).toMatch(/^overclaim\s+✓\s+✓.*✗ \d+\/\d+/);
     const doc = { ...r, schemaVersion: 1 as const, tool: { name: 'replicheck' as const, version: '0' }, generatedAt: '', charts: [], chartLabels: true };
     const text = terminalSummary(doc, 'replicheck-report/index.html');
     expect(text).toContain("✗ toy/overclaim: claimed 'read-your-writes' broke");

@@ -84,8 +84,18 @@ describe('failover', () => {
     const h = run({ synchronousCommit: 'on', synchronousStandbyNames: 'FIRST 1 (*)' }, (n) => sim(n, [writes(120)], isolatePrimary));
     const cancelled = h.filter((e) => e.type === 'info' && /canceling wait/.test(e.reason));
     expect(cancelled.length).toBeGreaterThan(0);
-    const writeFails = h.filter((e) => e.type === 'fail' && e.node === 'n1' && /demoted|lease/.test(e.error));
-    for (const f of writeFails) expect(f.type).toBe('fail'); // queued, never executed: certain not to commit
+    // A write that fails was queued and never executed: certain not to commit, so its key
+    // (each write has its own) is in no node's commit or apply events and no final view.
+    const invoked = new Map(h.flatMap((e) => (e.type === 'invoke' ? [[e.op, e] as const] : [])));
+    const failedKeys = h.flatMap((e) => (e.type === 'fail' ? invoked.get(e.op)!.req.txn.filter((m) => m.f === 'w').map((m) => m.k) : []));
+    expect(failedKeys.length).toBeGreaterThan(0);
+    const committedKeys = new Set([...events(h, 'txn.commit'), ...events(h, 'apply')]
+      .flatMap((e) => Object.keys((e.data?.['writes'] ?? {}) as Record<string, unknown>)));
+    for (const k of Object.keys(acked(h))) expect(committedKeys.has(k), `acknowledged ${k} has a commit event`).toBe(true);
+    for (const k of failedKeys) {
+      expect(committedKeys.has(k), `failed write of ${k} was committed`).toBe(false);
+      for (const [node, v] of Object.entries(finals(h))) expect(v.data[k], `failed write of ${k} on ${node}`).toBeUndefined();
+    }
     expect(finals(h)[primaryOf(h)]!.data).toMatchObject(acked(h));
     expectConverged(h);
   });

@@ -10,9 +10,11 @@ import type { CheckOptions, Violation } from './types.js';
 
 /**
  * 'convergence': each live data node's final `view.data` equals the
- * authority's (`options.dataNodes`, default: see dataNodes). One violation per
- * diverging node, naming the first differing key. Reports nothing when no
- * authority exists (no live 'primary' at the end).
+ * authority's (`options.dataNodes`, default: see dataNodes) — a replica that
+ * holds nothing while the authority holds data has not converged. One
+ * violation per diverging node, naming the first differing key. Without an
+ * authority (no live 'primary' at the end), two live data nodes or any data,
+ * the guarantee table reports the run as not judged, and this returns [].
  */
 export function checkConvergence(history: History, options: CheckOptions = {}): Violation[] {
   const auth = findAuthority(history);

@@ -11,7 +11,8 @@ import type { Scenario } from '../scenario/types.js';
 import { toSimConfig } from '../scenario/validate.js';
 import { encodeToken } from '../scenario/compact.js';
 import type { FaultProfileName, WorkloadOptions } from '../scenario/arbitraries.js';
-import { checkAll, type CheckerTable, type CheckOptions, type Violation } from './types.js';
+import { judgeClaims, type ClaimOutcome } from './guarantees.js';
+import type { CheckerTable, CheckOptions, Violation } from './types.js';
 
 /** A run that could not be judged because the harness or the model failed. */
 export interface HarnessFailure {
@@ -26,6 +27,11 @@ export interface Verdict {
   claims: GuaranteeClaim[];
   /** Violations of claimed guarantees (within their fault tolerance). */
   violations: Violation[];
+  /**
+   * One per claim, in claim order: judged or not, and why not (a fault
+   * outside its tolerance, or evidence the run lacks). Empty when the run failed.
+   */
+  outcomes: ClaimOutcome[];
   /** Set when the run itself failed (limit hit, model threw, determinism guard). */
   failure?: HarnessFailure;
   run?: RunResult;
@@ -88,15 +94,15 @@ export function judgeScenario<C>(model: Model<C>, scenario: Scenario, opts: Judg
   } catch (err) {
     const failure = asHarnessFailure(err);
     if (!failure) throw err;
-    return { scenario, token, claims, violations: [], failure };
+    return { scenario, token, claims, violations: [], outcomes: [], failure };
   }
-  const violations = checkClaims(run.history, claims, opts);
-  return { scenario, token, claims, violations, run };
+  const { violations, outcomes } = judgeClaims(run.history, claims, opts.check, opts.checkers);
+  return { scenario, token, claims, violations, outcomes, run };
 }
 
-/** Check claims against a history; a claim outside its fault tolerance is skipped by its checker. */
+/** Check claims against a history; a claim outside its fault tolerance or lacking evidence is not judged. */
 export function checkClaims(history: History, claims: readonly GuaranteeClaim[], opts: JudgeOptions = {}): Violation[] {
-  return checkAll(history, claims, opts.check, opts.checkers);
+  return judgeClaims(history, claims, opts.check, opts.checkers).violations;
 }
 
 /** Errors that are findings about the model (not bugs in replicheck). */

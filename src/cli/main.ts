@@ -1,6 +1,7 @@
 /**
  * The `replicheck` command. Verbs: models, run, replay, check, report.
- * Exit codes: 0 nothing broke, 1 a guarantee broke, 2 bad input or harness error.
+ * Exit codes: 0 nothing broke, 1 a guarantee broke, 2 bad input or harness error,
+ * 3 not judged (`run`: a claimed guarantee no run could judge; `check`: undecided).
  *
  * Each verb's module is imported only when that verb runs (help imports them
  * all): start-up stays one small import for `--version` or a single `check`.

@@ -1,6 +1,7 @@
 /** `replicheck models`: every built-in model with its variants, knobs, planted bugs and claims. */
 import type { Command } from 'commander';
 import { BUILTIN_MODELS } from '../../models/index.js';
+import { GUARANTEES } from '../check/guarantees.js';
 import { println } from './options.js';
 
 export function registerModels(program: Command): void {
@@ -8,7 +9,13 @@ export function registerModels(program: Command): void {
     .command('models')
     .description('list built-in models: variants, knobs, planted bugs and claimed guarantees')
     .option('--json', 'print one JSON document')
-    .action((opts: { json?: boolean }) => {
+    .option('--guarantees', 'list the guarantees the checkers know: family and the evidence each needs')
+    .action((opts: { json?: boolean; guarantees?: boolean }) => {
+      if (opts.guarantees) {
+        const rows = GUARANTEES.map((g) => ({ id: g.id, system: g.system, family: g.family, evidence: g.evidence }));
+        println(opts.json ? JSON.stringify(rows, null, 2) : rows.map((g) => `${g.id.padEnd(32)} ${`${g.system}/${g.family}`.padEnd(28)} ${g.evidence}`).join('\n'));
+        return;
+      }
       const list = describeModels();
       if (opts.json) println(JSON.stringify(list, null, 2));
       else println(formatModels(list));

@@ -57,6 +57,7 @@ async function replayVerb(token: string, opts: ReplayOptions): Promise<number> {
           failed: failed(verdict),
           failure: verdict.failure ?? null,
           violations: verdict.violations.map((v) => ({ guarantee: v.guarantee, sentence: v.sentence, data: v.data ?? null })),
+          notJudged: verdict.outcomes.flatMap((o) => (o.notJudged !== undefined ? [{ guarantee: o.id, reason: o.notJudged }] : [])),
           hash: verdict.run?.hash ?? null,
           history: opts.history ?? null,
         },
@@ -67,7 +68,12 @@ async function replayVerb(token: string, opts: ReplayOptions): Promise<number> {
   } else if (failed(verdict)) {
     println(explainVerdict(verdict));
   } else {
-    println(`${scenario.model}: every claimed guarantee held in this run\n`);
+    const unjudged = verdict.outcomes.filter((o) => o.notJudged !== undefined);
+    const judged = verdict.outcomes.length - unjudged.length;
+    println(unjudged.length === 0
+      ? `${scenario.model}: every claimed guarantee held in this run\n`
+      : `${scenario.model}: ${judged} claimed guarantee(s) judged and held in this run; not judged:\n` +
+        `${unjudged.map((o) => `  ${o.id} (${o.notJudged})`).join('\n')}\n`);
     if (verdict.run) println(textTimeline(verdict.run.history, { maxRows: 80 }));
   }
   if (opts.history && !opts.json) println(`\nhistory written to ${opts.history}`);

@@ -2,7 +2,9 @@
  * `replicheck run <model | ./path/to/model.ts>`: run the property suite (every
  * claimed guarantee, generated scenarios with faults) on one model, over each of
  * its variants or the one chosen. Exit 1 when a claimed guarantee breaks, 2 when
- * the model throws or a run hits a limit.
+ * the model throws or a run hits a limit, 3 when nothing broke but some claimed
+ * guarantee was never judged (no run had the evidence it needs) — never 0 with
+ * "held" for a claim nobody checked.
  */
 import type { Command } from 'commander';
 import { checkModel, type ModelCheckResult } from '../../properties/harness.js';
@@ -25,7 +27,7 @@ interface RunOptions {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run the property suite on one model; exit 1 when a claimed guarantee breaks')
+    .description('run the property suite on one model; exit 1 when a claimed guarantee breaks, 3 when one was never judged')
     .argument('<model>', 'built-in model name or path to a model module (./my-model.ts)')
     .option('--bug <name>', 'enable a planted bug')
     .option('--variant <name>', 'run only this variant (default: every variant)')
@@ -35,6 +37,8 @@ export function registerRun(program: Command): void {
     .option('--seed <n>', 'fast-check seed (default REPLICHECK_SEED or fixed per variant)')
     .option('--no-failure-file', 'neither replay nor save .replicheck/failures.json')
     .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExit codes: 0 every claimed guarantee held and was judged; 1 a claimed guarantee broke; ' +
+      '2 bad input or harness error; 3 nothing broke, but a claimed guarantee was never judged (printed with the reason).')
     .action(async (ref: string, opts: RunOptions) => {
       process.exitCode = await runCommand(ref, opts);
     });
@@ -74,11 +78,21 @@ async function runCommand(ref: string, opts: RunOptions): Promise<number> {
   }
   const ms = Math.round(performance.now() - t0);
   const found = results.find((r) => r.found);
+  const unjudged = results.flatMap((r) => r.notJudged.map((n) => ({ variant: r.variant ?? null, ...n })));
   if (opts.json) printJson(ref, opts.bug, results, found, ms);
   else if (found?.verdict) println(`\n${explainVerdict(found.verdict, { label: label(ref, found) })}`);
+  else if (unjudged.length > 0) printNotJudged(results, ms);
   else println(`\nall claimed guarantees held over ${sum(results)} scenarios (${ms} ms)`);
-  if (!found) return 0;
-  return found.verdict?.failure ? 2 : 1;
+  if (found) return found.verdict?.failure ? 2 : 1;
+  return unjudged.length > 0 ? 3 : 0;
+}
+
+function printNotJudged(results: ModelCheckResult[], ms: number): void {
+  const n = results.reduce((k, r) => k + r.notJudged.length, 0);
+  println(`\nno claimed guarantee broke over ${sum(results)} scenarios (${ms} ms), but ${n} claimed guarantee${n > 1 ? 's were' : ' was'} never judged:`);
+  for (const r of results) {
+    for (const x of r.notJudged) println(`  ${r.variant ? `${r.variant}: ` : ''}${x.guarantee} — not judged (${x.reason}) in all ${x.runs} runs`);
+  }
 }
 
 function label(ref: string, r: ModelCheckResult): string {
@@ -86,7 +100,11 @@ function label(ref: string, r: ModelCheckResult): string {
 }
 
 function printProgress(r: ModelCheckResult): void {
-  const status = r.found ? `✗ broke ${r.guarantee} after ${r.runsUntilFound} runs` : `✓ ${r.runs} runs`;
+  const status = r.found
+    ? `✗ broke ${r.guarantee} after ${r.runsUntilFound} runs`
+    : r.notJudged.length > 0
+      ? `? ${r.runs} runs, not judged: ${r.notJudged.map((n) => n.guarantee).join(', ')}`
+      : `✓ ${r.runs} runs`;
   const fixed = r.fixed ? ` (${r.fixed} saved failure${r.fixed > 1 ? 's' : ''} now pass)` : '';
   println(`${(r.variant ?? '').padEnd(24)} ${status}${fixed}`);
 }
@@ -107,6 +125,7 @@ function printJson(
     bug: bug ?? null,
     runs: sum(results),
     found: Boolean(found),
+    notJudged: results.flatMap((r) => r.notJudged.map((n) => ({ variant: r.variant ?? null, guarantee: n.guarantee, reason: n.reason, runs: n.runs }))),
     variant: found?.variant ?? null,
     guarantee: found?.guarantee ?? null,
     sentence: found?.sentence ?? null,
@@ -117,7 +136,10 @@ function printJson(
     runsUntilFound: found?.runsUntilFound ?? null,
     msUntilFound: found?.msUntilFound ?? null,
     ms,
-    variants: results.map((r) => ({ variant: r.variant, runs: r.runs, found: r.found, seed: r.seed })),
+    variants: results.map((r) => ({
+      variant: r.variant, runs: r.runs, found: r.found, seed: r.seed,
+      notJudged: r.notJudged.map((n) => ({ guarantee: n.guarantee, reason: n.reason, runs: n.runs })),
+    })),
   };
   println(JSON.stringify(out, null, 2));
 }

@@ -615,17 +615,25 @@ export function faultOutside(history: History, tolerates: readonly string[] | un
 /** Events that change what a node shows (its visible log or, for CDC sinks, its rows). */
 const STATE_EVENTS = new Set(['txn.commit', 'apply', 'rewind', 'recover', 'cdc.apply']);
 
+/** Roles whose node holds a copy of the replicated data, whatever it holds at the end. */
+const DATA_ROLES = new Set(['primary', 'standby', 'replica']);
+
 /**
  * Nodes that hold replicated data: `explicit` when given, otherwise every node
- * that emitted a state-changing event or ends with non-empty data. Brokers and
- * connectors (empty data, no such events) are left out of state comparisons.
+ * that emitted a state-changing event, ends with non-empty data, served a
+ * client operation (clients read what it holds), or ends with a data role
+ * ('primary', 'standby', 'replica'). A replica that never received anything is
+ * still a data node: its empty view is a divergence, not an absence. Brokers,
+ * connectors and monitors (no such events, no clients, other roles) are left
+ * out of state comparisons.
  */
 export function dataNodes(history: History, explicit?: readonly NodeId[]): Set<NodeId> {
   if (explicit) return new Set(explicit);
   const out = new Set<NodeId>();
   for (const e of history) {
     if (e.type === 'event' && STATE_EVENTS.has(e.name)) out.add(e.node);
-    if (e.type === 'final' && Object.keys(e.view.data).length > 0) out.add(e.node);
+    else if (e.type === 'invoke' || e.type === 'ok') out.add(e.node);
+    else if (e.type === 'final' && (Object.keys(e.view.data).length > 0 || DATA_ROLES.has(e.view.role))) out.add(e.node);
   }
   return out;
 }
