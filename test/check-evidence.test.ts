@@ -55,7 +55,7 @@ describe('durability from the final state', () => {
     expect(checkDurability(later.build())).toEqual([]);
   });
 
-  it('events narrow an overwritten key only when they agree with the final state and mention the write', () => {
+  it('events narrow an overwritten key only when they account for the final state and mention the write', () => {
     // n1 made x=a visible, then x=b; the authority n2 only ever had x=b.
     const b = new HistoryBuilder();
     b.write('s1', 'n1', 1, 2, 'x', 'a', { commit: { lsn: 1, timeline: 1 } });

@@ -27,7 +27,7 @@ import {
   writesByValue,
 } from '../history/ops.js';
 import type { CheckOptions, Violation } from './types.js';
-import { eventsAgree, mentionedOps, mentionedWrites, survival, uniqueWritesOf, writeIndex } from './evidence.js';
+import { authorityAccountable, mentionedOps, mentionedWrites, survival, uniqueWritesOf, writeIndex } from './evidence.js';
 
 function lastPromote(history: History, auth: Authority): HistoryEntry | undefined {
   return history.filter((e) => e.type === 'event' && e.name === 'promote' && e.node === auth.node).pop();
@@ -41,7 +41,7 @@ function lastPromote(history: History, auth: Authority): HistoryEntry | undefine
  * whatever the events say, and also when no event mentions the write. Where
  * the final state cannot tell (the key was overwritten since, or the values are
  * server-computed), the events narrow it: the transaction is lost when the
- * authority's visible log, which must agree with its final data, lacks the
+ * authority's visible log, whose events account for its final data, lacks the
  * entry holding all its final key/values although some node's events made it
  * visible. `options.tolerates` lists tolerated fault kinds ('crash',
  * 'crash:process', 'crash:machine', 'partition', 'pause', 'clog'); with a
@@ -53,7 +53,7 @@ export function checkDurability(history: History, options: CheckOptions = {}): V
   if (!auth) return [];
   const ops = operations(history);
   const index = writeIndex(ops);
-  const trusted = eventsAgree(auth);
+  const trusted = authorityAccountable(history, auth);
   const mentioned = mentionedWrites(history);
   const named = mentionedOps(history);
   const promote = lastPromote(history, auth);
@@ -109,7 +109,7 @@ function lostAck(auth: Authority, op: Operation, promote: HistoryEntry | undefin
  * write the authority's final state lacks, with no write that may follow it
  * explaining what the authority holds, is lost — whatever the events say. Where
  * the final state cannot tell (overwritten since, or a server-computed value),
- * events whose fold agrees with the authority's data narrow it: the value is
+ * events that account for the authority's data narrow it: the value is
  * lost when some node's events made it visible but the authority's commit
  * order never held it — unless the transaction that produced it there is in
  * the order with another value (a re-executed `now()`/`rand()` diverged, which
@@ -124,7 +124,7 @@ export function checkLosslessFailover(history: History, options: CheckOptions = 
   const ops = operations(history);
   const writes = writesByValue(ops);
   const index = writeIndex(ops);
-  const trusted = eventsAgree(auth);
+  const trusted = authorityAccountable(history, auth);
   const producers = producedBy(history);
   const promote = lastPromote(history, auth);
   const seen = new Set<string>();

@@ -10,13 +10,12 @@
  * precedes B when A completed before B was invoked (A.completeT < B.invokeT);
  * otherwise B may take effect after A.
  */
-import type { History, Value } from '../history/types.js';
+import type { FinalEntry, History, Value } from '../history/types.js';
 import {
   type Authority,
+  type NodeReplay,
   type Operation,
-  diffStates,
   finalWrites,
-  foldLog,
   replayLogs,
   writeKey,
 } from '../history/ops.js';
@@ -107,12 +106,21 @@ export function survival(index: WriteIndex, data: Record<string, Value>, w: Uniq
 }
 
 /**
- * Whether the authority's events agree with what it holds: its visible log,
- * folded, equals its final data. Where they disagree the events are not used
- * to find anything (the model's word is checked elsewhere).
+ * Whether a node's events account for what it holds: every key/value in its
+ * final data was made visible by one of its own `txn.commit`/`apply` events.
+ * A node holding a value its events never showed is silent about its state,
+ * so its events may not be used to find anything (the model's word is checked
+ * elsewhere). A dead node's final view holds nothing and contradicts nothing.
  */
-export function eventsAgree(auth: Authority): boolean {
-  return diffStates(foldLog(auth.log), auth.final.view.data).length === 0;
+export function eventsAccountFor(replay: NodeReplay | undefined, final: FinalEntry): boolean {
+  const shown = new Set<string>();
+  for (const e of replay?.applications ?? []) for (const [k, v] of Object.entries(e.writes)) shown.add(writeKey(k, v));
+  return Object.entries(final.view.data).every(([k, v]) => shown.has(writeKey(k, v)));
+}
+
+/** eventsAccountFor for the authority. */
+export function authorityAccountable(history: History, auth: Authority): boolean {
+  return eventsAccountFor(replayLogs(history).get(auth.node), auth.final);
 }
 
 /**
