@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkDurability, checkLosslessFailover } from '../src/check/durability.js';
+import { checkCommittedPrefix } from '../src/check/ordering.js';
 import { checkModel } from '../properties/harness.js';
 import { tinyAsyncModel } from '../models/examples/tiny-async.js';
 import { forgetfulModel } from './fixtures/forgetful-model.js';
@@ -103,5 +104,59 @@ describe('models that acknowledge writes they never store', () => {
   it('the honest tiny-async model passes the same search', () => {
     const r = checkModel(tinyAsyncModel, { numRuns: 50, seed: 1, failureFile: false, profile: 'calm', guarantees: ['durability'] });
     expect(r.found).toBe(false);
+  });
+});
+
+describe('committed-prefix from the final states', () => {
+  /** x=a acknowledged before y=b was invoked; the authority n1 holds both. No events at all. */
+  function twoWrites(replica: Record<string, string>) {
+    const b = new HistoryBuilder();
+    const w1 = b.write('s1', 'n1', 1, 2, 'x', 'a');
+    const w2 = b.write('s1', 'n1', 3, 4, 'y', 'b');
+    b.final('n1', 10, 'primary', { x: 'a', y: 'b' });
+    const fin = b.final('n2', 10, 'standby', replica);
+    return { h: b.build(), w1, w2, fin };
+  }
+
+  it('passes a lagging replica', () => {
+    expect(checkCommittedPrefix(twoWrites({}).h)).toEqual([]);
+    expect(checkCommittedPrefix(twoWrites({ x: 'a' }).h)).toEqual([]);
+    expect(checkCommittedPrefix(twoWrites({ x: 'a', y: 'b' }).h)).toEqual([]);
+  });
+
+  it('reports a replica holding a later write without an earlier acknowledged one', () => {
+    const { h, w1, fin } = twoWrites({ y: 'b' });
+    const vs = checkCommittedPrefix(h);
+    expect(vs).toHaveLength(1);
+    expect(vs[0]!.data).toMatchObject({ node: 'n2', key: 'x', missing: 'a', above: 'b', evidence: 'final-state' });
+    expect(vs[0]!.witness).toContain(w1.completion);
+    expect(vs[0]!.witness).toContain(fin);
+  });
+
+  it('reports a replica ending with a write the authority lost, events or not', () => {
+    for (const events of [false, true]) {
+      const b = new HistoryBuilder();
+      b.write('s1', 'n1', 1, 2, 'x', 'a');
+      b.write('s1', 'n1', 3, 4, 'x', 'lost', { status: 'info' });
+      if (events) b.replicated('n1', 1.5, 1, 1, { x: 'a' }, { n2: 1.7 }); // the events never show 'lost' anywhere
+      b.final('n1', 10, 'primary', { x: 'a' });
+      b.final('n2', 10, 'standby', { x: 'lost' });
+      const vs = checkCommittedPrefix(b.build());
+      expect(vs, `events: ${events}`).toHaveLength(1);
+      expect(vs[0]!.sentence).toMatch(/node n2 ends the run holding x = lost, .* extra write beyond the committed prefix/);
+    }
+  });
+
+  it('a replica whose events do not account for its state is judged by its state alone', () => {
+    // n2's events claim it applied y=b before x=a (a gap), but it holds a value they never showed.
+    const b = new HistoryBuilder();
+    b.write('s1', 'n1', 1, 2, 'x', 'a');
+    b.write('s1', 'n1', 3, 4, 'y', 'b');
+    b.commit('n1', 1.5, 1, 1, { x: 'a' });
+    b.commit('n1', 3.5, 2, 2, { y: 'b' });
+    b.apply('n2', 5, 2, 2, { y: 'b' });
+    b.final('n1', 10, 'primary', { x: 'a', y: 'b' });
+    b.final('n2', 10, 'standby', { x: 'a', y: 'b' });
+    expect(checkCommittedPrefix(b.build())).toEqual([]);
   });
 });
