@@ -84,16 +84,18 @@ export function uniqueWritesOf(index: WriteIndex, op: Operation): UniqueWrite[] 
 
 /**
  * Whether an operation other than `after`'s writer, one that may follow it,
- * could have left `value` in `key`: it wrote exactly that value, or a value the
- * client never learned (an indeterminate `upd`/`now`/`rand`). The most
- * favourable reading for the model: any status counts (a failed write showing
- * up is another checker's finding, not a loss).
+ * could have left `value` in `key`: it wrote exactly that value, or computed
+ * its last value of the key on the server (`upd`/`now`/`rand`: a replica that
+ * re-executes the statement may compute another value, which is convergence's
+ * finding, not a loss). The most favourable reading for the model: any status
+ * counts (a failed write showing up is another checker's finding).
  */
 export function explainedAfter(index: WriteIndex, key: string, value: Value, after: Operation): Operation | undefined {
   for (const op of index.writersByKey.get(key) ?? []) {
     if (!mayFollow(op, after)) continue;
-    const fw = finalWrites(op);
-    if (fw.has(key) ? fw.get(key) === value : op.txn.some((m) => m.f !== 'r' && m.k === key)) return op;
+    const last = [...op.txn].reverse().find((m) => m.f !== 'r' && m.k === key);
+    if (!last || last.f === 'upd' || last.f === 'now' || last.f === 'rand') return op;
+    if ((last.f === 'del' ? null : last.v) === value) return op;
   }
   return undefined;
 }
