@@ -598,9 +598,9 @@ function repeatedEffect(run: CdcRun, sink: SinkInfo): Violation | undefined {
       if (!values.has(base)) continue;
       return {
         guarantee: 'exactly-once',
-        sentence: `sink ${sink.node} ends holding ${key} = ${x}, a value the source never held; ${key} = ${base}, which the source ` +
-          `did hold, with session ${op.session}'s ${key} = ${key} ${u.expr.op === 'add' ? '+' : '*'} ${u.expr.n} applied once more gives it ` +
-          '— an update had its effect twice',
+        sentence: `sink ${sink.node} ends holding ${key} = ${x}, a value the source never held; session ${op.session}'s ` +
+          `${key} = ${key} ${u.expr.op === 'add' ? '+' : '*'} ${u.expr.n} applied once more to ${key} = ${base}, which the source did hold, ` +
+          'gives it — an update had its effect twice',
         witness: compact([...opEntries(op), run.auth.final, at.final]),
         data: { sink: sink.node, key, value: x, base, op: op.id, evidence: 'final-state' },
       };
