@@ -160,3 +160,21 @@ describe('committed-prefix from the final states', () => {
     expect(checkCommittedPrefix(b.build())).toEqual([]);
   });
 });
+
+describe('committed-prefix from what readers saw', () => {
+  it('reports a node serving a rolled-back or intermediate value, with no events', () => {
+    const b = new HistoryBuilder();
+    const rb = b.write('s1', 'n1', 1, 2, 'x', 'gone', { end: 'rollback' });
+    const r = b.read('s2', 'n2', 1.5, 1.8, 'x', 'gone');
+    b.op('s1', 'n1', 3, 4, [{ f: 'w', k: 'y', v: 'mid' }, { f: 'w', k: 'y', v: 'end' }]);
+    b.read('s3', 'n3', 3.5, 3.8, 'y', 'mid');
+    b.final('n1', 10, 'primary', { y: 'end' });
+    b.final('n2', 10, 'standby', { y: 'end' });
+    b.final('n3', 10, 'standby', { y: 'end' });
+    const vs = checkCommittedPrefix(b.build());
+    expect(vs.map((v) => v.data?.['node'])).toEqual(['n2', 'n3']);
+    expect(vs[0]!.witness).toEqual([rb.invoke, rb.completion, r.invoke, r.completion]);
+    expect(vs[0]!.sentence).toMatch(/node n2 served x = gone .* whose transaction rolled back — an entry outside the committed order became visible/);
+    expect(vs[1]!.sentence).toMatch(/which its own transaction overwrote before committing/);
+  });
+});

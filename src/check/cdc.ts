@@ -477,8 +477,8 @@ function withoutRepeats(applies: EvPos[]): EvPos[] {
  * those changes; a sink that deduplicates by source position (its rows only
  * move forward) and holds an older version of a key than the last change
  * owed never applied that change. From the sink's own account: a change with
- * no `cdc.apply` at the sink (a dedup skip counts: the sink saw it). One
- * violation per sink: the first miss.
+ * no `cdc.apply` at the sink (a dedup skip counts: the sink saw it), where
+ * those events account for the sink's rows. One violation per sink: the first miss.
  */
 export function checkCompleteness(history: History, options: CdcCheckOptions = {}): Violation[] {
   const run = parseCdcRun(history);
@@ -528,7 +528,18 @@ function lostChange(run: CdcRun, sink: SinkInfo, final: FinalEntry, key: string,
   };
 }
 
+/**
+ * Whether `events` (a sink's applications, or the broker's publications) give
+ * an account to find a gap in: a silent pipeline (none at all while the sink
+ * holds rows) proves nothing is missing; the rows are judged instead.
+ */
+function accountFor(run: CdcRun, sink: SinkInfo, events: EvPos[]): boolean {
+  const at = sinkFinal(run, sink);
+  return events.length > 0 || !at || at.rows.size === 0;
+}
+
 function missingApply(run: CdcRun, sink: SinkInfo): Violation | undefined {
+  if (!accountFor(run, sink, run.applies.get(sink.node) ?? [])) return undefined;
   const seen = new Set((run.applies.get(sink.node) ?? []).map((a) => `${a.lsn}\u0000${a.key}`));
   const misses = missingChanges(run, (lsn, key) => seen.has(`${lsn}\u0000${key}`));
   if (misses.length === 0) return undefined;
@@ -687,7 +698,8 @@ function deletedKeys(run: CdcRun): Map<string, Deletion> {
  * that position — a stale row or a deleted key coming back breaks it (the
  * DBLog invariant). (b) Every change committed while the snapshot ran (from the
  * snapshot point to the last high watermark) was published: no gap between the
- * snapshot read and the stream start (deletes are judged by delete-propagation).
+ * snapshot read and the stream start (deletes are judged by delete-propagation),
+ * judged where the publications account for every sink's rows.
  */
 export function checkSnapshotHandover(history: History, _options: CdcCheckOptions = {}): Violation[] {
   const run = parseCdcRun(history);
@@ -716,6 +728,7 @@ function staleRow(run: CdcRun, p: EvPos): Violation {
 
 function snapshotGap(run: CdcRun): Violation | undefined {
   if (run.chunks.length === 0) return undefined;
+  if (![...run.sinks.values()].every((sink) => accountFor(run, sink, run.publishes))) return undefined;
   const end = Math.max(...run.chunks.map((c) => Number(c.data?.['high'])));
   const published = new Set(run.publishes.map((p) => `${p.lsn}\u0000${p.key}`));
   // Deletes are left to 'delete-propagation' (a dropped tombstone is not a handover gap).

@@ -88,6 +88,11 @@ export function checkCommittedPrefix(history: History, _options: CheckOptions = 
     const v = finalStateBreak(auth, f, index, values, trusted);
     if (v) out.set(f.node, v);
   }
+  for (const op of ops) {
+    if (out.has(op.node)) continue;
+    const v = uncommittedRead(op, values);
+    if (v) out.set(op.node, v);
+  }
   return [...out.values()];
 }
 
@@ -209,6 +214,29 @@ function finalStateBreak(auth: Authority, f: FinalEntry, index: WriteIndex, valu
       if (trusted && reversed(auth, w1.op, w2.op)) continue;
       return missingBelow(auth, f, w1, w2);
     }
+  }
+  return undefined;
+}
+
+/**
+ * A read that returned a value no commit order can hold: written by a
+ * transaction that rolled back, or overwritten inside its own transaction
+ * before it committed. The serving node made an entry outside every committed
+ * order visible — not a discarded branch of a failover, which holds only
+ * committed transactions.
+ */
+function uncommittedRead(op: Operation, values: Map<Value, WriteRecord>): Violation | undefined {
+  for (const r of externalReads(op)) {
+    const w = r.value === null ? undefined : values.get(r.value);
+    if (!w || w.key !== r.key || w.op === op || (w.op.req.end !== 'rollback' && w.final)) continue;
+    const why = w.op.req.end === 'rollback' ? 'whose transaction rolled back' : 'which its own transaction overwrote before committing';
+    return {
+      guarantee: 'committed-prefix',
+      sentence: `node ${op.node} served ${r.key} = ${fmtValue(r.value)} to session ${op.session} at ${fmtMs(op.completeT!)}, written by ` +
+        `session ${w.op.session} at ${fmtMs(w.op.invokeT)} ${why} — an entry outside the committed order became visible`,
+      witness: [...opEntries(w.op), ...opEntries(op)],
+      data: { node: op.node, key: r.key, value: r.value, op: op.id, writerOp: w.op.id, evidence: 'observed' },
+    };
   }
   return undefined;
 }
