@@ -136,12 +136,13 @@ function evPos(e: ModelEventEntry): EvPos {
 
 /** Parses a history for the CDC checkers; undefined when it has no source authority. */
 export function parseCdcRun(history: History): CdcRun | undefined {
-  const auth = findAuthority(history);
+  const logs = replayLogs(history);
+  const auth = findAuthority(history, logs);
   if (!auth) return undefined;
   const ops = operations(history);
   const run: CdcRun = {
     auth, sinks: new Map(), finals: new Map(), applies: new Map(), publishes: [], snapshotPoint: Infinity, chunks: [],
-    source: sourceHistory(history, auth, ops), ops,
+    source: sourceHistory(auth, ops, eventsAccountFor(logs.get(auth.node), auth.final)), ops,
   };
   for (const e of history) {
     if (e.type === 'final') run.finals.set(e.node, e);
@@ -258,7 +259,7 @@ export interface SourceHistory {
  * their acknowledgement carries; the source's visible log adds what no client
  * wrote (preloaded rows) when its events account for its final data.
  */
-function sourceHistory(history: History, auth: Authority, ops: Operation[]): SourceHistory {
+function sourceHistory(auth: Authority, ops: Operation[], logAccounts: boolean): SourceHistory {
   const versions = new Map<string, SourceVersion[]>();
   const maybe = new Map<string, Value[]>();
   const blurred = new Set<string>();
@@ -275,7 +276,7 @@ function sourceHistory(history: History, auth: Authority, ops: Operation[]): Sou
       } else push(maybe, k, v);
     }
   }
-  if (eventsAccountFor(replayLogs(history).get(auth.node), auth.final)) {
+  if (logAccounts) {
     for (const [k, vs] of auth.versions) {
       for (const v of vs) {
         if (!placed.has(`${v.lsn}\u0000${k}`)) push(versions, k, { value: v.value, lsn: v.lsn, event: v.commitEvent ?? auth.log[v.index]!.event });

@@ -9,6 +9,7 @@
 import type { History, HistoryEntry, Value } from '../history/types.js';
 import {
   type Authority,
+  type NodeReplay,
   type Operation,
   externalReads,
   faultOutside,
@@ -49,13 +50,14 @@ function lastPromote(history: History, auth: Authority): HistoryEntry | undefine
  */
 export function checkDurability(history: History, options: CheckOptions = {}): Violation[] {
   if (faultOutside(history, options.tolerates)) return [];
-  const auth = findAuthority(history);
+  const logs = replayLogs(history);
+  const auth = findAuthority(history, logs);
   if (!auth) return [];
   const ops = operations(history);
   const index = writeIndex(ops);
-  const trusted = authorityAccountable(history, auth);
-  const mentioned = mentionedWrites(history);
-  const named = mentionedOps(history);
+  const trusted = authorityAccountable(logs, auth);
+  const mentioned = mentionedWrites(logs);
+  const named = mentionedOps(logs);
   const promote = lastPromote(history, auth);
   const out: Violation[] = [];
   for (const op of ops) {
@@ -119,13 +121,14 @@ function lostAck(auth: Authority, op: Operation, promote: HistoryEntry | undefin
  */
 export function checkLosslessFailover(history: History, options: CheckOptions = {}): Violation[] {
   if (faultOutside(history, options.tolerates)) return [];
-  const auth = findAuthority(history);
+  const logs = replayLogs(history);
+  const auth = findAuthority(history, logs);
   if (!auth) return [];
   const ops = operations(history);
   const writes = writesByValue(ops);
   const index = writeIndex(ops);
-  const trusted = authorityAccountable(history, auth);
-  const producers = producedBy(history);
+  const trusted = authorityAccountable(logs, auth);
+  const producers = producedBy(logs);
   const promote = lastPromote(history, auth);
   const seen = new Set<string>();
   const out: Violation[] = [];
@@ -157,9 +160,9 @@ export function checkLosslessFailover(history: History, options: CheckOptions = 
 }
 
 /** writeKey(k, v) → xids of every visible-log entry, on any node, that wrote it. */
-function producedBy(history: History): Map<string, string[]> {
+function producedBy(logs: Map<string, NodeReplay>): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const r of replayLogs(history).values()) {
+  for (const r of logs.values()) {
     for (const e of r.applications) {
       for (const [k, v] of Object.entries(e.writes)) out.set(writeKey(k, v), [...(out.get(writeKey(k, v)) ?? []), e.xid]);
     }

@@ -10,13 +10,12 @@
  * precedes B when A completed before B was invoked (A.completeT < B.invokeT);
  * otherwise B may take effect after A.
  */
-import type { FinalEntry, History, Value } from '../history/types.js';
+import type { FinalEntry, NodeId, Value } from '../history/types.js';
 import {
   type Authority,
   type NodeReplay,
   type Operation,
   finalWrites,
-  replayLogs,
   writeKey,
 } from '../history/ops.js';
 
@@ -121,26 +120,26 @@ export function eventsAccountFor(replay: NodeReplay | undefined, final: FinalEnt
 }
 
 /** eventsAccountFor for the authority. */
-export function authorityAccountable(history: History, auth: Authority): boolean {
-  return eventsAccountFor(replayLogs(history).get(auth.node), auth.final);
+export function authorityAccountable(logs: Map<NodeId, NodeReplay>, auth: Authority): boolean {
+  return eventsAccountFor(logs.get(auth.node), auth.final);
 }
 
 /**
  * writeKey(k, v) pairs that any node's events ever made visible — what the
  * model admits to having committed or applied somewhere.
  */
-export function mentionedWrites(history: History): Set<string> {
+export function mentionedWrites(logs: Map<NodeId, NodeReplay>): Set<string> {
   const out = new Set<string>();
-  for (const r of replayLogs(history).values()) {
+  for (const r of logs.values()) {
     for (const e of r.applications) for (const [k, v] of Object.entries(e.writes)) out.add(writeKey(k, v));
   }
   return out;
 }
 
 /** Client operation numbers that any node's events name (`op` on txn.commit/apply). */
-export function mentionedOps(history: History): Set<number> {
+export function mentionedOps(logs: Map<NodeId, NodeReplay>): Set<number> {
   const out = new Set<number>();
-  for (const r of replayLogs(history).values()) {
+  for (const r of logs.values()) {
     for (const e of r.applications) {
       const op = e.event.data?.['op'];
       if (typeof op === 'number') out.add(op);

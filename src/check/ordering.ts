@@ -53,12 +53,12 @@ interface PrefixState {
  * and the node hold.
  */
 export function checkCommittedPrefix(history: History, _options: CheckOptions = {}): Violation[] {
-  const auth = findAuthority(history);
+  const logs = replayLogs(history);
+  const auth = findAuthority(history, logs);
   if (!auth) return [];
   const aborts = abortedXids(history);
   const states = new Map<string, PrefixState>();
   const out = new Map<string, Violation>();
-  const logs = replayLogs(history);
   const trusted = eventsAccountFor(logs.get(auth.node), auth.final);
   const finals = new Map(finalEntries(history).map((f) => [f.node, f]));
   const usable = (node: string): boolean => {
