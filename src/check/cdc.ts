@@ -8,14 +8,23 @@
  * views. Event positions are (lsn, idx): idx numbers the row changes inside one
  * source log record (see models/cdc/common.ts).
  *
+ * Black-box first: what the sinks hold at the end (their final rows, read
+ * back through the inverse of their transform) and what clients read from
+ * them are compared with the source's committed history — acknowledged client
+ * writes in the order of the commit positions their acknowledgements carry,
+ * completed by the source's own log where its events account for its data
+ * (preloaded rows). The sinks' own `cdc.apply` labels (`effect`, `recovered`)
+ * may add findings the rows cannot show; they never clear one the rows show.
+ *
  * The *snapshot point* S is the earliest of the slot position (`cdc.slot`) and
  * the first chunk's low watermark: changes committed after S must each reach
  * every sink; changes before S are only owed as their latest state (through the
  * snapshot).
  */
 import type { FinalEntry, History, HistoryEntry, ModelEventEntry, NodeId, Value } from '../history/types.js';
-import { type Authority, findAuthority, fmtMs, fmtValue, quietEntry } from '../history/ops.js';
+import { type Authority, type Operation, externalReads, finalWrites, findAuthority, fmtMs, fmtValue, opEntries, operations, quietEntry, replayLogs } from '../history/ops.js';
 import type { CheckOptions, Violation } from './types.js';
+import { eventsAccountFor, precedes } from './evidence.js';
 
 // ───────────────────────────── transforms ─────────────────────────────
 
@@ -79,7 +88,8 @@ interface SinkInfo {
   exactlyOnce: string;
   /** Guarantees the sink claims (its `cdc.sink` event); undefined = judge every guarantee. */
   claims?: string[];
-  event: ModelEventEntry;
+  /** The sink's `cdc.sink` event (undefined for a sink known only by its final role). */
+  event: ModelEventEntry | undefined;
 }
 
 /** Whether a sink is judged for a guarantee: every sink unless its `cdc.sink` event lists its claims. */
@@ -107,6 +117,8 @@ export interface CdcRun {
   snapshotPoint: number;
   snapshotEvent?: ModelEventEntry;
   chunks: ModelEventEntry[];
+  source: SourceHistory;
+  ops: Operation[];
 }
 
 function evPos(e: ModelEventEntry): EvPos {
@@ -124,14 +136,23 @@ function evPos(e: ModelEventEntry): EvPos {
 
 /** Parses a history for the CDC checkers; undefined when it has no source authority. */
 export function parseCdcRun(history: History): CdcRun | undefined {
-  const auth = findAuthority(history);
+  const logs = replayLogs(history);
+  const auth = findAuthority(history, logs);
   if (!auth) return undefined;
-  const run: CdcRun = { auth, sinks: new Map(), finals: new Map(), applies: new Map(), publishes: [], snapshotPoint: Infinity, chunks: [] };
+  const ops = operations(history);
+  const run: CdcRun = {
+    auth, sinks: new Map(), finals: new Map(), applies: new Map(), publishes: [], snapshotPoint: Infinity, chunks: [],
+    source: sourceHistory(auth, ops, eventsAccountFor(logs.get(auth.node), auth.final)), ops,
+  };
   for (const e of history) {
     if (e.type === 'final') run.finals.set(e.node, e);
     if (e.type === 'event') parseEvent(run, e);
   }
   if (run.snapshotPoint === Infinity) run.snapshotPoint = 0;
+  // A sink that never described itself is still a sink: its final role says so.
+  for (const f of run.finals.values()) {
+    if (f.view.role === 'sink' && !run.sinks.has(f.node)) run.sinks.set(f.node, { node: f.node, exactlyOnce: 'unknown', event: undefined });
+  }
   return run;
 }
 
@@ -212,6 +233,92 @@ function compact(xs: (HistoryEntry | undefined)[]): HistoryEntry[] {
   return xs.filter((x): x is HistoryEntry => x !== undefined);
 }
 
+// ─────────────────────── the source's committed history ───────────────────────
+
+/** One version of a source key: its value after a commit at `lsn`. */
+interface SourceVersion {
+  value: Value;
+  lsn: number;
+  /** The acknowledged client operation that wrote it, when a client did. */
+  op?: Operation;
+  event?: ModelEventEntry;
+}
+
+/** What the source committed, per key, as clients and (where they agree) its events show it. */
+export interface SourceHistory {
+  /** key → versions in commit order (the initial absent state is not listed). */
+  versions: Map<string, SourceVersion[]>;
+  /** key → values of writes of unknown outcome (`info`): they may be versions at unknown positions. */
+  maybe: Map<string, Value[]>;
+  /** Keys with a write whose value no one knows (an indeterminate `upd`/`now`/`rand`). */
+  blurred: Set<string>;
+}
+
+/**
+ * Acknowledged client writes to the authority, placed by the commit position
+ * their acknowledgement carries; the source's visible log adds what no client
+ * wrote (preloaded rows) when its events account for its final data.
+ */
+function sourceHistory(auth: Authority, ops: Operation[], logAccounts: boolean): SourceHistory {
+  const versions = new Map<string, SourceVersion[]>();
+  const maybe = new Map<string, Value[]>();
+  const blurred = new Set<string>();
+  const push = <T>(m: Map<string, T[]>, k: string, x: T): void => void m.set(k, [...(m.get(k) ?? []), x]);
+  const placed = new Set<string>();
+  for (const op of ops) {
+    if (op.node !== auth.node || op.req.end !== 'commit' || op.status === 'fail') continue;
+    const fw = finalWrites(op);
+    for (const m of op.txn) if (m.f !== 'r' && !fw.has(m.k)) blurred.add(m.k);
+    for (const [k, v] of fw) {
+      if (op.status === 'ok' && op.commit) {
+        push(versions, k, { value: v, lsn: op.commit.lsn, op });
+        placed.add(`${op.commit.lsn}\u0000${k}`);
+      } else push(maybe, k, v);
+    }
+  }
+  if (logAccounts) {
+    for (const [k, vs] of auth.versions) {
+      for (const v of vs) {
+        if (!placed.has(`${v.lsn}\u0000${k}`)) push(versions, k, { value: v.value, lsn: v.lsn, event: v.commitEvent ?? auth.log[v.index]!.event });
+      }
+    }
+  }
+  for (const vs of versions.values()) vs.sort((a, b) => a.lsn - b.lsn);
+  return { versions, maybe, blurred };
+}
+
+/** Every value `key` held or may have held at the source (absent included). */
+function sourceValues(run: CdcRun, key: string): Set<Value> {
+  const out = new Set<Value>([null, run.auth.final.view.data[key] ?? null]);
+  for (const v of run.source.versions.get(key) ?? []) out.add(v.value);
+  for (const v of run.source.maybe.get(key) ?? []) out.add(v);
+  return out;
+}
+
+/** Cells a key can occupy in a sink with this transform, whatever its value. */
+function cellsOfKey(t: CdcTransform, key: string): string[] {
+  return [...new Set([...Object.keys(cdcTransformRow(t, key, 0)), ...Object.keys(cdcTransformRow(t, key, 's'))])];
+}
+
+/** The source rows a sink's cells show (the inverse of its transform; derived cells dropped). */
+export function cdcSinkRows(t: CdcTransform, cells: Record<string, Value>): Map<string, Value> {
+  const out = new Map<string, Value>();
+  for (const [cell, v] of Object.entries(cells)) {
+    if (t === 'rename') { if (cell.startsWith('acct:')) out.set(cell.slice(5), v); continue; }
+    if (t === 'split') { const m = /^(.*)\.(num|str)$/.exec(cell); if (m) out.set(m[1]!, v); continue; }
+    if (t === 'derive' && cell.endsWith('.size') && cell.slice(0, -5) in cells) continue;
+    out.set(cell, v);
+  }
+  return out;
+}
+
+/** The sink's final view, when it is alive and its transform is known. */
+function sinkFinal(run: CdcRun, sink: SinkInfo): { final: FinalEntry; rows: Map<string, Value>; transform: CdcTransform } | undefined {
+  const final = run.finals.get(sink.node);
+  if (!final?.alive || !sink.transform) return undefined;
+  return { final, rows: cdcSinkRows(sink.transform, final.view.data), transform: sink.transform };
+}
+
 // ───────────────────────────── checkers ─────────────────────────────
 
 /**
@@ -253,34 +360,96 @@ function diffCells(a: Record<string, Value>, b: Record<string, Value>): string[]
 }
 
 /**
- * 'per-key-order': at each sink, the source positions of the events applied to
- * one key never go backwards — a key's version only moves forward. Re-applying
- * the same position is a duplicate (see 'exactly-once'), not a regression.
+ * 'per-key-order': a key's version at a sink only moves forward. From what
+ * clients observed: reads served by the sink, then its final rows, each placed
+ * among the key's source versions — an observation that began after another
+ * ended and can only be an older version than it is a regression, whatever the
+ * sink's labels say. From the sink's own account: the source positions of the
+ * events it applied to one key never go backwards; re-applying the same
+ * position is a duplicate (see 'exactly-once'), not a regression.
  */
 export function checkPerKeyOrder(history: History, options: CdcCheckOptions = {}): Violation[] {
   const run = parseCdcRun(history);
   if (!run) return [];
   const out: Violation[] = [];
-  for (const [sink, applies] of run.applies) {
-    if (!judged(run.sinks.get(sink), 'per-key-order', options)) continue;
-    const last = new Map<string, EvPos>();
-    for (const a of withoutRepeats(applies)) {
-      if (a.e.data?.['effect'] !== 'applied') continue;
-      const prev = last.get(a.key);
-      if (prev && (a.lsn < prev.lsn || (a.lsn === prev.lsn && a.idx < prev.idx))) {
-        out.push({
-          guarantee: 'per-key-order',
-          sentence: `sink ${sink}: key ${a.key} went back from version ${prev.lsn}:${prev.idx} (${fmtValue(prev.value)}, applied at ` +
-            `${fmtMs(prev.e.t)}) to older version ${a.lsn}:${a.idx} (${fmtValue(a.value)}, applied at ${fmtMs(a.e.t)}) — ` +
-            `events of one key reached the sink out of source order`,
-          witness: [prev.e, a.e],
-          data: { sink, key: a.key, from: `${prev.lsn}:${prev.idx}`, to: `${a.lsn}:${a.idx}` },
-        });
-        last.set(a.key, a);
-        continue;
-      }
-      last.set(a.key, a);
+  for (const node of new Set([...run.sinks.keys(), ...run.applies.keys()])) {
+    const sink = run.sinks.get(node);
+    if (!judged(sink, 'per-key-order', options)) continue;
+    const observed = sink ? observedRegression(run, sink) : undefined;
+    if (observed) out.push(observed);
+    else out.push(...appliedRegressions(node, run.applies.get(node) ?? []));
+  }
+  return out;
+}
+
+/** One observation of a key at a sink: a client's read, or the final rows (after every read). */
+interface Observation {
+  key: string;
+  value: Value;
+  op?: Operation;
+  final?: FinalEntry;
+}
+
+function observedRegression(run: CdcRun, sink: SinkInfo): Violation | undefined {
+  const obs: Observation[] = [];
+  for (const op of run.ops) {
+    if (op.node !== sink.node) continue;
+    for (const r of externalReads(op)) {
+      const key = sink.transform ? cdcSinkRows(sink.transform, { [r.key]: r.value }).keys().next().value ?? r.key : r.key;
+      obs.push({ key, value: r.value, op });
     }
+  }
+  if (obs.length === 0) return undefined;
+  const at = sinkFinal(run, sink);
+  if (at) for (const key of new Set(obs.map((o) => o.key))) obs.push({ key, value: at.rows.get(key) ?? null, final: at.final });
+  for (const later of obs) {
+    for (const earlier of obs) {
+      if (earlier === later || earlier.key !== later.key || earlier.final || !earlier.op) continue;
+      if (later.op && !precedes(earlier.op, later.op)) continue;
+      const [lo, hi] = [versionIndexes(run, earlier), versionIndexes(run, later)];
+      if (lo.length === 0 || hi.length === 0 || Math.max(...hi) >= Math.min(...lo)) continue;
+      return regression(sink.node, earlier, later, run);
+    }
+  }
+  return undefined;
+}
+
+/** Indexes among the key's source versions (-1 = the initial absent state) that a value may be. */
+function versionIndexes(run: CdcRun, o: Observation): number[] {
+  const vs = run.source.versions.get(o.key) ?? [];
+  if ((run.source.maybe.get(o.key) ?? []).includes(o.value) || run.source.blurred.has(o.key)) return [];
+  const out = vs.flatMap((v, i) => (v.value === o.value ? [i] : []));
+  if (o.value === null) out.push(-1);
+  return out;
+}
+
+function regression(sink: NodeId, earlier: Observation, later: Observation, run: CdcRun): Violation {
+  const when = (o: Observation): string => (o.op ? `session ${o.op.session} read ${fmtValue(o.value)} at ${fmtMs(o.op.completeT!)}` : `the sink ends holding ${fmtValue(o.value)}`);
+  return {
+    guarantee: 'per-key-order',
+    sentence: `sink ${sink}: key ${earlier.key} went back — ${when(earlier)}, then ${when(later)}, an older version in the source's ` +
+      'commit order — events of one key reached the sink out of source order',
+    witness: compact([...(earlier.op ? opEntries(earlier.op) : []), ...(later.op ? opEntries(later.op) : []), later.final, run.auth.final]),
+    data: { sink, key: earlier.key, from: earlier.value, to: later.value, evidence: 'observed' },
+  };
+}
+
+function appliedRegressions(sink: NodeId, applies: EvPos[]): Violation[] {
+  const out: Violation[] = [];
+  const last = new Map<string, EvPos>();
+  for (const a of withoutRepeats(applies)) {
+    if (a.e.data?.['effect'] !== 'applied') continue;
+    const prev = last.get(a.key);
+    last.set(a.key, a);
+    if (!prev || !(a.lsn < prev.lsn || (a.lsn === prev.lsn && a.idx < prev.idx))) continue;
+    out.push({
+      guarantee: 'per-key-order',
+      sentence: `sink ${sink}: key ${a.key} went back from version ${prev.lsn}:${prev.idx} (${fmtValue(prev.value)}, applied at ` +
+        `${fmtMs(prev.e.t)}) to older version ${a.lsn}:${a.idx} (${fmtValue(a.value)}, applied at ${fmtMs(a.e.t)}) — ` +
+        `events of one key reached the sink out of source order`,
+      witness: [prev.e, a.e],
+      data: { sink, key: a.key, from: `${prev.lsn}:${prev.idx}`, to: `${a.lsn}:${a.idx}`, evidence: 'events' },
+    });
   }
   return out;
 }
@@ -302,8 +471,15 @@ function withoutRepeats(applies: EvPos[]): EvPos[] {
 
 /**
  * 'completeness': every change the source committed after the snapshot point
- * (and that survived on the source) was applied at least once at every sink
- * (a dedup skip counts: the sink saw it). One violation per sink: the first miss.
+ * (and that survived on the source) was applied at least once at every sink.
+ * From the rows: a sink holding no row of a key although the source committed
+ * a change of it after the snapshot point and never deleted the key since (and
+ * every version since shows in the sink's transform) never applied any of
+ * those changes; a sink that deduplicates by source position (its rows only
+ * move forward) and holds an older version of a key than the last change
+ * owed never applied that change. From the sink's own account: a change with
+ * no `cdc.apply` at the sink (a dedup skip counts: the sink saw it), where
+ * those events account for the sink's rows. One violation per sink: the first miss.
  */
 export function checkCompleteness(history: History, options: CdcCheckOptions = {}): Violation[] {
   const run = parseCdcRun(history);
@@ -311,20 +487,72 @@ export function checkCompleteness(history: History, options: CdcCheckOptions = {
   const out: Violation[] = [];
   for (const sink of run.sinks.values()) {
     if (!judged(sink, 'completeness', options)) continue;
-    const seen = new Set((run.applies.get(sink.node) ?? []).map((a) => `${a.lsn}\u0000${a.key}`));
-    const misses = missingChanges(run, (lsn, key) => seen.has(`${lsn}\u0000${key}`));
-    if (misses.length === 0) continue;
-    const m = misses[0]!;
-    out.push({
-      guarantee: 'completeness',
-      sentence: `sink ${sink.node} never applied the change at source lsn ${m.lsn} (key ${m.key} := ${fmtValue(m.value)}, ` +
-        `committed at ${fmtMs(m.event.t)}, after the snapshot point lsn ${run.snapshotPoint})` +
-        (misses.length > 1 ? ` — nor ${misses.length - 1} other change(s)` : '') + ' — a committed change was lost on the way',
-      witness: compact([run.snapshotEvent, m.event, run.finals.get(sink.node)]),
-      data: { sink: sink.node, lsn: m.lsn, key: m.key, missing: misses.length },
-    });
+    const v = missingRow(run, sink) ?? missingApply(run, sink);
+    if (v) out.push(v);
   }
   return out;
+}
+
+function missingRow(run: CdcRun, sink: SinkInfo): Violation | undefined {
+  const at = sinkFinal(run, sink);
+  if (!at) return undefined;
+  const forward = sink.exactlyOnce === 'dedup' || sink.exactlyOnce === 'txn-offset';
+  for (const [key, vs] of run.source.versions) {
+    if (run.source.blurred.has(key) || run.source.maybe.has(key)) continue;
+    const owed = vs.findIndex((v) => v.lsn > run.snapshotPoint);
+    if (owed < 0) continue;
+    const held = at.rows.get(key);
+    const since = vs.slice(owed);
+    if (held === undefined) {
+      if (since.every((v) => Object.keys(cdcTransformRow(at.transform, key, v.value)).length > 0)) return lostChange(run, sink, at.final, key, vs[owed]!, undefined);
+      continue;
+    }
+    if (!forward) continue;
+    const lastIdx = vs.length - 1;
+    const heldIdx = vs.map((v) => v.value).lastIndexOf(held);
+    if (heldIdx >= 0 && heldIdx < lastIdx && lastIdx >= owed && vs[lastIdx]!.value !== held) {
+      return lostChange(run, sink, at.final, key, vs[lastIdx]!, held);
+    }
+  }
+  return undefined;
+}
+
+function lostChange(run: CdcRun, sink: SinkInfo, final: FinalEntry, key: string, v: SourceVersion, held: Value | undefined): Violation {
+  const by = v.op ? `by session ${v.op.session}, acknowledged at ${fmtMs(v.op.completeT!)}` : `at ${fmtMs(v.event?.t ?? 0)}`;
+  const has = held === undefined ? 'holds no row of the key' : `still holds the older ${fmtValue(held)} and deduplicates by position`;
+  return {
+    guarantee: 'completeness',
+    sentence: `sink ${sink.node} never applied the change at source lsn ${v.lsn} (key ${key} := ${fmtValue(v.value)}, committed ${by}, ` +
+      `after the snapshot point lsn ${run.snapshotPoint}): at the end it ${has} — a committed change was lost on the way`,
+    witness: compact([...(v.op ? opEntries(v.op) : [v.event]), run.snapshotEvent, run.auth.final, final]),
+    data: { sink: sink.node, lsn: v.lsn, key, evidence: 'final-state' },
+  };
+}
+
+/**
+ * Whether `events` (a sink's applications, or the broker's publications) give
+ * an account to find a gap in: a silent pipeline (none at all while the sink
+ * holds rows) proves nothing is missing; the rows are judged instead.
+ */
+function accountFor(run: CdcRun, sink: SinkInfo, events: EvPos[]): boolean {
+  const at = sinkFinal(run, sink);
+  return events.length > 0 || !at || at.rows.size === 0;
+}
+
+function missingApply(run: CdcRun, sink: SinkInfo): Violation | undefined {
+  if (!accountFor(run, sink, run.applies.get(sink.node) ?? [])) return undefined;
+  const seen = new Set((run.applies.get(sink.node) ?? []).map((a) => `${a.lsn}\u0000${a.key}`));
+  const misses = missingChanges(run, (lsn, key) => seen.has(`${lsn}\u0000${key}`));
+  if (misses.length === 0) return undefined;
+  const m = misses[0]!;
+  return {
+    guarantee: 'completeness',
+    sentence: `sink ${sink.node} never applied the change at source lsn ${m.lsn} (key ${m.key} := ${fmtValue(m.value)}, ` +
+      `committed at ${fmtMs(m.event.t)}, after the snapshot point lsn ${run.snapshotPoint})` +
+      (misses.length > 1 ? ` — nor ${misses.length - 1} other change(s)` : '') + ' — a committed change was lost on the way',
+    witness: compact([run.snapshotEvent, m.event, run.finals.get(sink.node)]),
+    data: { sink: sink.node, lsn: m.lsn, key: m.key, missing: misses.length, evidence: 'events' },
+  };
 }
 
 interface Change {
@@ -346,44 +574,79 @@ function missingChanges(run: CdcRun, has: (lsn: number, key: string) => boolean)
 }
 
 /**
- * 'exactly-once': no event has its effect twice at a sink — at most one
- * `cdc.apply` with effect 'applied' per (sink, position, key). `cdc.apply` is
- * emitted once the batch is durable, so a second one is a second effect. A
- * `recovered` announcement (a batch found in the store after a restart) repeats
- * an earlier one when both exist, so it is not counted again.
+ * 'exactly-once': no event has its effect twice at a sink. From the rows: a
+ * sink holding a value its key never had at the source, which one more
+ * application of one of the key's `x = x + n` / `x = x * n` updates on top of a
+ * source version explains, applied that update twice — whatever its labels
+ * say. From the sink's own account, where the rows cannot show a repeat (an
+ * upsert applied twice leaves the same row): at most one `cdc.apply` with
+ * effect 'applied' per (sink, position, key), a `recovered` re-announcement of
+ * an announced batch not counted again. One violation per sink.
  */
 export function checkExactlyOnce(history: History, options: CdcCheckOptions = {}): Violation[] {
   const run = parseCdcRun(history);
   if (!run) return [];
   const out: Violation[] = [];
-  for (const [sink, applies] of run.applies) {
-    if (!judged(run.sinks.get(sink), 'exactly-once', options)) continue;
-    const first = new Map<string, EvPos>();
-    for (const a of withoutRepeats(applies)) {
-      if (a.e.data?.['effect'] !== 'applied') continue;
-      const id = `${a.lsn}:${a.idx}:${a.key}`;
-      const prev = first.get(id);
-      if (!prev) {
-        first.set(id, a);
-        continue;
-      }
-      out.push({
-        guarantee: 'exactly-once',
-        sentence: `sink ${sink} applied the event at position ${a.lsn}:${a.idx} (key ${a.key}, ${a.op} ${fmtValue(a.value)}) ` +
-          `twice: at ${fmtMs(prev.e.t)} and again at ${fmtMs(a.e.t)} — a redelivered event had a second effect`,
-        witness: [prev.e, a.e],
-        data: { sink, key: a.key, pos: `${a.lsn}:${a.idx}` },
-      });
-      break;
-    }
+  for (const node of new Set([...run.sinks.keys(), ...run.applies.keys()])) {
+    const sink = run.sinks.get(node);
+    if (!judged(sink, 'exactly-once', options)) continue;
+    const v = (sink ? repeatedEffect(run, sink) : undefined) ?? repeatedApply(run, node);
+    if (v) out.push(v);
   }
   return out;
+}
+
+function repeatedEffect(run: CdcRun, sink: SinkInfo): Violation | undefined {
+  const at = sinkFinal(run, sink);
+  if (!at) return undefined;
+  for (const [key, x] of at.rows) {
+    if (typeof x !== 'number' || run.source.blurred.has(key)) continue;
+    const values = sourceValues(run, key);
+    if (values.has(x)) continue;
+    for (const op of run.ops) {
+      const u = op.node === run.auth.node ? op.txn.find((m) => m.f === 'upd' && m.k === key) : undefined;
+      if (!u || u.f !== 'upd') continue;
+      const base = u.expr.op === 'add' ? x - u.expr.n : u.expr.n === 0 ? NaN : x / u.expr.n;
+      if (!values.has(base)) continue;
+      return {
+        guarantee: 'exactly-once',
+        sentence: `sink ${sink.node} ends holding ${key} = ${x}, a value the source never held; session ${op.session}'s ` +
+          `${key} = ${key} ${u.expr.op === 'add' ? '+' : '*'} ${u.expr.n} applied once more to ${key} = ${base}, which the source did hold, ` +
+          'gives it — an update had its effect twice',
+        witness: compact([...opEntries(op), run.auth.final, at.final]),
+        data: { sink: sink.node, key, value: x, base, op: op.id, evidence: 'final-state' },
+      };
+    }
+  }
+  return undefined;
+}
+
+function repeatedApply(run: CdcRun, sink: NodeId): Violation | undefined {
+  const first = new Map<string, EvPos>();
+  for (const a of withoutRepeats(run.applies.get(sink) ?? [])) {
+    if (a.e.data?.['effect'] !== 'applied') continue;
+    const id = `${a.lsn}:${a.idx}:${a.key}`;
+    const prev = first.get(id);
+    if (!prev) {
+      first.set(id, a);
+      continue;
+    }
+    return {
+      guarantee: 'exactly-once',
+      sentence: `sink ${sink} applied the event at position ${a.lsn}:${a.idx} (key ${a.key}, ${a.op} ${fmtValue(a.value)}) ` +
+        `twice: at ${fmtMs(prev.e.t)} and again at ${fmtMs(a.e.t)} — a redelivered event had a second effect`,
+      witness: [prev.e, a.e],
+      data: { sink, key: a.key, pos: `${a.lsn}:${a.idx}`, evidence: 'events' },
+    };
+  }
+  return undefined;
 }
 
 /**
  * 'delete-propagation': a key the source deleted and that stays deleted is
  * absent from every live sink after the quiet phase (its tombstone arrived).
- * Judged for sinks with a built-in transform (cells are traced to their key).
+ * Judged from the rows: any cell the key can occupy under the sink's built-in
+ * transform, held at the end, is stale — whatever the sink announced.
  */
 export function checkDeletePropagation(history: History, options: CdcCheckOptions = {}): Violation[] {
   const run = parseCdcRun(history);
@@ -394,14 +657,14 @@ export function checkDeletePropagation(history: History, options: CdcCheckOption
     const final = run.finals.get(sink.node);
     if (!final?.alive || !sink.transform || !judged(sink, 'delete-propagation', options)) continue;
     for (const [key, del] of deleted) {
-      const last = lastApply(run, sink.node, key);
-      const stale = last ? Object.keys(cdcTransformRow(sink.transform, key, last.value)).filter((c) => c in final.view.data) : [];
+      const stale = cellsOfKey(sink.transform, key).filter((c) => c in final.view.data).sort();
       if (stale.length === 0) continue;
+      const last = lastApply(run, sink.node, key);
       out.push({
         guarantee: 'delete-propagation',
         sentence: `sink ${sink.node} still holds ${stale[0]} = ${fmtValue(final.view.data[stale[0]!])} after the quiet phase although ` +
-          `the source deleted key ${key} at lsn ${del.lsn} (${fmtMs(del.event.t)}) and never re-created it — the delete (tombstone) did not propagate`,
-        witness: compact([del.event, last?.e, final]),
+          `the source deleted key ${key} at lsn ${del.lsn} (${fmtMs(del.t)}) and never re-created it — the delete (tombstone) did not propagate`,
+        witness: compact([...del.witness, last?.e, final]),
         data: { sink: sink.node, key, cells: stale },
       });
       break;
@@ -410,11 +673,21 @@ export function checkDeletePropagation(history: History, options: CdcCheckOption
   return out;
 }
 
-function deletedKeys(run: CdcRun): Map<string, { lsn: number; event: ModelEventEntry }> {
-  const out = new Map<string, { lsn: number; event: ModelEventEntry }>();
-  for (const [key, versions] of run.auth.versions) {
-    const v = versions[versions.length - 1];
-    if (v && v.value === null) out.set(key, { lsn: v.lsn, event: v.commitEvent ?? run.auth.log[v.index]!.event });
+interface Deletion {
+  lsn: number;
+  t: number;
+  witness: HistoryEntry[];
+}
+
+/** Keys the source ends without, whose last known version is a delete (a client's or its log's). */
+function deletedKeys(run: CdcRun): Map<string, Deletion> {
+  const out = new Map<string, Deletion>();
+  const data = run.auth.final.view.data;
+  for (const [key, vs] of run.source.versions) {
+    const v = vs[vs.length - 1];
+    if (!v || v.value !== null || key in data) continue;
+    const witness = compact(v.op ? opEntries(v.op) : [v.event]);
+    out.set(key, { lsn: v.lsn, t: v.op?.completeT ?? v.event?.t ?? 0, witness });
   }
   return out;
 }
@@ -426,7 +699,8 @@ function deletedKeys(run: CdcRun): Map<string, { lsn: number; event: ModelEventE
  * that position — a stale row or a deleted key coming back breaks it (the
  * DBLog invariant). (b) Every change committed while the snapshot ran (from the
  * snapshot point to the last high watermark) was published: no gap between the
- * snapshot read and the stream start (deletes are judged by delete-propagation).
+ * snapshot read and the stream start (deletes are judged by delete-propagation),
+ * judged where the publications account for every sink's rows.
  */
 export function checkSnapshotHandover(history: History, _options: CdcCheckOptions = {}): Violation[] {
   const run = parseCdcRun(history);
@@ -455,6 +729,7 @@ function staleRow(run: CdcRun, p: EvPos): Violation {
 
 function snapshotGap(run: CdcRun): Violation | undefined {
   if (run.chunks.length === 0) return undefined;
+  if (![...run.sinks.values()].every((sink) => accountFor(run, sink, run.publishes))) return undefined;
   const end = Math.max(...run.chunks.map((c) => Number(c.data?.['high'])));
   const published = new Set(run.publishes.map((p) => `${p.lsn}\u0000${p.key}`));
   // Deletes are left to 'delete-propagation' (a dropped tombstone is not a handover gap).

@@ -4,9 +4,15 @@
  * source's change stream in order) may lag, but what it shows must be a prefix
  * of the primary's commit order: no gaps, no reordering, nothing extra.
  */
-import type { History, ModelEventEntry } from '../history/types.js';
+import type { FinalEntry, History, ModelEventEntry, Value } from '../history/types.js';
 import {
   type Authority,
+  type Operation,
+  type WriteRecord,
+  finalEntries,
+  findCommitted,
+  opEntries,
+  writesByValue,
   type LogEntry,
   type NodeReplay,
   type ObservedRead,
@@ -21,6 +27,7 @@ import {
   replayLogs,
 } from '../history/ops.js';
 import type { CheckOptions, Violation } from './types.js';
+import { type UniqueWrite, type WriteIndex, eventsAccountFor, explainedAfter, precedes, writeIndex } from './evidence.js';
 
 /** Per-node progress through the authority's order while replaying. */
 interface PrefixState {
@@ -37,26 +44,56 @@ interface PrefixState {
  * authority's order, and entries it never committed (a branch that failover
  * discarded) only trail at the end; at the final entry a live node shows no
  * such entries at all. At most one violation per node: the first break.
+ *
+ * Judged from the final states first (see finalStateBreak): a live node that
+ * ends holding a write the authority neither holds nor overwrote, or a write
+ * without one acknowledged before it was invoked, is no prefix — whatever its
+ * events say. The events then find breaks the final state hides (mid-run gaps,
+ * duplicates, unrewound branches), where they account for what the authority
+ * and the node hold.
  */
 export function checkCommittedPrefix(history: History, _options: CheckOptions = {}): Violation[] {
-  const auth = findAuthority(history);
+  const logs = replayLogs(history);
+  const auth = findAuthority(history, logs);
   if (!auth) return [];
   const aborts = abortedXids(history);
   const states = new Map<string, PrefixState>();
-  const out: Violation[] = [];
+  const out = new Map<string, Violation>();
+  const trusted = eventsAccountFor(logs.get(auth.node), auth.final);
+  const finals = new Map(finalEntries(history).map((f) => [f.node, f]));
+  const usable = (node: string): boolean => {
+    const f = finals.get(node);
+    return trusted && (f === undefined || !f.alive || eventsAccountFor(logs.get(node), f));
+  };
   const replays = replayLogs(history, (replay, cause) => {
+    if (!usable(replay.node)) return;
     const s = states.get(replay.node) ?? { known: 0, broken: false };
     states.set(replay.node, s);
     if (s.broken) return;
     const v = cause.name === 'txn.commit' || cause.name === 'apply'
       ? checkAppend(auth, replay, s, aborts)
       : (recount(auth, replay, s), undefined);
-    if (v) { s.broken = true; out.push(v); }
+    if (v) { s.broken = true; out.set(replay.node, v); }
   });
   for (const r of replays.values()) {
-    if (!states.get(r.node)?.broken) { const v = checkFinalExtras(auth, r, aborts); if (v) out.push(v); }
+    if (!usable(r.node) || states.get(r.node)?.broken) continue;
+    const v = checkFinalExtras(auth, r, aborts);
+    if (v) out.set(r.node, v);
   }
-  return out;
+  const ops = operations(history);
+  const index = writeIndex(ops);
+  const values = writesByValue(ops);
+  for (const f of finals.values()) {
+    if (out.has(f.node) || !f.alive || f.node === auth.node) continue;
+    const v = finalStateBreak(auth, f, index, values, trusted);
+    if (v) out.set(f.node, v);
+  }
+  for (const op of ops) {
+    if (out.has(op.node)) continue;
+    const v = uncommittedRead(op, values);
+    if (v) out.set(op.node, v);
+  }
+  return [...out.values()];
 }
 
 function checkAppend(auth: Authority, replay: NodeReplay, s: PrefixState, aborts: Aborts): Violation | undefined {
@@ -134,6 +171,103 @@ function checkFinalExtras(auth: Authority, r: NodeReplay, aborts: Aborts): Viola
       `${notCommitted(auth, extra, aborts)} — extra entry beyond the committed prefix`,
     witness: [extra.event, r.final],
     data: { node: r.node, xid: extra.xid },
+  };
+}
+
+// ───────────── committed-prefix from the final states ─────────────
+
+/**
+ * A live node's final state against the authority's, black-box:
+ * - extra: it holds a client's unique value that the authority does not hold
+ *   and that no write which may follow it replaced there — a write outside
+ *   the committed order (rolled back, overwritten inside its transaction, or
+ *   lost on the authority);
+ * - gap: it holds a committed write W2 but, for a write W1 acknowledged before
+ *   W2 was invoked and committed on the authority, a value of W1's key that no
+ *   write which may follow W1 produced — W1 is missing below W2.
+ * Committed on the authority means it holds the value, or (events accounting
+ * for its data) its log has the transaction; those events also clear a pair
+ * whose order they show reversed.
+ */
+function finalStateBreak(auth: Authority, f: FinalEntry, index: WriteIndex, values: Map<Value, WriteRecord>,
+  trusted: boolean): Violation | undefined {
+  const authData = auth.final.view.data;
+  const held: UniqueWrite[] = [];
+  for (const [k, v] of Object.entries(f.view.data)) {
+    const w = values.get(v);
+    if (!w || w.key !== k) continue; // a value no client chose (computed, preloaded): nothing to name
+    const replaced = authData[k] !== v;
+    if (replaced && (w.op.req.end === 'rollback' || !w.final || !explainedAfter(index, k, authData[k] ?? null, w.op))) {
+      return extraValue(auth, f, w);
+    }
+    const u = index.byValue.get(v);
+    if (u && u.key === k) held.push(u);
+  }
+  const committed = (w: UniqueWrite): boolean =>
+    authData[w.key] === w.value || (trusted && findCommitted(auth, w.op) !== undefined);
+  for (const w2 of held) {
+    if (!committed(w2)) continue;
+    for (const w1 of index.byValue.values()) {
+      if (w1.key === w2.key || w1.op.status !== 'ok' || !precedes(w1.op, w2.op) || !committed(w1)) continue;
+      const has = f.view.data[w1.key] ?? null;
+      if (has === w1.value || explainedAfter(index, w1.key, has, w1.op)) continue;
+      if (trusted && reversed(auth, w1.op, w2.op)) continue;
+      return missingBelow(auth, f, w1, w2);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A read that returned a value no commit order can hold: written by a
+ * transaction that rolled back, or overwritten inside its own transaction
+ * before it committed. The serving node made an entry outside every committed
+ * order visible — not a discarded branch of a failover, which holds only
+ * committed transactions.
+ */
+function uncommittedRead(op: Operation, values: Map<Value, WriteRecord>): Violation | undefined {
+  for (const r of externalReads(op)) {
+    const w = r.value === null ? undefined : values.get(r.value);
+    if (!w || w.key !== r.key || w.op === op || (w.op.req.end !== 'rollback' && w.final)) continue;
+    const why = w.op.req.end === 'rollback' ? 'whose transaction rolled back' : 'which its own transaction overwrote before committing';
+    return {
+      guarantee: 'committed-prefix',
+      sentence: `node ${op.node} served ${r.key} = ${fmtValue(r.value)} to session ${op.session} at ${fmtMs(op.completeT!)}, written by ` +
+        `session ${w.op.session} at ${fmtMs(w.op.invokeT)} ${why} — an entry outside the committed order became visible`,
+      witness: [...opEntries(w.op), ...opEntries(op)],
+      data: { node: op.node, key: r.key, value: r.value, op: op.id, writerOp: w.op.id, evidence: 'observed' },
+    };
+  }
+  return undefined;
+}
+
+function reversed(auth: Authority, first: Operation, second: Operation): boolean {
+  const a = findCommitted(auth, first);
+  const b = findCommitted(auth, second);
+  return a !== undefined && b !== undefined && auth.log.indexOf(a) > auth.log.indexOf(b);
+}
+
+function extraValue(auth: Authority, f: FinalEntry, w: WriteRecord): Violation {
+  const why = w.op.req.end === 'rollback' ? 'which its transaction rolled back'
+    : !w.final ? 'which its own transaction overwrote before committing'
+      : `which authority ${auth.node} does not hold (it holds ${fmtValue(auth.final.view.data[w.key])}) and no later write replaced`;
+  return {
+    guarantee: 'committed-prefix',
+    sentence: `node ${f.node} ends the run holding ${w.key} = ${fmtValue(w.value)}, written by session ${w.op.session} ` +
+      `at ${fmtMs(w.op.invokeT)}, ${why} — extra write beyond the committed prefix`,
+    witness: [...opEntries(w.op), auth.final, f],
+    data: { node: f.node, key: w.key, value: w.value, op: w.op.id, evidence: 'final-state' },
+  };
+}
+
+function missingBelow(auth: Authority, f: FinalEntry, w1: UniqueWrite, w2: UniqueWrite): Violation {
+  return {
+    guarantee: 'committed-prefix',
+    sentence: `node ${f.node} ends the run holding ${w2.key} = ${fmtValue(w2.value)} (written from ${fmtMs(w2.op.invokeT)}) but ` +
+      `${w1.key} = ${fmtValue(f.view.data[w1.key])}, neither ${fmtValue(w1.value)} nor a later write, although ${fmtValue(w1.value)} was acknowledged at ` +
+      `${fmtMs(w1.op.completeT!)} before that write began and is committed on authority ${auth.node} — gap in the committed prefix`,
+    witness: [...opEntries(w1.op), ...opEntries(w2.op), auth.final, f],
+    data: { node: f.node, key: w1.key, missing: w1.value, above: w2.value, evidence: 'final-state' },
   };
 }
 
