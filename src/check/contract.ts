@@ -26,7 +26,7 @@
  * events it names, which the harness cannot replay; the CDC checkers judge
  * those rows against the source's committed history. Sinks serve no reads.
  */
-import { HistoryError, fmtMs, fmtValue } from '../history/ops.js';
+import { HistoryError, diffStates, fmtMs, fmtValue } from '../history/ops.js';
 import type { FinalEntry, History, ModelEventEntry, NodeId, Value } from '../history/types.js';
 import type { ReadMismatch } from '../sim/run.js';
 
@@ -121,11 +121,9 @@ export interface FoldMismatch {
 }
 
 export function foldMismatch(f: VisibleFold, data: Record<string, Value>): FoldMismatch | undefined {
-  let first: string | undefined;
-  for (const k of Object.keys(f.state)) if ((data[k] ?? null) !== f.state[k] && (first === undefined || k < first)) first = k;
-  for (const k of Object.keys(data)) if ((data[k] ?? null) !== (f.state[k] ?? null) && (first === undefined || k < first)) first = k;
-  if (first === undefined) return undefined;
-  return { node: f.node, key: first, folded: f.state[first] ?? null, held: data[first] ?? null, setBy: f.setBy.get(first) };
+  const key = diffStates(f.state, data)[0];
+  if (key === undefined) return undefined;
+  return { node: f.node, key, folded: f.state[key] ?? null, held: data[key] ?? null, setBy: f.setBy.get(key) };
 }
 
 /** "apply xid x4 (lsn 4) at 41.0 ms", or "no event on n2 wrote k3". */
