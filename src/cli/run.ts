@@ -2,7 +2,8 @@
  * `replicheck run <model | ./path/to/model.ts>`: run the property suite (every
  * claimed guarantee, generated scenarios with faults) on one model, over each of
  * its variants or the one chosen. Exit 1 when a claimed guarantee breaks, 2 when
- * the model throws or a run hits a limit.
+ * the model throws, a run hits a limit or the model breaks its contract (its
+ * events or reads disagree with its visible state; src/check/contract.ts).
  */
 import type { Command } from 'commander';
 import { checkModel, type ModelCheckResult } from '../../properties/harness.js';
