@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { BUILTIN_MODELS, bugRunOptions } from '../models/index.js';
 import { checkModel } from '../properties/harness.js';
 import { judgeScenario } from '../src/index.js';
-import { suppressEvents } from './helpers/suppress-events.js';
+import { withoutEvents as suppressEvents } from './helpers/suppress-events.js';
 
 /** One hunt may take a trigger's whole budget (up to 1,500 runs). */
 const HUNT_MS = 600_000;

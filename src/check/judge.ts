@@ -5,7 +5,7 @@
  */
 import type { History } from '../history/types.js';
 import { DeterminismError, ModelError, SimLimitError } from '../sim/errors.js';
-import { simulate } from '../sim/run.js';
+import { simulate, type SimRun } from '../sim/run.js';
 import type { GuaranteeClaim, Model, RunResult } from '../sim/types.js';
 import type { Scenario } from '../scenario/types.js';
 import { toSimConfig } from '../scenario/validate.js';
@@ -13,10 +13,12 @@ import { encodeToken } from '../scenario/compact.js';
 import type { FaultProfileName, WorkloadOptions } from '../scenario/arbitraries.js';
 import { judgeClaims, type ClaimOutcome } from './guarantees.js';
 import type { CheckerTable, CheckOptions, Violation } from './types.js';
+import { checkModelContract, contractMessage } from './contract.js';
 
 /** A run that could not be judged because the harness or the model failed. */
 export interface HarnessFailure {
-  kind: 'limit' | 'model-error' | 'determinism';
+  /** 'contract': the model's events or reads disagree with its visible state (src/check/contract.ts). */
+  kind: 'limit' | 'model-error' | 'determinism' | 'contract';
   message: string;
 }
 
@@ -67,7 +69,7 @@ export interface ModelEntry {
 }
 
 /** Configure, build the topology and simulate. Throws what the simulator throws. */
-export function runScenario<C>(model: Model<C>, scenario: Scenario): RunResult {
+export function runScenario<C>(model: Model<C>, scenario: Scenario): SimRun {
   const config = model.configure(scenario.config, scenario.bug);
   const sim = toSimConfig(scenario, model.nodes(config));
   return simulate({ model, config, ...(scenario.bug !== undefined ? { bug: scenario.bug } : {}), sim });
@@ -88,7 +90,7 @@ export function claimsOf<C>(model: Model<C>, scenario: Scenario, opts: JudgeOpti
 export function judgeScenario<C>(model: Model<C>, scenario: Scenario, opts: JudgeOptions = {}): Verdict {
   const token = encodeToken(scenario);
   const claims = claimsOf(model, scenario, opts);
-  let run: RunResult;
+  let run: SimRun;
   try {
     run = runScenario(model, scenario);
   } catch (err) {
@@ -97,7 +99,10 @@ export function judgeScenario<C>(model: Model<C>, scenario: Scenario, opts: Judg
     return { scenario, token, claims, violations: [], outcomes: [], failure };
   }
   const { violations, outcomes } = judgeClaims(run.history, claims, opts.check, opts.checkers);
-  return { scenario, token, claims, violations, outcomes, run };
+  // The model's word is checked in every run, whatever it claims.
+  const breaches = checkModelContract(run.history, run.readMismatches);
+  const failure: HarnessFailure | undefined = breaches.length > 0 ? { kind: 'contract', message: contractMessage(breaches) } : undefined;
+  return { scenario, token, claims, violations, outcomes, run, ...(failure ? { failure } : {}) };
 }
 
 /** Check claims against a history; a claim outside its fault tolerance or lacking evidence is not judged. */

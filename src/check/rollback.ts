@@ -31,6 +31,7 @@ import {
   writesByValue,
 } from '../history/ops.js';
 import type { CheckOptions, Violation } from './types.js';
+import { foldMismatch, foldVisible, type VisibleFold } from './contract.js';
 
 function opWords(op: Operation): string {
   const end = op.status === 'fail' ? `failed at ${fmtMs(op.completeT ?? op.invokeT)}`
@@ -284,18 +285,21 @@ function disagreement(w: WriteRecord, entry: LogEntry, yes: NodeId[], no: FinalE
  *    produce the same writes as its first application — a replica that
  *    re-executes `x = x + 5` from an earlier checkpoint gets another value;
  * 2. re-folding the node's final visible log from every `checkpoint`/`recover`
- *    point, and from the start, (its state then, plus the final log's
- *    entries after that lsn) must give its final view's data — a replica that
- *    applied a record twice without saying so holds a state its log cannot
- *    explain. Points a later rewind/recover truncated below are skipped, and so
- *    are checkpoints that claimed entries the node applied only later.
+ *    point (its state then, plus the final log's entries after that lsn) must
+ *    give its final view's data — a replica that applied a record twice
+ *    without saying so holds a state its log cannot explain. Points a later
+ *    rewind/recover truncated below are skipped, and so are checkpoints that
+ *    claimed entries the node applied only later;
+ * 3. folded from the start, it must give the final data too: the model
+ *    contract's fold (src/check/contract.ts), which every judged run checks.
  */
 export function checkReplayIdempotent(history: History, _options: CheckOptions = {}): Violation[] {
   const out: Violation[] = [];
+  const folds = foldVisible(history);
   for (const r of replayLogs(history).values()) {
     // Nodes without txn.commit/apply (brokers, connectors, CDC sinks) have no log to replay.
     if (!r.final?.alive || r.applications.length === 0) continue;
-    const v = reapplied(r) ?? refoldMismatch(r);
+    const v = reapplied(r) ?? refoldMismatch(r) ?? startMismatch(r.final, folds.get(r.node));
     if (v) out.push(v);
   }
   return out;
@@ -324,22 +328,28 @@ function reapplied(r: NodeReplay): Violation | undefined {
 
 function refoldMismatch(r: NodeReplay): Violation | undefined {
   const fin = r.final!;
-  const starts: (ReplayPoint | undefined)[] = [...r.points.filter((p) => usablePoint(r, p)), undefined];
-  for (const p of starts) {
-    const state = p ? foldLog(r.log.filter((e) => e.lsn > p.lsn), p.state) : foldLog(r.log);
-    const keys = diffStates(state, fin.view.data);
-    if (keys.length === 0) continue;
-    const k = keys[0]!;
-    const from = p ? `from its ${p.kind} at lsn ${p.lsn} (${fmtMs(p.t)})` : 'from the start';
-    return {
-      guarantee: 'replay-idempotent',
-      sentence: `key ${k}: node ${r.node} ends holding ${fmtValue(fin.view.data[k])}, but re-applying its visible log ` +
-        `${from} gives ${fmtValue(state[k])} — state is not what replaying the log yields (a record applied twice?)`,
-      witness: p ? [p.event, fin] : [fin],
-      data: { node: r.node, key: k, held: fin.view.data[k] ?? null, replayed: state[k] ?? null, fromLsn: p?.lsn ?? null },
-    };
+  for (const p of r.points.filter((x) => usablePoint(r, x))) {
+    const state = foldLog(r.log.filter((e) => e.lsn > p.lsn), p.state);
+    const k = diffStates(state, fin.view.data)[0];
+    if (k === undefined) continue;
+    return refoldViolation(fin, k, state[k] ?? null, `from its ${p.kind} at lsn ${p.lsn} (${fmtMs(p.t)})`, p.lsn, [p.event, fin]);
   }
   return undefined;
+}
+
+function startMismatch(fin: FinalEntry, fold: VisibleFold | undefined): Violation | undefined {
+  const m = fold && foldMismatch(fold, fin.view.data);
+  return m && refoldViolation(fin, m.key, m.folded, 'from the start', null, m.setBy ? [m.setBy, fin] : [fin]);
+}
+
+function refoldViolation(fin: FinalEntry, k: string, replayed: Value, from: string, fromLsn: number | null, witness: HistoryEntry[]): Violation {
+  return {
+    guarantee: 'replay-idempotent',
+    sentence: `key ${k}: node ${fin.node} ends holding ${fmtValue(fin.view.data[k])}, but re-applying its visible log ` +
+      `${from} gives ${fmtValue(replayed)} — state is not what replaying the log yields (a record applied twice?)`,
+    witness,
+    data: { node: fin.node, key: k, held: fin.view.data[k] ?? null, replayed, fromLsn },
+  };
 }
 
 function usablePoint(r: NodeReplay, p: ReplayPoint): boolean {

@@ -2,9 +2,10 @@
  * `replicheck run <model | ./path/to/model.ts>`: run the property suite (every
  * claimed guarantee, generated scenarios with faults) on one model, over each of
  * its variants or the one chosen. Exit 1 when a claimed guarantee breaks, 2 when
- * the model throws or a run hits a limit, 3 when nothing broke but some claimed
- * guarantee was never judged (no run had the evidence it needs) — never 0 with
- * "held" for a claim nobody checked.
+ * the model throws, a run hits a limit or the model breaks its contract (its
+ * events or reads disagree with its visible state; src/check/contract.ts), 3
+ * when nothing broke but some claimed guarantee was never judged (no run had
+ * the evidence it needs) — never 0 with "held" for a claim nobody checked.
  */
 import type { Command } from 'commander';
 import { checkModel, type ModelCheckResult } from '../../properties/harness.js';

@@ -9,7 +9,7 @@
  * history byte for byte.
  */
 import { createHash } from 'node:crypto';
-import type { ClientResult, History, HistoryEntry, NetEntry, NodeId, NodeView } from '../history/types.js';
+import type { ClientRequest, ClientResult, History, HistoryEntry, MicroOp, NetEntry, NodeId, NodeView, Value } from '../history/types.js';
 import { NodeClock } from './clock.js';
 import { SimDisk } from './disk.js';
 import { DeterminismError, ModelError, SimLimitError } from './errors.js';
@@ -39,11 +39,41 @@ export interface SimulateOptions<C> {
   sim: SimConfig;
 }
 
+/**
+ * A read a node served that its visible state did not hold: the value of `key`
+ * in `view().data` (absent = null) at the reply was `visible`, and no value the
+ * node showed from the request's arrival until then was `value`.
+ */
+export interface ReadMismatch {
+  node: NodeId;
+  op: number;
+  session: string;
+  key: string;
+  /** What the read returned. */
+  value: Value;
+  /** What `view().data` held at the reply. */
+  visible: Value;
+  /** Every value `view().data` showed for the key from the arrival to the reply, in order. */
+  seen: Value[];
+  arrivedT: number;
+  t: number;
+  /** history.length at the reply: the entries before it are what had happened. */
+  at: number;
+}
+
+export interface SimRun extends RunResult {
+  /** Reads that disagreed with the serving node's visible state (first few; empty when none). */
+  readMismatches: ReadMismatch[];
+}
+
+/** Reads recorded per run at most; the first names the problem. */
+const MISMATCHES_MAX = 8;
+
 /** Run a model once. Throws SimLimitError, ModelError or DeterminismError. */
-export function simulate<C>(opts: SimulateOptions<C>): RunResult {
+export function simulate<C>(opts: SimulateOptions<C>): SimRun {
   const sim = new Simulation(opts);
   const history = guarded(() => sim.run());
-  const result = { history, events: sim.eventCount, endMs: sim.now } as RunResult;
+  const result = { history, events: sim.eventCount, endMs: sim.now, readMismatches: sim.readMismatches } as unknown as SimRun;
   // Hashing serialises every entry, which costs more than the run itself on big
   // traces; compute it on first use and keep it.
   let hash: string | undefined;
@@ -101,6 +131,8 @@ interface NodeSlot {
   rng: Rng;
   deferred: SimEvent[];
   timers: Map<number, TimerInfo>;
+  /** Requests at this node whose reads are checked at the reply (see `observe`). */
+  watch: RequestState[];
 }
 
 interface RequestState {
@@ -109,6 +141,11 @@ interface RequestState {
   req: IncomingRequest['req'];
   node: number;
   state: 'to-node' | 'at-node' | 'replied' | 'done';
+  /** Keys the transaction reads and never writes; undefined when there are none. */
+  reads: string[] | undefined;
+  /** Per key of `reads`: the values the node's view showed while the request was at it. */
+  seen: Value[][] | undefined;
+  arrivedT: number;
 }
 
 interface SessionState {
@@ -123,6 +160,7 @@ const DOWN_VIEW: NodeView = { role: 'down', data: {} };
 class Simulation<C> {
   now = 0;
   eventCount = 0;
+  readonly readMismatches: ReadMismatch[] = [];
   private readonly model: Model<C>;
   private readonly config: C;
   private readonly bug: string | undefined;
@@ -315,6 +353,7 @@ class Simulation<C> {
       rng: this.random.stream(`node:${id}`),
       deferred: [],
       timers: new Map(),
+      watch: [],
     } as unknown as NodeSlot;
     const fsyncRng = this.random.stream(`disk:${id}`);
     const fsyncLatency = this.sim.disk?.fsyncLatency ?? { kind: 'constant', ms: 1 };
@@ -335,6 +374,7 @@ class Simulation<C> {
   /** Run model code on a node, turning anything it throws into a ModelError. */
   private invoke(slot: NodeSlot, during: string, fn: (p: NodeProgram, c: NodeContext) => void): void {
     this.callModel(slot.id, during, () => fn(slot.program, slot.ctx));
+    if (slot.watch.length > 0) this.observe(slot);
   }
 
   private callModel<T>(node: string, during: string, fn: () => T): T {
@@ -598,7 +638,8 @@ class Simulation<C> {
     const target = this.callModel('router', 'route()', () => this.model.route(req, session.info, view, this.config));
     const id = this.requests.length;
     const node = target === undefined ? -1 : this.node(target, 'route()');
-    const state: RequestState = { id, session: sessionIdx, req, node, state: 'to-node' };
+    const reads = checkedReads(req);
+    const state: RequestState = { id, session: sessionIdx, req, node, state: 'to-node', reads, seen: undefined, arrivedT: 0 };
     this.requests.push(state);
     this.openRequests++;
     const nodeId = target ?? 'none';
@@ -617,6 +658,12 @@ class Simulation<C> {
     if (!slot.alive) return this.complete(r, { type: 'fail', error: 'connection refused' });
     if (this.defer(slot, ev)) return;
     r.state = 'at-node';
+    r.arrivedT = this.now;
+    if (r.reads) {
+      r.seen = r.reads.map(() => []);
+      slot.watch.push(r);
+      this.observe(slot);
+    }
     const session = this.sessions[r.session]!;
     const incoming: IncomingRequest = {
       id: r.id,
@@ -635,8 +682,56 @@ class Simulation<C> {
     if (r.state !== 'at-node') throw new Error(`reply(${reqId}): request already answered`);
     checkResult(result, reqId);
     r.state = 'replied';
+    if (r.reads) {
+      this.unwatch(slot, r);
+      if (result.type === 'ok') this.checkReads(slot, r, result.txn);
+    }
     const rng = this.sessions[r.session]!.rng;
     this.push(this.now + sampleLatency(this.clientLatency, rng), { kind: 'reply', req: reqId, result });
+  }
+
+  // ─────────── the model's word: reads come from the visible state ───────────
+  //
+  // A read is served at some instant between the request's arrival and its reply.
+  // Model state changes only inside callbacks, so the node's visible state over
+  // that window is its view() at the arrival, after every callback it ran while
+  // the request was there, and at the reply itself: a read must return one of those.
+
+  /** Record the current view of every watched key on the node. */
+  private observe(slot: NodeSlot): void {
+    const data = this.callModel(slot.id, 'view()', () => slot.program.view()).data;
+    for (const r of slot.watch) {
+      const keys = r.reads!;
+      for (let i = 0; i < keys.length; i++) {
+        const v = data[keys[i]!] ?? null;
+        const seen = r.seen![i]!;
+        if (seen.length === 0 || seen[seen.length - 1] !== v) seen.push(v);
+      }
+    }
+  }
+
+  private unwatch(slot: NodeSlot, r: RequestState): void {
+    const i = slot.watch.indexOf(r);
+    if (i >= 0) slot.watch.splice(i, 1);
+  }
+
+  private checkReads(slot: NodeSlot, r: RequestState, txn: readonly MicroOp[]): void {
+    const keys = r.reads!;
+    let data: Record<string, Value> | undefined;
+    for (const m of txn) {
+      if (m.f !== 'r' || m.v === undefined) continue;
+      const i = keys.indexOf(m.k);
+      if (i < 0) continue;
+      if (r.seen![i]!.includes(m.v)) continue; // most reads: the state at arrival, no view() needed
+      data ??= this.callModel(slot.id, 'view()', () => slot.program.view()).data;
+      const visible = data[m.k] ?? null;
+      if (m.v === visible) continue;
+      if (this.readMismatches.length >= MISMATCHES_MAX) return;
+      this.readMismatches.push({
+        node: slot.id, op: r.id, session: this.sessions[r.session]!.spec.id, key: m.k, value: m.v, visible,
+        seen: [...r.seen![i]!], arrivedT: r.arrivedT, t: this.now, at: this.history.length,
+      });
+    }
   }
 
   private onReply(ev: EventOf<'reply'>): void {
@@ -652,6 +747,7 @@ class Simulation<C> {
   }
 
   private complete(r: RequestState, result: ClientResult): void {
+    if (r.reads && r.state === 'at-node') this.unwatch(this.nodes[r.node]!, r);
     r.state = 'done';
     this.openRequests--;
     const session = this.sessions[r.session]!;
@@ -753,6 +849,7 @@ class Simulation<C> {
     slot.deferred = [];
     for (const t of slot.timers.values()) if (!t.background) this.foregroundTimers--;
     slot.timers.clear();
+    slot.watch = [];
     if (mode === 'machine') slot.disk.machineCrash();
     this.history.push({ type: 'node', t: this.now, node: slot.id, ev: 'crash', mode });
     for (let other = 0; other < this.n; other++) if (other !== slot.idx) this.breakStream(slot.idx, other, 'crash');
@@ -821,6 +918,19 @@ function faultDurationMs(f: Fault): number {
 function labelOf(msg: unknown): string {
   if (typeof msg === 'object' && msg !== null && 'type' in msg) return String((msg as { type: unknown }).type);
   return typeof msg;
+}
+
+/**
+ * The keys a request reads and never writes (reading one's own write says
+ * nothing about the node's visible state; a key read before the transaction
+ * writes it is visible changed by the time a commit replies). Undefined: none.
+ */
+function checkedReads(req: ClientRequest): string[] | undefined {
+  let reads: string[] | undefined;
+  for (const m of req.txn) if (m.f === 'r' && !(reads ??= []).includes(m.k)) reads.push(m.k);
+  if (!reads) return undefined;
+  const kept = reads.filter((k) => !req.txn.some((m) => m.f !== 'r' && m.k === k));
+  return kept.length > 0 ? kept : undefined;
 }
 
 function isReadOnly(txn: { f: string }[]): boolean {
