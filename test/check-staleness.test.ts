@@ -48,3 +48,37 @@ describe('bounded staleness', () => {
     expect(checkBoundedStaleness(h, { tMsMax: 3.5 })).toHaveLength(1);
   });
 });
+
+describe('bounded staleness from acknowledgement (the remote_apply claim)', () => {
+  /** x=a acknowledged to s1 at 5 (committed on n1 at 3); standby n2 never applied it. */
+  function acked() {
+    const b = new HistoryBuilder();
+    b.write('s1', 'n1', 2, 5, 'x', 'a'); // the unique value names the write in the commit
+    b.commit('n1', 3, 1, 10, { x: 'a' });
+    const before = b.read('s2', 'n2', 4, 4.5, 'x', null); // began before the ack: not due yet
+    const after = b.read('s3', 'n2', 6, 6.5, 'x', null); // began after the ack: must see it
+    b.final('n1', 20, 'primary', { x: 'a' });
+    return { h: b.build(), before, after };
+  }
+
+  it('a read that began after the acknowledgement and missed the write breaks K = 0', () => {
+    const { h, after } = acked();
+    const vs = checkBoundedStaleness(h, { kMax: 0, stalenessSince: 'ack' });
+    expect(vs).toHaveLength(1);
+    expect(vs[0]!.data).toMatchObject({ op: after.id, versionsBehind: 1, staleMs: 1 });
+    expect(vs[0]!.sentence).toMatch(/a acknowledged at 5\.0 ms\) — bounded staleness K ≤ 0 exceeded/);
+  });
+
+  it('counted from commit, the read that began before the acknowledgement is stale too', () => {
+    expect(checkBoundedStaleness(acked().h, { kMax: 0 })).toHaveLength(2);
+  });
+
+  it('a version no client was told about is never due from acknowledgement', () => {
+    const b = new HistoryBuilder();
+    b.write('s1', 'n1', 2, 5, 'x', 'a', { status: 'info' });
+    b.commit('n1', 3, 1, 10, { x: 'a' });
+    b.read('s3', 'n2', 6, 6.5, 'x', null);
+    b.final('n1', 20, 'primary', { x: 'a' });
+    expect(checkBoundedStaleness(b.build(), { kMax: 0, stalenessSince: 'ack' })).toEqual([]);
+  });
+});

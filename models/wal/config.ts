@@ -352,7 +352,9 @@ export function claims(c: WalConfig, _bug?: string): GuaranteeClaim[] {
     // A standby OS crash rolls its visible state back to what was fsynced.
     const t = ALL_FAULTS.filter((f) => f !== 'crash:machine');
     add('read-your-writes', 'every session, whatever its read policy (remote_apply on every standby)', t);
-    add('bounded-staleness', 'a read reflects every commit acknowledged before it began (bound 0)', t);
+    // remote_apply: a commit is acknowledged only once every standby applied it, so a
+    // read that begins after the acknowledgement misses no acknowledged version.
+    out.push({ id: 'bounded-staleness', under: 'a read reflects every commit acknowledged before it began (bound 0)', tolerates: t, bound: { kMax: 0, since: 'ack' } });
     // A standby may show a not-yet-acknowledged commit that a failover then drops.
     if (c.failover === 'none') add('monotonic-reads', 'every session, whatever its read policy', t);
   }

@@ -14,6 +14,7 @@
  */
 import { dataNodes, externalReads, faultOutside, isWriteOp, operations, type Operation } from '../history/ops.js';
 import type { History } from '../history/types.js';
+import type { StalenessBound } from '../sim/types.js';
 import { checkConvergence } from './convergence.js';
 import { checkDurability, checkLosslessFailover } from './durability.js';
 import { checkCommittedPrefix, checkConsistentPrefix } from './ordering.js';
@@ -415,6 +416,7 @@ export function notJudgeable(history: History, id: string, options: CheckOptions
 export interface ClaimRef {
   id: string;
   tolerates?: readonly string[];
+  bound?: StalenessBound;
 }
 
 /** How one claim fared in one run. */
@@ -443,7 +445,7 @@ export function judgeClaims(
   for (const { c, check, def } of checkers) {
     const tolerates = c.tolerates ?? def?.tolerates;
     const outside = faultOutside(history, tolerates);
-    const opts: CheckOptions = { ...options, ...(tolerates !== undefined ? { tolerates } : {}) };
+    const opts: CheckOptions = { ...options, ...(tolerates !== undefined ? { tolerates } : {}), ...boundOptions(c.bound) };
     const why = outside && outside.type === 'fault'
       ? `the run injected a fault outside what the claim tolerates (${outside.fault.kind})`
       : def?.judgeable(history, opts);
@@ -456,6 +458,16 @@ export function judgeClaims(
     violations.push(...vs);
   }
   return { outcomes, violations };
+}
+
+/** A claim's own staleness bound as check options (it overrides the caller's). */
+function boundOptions(b: StalenessBound | undefined): CheckOptions {
+  if (!b) return {};
+  return {
+    ...(b.kMax !== undefined ? { kMax: b.kMax } : {}),
+    ...(b.tMsMax !== undefined ? { tMsMax: b.tMsMax } : {}),
+    ...(b.since !== undefined ? { stalenessSince: b.since } : {}),
+  };
 }
 
 /** The violations of every judged claim (see judgeClaims). */

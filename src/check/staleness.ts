@@ -51,31 +51,37 @@ interface Measured { sample: StalenessSample; read: ObservedRead; firstNewer?: V
  * Staleness of every external read whose value is in the authority's order,
  * in history order. Reads of values that never committed there are skipped.
  */
-export function measureStaleness(history: History): StalenessSample[] {
+export function measureStaleness(history: History, since: Since = 'commit'): StalenessSample[] {
   const auth = findAuthority(history);
-  return auth ? measureAll(history, auth).map((m) => m.sample) : [];
+  return auth ? measureAll(history, auth, since).map((m) => m.sample) : [];
 }
 
-function measureAll(history: History, auth: Authority): Measured[] {
+type Since = 'commit' | 'ack';
+
+/** When a version is due: committed anywhere, or acknowledged to its writer (never, if it was not). */
+const dueAt = (v: Version, since: Since): number => (since === 'ack' ? v.ackT ?? Infinity : v.commitT);
+
+function measureAll(history: History, auth: Authority, since: Since): Measured[] {
   return operations(history).flatMap((op) => externalReads(op).flatMap((read) => {
-    const m = measure(auth, read);
+    const m = measure(auth, read, since);
     return m ? [m] : [];
   }));
 }
 
-function measure(auth: Authority, read: ObservedRead): Measured | undefined {
+function measure(auth: Authority, read: ObservedRead, since: Since): Measured | undefined {
   const op = read.op;
   const placed = placeRead(auth, read);
   if (!placed) return undefined;
   const version = newestVersion(placed);
   const all = auth.versions.get(read.key) ?? [];
-  const committed = all.filter((v) => v.commitT <= op.invokeT);
-  const latest = committed[committed.length - 1];
+  // The newest version due at invocation; every version after the one read up to it was missed.
+  const due = all.filter((v) => dueAt(v, since) <= op.invokeT);
+  const latest = due[due.length - 1];
   const missed = latest ? all.filter((v) => v.index > version.index && v.index <= latest.index) : [];
   const firstNewer = missed[0];
   const sample: StalenessSample = {
     op: op.id, session: op.session, node: op.node, key: read.key, value: read.value, invokeT: op.invokeT,
-    versionsBehind: missed.length, staleMs: firstNewer ? op.invokeT - firstNewer.commitT : 0, xid: version.xid,
+    versionsBehind: missed.length, staleMs: firstNewer ? Math.max(0, op.invokeT - dueAt(firstNewer, since)) : 0, xid: version.xid,
     ...(isAmbiguous(placed) ? { ambiguous: true as const } : {}),
   };
   return { sample, read, ...(firstNewer ? { firstNewer } : {}), ...(latest ? { latest } : {}) };
@@ -91,12 +97,12 @@ export function checkBoundedStaleness(history: History, options: CheckOptions = 
   if (kMax === undefined && tMsMax === undefined) return [];
   const auth = findAuthority(history);
   if (!auth) return [];
-  return measureAll(history, auth)
+  return measureAll(history, auth, options.stalenessSince ?? 'commit')
     .filter((m) => (kMax !== undefined && m.sample.versionsBehind > kMax) || (tMsMax !== undefined && m.sample.staleMs > tMsMax))
-    .map((m) => stale(m, kMax, tMsMax));
+    .map((m) => stale(m, kMax, tMsMax, options.stalenessSince ?? 'commit'));
 }
 
-function stale(m: Measured, kMax: number | undefined, tMsMax: number | undefined): Violation {
+function stale(m: Measured, kMax: number | undefined, tMsMax: number | undefined, since: Since): Violation {
   const s = m.sample;
   const bound = [kMax !== undefined ? `K ≤ ${kMax}` : '', tMsMax !== undefined ? `T ≤ ${fmtMs(tMsMax)}` : '']
     .filter(Boolean).join(', ');
@@ -107,7 +113,8 @@ function stale(m: Measured, kMax: number | undefined, tMsMax: number | undefined
     guarantee: 'bounded-staleness',
     sentence: `key ${s.key}: node ${s.node} served ${fmtValue(s.value)} to session ${s.session} at ${fmtMs(s.invokeT)}, ` +
       `${s.versionsBehind} version${s.versionsBehind === 1 ? '' : 's'} behind (latest ${fmtValue(m.latest?.value)}) and ` +
-      `${fmtMs(s.staleMs)} stale (${fmtValue(m.firstNewer?.value)} committed at ${fmtMs(m.firstNewer?.commitT ?? s.invokeT)}) ` +
+      `${fmtMs(s.staleMs)} stale (${fmtValue(m.firstNewer?.value)} ${since === 'ack' ? 'acknowledged' : 'committed'} at ` +
+      `${fmtMs(m.firstNewer ? dueAt(m.firstNewer, since) : s.invokeT)}) ` +
       `— bounded staleness ${bound} exceeded`,
     witness,
     data: { ...s },

@@ -33,6 +33,11 @@ export interface CheckOptions {
   dataNodes?: readonly string[];
   /** Bounded staleness: most versions a read may lag behind. */
   kMax?: number;
+  /**
+   * Bounded staleness: when a version is due — once committed anywhere
+   * ('commit', default) or once its write was acknowledged ('ack').
+   */
+  stalenessSince?: 'commit' | 'ack';
   /** Bounded staleness: longest a read may lag behind, in ms. */
   tMsMax?: number;
 }

@@ -348,6 +348,12 @@ export interface Version {
    * waits are visible on the standby first), so commitT alone is too late.
    */
   earliestT: number;
+  /**
+   * When its write was acknowledged to the client (the `ok` of the operation
+   * its events name, or of the unique value it wrote); undefined when no
+   * client was told it committed.
+   */
+  ackT?: number;
 }
 
 /** The node whose visible log is the authoritative commit order. */
@@ -414,8 +420,14 @@ function buildVersions(history: History, log: LogEntry[]): Map<string, Version[]
   const firstCommit = new Map<string, ModelEventEntry>();
   const firstShown = new Map<string, number>();
   const invokedAt = new Map<number, number>();
+  const ackedAt = new Map<number, number>();
+  const writerOf = new Map<Value, number>(); // unique client-chosen values name their write
   for (const e of history) {
-    if (e.type === 'invoke') invokedAt.set(e.op, e.t);
+    if (e.type === 'invoke') {
+      invokedAt.set(e.op, e.t);
+      for (const m of e.req.txn) if (m.f === 'w' && m.v !== null) writerOf.set(m.v, e.op);
+    }
+    if (e.type === 'ok') ackedAt.set(e.op, e.t);
     if (e.type !== 'event' || (e.name !== 'txn.commit' && e.name !== 'apply')) continue;
     const xid = e.data?.['xid'];
     if (typeof xid !== 'string' && typeof xid !== 'number') continue;
@@ -431,7 +443,9 @@ function buildVersions(history: History, log: LogEntry[]): Map<string, Version[]
     const earliestT = Math.min(commitT, firstShown.get(entry.xid) ?? Infinity, invokeT);
     for (const [key, value] of Object.entries(entry.writes)) {
       const list = versions.get(key) ?? [];
-      list.push({ key, value, xid: entry.xid, index, lsn: entry.lsn, t: entry.t, commitT, commitEvent, earliestT });
+      const writer = typeof op === 'number' ? op : value === null ? undefined : writerOf.get(value);
+      const ackT = writer === undefined ? undefined : ackedAt.get(writer);
+      list.push({ key, value, xid: entry.xid, index, lsn: entry.lsn, t: entry.t, commitT, commitEvent, earliestT, ...(ackT !== undefined ? { ackT } : {}) });
       versions.set(key, list);
     }
   });

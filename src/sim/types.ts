@@ -242,6 +242,21 @@ export interface GuaranteeClaim {
   under?: string;
   /** Fault kinds the claim tolerates; scenarios with others only measure it. */
   tolerates?: string[];
+  /**
+   * For 'bounded-staleness': the bound the claim promises. `since: 'ack'`
+   * counts a version as due once its write was acknowledged to its client
+   * ("a read reflects every commit acknowledged before it began"); 'commit'
+   * (default) once it committed anywhere.
+   */
+  bound?: StalenessBound;
+}
+
+export interface StalenessBound {
+  /** Most versions of the key a read may miss. */
+  kMax?: number;
+  /** Longest a missed version may have been due, in ms. */
+  tMsMax?: number;
+  since?: 'commit' | 'ack';
 }
 
 export interface PlantedBug {
