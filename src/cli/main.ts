@@ -1,5 +1,5 @@
 /**
- * The `replicheck` command. Verbs: models, run, replay, check, report.
+ * The `replicheck` command. Verbs: models, run, replay, check, report, soak.
  * Exit codes: 0 nothing broke, 1 a guarantee broke, 2 bad input or harness error.
  */
 import { Command, CommanderError } from 'commander';
@@ -11,6 +11,7 @@ import { registerModels } from './models.js';
 import { registerReplay } from './replay.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
+import { registerSoak } from './soak.js';
 
 const pkgPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
 const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { version: string };
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerCheck(program);
   registerReport(program);
+  registerSoak(program);
   return program;
 }
 
