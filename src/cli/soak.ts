@@ -72,7 +72,7 @@ async function soakCommand(opts: SoakOptions): Promise<number> {
     println(`soak seed ${plan.seed}: ${plan.targets.length} variant${plan.targets.length > 1 ? 's' : ''} of ${[...plan.entries.keys()].join(', ')} on ${plan.workers} worker${plan.workers > 1 ? 's' : ''}`);
   }
   const pool = startRunPool({ refs: [...plan.entries.keys()], workers: plan.workers, timeoutMs: plan.timeoutMs });
-  const bar = progressBar(opts.json === true, plan);
+  const bar = progress(opts.json === true, plan);
   let result: ExploreResult;
   const t0 = performance.now();
   let start = t0;
@@ -148,15 +148,36 @@ export function parseDuration(raw: string): number {
   return ms;
 }
 
-function progressBar(json: boolean, plan: SoakPlan): cliProgress.SingleBar | undefined {
-  if (json || !process.stderr.isTTY) return undefined;
+interface Progress {
+  update(done: number, payload: { failing: number; rate: string }): void;
+  stop(): void;
+}
+
+/** A bar on a terminal; elsewhere (CI logs) a line every 30 s; nothing with --json. */
+function progress(json: boolean, plan: SoakPlan): Progress | undefined {
+  if (json) return undefined;
   const total = plan.runs ?? 0;
+  if (!process.stderr.isTTY) return logLines(total);
   const format = total
     ? 'soak [{bar}] {value}/{total} runs | {rate} runs/s | {duration_formatted} | {failing} failing'
     : 'soak {value} runs | {rate} runs/s | {duration_formatted} | {failing} failing';
   const bar = new cliProgress.SingleBar({ format, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
   bar.start(total, 0, { failing: 0, rate: '0.0' });
   return bar;
+}
+
+function logLines(total: number): Progress {
+  const t0 = performance.now();
+  let last = t0;
+  return {
+    update(done, p) {
+      const now = performance.now();
+      if (now - last < 30_000) return;
+      last = now;
+      process.stderr.write(`soak: ${done}${total ? `/${total}` : ''} runs, ${p.rate} runs/s, ${Math.round((now - t0) / 1000)} s, ${p.failing} failing\n`);
+    },
+    stop() {},
+  };
 }
 
 interface TargetRow {
