@@ -16,7 +16,7 @@ import { BUILTIN_MODELS } from '../../models/index.js';
 import { replayCommand } from '../check/explain.js';
 import { DEFAULT_TIMEOUT_MS, defaultWorkers } from '../run/pool.js';
 import { explore, startRunPool, type ExploreResult, type RunRecord } from '../run/explore.js';
-import { assertBug, parseProfile, type RunTarget } from '../run/targets.js';
+import { assertBug, parseProfile, variantTargets, type RunTarget } from '../run/targets.js';
 import { loadModel, type LoadedModel } from './load-model.js';
 import { intOption, OptionError, println } from './options.js';
 
@@ -114,18 +114,7 @@ async function planSoak(opts: SoakOptions): Promise<SoakPlan> {
     const entry = await loadModel(ref);
     assertBug(entry, ref, opts.bug);
     entries.set(ref, entry);
-    for (const [variant, config] of Object.entries(entry.variants)) {
-      // A bad configuration is the user's error (exit 2), before any worker starts.
-      entry.model.configure(config, opts.bug);
-      targets.push({
-        modelRef: ref,
-        variant,
-        config,
-        profile: profile ?? entry.profile ?? 'everything',
-        ...(opts.bug !== undefined ? { bug: opts.bug } : {}),
-        ...(entry.workload ? { workload: entry.workload } : {}),
-      });
-    }
+    targets.push(...variantTargets(entry, { ...(profile ? { profile } : {}), ...(opts.bug !== undefined ? { bug: opts.bug } : {}) }));
   }
   return {
     seed,

@@ -51,3 +51,22 @@ export function targetOptions(entry: LoadedModel, t: RunTarget): CheckModelOptio
     ...(entry.checkers ? { checkers: entry.checkers } : {}),
   };
 }
+
+/**
+ * One target per named variant of a model, as `soak` explores them: the model's
+ * own fault profile and workload unless a profile is given, no bug unless asked.
+ * Each configuration is checked up front, so a bad one is the user's error.
+ */
+export function variantTargets(entry: LoadedModel, opts: { profile?: FaultProfileName; bug?: string } = {}): RunTarget[] {
+  return Object.entries(entry.variants).map(([variant, config]) => {
+    entry.model.configure(config, opts.bug);
+    return {
+      modelRef: entry.ref,
+      variant,
+      config,
+      profile: opts.profile ?? entry.profile ?? 'everything',
+      ...(opts.bug !== undefined ? { bug: opts.bug } : {}),
+      ...(entry.workload ? { workload: entry.workload } : {}),
+    };
+  });
+}
