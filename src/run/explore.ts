@@ -1,14 +1,16 @@
 /**
  * Exploration over worker threads: run `i` of an exploration judges the scenario
- * drawn from target `targets[i mod T]` with the seed `runSeed(seed, i)`, so its
+ * drawn for target `targets[i mod T]` from the seed `runSeed(seed, i)`, so its
  * result depends on (seed, i) only — never on the worker count or on which run
  * finished first. A failure is reported with the run index; when the exploration
  * stops at the first failure it is the lowest failing index.
  *
- * A run draws and judges its scenario exactly as `replicheck run --seed S --runs 1`
- * does (the harness's own property, at fast-check's first run of seed S), and a
- * failing run is shrunk by the harness's own `checkModel`, so the token printed is
- * the one `run` would print.
+ * A run draws and judges its scenario with the harness's own property, as fast-check
+ * run number `runPosition(i)` of its seed: the k-th round over the targets gets
+ * run k's bias toward small values (fast-check biases its first runs most), so
+ * 1,000 rounds draw what `replicheck run --runs 1000` draws, not 1,000 first runs.
+ * A failing run is shrunk by the harness's own `checkModel`, so the token printed
+ * is the one `run` would print.
  */
 import fc from 'fast-check';
 import { checkModel, GuaranteeBroken, guaranteeProperty, scenariosFor } from '../../properties/harness.js';
@@ -41,6 +43,8 @@ export interface RunTask {
   target: RunTarget;
   /** The run's own seed, `runSeed(exploration seed, index)`. */
   seed: number;
+  /** Which of fast-check's runs of that seed to draw (its bias), `runPosition(index, targets)`. */
+  position: number;
   shrink: boolean;
 }
 
@@ -48,6 +52,7 @@ export interface RunRecord {
   index: number;
   target: RunTarget;
   seed: number;
+  position: number;
   finding: Exclude<RunFinding, { status: 'held' }>;
   /** The token of the unshrunk run when shrinking produced a smaller one. */
   runToken?: string;
@@ -56,6 +61,14 @@ export interface RunRecord {
 /** The seed of run `index` of an exploration seeded `seed` (31-bit, as fast-check takes). */
 export function runSeed(seed: number, index: number): number {
   return fnv1a(`${seed}/${index}`) >>> 1;
+}
+
+/** Rounds over the targets cycle through fast-check's first 1,000 run biases. */
+const POSITIONS = 1000;
+
+/** The fast-check run whose draw run `index` takes: its round over the targets, mod 1,000. */
+export function runPosition(index: number, targets: number): number {
+  return Math.floor(index / targets) % POSITIONS;
 }
 
 /** The target of run `index`: targets take turns, so a time-bounded exploration covers them evenly. */
@@ -73,7 +86,7 @@ export function judgeRun(entry: LoadedModel, task: RunTask): RunFinding {
   let prop = properties.get(key);
   if (!prop) properties.set(key, (prop = guaranteeProperty(entry.model, targetOptions(entry, task.target))));
   // endOnFailure: no shrinking here; a failure is shrunk as its own task, under its own watchdog.
-  const out = fc.check(prop, { seed: task.seed, numRuns: 1, endOnFailure: true });
+  const out = fc.check(prop, { seed: task.seed, path: String(task.position), numRuns: 1, endOnFailure: true });
   if (!out.failed) return { status: 'held' };
   if (out.errorInstance instanceof GuaranteeBroken) return findingOf(out.errorInstance.verdict);
   const token = out.counterexample ? encodeToken(out.counterexample[0]) : drawToken(entry, task);
@@ -83,13 +96,15 @@ export function judgeRun(entry: LoadedModel, task: RunTask): RunFinding {
 
 /** Shrink a failing run with the harness's own shrinker; `held` if it no longer fails. */
 export function shrinkRun(entry: LoadedModel, task: RunTask): RunFinding {
-  const r = checkModel(entry.model, { ...targetOptions(entry, task.target), seed: task.seed, numRuns: 1, failureFile: false });
+  const opts = targetOptions(entry, task.target);
+  const r = checkModel(entry.model, { ...opts, seed: task.seed, path: String(task.position), numRuns: 1, failureFile: false });
   return r.found && r.verdict ? findingOf(r.verdict) : { status: 'held' };
 }
 
 /** The replay token of a run, drawn again without running it (for a run that hung). */
-export function drawToken(entry: LoadedModel, task: Pick<RunTask, 'target' | 'seed'>): string {
-  const [scenario] = fc.sample(scenariosFor(entry.model, targetOptions(entry, task.target)), { seed: task.seed, numRuns: 1 });
+export function drawToken(entry: LoadedModel, task: Pick<RunTask, 'target' | 'seed' | 'position'>): string {
+  const arb = scenariosFor(entry.model, targetOptions(entry, task.target));
+  const [scenario] = fc.sample(arb, { seed: task.seed, path: String(task.position), numRuns: 1 });
   return encodeToken(scenario!);
 }
 
@@ -151,12 +166,13 @@ export async function explore(pool: WorkerPool<RunTask, RunFinding>, opts: Explo
 
   const one = async (index: number): Promise<void> => {
     const target = targetOf(opts.targets, index);
-    const task: RunTask = { target, seed: runSeed(opts.seed, index), shrink: false };
+    const position = runPosition(index, opts.targets.length);
+    const task: RunTask = { target, seed: runSeed(opts.seed, index), position, shrink: false };
     const finding = asFinding(await pool.run(task), opts, task);
     done++;
     if (finding.status !== 'held') {
       if (opts.stopAtFirstFailure) stopAt = Math.min(stopAt, index + 1);
-      failing.push(await shrunk(pool, opts, { index, target, seed: task.seed, finding }));
+      failing.push(await shrunk(pool, opts, { index, target, seed: task.seed, position, finding }));
     }
     opts.onRun?.(done, failing.length);
   };
@@ -191,7 +207,7 @@ function countFor(t: number, runs: number, targets: number): number {
 async function shrunk(pool: WorkerPool<RunTask, RunFinding>, opts: ExploreOptions, r: RunRecord): Promise<RunRecord> {
   if (opts.shrink === false) return r;
   if (r.finding.status === 'failure' && (r.finding.kind === 'hang' || r.finding.kind === 'crash')) return r;
-  const out = await pool.run({ target: r.target, seed: r.seed, shrink: true });
+  const out = await pool.run({ target: r.target, seed: r.seed, position: r.position, shrink: true });
   // A shrink that hangs, crashes or no longer fails leaves the run's own token.
   if (out.kind !== 'done' || out.value.status === 'held' || out.value.token === r.finding.token) return r;
   return { ...r, finding: out.value, runToken: r.finding.token };
