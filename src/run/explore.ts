@@ -172,7 +172,7 @@ export async function explore(pool: WorkerPool<RunTask, RunFinding>, opts: Explo
     done++;
     if (finding.status !== 'held') {
       if (opts.stopAtFirstFailure) stopAt = Math.min(stopAt, index + 1);
-      failing.push(await shrunk(pool, opts, { index, target, seed: task.seed, position, finding }));
+      failing.push({ index, target, seed: task.seed, position, finding });
     }
     opts.onRun?.(done, failing.length);
   };
@@ -196,7 +196,8 @@ export async function explore(pool: WorkerPool<RunTask, RunFinding>, opts: Explo
   const kept = opts.stopAtFirstFailure ? failing.slice(0, 1) : failing;
   const runs = opts.stopAtFirstFailure && kept[0] ? kept[0].index + 1 : next;
   const runsPerTarget = opts.targets.map((_, t) => countFor(t, runs, opts.targets.length));
-  return { runs, runsPerTarget, failing: kept };
+  // Shrunk once the failures that count are known (a lower failing run may still have been in flight).
+  return { runs, runsPerTarget, failing: await Promise.all(kept.map((r) => shrunk(pool, opts, r))) };
 }
 
 /** Runs among 0 … runs-1 that went to target t. */
