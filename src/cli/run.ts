@@ -10,8 +10,9 @@
 import type { Command } from 'commander';
 import { checkModel, type ModelCheckResult } from '../../properties/harness.js';
 import { explainVerdict, replayCommand } from '../check/explain.js';
-import { FAULT_PROFILE_NAMES, type FaultProfileName } from '../scenario/arbitraries.js';
-import { loadModel, ModelLoadError, selectVariants } from './load-model.js';
+import { FAULT_PROFILE_NAMES } from '../scenario/arbitraries.js';
+import { assertBug, parseProfile, targetOptions } from '../run/targets.js';
+import { loadModel, selectVariants } from './load-model.js';
 import { intOption, println } from './options.js';
 
 interface RunOptions {
@@ -47,14 +48,8 @@ export function registerRun(program: Command): void {
 
 async function runCommand(ref: string, opts: RunOptions): Promise<number> {
   const entry = await loadModel(ref);
-  if (opts.bug !== undefined && !entry.model.bugs.some((b) => b.name === opts.bug)) {
-    const known = entry.model.bugs.map((b) => b.name).join(', ') || 'none';
-    throw new ModelLoadError(`model '${ref}' has no planted bug '${opts.bug}'; bugs: ${known}`);
-  }
-  const profile = opts.profile as FaultProfileName;
-  if (!FAULT_PROFILE_NAMES.includes(profile)) {
-    throw new ModelLoadError(`unknown fault profile '${opts.profile}'; profiles: ${FAULT_PROFILE_NAMES.join(', ')}`);
-  }
+  assertBug(entry, ref, opts.bug);
+  const profile = parseProfile(opts.profile);
   const numRuns = intOption(opts.runs, '--runs', 1);
   const seed = intOption(opts.seed, '--seed', 0);
   const results: ModelCheckResult[] = [];
@@ -62,15 +57,11 @@ async function runCommand(ref: string, opts: RunOptions): Promise<number> {
   for (const v of selectVariants(entry, opts.variant, opts.config)) {
     // Validate the configuration up front: a bad one is the user's error (exit 2).
     entry.model.configure(v.config, opts.bug);
+    const target = { modelRef: ref, variant: v.name, config: v.config, profile, ...(opts.bug !== undefined ? { bug: opts.bug } : {}) };
     const r = checkModel(entry.model, {
-      modelRef: ref,
-      variant: v.name,
-      config: v.config,
-      profile,
-      ...(opts.bug !== undefined ? { bug: opts.bug } : {}),
+      ...targetOptions(entry, target),
       ...(numRuns !== undefined ? { numRuns } : {}),
       ...(seed !== undefined ? { seed } : {}),
-      ...(entry.checkers ? { checkers: entry.checkers } : {}),
       ...(opts.failureFile === false ? { failureFile: false as const } : {}),
     });
     results.push(r);
