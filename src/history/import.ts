@@ -496,6 +496,8 @@ export interface SkippedKey {
 export interface HistoryToLinOptions {
   /** Keep only these invocations (e.g. reads served by the primary, and all writes). Default: all. */
   include?: (invoke: InvokeEntry) => boolean;
+  /** The 1-based input line of history entry `i`, for messages. Default: `i + 1`. */
+  lineOf?: (index: number) => number;
 }
 
 /**
@@ -515,10 +517,19 @@ export interface HistoryToLinOptions {
  */
 export function historyToLinOps(history: History, options: HistoryToLinOptions = {}): { ops: RegisterOp[]; skipped: SkippedKey[] } {
   const invokes = new Map<number, InvokeEntry>();
+  // Every op ever invoked, included or not: a completion of none of them is malformed input.
+  const invoked = new Set<number>();
   const ops: RegisterOp[] = [];
   const skipped: SkippedKey[] = [];
-  for (const e of history) {
+  for (const [i, e] of history.entries()) {
+    if (e.type === 'ok' || e.type === 'info' || e.type === 'fail') {
+      // Dropping it would lose a write and turn a well-formed history into a confident violation.
+      if (!invoked.has(e.op)) {
+        throw new HistoryParseError(options.lineOf?.(i) ?? i + 1, `an invoke of op ${e.op} before its ${e.type}`, `${e.type === 'fail' ? 'a' : 'an'} ${e.type} of op ${e.op} with no invocation`);
+      }
+    }
     if (e.type === 'invoke') {
+      invoked.add(e.op);
       if (!options.include || options.include(e)) invokes.set(e.op, e);
     } else if (e.type === 'ok' || e.type === 'info') {
       const inv = invokes.get(e.op);
@@ -610,9 +621,10 @@ function keyOperation(
 
 export type HistoryFormat = 'edn' | 'etcd' | 'kv' | 'jsonl';
 
-/** Guess the format from the first non-blank character(s): `INFO` etcd, `{"` JSON lines, `{:`/`[`/`#` EDN. */
+/** Guess the format from the first non-blank, non-comment character(s): `INFO` etcd, `{"` JSON lines, `{:`/`[`/`#` EDN. */
 export function detectFormat(text: string): HistoryFormat | undefined {
-  const t = text.trimStart();
+  // EDN files may open with `;` comment lines (a header naming the test): skip them.
+  const t = text.replace(/^(?:[ \t\r,]*(?:;[^\n]*)?\n)*/, '').trimStart();
   if (t.startsWith('INFO')) return 'etcd';
   if (/^\{\s*"/.test(t)) return 'jsonl';
   if (/^(\{\s*:|\[|\(|#)/.test(t)) return 'edn';
