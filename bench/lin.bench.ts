@@ -6,9 +6,14 @@
  *   first violating key, as Porcupine does).
  * - lin.kv_c50_peak_rss_mb: peak resident memory of a fresh process that parses and
  *   checks both c50 logs once (Node's own baseline, ~50 MB, included).
- * Medians of 5 runs after one warm-up.
+ * - lin.kv_c50_parse_ms: parsing both c50 logs (EDN, one op map per line).
+ * - lin.check_cli_etcd_wall_ms / _cpu_ms: one `replicheck check --json` call over all
+ *   102 etcd logs, as a user runs it (compiled launcher, fresh process; wall clock
+ *   and the process's own CPU time). Built first so it never measures a stale dist/.
+ * Medians of 5 runs after one warm-up (3 runs for the CLI call).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,23 +63,48 @@ function peakRssMb(c50: string[]): number {
   return Number(out) / 1024;
 }
 
+/** Wall and CPU ms of one `check` call over `paths`, checking every verdict in its JSON array. */
+function cliCheck(paths: { file: string; linearizable: boolean }[]): { wallMs: number; cpuMs: number } {
+  // The child reports its own CPU time on exit (user + system, all threads).
+  const report = "process.on('exit',()=>process.stderr.write('\\ncpu-us '+(process.cpuUsage().user+process.cpuUsage().system)+'\\n'))";
+  const args = ['--import', `data:text/javascript,${encodeURIComponent(report)}`, resolve(repo, 'bin/replicheck.js'), 'check', ...paths.map((p) => resolve(dataDir, 'test_data', p.file)), '--model', 'register', '--json'];
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const wallMs = performance.now() - t0;
+  const docs = JSON.parse(r.stdout) as { file: string; verdict: string }[];
+  if (docs.length !== paths.length) throw new Error(`check printed ${docs.length} results for ${paths.length} files: ${r.stderr}`);
+  docs.forEach((d, i) => assertVerdict(d.file, d.verdict, paths[i]!.linearizable));
+  if (r.status !== 1) throw new Error(`check exited ${r.status}, expected 1 (some logs are not linearizable)`);
+  const cpu = /cpu-us (\d+)/.exec(r.stderr);
+  if (!cpu) throw new Error(`no CPU figure from the check process: ${r.stderr}`);
+  return { wallMs, cpuMs: Number(cpu[1]) / 1000 };
+}
+
 export async function run(): Promise<Figure[]> {
   const etcd = files('jepsen/');
   const parsed = etcd.map((f) => ({ ...f, ops: parseEtcdLog(f.text) }));
   const parseMs = medianMs(() => etcd.forEach((f) => parseEtcdLog(f.text)));
+  const c50 = files('kv/c50');
+  // Before any check: parsing is measured alone, not with the garbage of a search to collect.
+  const kvParseMs = medianMs(() => c50.forEach((f) => parseKvLog(f.text)));
   const etcdMs = medianMs(() => {
     for (const f of parsed) assertVerdict(f.file, checkLinearizable(f.ops, registerModel).verdict, f.linearizable);
   });
-  const c50 = files('kv/c50');
   const kv = c50.map((f) => ({ ...f, ops: parseKvLog(f.text) }));
   const kvMs = medianMs(() => {
     for (const f of kv) assertVerdict(f.file, checkLinearizable(f.ops, kvModel).verdict, f.linearizable);
   });
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: repo, stdio: 'inherit' });
+  const cli = Array.from({ length: 3 }, () => cliCheck(etcd));
   const rss = median(Array.from({ length: RUNS }, () => peakRssMb(c50.map((f) => resolve(dataDir, 'test_data', f.file)))));
   return [
     { name: 'lin.etcd_all_ms', value: etcdMs, unit: 'ms', note: `${etcd.length} etcd logs, check only` },
     { name: 'lin.etcd_parse_ms', value: parseMs, unit: 'ms', note: `${etcd.length} etcd logs` },
     { name: 'lin.kv_c50_ms', value: kvMs, unit: 'ms', note: 'c50-ok + c50-bad, per key' },
+    { name: 'lin.kv_c50_parse_ms', value: kvParseMs, unit: 'ms', note: 'c50-ok + c50-bad, EDN' },
+    { name: 'lin.check_cli_etcd_wall_ms', value: median(cli.map((c) => c.wallMs)), unit: 'ms', note: `one check call, ${etcd.length} etcd logs, fresh process` },
+    { name: 'lin.check_cli_etcd_cpu_ms', value: median(cli.map((c) => c.cpuMs)), unit: 'ms', note: 'CPU of that process' },
     { name: 'lin.kv_c50_peak_rss_mb', value: rss, unit: 'MB', note: 'fresh process, parse + check both c50 logs' },
   ];
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import { checkLinearizable, linearizationSvg } from '../src/check/linearizability.js';
-import { kvModel, kvText, registerModel, type KvInput, type KvOutput, type LinModel, type LinOperation, type RegisterInput, type RegisterOutput } from '../src/check/lin-models.js';
+import { casRegisterModel, kvModel, kvText, registerModel, type KvInput, type KvOutput, type LinModel, type LinOperation, type RegisterInput, type RegisterOutput } from '../src/check/lin-models.js';
 import type { Value } from '../src/history/types.js';
 
 type RegOp = LinOperation<RegisterInput, RegisterOutput>;
@@ -66,6 +66,30 @@ describe('operations that never returned', () => {
     expect(checkLinearizable(ok, registerModel).verdict).toBe('ok');
     const bad = [op(0, 'a', 0, 5, w(3)), op(1, 'b', 6, Infinity, cas), op(2, 'c', 10, 20, r, { value: 2 })];
     expect(checkLinearizable(bad, registerModel).verdict).toBe('illegal');
+  });
+});
+
+describe("cas-register model (Knossos' semantics)", () => {
+  const cas = (from: Value, to: Value): RegisterInput => ({ f: 'cas', from, to });
+
+  it('starts at the configured initial value: read 0 then cas 0→5 is legal from 0, not from nil', () => {
+    const ops = [op(0, 'a', 0, 1, r, { value: 0 }), op(1, 'a', 2, 3, cas(0, 5), { ok: true }), op(2, 'b', 4, 5, r, { value: 5 })];
+    expect(checkLinearizable(ops, casRegisterModel(0)).verdict).toBe('ok');
+    expect(checkLinearizable(ops, casRegisterModel()).verdict).toBe('illegal');
+    expect(checkLinearizable(ops, registerModel).verdict).toBe('illegal');
+    expect(casRegisterModel(0).name).toBe('cas-register');
+  });
+
+  it('treats a read of nil as telling nothing, while other reads and cas still must match', () => {
+    const nilRead = [op(0, 'a', 0, 1, w(3)), op(1, 'b', 2, 3, r, { value: null })];
+    expect(checkLinearizable(nilRead, casRegisterModel()).verdict).toBe('ok');
+    expect(checkLinearizable(nilRead, registerModel).verdict).toBe('illegal');
+    const staleRead = [op(0, 'a', 0, 1, w(3)), op(1, 'b', 2, 3, r, { value: 0 })];
+    expect(checkLinearizable(staleRead, casRegisterModel(0)).verdict).toBe('illegal');
+    const badCas = [op(0, 'a', 0, 1, w(3)), op(1, 'b', 2, 3, cas(0, 5), { ok: true })];
+    expect(checkLinearizable(badCas, casRegisterModel(0)).verdict).toBe('illegal');
+    const failedCas = [op(0, 'a', 0, 1, w(3)), op(1, 'b', 2, 3, cas(3, 5), { ok: false })];
+    expect(checkLinearizable(failedCas, casRegisterModel()).verdict).toBe('illegal');
   });
 });
 

@@ -146,6 +146,12 @@ describe('detectFormat', () => {
     expect(detectFormat('[{:type :invoke}]')).toBe('edn');
     expect(detectFormat('hello')).toBeUndefined();
   });
+
+  it('skips leading ; comment lines and blank lines before an EDN history', () => {
+    expect(detectFormat('; Jepsen history of test x\n;; second comment\n\n{:type :invoke, :process 0}')).toBe('edn');
+    expect(detectFormat('  ; indented comment\r\n[{:type :invoke}]')).toBe('edn');
+    expect(detectFormat('; comment\nhello')).toBeUndefined();
+  });
 });
 
 describe('historyToLinOps', () => {
@@ -199,6 +205,21 @@ describe('historyToLinOps', () => {
     const res = checkLinearizable(historyToLinOps(lost).ops, registerModel);
     expect(res.verdict).toBe('illegal');
     expect(res.explanation).toContain('x: read() → nil by s2 [8, 9]');
+  });
+
+  it('rejects a completion with no invocation, naming the op and line, rather than dropping its effect', () => {
+    const h: History = [
+      ok(1, 1, 's1', [{ f: 'w', k: 'x', v: 1 }]),
+      inv(2, 2, 's2', [{ f: 'r', k: 'x' }]),
+      ok(2, 3, 's2', [{ f: 'r', k: 'x', v: 1 }]),
+    ];
+    expect(() => historyToLinOps(h)).toThrow(HistoryParseError);
+    expect(() => historyToLinOps(h)).toThrow('line 1: expected an invoke of op 1 before its ok, found an ok of op 1 with no invocation');
+    expect(() => historyToLinOps(h, { lineOf: (i) => i + 3 })).toThrow(/^line 3: /);
+    const failed: History = [{ type: 'fail', t: 0, op: 9, session: 's1', node: 'n1', error: 'x' }];
+    expect(() => historyToLinOps(failed)).toThrow(/a fail of op 9 with no invocation/);
+    // An invocation left out by the include filter is still an invocation.
+    expect(historyToLinOps(h.slice(1), { include: () => false }).ops).toEqual([]);
   });
 
   it('uses only the reads of a rolled-back transaction, honours the include filter, and skips unknowable pending writes', () => {

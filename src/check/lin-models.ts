@@ -174,6 +174,27 @@ export const registerModel: LinModel<Value, RegisterInput, RegisterOutput> = {
 };
 
 /**
+ * Knossos' `cas-register` (knossos.model/cas-register): read, write and
+ * cas(from, to) on one register per key, starting at `initial` (Knossos'
+ * default: nil). As there, a read that returned nil tells nothing (the client
+ * did not learn the value) and is legal in every state, and a cas that returned
+ * ok must have found `from`. A cas that returned false (an etcd log's `:fail
+ * :cas`) observed a value other than `from`; Knossos never sees one, since Jepsen
+ * drops failed ops. Updates behave as in {@link registerModel}.
+ */
+export function casRegisterModel(initial: Value = null): LinModel<Value, RegisterInput, RegisterOutput> {
+  return {
+    ...registerModel,
+    name: 'cas-register',
+    init: () => initial,
+    step: (state, input, output) => {
+      if (input.f === 'read' && output !== undefined && output.value === null) return state;
+      return stepRegister(state, input, output);
+    },
+  };
+}
+
+/**
  * A kv register's value, kept as a chain of appended pieces so that an append
  * costs one shared node instead of a copy of the whole string: the search
  * visits millions of states on 50-client histories. Nodes are interned per

@@ -292,43 +292,71 @@ interface Reader {
   s: string;
   i: number;
   line: number;
+  /** Keywords met so far: one object per distinct keyword (histories repeat a handful). */
+  kws: Map<string, { kw: string }>;
 }
 
-const DELIMS = new Set([' ', '\t', '\n', '\r', ',', '(', ')', '[', ']', '{', '}', '"', ';']);
+function reader(s: string): Reader {
+  return { s, i: 0, line: 1, kws: new Map() };
+}
+
+// The reader works on char codes: a history is megabytes of short forms.
+const NL = 10;
+const QUOTE = 34;
+const BACKSLASH = 92;
+/** Characters that end an atom: whitespace, commas, brackets, quotes, comments. */
+const DELIM = new Uint8Array(128);
+for (const c of ' \t\n\r,()[]{}";') DELIM[c.charCodeAt(0)] = 1;
 
 function skipSpace(r: Reader): void {
-  while (r.i < r.s.length) {
-    const c = r.s[r.i]!;
-    if (c === '\n') r.line++;
-    if (c === ';') {
-      while (r.i < r.s.length && r.s[r.i] !== '\n') r.i++;
-      continue;
-    }
-    if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r' && c !== ',') return;
-    r.i++;
+  const s = r.s;
+  const n = s.length;
+  let i = r.i;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === NL) {
+      r.line++;
+      i++;
+    } else if (c === 32 || c === 44 || c === 9 || c === 13) i++;
+    else if (c === 59) {
+      while (i < n && s.charCodeAt(i) !== NL) i++; // ; comment to the end of the line
+    } else break;
   }
+  r.i = i;
 }
 
 function readForm(r: Reader): Edn {
   skipSpace(r);
   if (r.i >= r.s.length) throw new HistoryParseError(r.line, 'an EDN value', 'the end of the input');
-  const c = r.s[r.i]!;
-  if (c === '[' || c === '(') return readSeq(r, c === '[' ? ']' : ')');
-  if (c === '{') return readMap(r);
-  if (c === '"') return readString(r);
-  if (c === '#') return readDispatch(r);
-  if (c === ']' || c === ')' || c === '}') throw new HistoryParseError(r.line, 'an EDN value', JSON.stringify(c));
-  return readAtom(r);
+  switch (r.s.charCodeAt(r.i)) {
+    case 91: // [
+      return readSeq(r, 93);
+    case 40: // (
+      return readSeq(r, 41);
+    case 123: // {
+      return readMap(r);
+    case QUOTE:
+      return readString(r);
+    case 35: // #
+      return readDispatch(r);
+    case 93:
+    case 41:
+    case 125:
+      throw new HistoryParseError(r.line, 'an EDN value', JSON.stringify(r.s[r.i]));
+    default:
+      return readAtom(r);
+  }
 }
 
-function readSeq(r: Reader, close: string): Edn[] {
+/** Read forms up to the closing char code `close` (the opening one is at r.i). */
+function readSeq(r: Reader, close: number): Edn[] {
   const start = r.line;
   r.i++;
   const out: Edn[] = [];
   for (;;) {
     skipSpace(r);
-    if (r.i >= r.s.length) throw new HistoryParseError(start, `a closing ${close}`, 'the end of the input');
-    if (r.s[r.i] === close) {
+    if (r.i >= r.s.length) throw new HistoryParseError(start, `a closing ${String.fromCharCode(close)}`, 'the end of the input');
+    if (r.s.charCodeAt(r.i) === close) {
       r.i++;
       return out;
     }
@@ -338,18 +366,39 @@ function readSeq(r: Reader, close: string): Edn[] {
 
 function readMap(r: Reader): Edn {
   const start = r.line;
-  const items = readSeq(r, '}');
-  if (items.length % 2) throw new HistoryParseError(start, 'a map with an even number of forms', `${items.length} forms`);
+  const s = r.s;
+  r.i++;
   const map = new Map<string, Edn>();
-  for (let k = 0; k < items.length; k += 2) map.set(mapKey(items[k]!), items[k + 1]!);
+  let count = 0;
+  let key = '';
+  for (;; count++) {
+    skipSpace(r);
+    if (r.i >= s.length) throw new HistoryParseError(start, 'a closing }', 'the end of the input');
+    if (s.charCodeAt(r.i) === 125) {
+      r.i++;
+      break;
+    }
+    if (count & 1) map.set(key, readForm(r));
+    else key = s.charCodeAt(r.i) === 58 ? keywordKey(r) : mapKey(readForm(r));
+  }
+  if (count & 1) throw new HistoryParseError(start, 'a map with an even number of forms', `${count} forms`);
   return { map };
+}
+
+/** A keyword map key as mapKey prints it (`:type`), without building the keyword. */
+function keywordKey(r: Reader): string {
+  const start = r.i;
+  const end = atomEnd(r.s, start);
+  if (end - start < 2) return mapKey(readAtom(r)); // a lone ':' is a symbol
+  r.i = end;
+  return r.s.slice(start, end);
 }
 
 function readDispatch(r: Reader): Edn {
   const next = r.s[r.i + 1];
   if (next === '{') {
     r.i++;
-    return { set: readSeq(r, '}') };
+    return { set: readSeq(r, 125) };
   }
   if (next === '_') {
     r.i += 2;
@@ -364,43 +413,85 @@ function readDispatch(r: Reader): Edn {
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\' };
 
 function readString(r: Reader): string {
+  const s = r.s;
+  const n = s.length;
   const start = r.line;
   let out = '';
-  r.i++;
-  while (r.i < r.s.length) {
-    const c = r.s[r.i++]!;
-    if (c === '"') return out;
-    if (c === '\n') r.line++;
-    if (c !== '\\') {
-      out += c;
-      continue;
+  let i = r.i + 1;
+  for (;;) {
+    let j = i;
+    for (; j < n; j++) {
+      const c = s.charCodeAt(j);
+      if (c === QUOTE || c === BACKSLASH) break;
+      if (c === NL) r.line++;
     }
-    const e = r.s[r.i++] ?? '';
+    if (j >= n) throw new HistoryParseError(start, 'a closing " for the string', 'the end of the input');
+    out += s.slice(i, j);
+    if (s.charCodeAt(j) === QUOTE) {
+      r.i = j + 1;
+      return out;
+    }
+    const e = s[j + 1] ?? '';
     if (e === 'u') {
-      out += String.fromCharCode(parseInt(r.s.slice(r.i, r.i + 4), 16));
-      r.i += 4;
-    } else out += ESCAPES[e] ?? e;
+      out += String.fromCharCode(parseInt(s.slice(j + 2, j + 6), 16));
+      i = j + 6;
+    } else {
+      out += ESCAPES[e] ?? e;
+      i = j + 2;
+    }
   }
-  throw new HistoryParseError(start, 'a closing " for the string', 'the end of the input');
+}
+
+function atomEnd(s: string, i: number): number {
+  const n = s.length;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128 && DELIM[c] === 1) break;
+  }
+  return i;
+}
+
+/** A plain decimal integer of at most 15 digits (exact in a double), else NaN. */
+function smallInt(s: string, start: number, end: number): number {
+  let i = start;
+  const neg = s.charCodeAt(i) === 45;
+  if (neg || s.charCodeAt(i) === 43) i++;
+  if (i === end || end - i > 15) return NaN;
+  let v = 0;
+  for (; i < end; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
 }
 
 function readAtom(r: Reader): Edn {
+  const s = r.s;
   const start = r.i;
-  while (r.i < r.s.length && !DELIMS.has(r.s[r.i]!)) r.i++;
-  const tok = r.s.slice(start, r.i);
+  const end = atomEnd(s, start);
+  r.i = end;
+  if (s.charCodeAt(start) === 58 && end - start > 1) {
+    const name = s.slice(start + 1, end);
+    let k = r.kws.get(name);
+    if (!k) r.kws.set(name, (k = { kw: name }));
+    return k;
+  }
+  const int = smallInt(s, start, end);
+  if (int === int) return int; // not NaN
+  const tok = s.slice(start, end);
   if (tok === 'nil') return null;
   if (tok === 'true' || tok === 'false') return tok === 'true';
-  if (tok.startsWith(':') && tok.length > 1) return { kw: tok.slice(1) };
   if (/^[+-]?\d+N?$/.test(tok)) return Number(tok.replace(/N$/, ''));
   if (/^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?M?$/.test(tok)) return Number(tok.replace(/M$/, ''));
   if (tok.startsWith('\\')) return tok.slice(1);
-  if (tok === '') throw new HistoryParseError(r.line, 'an EDN value', excerpt(r.s.slice(start, start + 20)));
+  if (tok === '') throw new HistoryParseError(r.line, 'an EDN value', excerpt(s.slice(start, start + 20)));
   return { sym: tok };
 }
 
 /** Read every top-level EDN form with the line it starts on. */
 function readAll(text: string): { form: Edn; line: number }[] {
-  const r: Reader = { s: text, i: 0, line: 1 };
+  const r = reader(text);
   const forms: { form: Edn; line: number }[] = [];
   for (;;) {
     skipSpace(r);
@@ -412,26 +503,35 @@ function readAll(text: string): { form: Edn; line: number }[] {
 
 /** Op maps with their lines: a single top-level vector of maps, or maps one after another. */
 function opMaps(text: string): { map: Map<string, Edn>; line: number }[] {
-  const forms = readAll(text);
-  const only = forms.length === 1 ? forms[0]! : undefined;
-  if (only && Array.isArray(only.form)) {
-    // Lines of the elements are not kept inside a vector: re-read it element by element.
-    return vectorElements(text).map(({ form, line }) => asOpMap(form, line));
-  }
-  return forms.map(({ form, line }) => asOpMap(form, line));
+  const elements = vectorElements(text);
+  if (elements) return elements.map(({ form, line }) => asOpMap(form, line));
+  return readAll(text).map(({ form, line }) => asOpMap(form, line));
 }
 
-function vectorElements(text: string): { form: Edn; line: number }[] {
-  const r: Reader = { s: text, i: 0, line: 1 };
+/**
+ * The elements of a history that is one top-level vector (or list), each with
+ * the line it starts on; undefined when the text is anything else.
+ */
+function vectorElements(text: string): { form: Edn; line: number }[] | undefined {
+  const r = reader(text);
   skipSpace(r);
-  r.i++; // the opening [ or (
+  const open = text.charCodeAt(r.i);
+  if (open !== 91 && open !== 40) return undefined;
+  const close = open === 91 ? 93 : 41;
+  const start = r.line;
+  r.i++;
   const out: { form: Edn; line: number }[] = [];
   for (;;) {
     skipSpace(r);
-    if (r.s[r.i] === ']' || r.s[r.i] === ')') return out;
+    if (r.i >= text.length) throw new HistoryParseError(start, `a closing ${String.fromCharCode(close)}`, 'the end of the input');
+    if (text.charCodeAt(r.i) === close) break;
     const line = r.line;
     out.push({ form: readForm(r), line });
   }
+  r.i++;
+  skipSpace(r);
+  // More forms after the vector: read them all as a sequence of ops (the vector is then an error).
+  return r.i >= text.length ? out : undefined;
 }
 
 function asOpMap(form: Edn, line: number): { map: Map<string, Edn>; line: number } {
@@ -496,6 +596,8 @@ export interface SkippedKey {
 export interface HistoryToLinOptions {
   /** Keep only these invocations (e.g. reads served by the primary, and all writes). Default: all. */
   include?: (invoke: InvokeEntry) => boolean;
+  /** The 1-based input line of history entry `i`, for messages. Default: `i + 1`. */
+  lineOf?: (index: number) => number;
 }
 
 /**
@@ -515,10 +617,19 @@ export interface HistoryToLinOptions {
  */
 export function historyToLinOps(history: History, options: HistoryToLinOptions = {}): { ops: RegisterOp[]; skipped: SkippedKey[] } {
   const invokes = new Map<number, InvokeEntry>();
+  // Every op ever invoked, included or not: a completion of none of them is malformed input.
+  const invoked = new Set<number>();
   const ops: RegisterOp[] = [];
   const skipped: SkippedKey[] = [];
-  for (const e of history) {
+  for (const [i, e] of history.entries()) {
+    if (e.type === 'ok' || e.type === 'info' || e.type === 'fail') {
+      // Dropping it would lose a write and turn a well-formed history into a confident violation.
+      if (!invoked.has(e.op)) {
+        throw new HistoryParseError(options.lineOf?.(i) ?? i + 1, `an invoke of op ${e.op} before its ${e.type}`, `${e.type === 'fail' ? 'a' : 'an'} ${e.type} of op ${e.op} with no invocation`);
+      }
+    }
     if (e.type === 'invoke') {
+      invoked.add(e.op);
       if (!options.include || options.include(e)) invokes.set(e.op, e);
     } else if (e.type === 'ok' || e.type === 'info') {
       const inv = invokes.get(e.op);
@@ -610,9 +721,10 @@ function keyOperation(
 
 export type HistoryFormat = 'edn' | 'etcd' | 'kv' | 'jsonl';
 
-/** Guess the format from the first non-blank character(s): `INFO` etcd, `{"` JSON lines, `{:`/`[`/`#` EDN. */
+/** Guess the format from the first non-blank, non-comment character(s): `INFO` etcd, `{"` JSON lines, `{:`/`[`/`#` EDN. */
 export function detectFormat(text: string): HistoryFormat | undefined {
-  const t = text.trimStart();
+  // EDN files may open with `;` comment lines (a header naming the test): skip them.
+  const t = text.replace(/^(?:[ \t\r,]*(?:;[^\n]*)?\n)*/, '').trimStart();
   if (t.startsWith('INFO')) return 'etcd';
   if (/^\{\s*"/.test(t)) return 'jsonl';
   if (/^(\{\s*:|\[|\(|#)/.test(t)) return 'edn';
