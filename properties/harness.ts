@@ -262,8 +262,10 @@ export function checkModel<C>(model: Model<C>, opts: CheckModelOptions = {}): Mo
   const result: ModelCheckResult = {
     ...base,
     verdict,
-    guarantee: first?.guarantee ?? `run-failure:${verdict.failure?.kind ?? 'unknown'}`,
-    sentence: first?.sentence ?? verdict.failure?.message ?? '',
+    // A failed run (a broken model contract above all) comes first: the model's
+    // own account cannot be trusted, whatever guarantee also broke.
+    guarantee: verdict.failure ? `run-failure:${verdict.failure.kind}` : first?.guarantee ?? 'run-failure:unknown',
+    sentence: verdict.failure?.message ?? first?.sentence ?? '',
     token: verdict.token,
     ops: size.ops,
     faults: size.faults,

@@ -31,6 +31,7 @@ export function explainVerdict(v: Verdict, opts: ExplainOptions = {}): string {
   const lines: string[] = [];
   if (v.failure) {
     lines.push(`✗ ${label}: the run failed (${v.failure.kind})`, `  ${v.failure.message}`);
+    for (const also of v.violations.slice(0, 3)) lines.push(`  also '${also.guarantee}' broke: ${also.sentence}`);
   } else {
     const first = v.violations[0]!;
     const more = v.violations.length > 1 ? ` (+${v.violations.length - 1} more violation${v.violations.length > 2 ? 's' : ''})` : '';
