@@ -5,8 +5,8 @@
  * simulated disk after every batch). Median of 7 samples of 15 runs each.
  */
 import { performance } from 'node:perf_hooks';
-import type { Fault, TimedRequest } from '../src/index.js';
-import { simulate } from '../src/index.js';
+import type { Fault, TimedRequest } from '../src/analysis.js';
+import { simulate } from '../src/analysis.js';
 import { checkCdc } from '../src/check/cdc.js';
 import { cdcModel } from '../models/cdc/index.js';
 import { at, del, inc, simConfig, w } from '../models/cdc/testkit.js';

@@ -4,7 +4,7 @@
  * queue always holds ~50 events and nearly every event is a delivery.
  * sim.bytes_per_event: heap growth per processed event (history included).
  */
-import { hashHistory, simulate, type Model } from '../src/index.js';
+import { hashHistory, simulate, type Model } from '../src/analysis.js';
 import { median, type Figure } from './figure.js';
 
 const NODES = ['n1', 'n2', 'n3', 'n4', 'n5'];

@@ -4,7 +4,7 @@
  * random fault schedule (0–3 crashes, partitions, pauses, clogs), lossy links,
  * full history recording including message traces. Median of 7 batches.
  */
-import { simulate } from '../src/index.js';
+import { simulate } from '../src/analysis.js';
 import { walModel, walVariants } from '../models/wal/index.js';
 import { randomScenario } from '../test/wal-helpers.js';
 import { median, type Figure } from './figure.js';

@@ -8,8 +8,8 @@ import type {
   Model,
   ModelEntry,
   WorkloadOptions,
-} from '../src/index.js';
-import { GUARANTEE_FAMILIES } from '../src/index.js';
+} from '../src/analysis.js';
+import { GUARANTEE_FAMILIES } from '../src/analysis.js';
 import { CDC_BUG_HINTS, cdcModel } from './cdc/index.js';
 import { migrationModel } from './migration/index.js';
 import { walModel, walTriggers, walVariants } from './wal/index.js';

@@ -9,7 +9,7 @@
  * column (src/check/guarantees.ts); this file only names the families.
  */
 import type fc from 'fast-check';
-import { GUARANTEES, familyIds, type GuaranteeId, type Model, type Scenario } from '../src/index.js';
+import { GUARANTEES, familyIds, type GuaranteeId, type Model, type Scenario } from '../src/analysis.js';
 import { guaranteeProperty, type PropertyOptions } from './harness.js';
 
 export type PropertyFamily = (typeof GUARANTEES)[number]['family'];

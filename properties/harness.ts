@@ -33,7 +33,7 @@ import {
   type Scenario,
   type Verdict,
   type WorkloadOptions,
-} from '../src/index.js';
+} from '../src/analysis.js';
 
 export interface PropertyOptions {
   /** How a replay finds the model again: built-in name or module path. Default model.name. */

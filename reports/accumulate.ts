@@ -30,7 +30,7 @@ import {
   type LatencySummary,
   type ReadStaleness,
   type Scenario,
-} from '../src/index.js';
+} from '../src/analysis.js';
 import type { ReportModelEntry } from './run.js';
 import type { CellDoc, CounterexampleDoc, SummaryDoc, VariantDoc } from './schema.js';
 

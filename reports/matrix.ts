@@ -11,7 +11,7 @@
  *
  * Columns nobody claims and no run broke are listed under the grid instead.
  */
-import { guaranteeDef } from '../src/index.js';
+import { guaranteeDef } from '../src/analysis.js';
 import type { CellDoc, ModelDoc, ReportDoc } from './schema.js';
 
 /** A short column name: the table's, the id itself when short, else "first-initials" (read-after-cutover → rea-ac). */

@@ -36,7 +36,7 @@ import {
   type History,
   type Model,
   type Scenario,
-} from '../src/index.js';
+} from '../src/analysis.js';
 import { spacetimeSvg } from './spacetime-svg.js';
 import type { FindingDoc, LagOverTimeDoc, ModelDoc, ReportDoc } from './schema.js';
 import { judgeColumns, VariantAcc, type Outcome, type RunFailure, type Target } from './accumulate.js';

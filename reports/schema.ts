@@ -13,7 +13,7 @@
  * pg_stat_replication shows NULL for an idle, caught-up standby).
  */
 
-import type { LatencySummary } from '../src/index.js';
+import type { LatencySummary } from '../src/analysis.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 

@@ -13,7 +13,7 @@
  * printed at the left of the first row of each instant. Rows beyond `maxRows`
  * are cut (the diagram says how many).
  */
-import type { History, NodeId } from '../src/index.js';
+import type { History, NodeId } from '../src/analysis.js';
 // Until src/index.ts exports the timeline, import it directly (to be switched to ../src/index.js).
 import { timelineItems, type TimelineItem } from '../src/history/timeline.js';
 

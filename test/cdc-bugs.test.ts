@@ -5,8 +5,8 @@
  * applied or checkpointed), so the scenarios stay aimed when timings change.
  */
 import { describe, expect, it } from 'vitest';
-import type { Fault, History, ModelEventEntry, TimedRequest } from '../src/index.js';
-import { simulate } from '../src/index.js';
+import type { Fault, History, ModelEventEntry, TimedRequest } from '../src/analysis.js';
+import { simulate } from '../src/analysis.js';
 import { checkCdc, type CdcGuaranteeId } from '../src/check/cdc.js';
 import { cdcModel } from '../models/cdc/index.js';
 import { at, del, inc, simConfig, w } from '../models/cdc/testkit.js';

@@ -3,7 +3,7 @@
  * each invalid variant yields exactly the expected violation.
  */
 import { describe, expect, it } from 'vitest';
-import type { History, HistoryEntry, Value } from '../src/index.js';
+import type { History, HistoryEntry, Value } from '../src/analysis.js';
 import {
   cdcTransformRow,
   cdcTransformState,

@@ -4,7 +4,7 @@
  * own cdc.apply labels say — and with no such labels at all.
  */
 import { describe, expect, it } from 'vitest';
-import type { History, HistoryEntry, MicroOp, Value } from '../src/index.js';
+import type { History, HistoryEntry, MicroOp, Value } from '../src/analysis.js';
 import { checkCdc, checkCompleteness, checkDeletePropagation, checkExactlyOnce, checkPerKeyOrder } from '../src/check/cdc.js';
 
 let t = 0;

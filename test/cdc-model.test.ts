@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import type { Fault, MicroOp, TimedRequest, Value } from '../src/index.js';
-import { simulate } from '../src/index.js';
+import type { Fault, MicroOp, TimedRequest, Value } from '../src/analysis.js';
+import { simulate } from '../src/analysis.js';
 import { cdcTransformState, checkCdc, type CdcGuaranteeId, type CdcTransform } from '../src/check/cdc.js';
 import { cdcModel, createCdcModel, type CdcConsumer } from '../models/cdc/index.js';
 import { at, del, inc, simConfig, w } from '../models/cdc/testkit.js';

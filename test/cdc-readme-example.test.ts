@@ -4,7 +4,7 @@
  * transaction runs under redelivery, duplication and partition reordering.
  */
 import { describe, expect, it } from 'vitest';
-import { simulate } from '../src/index.js';
+import { simulate } from '../src/analysis.js';
 import { checkCdc, type CdcGuaranteeId } from '../src/check/cdc.js';
 import { createCdcModel, type CdcConsumer } from '../models/cdc/index.js';
 import { at, del, inc, simConfig, w } from '../models/cdc/testkit.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkDurability, checkLosslessFailover } from '../src/check/durability.js';
-import type { History, MetaEntry } from '../src/index.js';
+import type { History, MetaEntry } from '../src/analysis.js';
 import { HistoryBuilder } from './helpers/history-builder.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkLinearizablePrimaryReads } from '../src/check/lin-guarantee.js';
-import type { History, MetaEntry } from '../src/index.js';
+import type { History, MetaEntry } from '../src/analysis.js';
 import { HistoryBuilder } from './helpers/history-builder.js';
 
 /** The check reads session policies from the scenario in the meta entry. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { readHistoryJsonl } from '../src/index.js';
+import { readHistoryJsonl } from '../src/analysis.js';
 
 const MODEL = './test/fixtures/user-model.ts';
 const dir = mkdtempSync(join(tmpdir(), 'replicheck-cli-'));

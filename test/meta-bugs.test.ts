@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_MODELS, bugRunOptions } from '../models/index.js';
 import { checkModel } from '../properties/harness.js';
-import { judgeScenario } from '../src/index.js';
+import { judgeScenario } from '../src/analysis.js';
 
 const OPS_MAX = 12;
 const FAULTS_MAX = 3;

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_MODELS, bugRunOptions } from '../models/index.js';
 import { checkModel } from '../properties/harness.js';
-import { judgeScenario } from '../src/index.js';
+import { judgeScenario } from '../src/analysis.js';
 import { withoutEvents as suppressEvents } from './helpers/suppress-events.js';
 
 /** One hunt may take a trigger's whole budget (up to 1,500 runs). */

@@ -4,8 +4,8 @@
  * and partitions — and the planted cut-over bug is caught on the same run.
  */
 import { describe, expect, it } from 'vitest';
-import type { Fault, History, TimedRequest } from '../src/index.js';
-import { simulate } from '../src/index.js';
+import type { Fault, History, TimedRequest } from '../src/analysis.js';
+import { simulate } from '../src/analysis.js';
 import { checkMigration, type MigrationGuaranteeId } from '../src/check/migration.js';
 import { migrationModel } from '../models/migration/index.js';
 import { at, del, inc, r, simConfig, w } from '../models/cdc/testkit.js';

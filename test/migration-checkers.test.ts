@@ -4,7 +4,7 @@
  * final state each yield exactly the expected violation.
  */
 import { describe, expect, it } from 'vitest';
-import type { HistoryEntry, MicroOp, Value } from '../src/index.js';
+import type { HistoryEntry, MicroOp, Value } from '../src/analysis.js';
 import { checkMigration, checkMigrationNoLoss, checkReadAfterCutover, checkTargetEqualsSource } from '../src/check/migration.js';
 
 let t = 0;

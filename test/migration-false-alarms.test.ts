@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_MODELS } from '../models/index.js';
-import { decodeToken, judgeScenario, parseScenario, type History, type ModelEventEntry, type Verdict } from '../src/index.js';
+import { decodeToken, judgeScenario, parseScenario, type History, type ModelEventEntry, type Verdict } from '../src/analysis.js';
 
 /** dual-write, seed 913577: the mover's `dual-ok` is lost, it streams lsn 4 past D = 3 before it learns D. */
 const DUAL_OK_LOST =

@@ -14,7 +14,7 @@ import { checkModelContract, foldVisible } from '../src/check/contract.js';
 import { judgeScenario } from '../src/check/judge.js';
 import { checkReplayIdempotent } from '../src/check/rollback.js';
 import { main } from '../src/cli/main.js';
-import type { Model } from '../src/index.js';
+import type { Model } from '../src/analysis.js';
 import { simulate } from '../src/sim/run.js';
 import tinyAsyncLiar from './fixtures/tiny-async-liar.js';
 import userModel from './fixtures/user-model.js';

@@ -11,7 +11,7 @@ import { BUILTIN_MODELS, bugRunOptions, variantRunOptions } from '../models/inde
 import { main } from '../src/cli/main.js';
 import { collectReport } from '../reports/run.js';
 import { cellSummary, modelGrid } from '../reports/matrix.js';
-import { GUARANTEE_IDS, encodeToken, guaranteeDef, isGuaranteeId, judgeScenario, runScenario } from '../src/index.js';
+import { GUARANTEE_IDS, encodeToken, guaranteeDef, isGuaranteeId, judgeScenario, runScenario } from '../src/analysis.js';
 import { noPrimaryModel } from './fixtures/no-primary.js';
 import { silentReplicaModel } from './fixtures/silent-replica.js';
 

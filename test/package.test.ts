@@ -38,6 +38,18 @@ describe('the npm package', () => {
     expect(JSON.parse(out)).toEqual({ simulate: 'function', judge: 'function', assertModel: 'function', wal: 'object', analysis: true });
   });
 
+  it('gives model and property authors a small face; analysis holds the rest', () => {
+    const script = `
+      const root = Object.keys(await import('replicheck'));
+      const analysis = Object.keys(await import('replicheck/analysis'));
+      console.log(JSON.stringify({ root: root.length, analysis: analysis.length, missing: root.filter((k) => !analysis.includes(k)) }));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' }));
+    // Runtime values only (types add about 40 more names): the contract's helpers, not the checkers' internals.
+    expect(out.root).toBeLessThanOrEqual(30);
+    expect(out.analysis).toBeGreaterThan(100);
+    expect(out.missing).toEqual([]);
+  });
+
   it('prints a whole --json document through a pipe (no cut at 64 KiB)', () => {
     const r = spawnSync(process.execPath, ['bin/replicheck.js', 'check', 'test/fixtures/porcupine/test_data/kv/c50-bad.txt', '--model', 'kv', '--json'], {
       cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_MODELS } from '../models/index.js';
 import { familyProperty, PROPERTY_FAMILIES } from '../properties/families.js';
-import { GUARANTEE_IDS } from '../src/index.js';
+import { GUARANTEE_IDS } from '../src/analysis.js';
 
 const wal = BUILTIN_MODELS['wal']!;
 
@@ -34,7 +34,7 @@ describe('guarantee families', () => {
 // The README's "Properties in your own tests", through @fast-check/vitest.
 import { test } from '@fast-check/vitest';
 import { scenariosFor } from '../properties/harness.js';
-import { judgeScenario } from '../src/index.js';
+import { judgeScenario } from '../src/analysis.js';
 import tinyAsyncModel from '../models/examples/tiny-async.js';
 
 test.prop([scenariosFor(tinyAsyncModel, { profile: 'crashes' })], { numRuns: 30, seed: 3 })(

@@ -5,7 +5,7 @@
  * same figures, and bad input is refused with a clear message.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeToken, parseScenario, runScenario } from '../src/index.js';
+import { decodeToken, parseScenario, runScenario } from '../src/analysis.js';
 import { judgeColumns } from '../reports/accumulate.js';
 import { collectReport, ReportInputError, type CollectedReport, type ReportRegistry } from '../reports/run.js';
 import { modelGrid, terminalSummary } from '../reports/matrix.js';

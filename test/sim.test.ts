@@ -10,7 +10,7 @@ import {
   type LatencyDist,
   type NetEntry,
   type SimConfig,
-} from '../src/index.js';
+} from '../src/analysis.js';
 import { NodeClock } from '../src/sim/clock.js';
 import { SimDisk } from '../src/sim/disk.js';
 import { RandomStreams } from '../src/sim/random.js';

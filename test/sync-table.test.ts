@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_MODELS } from '../models/index.js';
 import { checkModel, type CheckModelOptions } from '../properties/harness.js';
-import { judgeScenario, type Scenario } from '../src/index.js';
+import { judgeScenario, type Scenario } from '../src/analysis.js';
 
 const wal = BUILTIN_MODELS['wal']!;
 

@@ -3,7 +3,7 @@
  * built-in model and its events rebuild its nodes' views.
  */
 import { describe, expect, it } from 'vitest';
-import { simulate } from '../src/index.js';
+import { simulate } from '../src/analysis.js';
 import { tinyAsyncModel } from '../models/examples/tiny-async.js';
 import { at, finals, foldVisible, r, readValue, sim, w } from './wal-helpers.js';
 

@@ -8,7 +8,7 @@
  * append and a batch that skips a sequence is refused (OutOfOrderSequence), so
  * retries can neither duplicate nor reorder. Consumer-group offsets are a file.
  */
-import type { NodeContext, NodeId, NodeProgram, NodeView } from '../../src/index.js';
+import type { NodeContext, NodeId, NodeProgram, NodeView } from '../../src/analysis.js';
 import { type CdcEvent, isObj, POLL, posData } from './common.js';
 
 interface StoredRecord {

@@ -9,7 +9,7 @@
  * for a PK update). Snapshot rows are placed at the lsn of the chunk's high
  * watermark, idx 0..n-1 in key order.
  */
-import type { UpdateExpr, Value } from '../../src/index.js';
+import type { UpdateExpr, Value } from '../../src/analysis.js';
 
 export interface Pos {
   lsn: number;
@@ -59,7 +59,7 @@ export interface CdcEvent {
 }
 
 /** FNV-1a 32-bit: stable key hashing for partitioning (Kafka uses murmur2; any stable hash shows the same properties). */
-export { fnv1a } from '../../src/index.js';
+export { fnv1a } from '../../src/analysis.js';
 
 /** Event data shared by cdc.publish / cdc.deliver / cdc.apply: position twice (string and numbers). */
 export function posData(e: CdcEvent): Record<string, unknown> {

@@ -17,7 +17,7 @@
  * until acknowledged. Whether that is safe depends on idempotence and
  * max.in.flight (see the Kafka producer docs on enable.idempotence).
  */
-import type { NodeContext, NodeId, NodeProgram, NodeView, Value } from '../../src/index.js';
+import type { NodeContext, NodeId, NodeProgram, NodeView, Value } from '../../src/analysis.js';
 import { type CdcEvent, type Change, cmpPos, fnv1a, IDX_ALL, isObj, type LogRecord, POLL, type Pos } from './common.js';
 
 export interface ConnectorOptions {

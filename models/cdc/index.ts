@@ -9,8 +9,8 @@
  * A primary-key change is one transaction [del old, w new], committed at one
  * log position: the connector emits a delete and a create at (lsn, 0) and (lsn, 1).
  */
-import type { ClusterView, GuaranteeClaim, Model, ModelKnob, NodeId, NodeProgram, PlantedBug } from '../../src/index.js';
-import { CDC_TRANSFORMS, type CdcTransform, isCdcTransform } from '../../src/index.js';
+import type { ClusterView, GuaranteeClaim, Model, ModelKnob, NodeId, NodeProgram, PlantedBug } from '../../src/analysis.js';
+import { CDC_TRANSFORMS, type CdcTransform, isCdcTransform } from '../../src/analysis.js';
 import { brokerProgram } from './broker.js';
 import { connectorProgram } from './connector.js';
 import { type CdcConsumer, incrementConsumer, sinkProgram, upsertConsumer } from './sink.js';

@@ -18,9 +18,9 @@
  * columns and one view query per transform), for the map by `cdcTransformState`.
  */
 import type Database from 'better-sqlite3';
-import { requireOptional } from '../../src/index.js';
-import type { NodeContext, NodeId, NodeProgram, NodeView, Value } from '../../src/index.js';
-import { cdcTransformState, type CdcTransform } from '../../src/index.js';
+import { requireOptional } from '../../src/analysis.js';
+import type { NodeContext, NodeId, NodeProgram, NodeView, Value } from '../../src/analysis.js';
+import { cdcTransformState, type CdcTransform } from '../../src/analysis.js';
 import { applyExpr, type CdcEvent, cmpPos, isObj, POLL, type Pos, posData } from './common.js';
 
 /**

@@ -27,7 +27,7 @@ import type {
   NodeProgram,
   NodeView,
   Value,
-} from '../../src/index.js';
+} from '../../src/analysis.js';
 import { applyExpr, type Change, isObj, type LogRecord, POLL } from './common.js';
 
 export interface SourceOptions {

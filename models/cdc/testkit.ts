@@ -3,7 +3,7 @@
  * timed client transactions and faults, with the model's node list. Used by the
  * unit tests and the benchmark; a user can use them for their own consumer.
  */
-import type { ClientRequest, Fault, MicroOp, NetworkParams, SimConfig, TimedRequest } from '../../src/index.js';
+import type { ClientRequest, Fault, MicroOp, NetworkParams, SimConfig, TimedRequest } from '../../src/analysis.js';
 
 /** A LAN-ish network: 0.5–1.5 ms per message, no loss. */
 export const LAN: NetworkParams = {

@@ -23,7 +23,7 @@ import type {
   NodeProgram,
   SessionInfo,
   Value,
-} from '../../src/index.js';
+} from '../../src/analysis.js';
 import type { ReportModelEntry } from '../../reports/run.js';
 
 interface Rec {

@@ -2,7 +2,7 @@
  * Small models for simulator tests. They exercise the context (send, timers,
  * disk, random) without any replication logic worth checking.
  */
-import type { Model, NodeContext, NodeProgram, NodeView } from '../../src/index.js';
+import type { Model, NodeContext, NodeProgram, NodeView } from '../../src/analysis.js';
 
 /** A broadcast KV store: the first node takes writes and pushes them to the others. */
 export function broadcastModel(opts: { channel?: 'stream' | 'datagram'; gossipMs?: number } = {}): Model {

@@ -3,7 +3,7 @@
  * context whose `emit` drops the events `drop` picks. Meta-tests use it to show
  * that a planted bug is still caught when the model does not announce it.
  */
-import type { Model, NodeContext, NodeProgram } from '../../src/index.js';
+import type { Model, NodeContext, NodeProgram } from '../../src/analysis.js';
 
 export type EventFilter = (name: string, data: Record<string, unknown> | undefined) => boolean;
 
