@@ -26,7 +26,7 @@
  * events it names, which the harness cannot replay; the CDC checkers judge
  * those rows against the source's committed history. Sinks serve no reads.
  */
-import { HistoryError, diffStates, fmtMs, fmtValue } from '../history/ops.js';
+import { HistoryError, diffStates, fmtMs, fmtValue, numberField, writesField } from '../history/ops.js';
 import type { FinalEntry, History, ModelEventEntry, NodeId, Value } from '../history/types.js';
 import type { ReadMismatch } from '../sim/run.js';
 
@@ -92,21 +92,6 @@ function fold(node: NodeId, list: readonly Item[]): VisibleFold {
   return { node, state, setBy };
 }
 
-function numberField(e: ModelEventEntry, field: string): number {
-  const v = e.data?.[field];
-  if (typeof v !== 'number' || Number.isNaN(v)) {
-    throw new HistoryError(`${e.name} event on ${e.node} at ${fmtMs(e.t)}: data.${field} must be a number`);
-  }
-  return v;
-}
-
-function writesField(e: ModelEventEntry): Record<string, Value> {
-  const w = e.data?.['writes'];
-  if (typeof w !== 'object' || w === null || Array.isArray(w)) {
-    throw new HistoryError(`${e.name} event on ${e.node} at ${fmtMs(e.t)}: data.writes must be an object of key → value`);
-  }
-  return w as Record<string, Value>;
-}
 
 /** The first key (sorted) where a fold and a node's data differ (absent = null). */
 export interface FoldMismatch {

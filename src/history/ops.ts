@@ -266,7 +266,8 @@ function parseLogEntry(e: ModelEventEntry, seq: number): LogEntry {
   return { xid: String(xid), lsn: numberField(e, 'lsn'), timeline: tl, writes: writesField(e), t: e.t, node: e.node, event: e, seq };
 }
 
-function numberField(e: ModelEventEntry, field: string): number {
+/** A numeric field of an event's data; a HistoryError naming the event otherwise. */
+export function numberField(e: ModelEventEntry, field: string): number {
   const v = e.data?.[field];
   if (typeof v !== 'number' || Number.isNaN(v)) {
     throw new HistoryError(`${e.name} event on ${e.node} at ${fmtMs(e.t)}: data.${field} must be a number`);
@@ -274,7 +275,8 @@ function numberField(e: ModelEventEntry, field: string): number {
   return v;
 }
 
-function writesField(e: ModelEventEntry): Record<string, Value> {
+/** An event's `writes` (key → value); a HistoryError naming the event otherwise. */
+export function writesField(e: ModelEventEntry): Record<string, Value> {
   const w = e.data?.['writes'];
   if (typeof w !== 'object' || w === null || Array.isArray(w)) {
     throw new HistoryError(`${e.name} event on ${e.node} at ${fmtMs(e.t)}: data.writes must be an object of key → value`);
