@@ -5,7 +5,7 @@
  * caught (exit 2 with a replay token), the planted bug a silenced model hides
  * is still caught, and no honest model — built-in, example or fixture — trips it.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { bugRunOptions } from '../models/index.js';
 import { tinyAsyncModel } from '../models/examples/tiny-async.js';
 import { walModel } from '../models/wal/index.js';
@@ -13,7 +13,7 @@ import { checkModel } from '../properties/harness.js';
 import { checkModelContract, foldVisible } from '../src/check/contract.js';
 import { judgeScenario } from '../src/check/judge.js';
 import { checkReplayIdempotent } from '../src/check/rollback.js';
-import { main } from '../src/cli/main.js';
+import { cli } from './helpers/cli.js';
 import type { Model } from '../src/analysis.js';
 import { simulate } from '../src/sim/run.js';
 import tinyAsyncLiar from './fixtures/tiny-async-liar.js';
@@ -119,18 +119,7 @@ describe('a model that lies in its events is a contract error', () => {
 });
 
 describe('replicheck run / replay exit 2 on a contract error, with the replay token', () => {
-  async function cli(...args: string[]): Promise<{ code: number; out: string }> {
-    let out = '';
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      return { code: await main(args), out };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-      process.exitCode = undefined;
-    }
-  }
+
   afterEach(() => {
     process.exitCode = undefined;
   });

@@ -2,27 +2,13 @@
  * `replicheck soak`, in process: exit codes, the JSON document, tokens that
  * replay, and a report that does not depend on the worker count.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cli } from './helpers/cli.js';
 import { parseDuration } from '../src/cli/soak.js';
 
 const USER = './test/fixtures/user-model.ts';
 const SPIN = './test/fixtures/spin-model.ts';
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 afterEach(() => {
   process.exitCode = undefined;
