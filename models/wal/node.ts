@@ -118,6 +118,12 @@ export interface Db {
   replayTimer: TimerId | undefined;
   readWaits: ReadWait[];
   gen: number;
+  /**
+   * Crash recovery has not finished: commits found in the WAL past the recovered
+   * snapshot may have been acknowledged before the crash yet are not visible again,
+   * so as primary the node refuses connections until they are (see primary.startingUp).
+   */
+  startingUp: boolean;
 }
 
 export function createDbProgram(id: NodeId, c: WalConfig, bug: WalBug | undefined): NodeProgram {
@@ -139,6 +145,9 @@ export function createDbProgram(id: NodeId, c: WalConfig, bug: WalBug | undefine
     },
     onRequest(ctx, req) {
       const d = need();
+      if (d.role === 'primary' && primary.startingUp(d)) {
+        return ctx.reply(req.id, { type: 'fail', error: `${id}: the database system is starting up (crash recovery not complete)` });
+      }
       if (d.role === 'primary') return primary.onRequest(d, req);
       if (d.role === 'standby') return standby.onRequest(d, req);
       ctx.reply(req.id, { type: 'fail', error: `${id} is ${d.role}: not accepting connections` });
@@ -247,6 +256,7 @@ function blank(
     replayTimer: undefined,
     readWaits: [],
     gen: 0,
+    startingUp: true,
   };
 }
 

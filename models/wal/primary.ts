@@ -313,6 +313,20 @@ export function resume(db: Db): void {
   syncLog(db, upto);
 }
 
+/**
+ * True while crash recovery is unfinished: a commit the WAL holds past the recovered
+ * snapshot (the 'snap' file is durable only with the next fsync, so a machine crash
+ * can roll it back behind the WAL) may have been acknowledged before the crash, yet
+ * is invisible until its waiter is released. Serving meanwhile would answer from a
+ * state older than the recovered WAL; PostgreSQL refuses connections until crash
+ * recovery completes ("the database system is starting up"). Once cleared it stays
+ * cleared: commits re-queued by a later demotion were never acknowledged.
+ */
+export function startingUp(db: Db): boolean {
+  if (db.startingUp && !db.waiters.some((w) => w.reqId < 0)) db.startingUp = false;
+  return db.startingUp;
+}
+
 /** Rebuild an in-doubt commit from the log as a waiter with no client. */
 function recoverRecord(db: Db, rec: WalRec, open: Map<string, Map<string, Value>>): void {
   if (rec.rec === 'begin') return void open.set(rec.xid, new Map());
