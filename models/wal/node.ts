@@ -325,12 +325,20 @@ export function rewind(db: Db, to: number, lineage: Lineage): void {
   db.writeLsn = Math.min(db.writeLsn, to);
   db.flushLsn = Math.min(db.flushLsn, to);
   db.nextLsn = db.writeLsn + 1;
-  db.pending.clear();
-  db.undo.clear();
   db.replayQueue = [];
   db.priorityEnd = -1;
-  if (db.replayLsn > to) db.replayLsn = to;
-  rebuildData(db, to);
+  let cut = to;
+  if (db.replayLsn > to) {
+    // Replay went past the cut: resume at the last transaction boundary at or below
+    // it, so a transaction open there is replayed whole again (begin, writes, commit).
+    cut = txnBoundary(db.log, to);
+    db.replayLsn = cut;
+    db.pending.clear();
+    db.undo.clear();
+  }
+  // Otherwise every replayed record survives the cut, and with it the transaction being
+  // replayed: its begin and writes stay pending (pg_rewind discards only WAL after `to`).
+  rebuildData(db, cut);
   db.queuedUpTo = indexAfter(db.log, db.replayLsn);
   queueReplay(db, indexAfter(db.log, db.flushLsn));
   db.ctx.emit('rewind', { toLsn: to, timeline: currentTl(lineage) });
@@ -348,9 +356,24 @@ function rebuildData(db: Db, to: number): void {
   }
   db.unsnapped = [];
   db.data = new Map(Object.entries(data));
-  db.snapBase = { lsn: db.replayLsn, data };
+  // The snapshot holds commits only: its position is a transaction boundary, or a
+  // restart would resume replay in the middle of a transaction and lose its first half.
+  db.snapBase = { lsn: txnBoundary(db.log, db.replayLsn), data };
   db.snap = db.snapBase;
   db.ctx.disk.put('snap', db.snap);
+}
+
+/**
+ * The last position at or below `at` where no transaction is open. A primary
+ * appends a transaction's records contiguously (begin, writes, commit or abort),
+ * so only the transaction of the last record at or below `at` can be open.
+ */
+export function txnBoundary(log: readonly WalRec[], at: number): number {
+  let i = indexAfter(log, at) - 1;
+  const last = log[i];
+  if (!last || last.rec === 'commit' || last.rec === 'abort') return at;
+  while (i > 0 && log[i - 1]!.xid === last.xid) i--;
+  return log[i]!.lsn - 1;
 }
 
 /** Committed state of a log up to `to` from its row images. */
