@@ -62,6 +62,7 @@ function monitorHarness() {
     send: (to, msg) => { sent.push({ to, msg: msg as { type: string } }); },
     setTimer: () => ++timer, cancelTimer: () => {}, reply: () => {},
     emit: (name, data) => { emitted.push({ name, ...(data ? { data } : {}) }); },
+    mark: () => {},
   };
   const program = createMonitorProgram(walModel.configure({ synchronousCommit: 'remote_apply', synchronousStandbyNames: 'ANY 2 (*)' }), undefined);
   program.start(ctx);

@@ -56,6 +56,7 @@ function standbyHarness() {
     id: 'n2', nodes: ['n1', 'n2'], now: () => 0, random: () => 0.5, disk,
     send: () => {}, setTimer: () => ++timer, cancelTimer: () => {}, reply: () => {},
     emit: (name, data) => { emitted.push({ name, data: data ?? {} }); },
+    mark: () => {},
   };
   const c = walModel.configure({ synchronousCommit: 'local', synchronousStandbyNames: '', replayMsPerRecord: 1, failover: 'none' });
   let program = createDbProgram('n2', c, undefined);

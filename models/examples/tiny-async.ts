@@ -41,6 +41,7 @@ function node(id: string): NodeProgram {
       ctx.disk.append('log', e);
       apply(ctx, e);
       ctx.disk.fsync(() => {
+        ctx.mark('flushed'); // a protocol moment generated faults may aim at
         ctx.send('n2', e); // ship after the local flush; the reply does not wait for the replica
         const result: ClientResult = { type: 'ok', txn, commit: { lsn: e.lsn, timeline: 1 } };
         ctx.reply(reqId, result);
@@ -51,6 +52,7 @@ function node(id: string): NodeProgram {
       if (e.lsn !== lsn + 1) return; // a gap or a duplicate: a real replica would re-request
       ctx.disk.append('log', e);
       apply(ctx, e);
+      ctx.mark('applied');
     },
     onTimer() {},
     view: () => ({ role: id === 'n1' ? 'primary' : 'standby', data: Object.fromEntries([...data].filter(([, v]) => v !== null)), positions: { replay: lsn } }),
@@ -67,6 +69,10 @@ export const tinyAsyncModel: Model<Record<string, never>> = {
   program: (id) => node(id),
   route: (req, session) => (req.txn.every((op) => op.f === 'r') && session.policy !== 'primary' ? 'n2' : 'n1'),
   claims: () => [{ id: 'no-aborted-read' }, { id: 'durability', tolerates: ['crash:process', 'crash:machine'] }],
+  marks: [
+    { name: 'flushed', description: 'the primary flushed a commit, not yet shipped or acknowledged' },
+    { name: 'applied', description: 'the replica applied a shipped commit (not fsynced)' },
+  ],
 };
 
 export default tinyAsyncModel;

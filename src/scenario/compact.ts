@@ -17,6 +17,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { ClientRequest, MicroOp } from '../history/types.js';
 import type { ClockParams, Fault, LatencyDist, LinkParams, NetworkParams } from '../sim/types.js';
 import type { Scenario } from './types.js';
+import { anchorText } from '../sim/run.js';
 
 // ───────────────────────────── size ─────────────────────────────
 
@@ -46,6 +47,7 @@ function formatHeader(s: Scenario): string[] {
 }
 
 interface ScheduleLine {
+  /** Infinity for a fault timed by a mark: it is listed last, with its anchor instead of a time. */
   atMs: number;
   rank: number;
   text: string;
@@ -55,13 +57,13 @@ interface ScheduleLine {
 export function formatSchedule(s: Scenario): string[] {
   const items: ScheduleLine[] = [];
   s.sessions.forEach((sess) => sess.ops.forEach((op) => items.push({ atMs: op.atMs, rank: 0, text: `${sess.id} ${formatRequest(op.req)}` })));
-  s.faults.forEach((f) => items.push({ atMs: f.atMs, rank: 1, text: formatFault(f) }));
+  s.faults.forEach((f) => items.push({ atMs: f.after ? Infinity : f.atMs, rank: 1, text: formatFault(f) }));
   const sorted = items.map((it, i) => ({ ...it, i })).sort((a, b) => a.atMs - b.atMs || a.rank - b.rank || a.i - b.i);
   const width = Math.max(8, ...sorted.map((it) => formatMs(it.atMs).length + 2));
   return sorted.map((it) => `${formatMs(it.atMs).padStart(width)} ${it.text}`);
 }
 
-const formatMs = (ms: number) => `${ms.toFixed(1)}ms`;
+const formatMs = (ms: number) => (ms === Infinity ? 'on mark' : `${ms.toFixed(1)}ms`);
 
 /** `r(k1)`, or `BEGIN w(k1,"s1-2") r(k2) ROLLBACK` for a multi-op or rolled-back transaction. */
 export function formatRequest(req: ClientRequest): string {
@@ -88,6 +90,11 @@ export function formatMicroOp(m: MicroOp): string {
 }
 
 export function formatFault(f: Fault): string {
+  const text = formatFaultKind(f);
+  return f.after ? `${text} ${anchorText(f.atMs, f.after)}` : text;
+}
+
+function formatFaultKind(f: Fault): string {
   switch (f.kind) {
     case 'crash': {
       const restart = f.restartAfterMs === undefined ? 'restart in quiet phase' : `restart +${f.restartAfterMs}ms`;

@@ -11,6 +11,7 @@ import type {
   ClockParams,
   DiskParams,
   Fault,
+  FaultAnchor,
   LatencyDist,
   LinkParams,
   NetworkParams,
@@ -213,22 +214,33 @@ function sessions(x: unknown): SessionSpec[] {
 const FAULT_KINDS = ['crash', 'pause', 'partition', 'clog'] as const;
 
 function fault(x: unknown, path: string): Fault {
+  const f = faultOfKind(x, path);
+  const after = (x as Obj).after;
+  return after === undefined ? f : { ...f, after: anchor(after, join(path, 'after')) };
+}
+
+function anchor(x: unknown, path: string): FaultAnchor {
+  const o = obj(x, path, ['mark', 'node', 'nth']);
+  return { mark: str(o.mark, join(path, 'mark')), node: str(o.node, join(path, 'node')), nth: int(o.nth, join(path, 'nth'), 1) };
+}
+
+function faultOfKind(x: unknown, path: string): Fault {
   const kind = tag(x, path, 'kind', FAULT_KINDS);
   const p = (k: string) => join(path, k);
   switch (kind) {
     case 'crash': {
-      const o = obj(x, path, ['kind', 'atMs', 'node', 'mode'], ['restartAfterMs']);
+      const o = obj(x, path, ['kind', 'atMs', 'node', 'mode'], ['restartAfterMs', 'after']);
       const base: Fault = { kind, atMs: num(o.atMs, p('atMs'), 0), node: str(o.node, p('node')), mode: oneOf(o.mode, p('mode'), ['process', 'machine'] as const) };
       return withOptional(base, { restartAfterMs: opt(o, 'restartAfterMs', path, (v, q) => num(v, q, 0)) });
     }
     case 'pause': {
-      const o = obj(x, path, ['kind', 'atMs', 'node', 'durationMs']);
+      const o = obj(x, path, ['kind', 'atMs', 'node', 'durationMs'], ['after']);
       return { kind, atMs: num(o.atMs, p('atMs'), 0), node: str(o.node, p('node')), durationMs: num(o.durationMs, p('durationMs'), 0) };
     }
     case 'partition':
       return partition(x, path);
     case 'clog': {
-      const o = obj(x, path, ['kind', 'atMs', 'from', 'to', 'extraMs', 'durationMs']);
+      const o = obj(x, path, ['kind', 'atMs', 'from', 'to', 'extraMs', 'durationMs'], ['after']);
       const f: Fault = { kind, atMs: num(o.atMs, p('atMs'), 0), from: str(o.from, p('from')), to: str(o.to, p('to')), extraMs: num(o.extraMs, p('extraMs'), 0), durationMs: num(o.durationMs, p('durationMs'), 0) };
       if (f.from === f.to) fail(p('to'), `a clog needs two different nodes, got '${f.to}' twice`);
       return f;
@@ -237,7 +249,7 @@ function fault(x: unknown, path: string): Fault {
 }
 
 function partition(x: unknown, path: string): Fault {
-  const o = obj(x, path, ['kind', 'atMs', 'from', 'to'], ['oneWay', 'durationMs']);
+  const o = obj(x, path, ['kind', 'atMs', 'from', 'to'], ['oneWay', 'durationMs', 'after']);
   const from = nodeList(o.from, join(path, 'from'));
   const to = nodeList(o.to, join(path, 'to'));
   const both = from.find((n) => to.includes(n));
@@ -408,6 +420,11 @@ export function toSimConfig(scenario: Scenario, nodes: NodeId[]): SimConfig {
 }
 
 function faultNodes(f: Fault): [NodeId, string][] {
+  const own = faultKindNodes(f);
+  return f.after ? [...own, [f.after.node, 'after.node']] : own;
+}
+
+function faultKindNodes(f: Fault): [NodeId, string][] {
   switch (f.kind) {
     case 'crash':
     case 'pause':

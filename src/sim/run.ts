@@ -20,6 +20,7 @@ import { RandomStreams, type Rng } from './random.js';
 import type {
   ClusterView,
   Fault,
+  FaultAnchor,
   IncomingRequest,
   LatencyDist,
   LinkParams,
@@ -207,6 +208,9 @@ class Simulation<C> {
   private quietAt = -1;
   private quietScheduled = false;
   private readonly lastFaultMs: number;
+  /** Faults timed by a mark, by `node\0mark`; empty when every fault is timed by the clock. */
+  private readonly anchors = new Map<string, { index: number; nth: number }[]>();
+  private readonly markCounts = new Map<string, number>();
 
   constructor(opts: SimulateOptions<C>) {
     this.model = opts.model;
@@ -231,7 +235,15 @@ class Simulation<C> {
     this.streamOpen = new Uint8Array(nn);
     this.faultActive = s.faults.map(() => false);
     // The quiet phase waits until every scheduled fault has played out its duration.
-    this.lastFaultMs = s.faults.reduce((m, f) => Math.max(m, f.atMs + faultDurationMs(f)), 0);
+    // (A fault timed by a mark plays out while the phase lasts, or never.)
+    this.lastFaultMs = s.faults.reduce((m, f) => (f.after ? m : Math.max(m, f.atMs + faultDurationMs(f))), 0);
+    s.faults.forEach((f, index) => {
+      if (!f.after) return;
+      const key = `${f.after.node}\0${f.after.mark}`;
+      const list = this.anchors.get(key) ?? [];
+      list.push({ index, nth: f.after.nth });
+      this.anchors.set(key, list);
+    });
     s.nodes.forEach((id, i) => this.index.set(id, i));
     if (this.index.size !== this.n) throw new Error(`node ids must be unique: ${s.nodes.join(', ')}`);
     this.initLinks();
@@ -250,7 +262,9 @@ class Simulation<C> {
     });
     s.nodes.forEach((id, i) => this.nodes.push(this.createSlot(id, i)));
     for (const slot of this.nodes) this.startProgram(slot, 'start');
-    s.faults.forEach((f, index) => this.queue.push(f.atMs, { kind: 'fault', index }));
+    s.faults.forEach((f, index) => {
+      if (!f.after) this.queue.push(f.atMs, { kind: 'fault', index });
+    });
     s.sessions.forEach((spec, i) => this.addSession(spec, i));
     if (s.sessions.length === 0) this.scheduleQuiet();
     this.loop();
@@ -438,7 +452,22 @@ class Simulation<C> {
             : { type: 'event', t: this.now, node: slot.id, name, data },
         );
       },
+      mark: (name) => {
+        if (this.anchors.size > 0 && live()) this.mark(slot, name);
+      },
     };
+  }
+
+  /** Count a mark; a fault timed by its n-th occurrence is scheduled now. */
+  private mark(slot: NodeSlot, name: string): void {
+    const key = `${slot.id}\0${name}`;
+    const anchored = this.anchors.get(key);
+    if (!anchored || this.quiet) return;
+    const n = (this.markCounts.get(key) ?? 0) + 1;
+    this.markCounts.set(key, n);
+    for (const a of anchored) {
+      if (a.nth === n) this.push(this.now + this.sim.faults[a.index]!.atMs, { kind: 'fault', index: a.index });
+    }
   }
 
   private setTimer(
@@ -948,6 +977,17 @@ function checkResult(result: ClientResult, reqId: number): void {
 
 /** A fault as a person reads it in a timeline. */
 export function describeFault(f: Fault): { kind: string; nodes: NodeId[]; text: string } {
+  const d = describeFaultKind(f);
+  return f.after ? { ...d, text: `${d.text} ${anchorText(f.atMs, f.after)}` } : d;
+}
+
+/** "0.3ms after n2's 2nd flush-ack". */
+export function anchorText(atMs: number, a: FaultAnchor): string {
+  const nth = a.nth % 100 >= 11 && a.nth % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][a.nth % 10] ?? 'th');
+  return `${atMs}ms after ${a.node}'s ${a.nth}${nth} ${a.mark}`;
+}
+
+function describeFaultKind(f: Fault): { kind: string; nodes: NodeId[]; text: string } {
   switch (f.kind) {
     case 'crash': {
       const restart = f.restartAfterMs === undefined ? 'until quiet' : `restart +${f.restartAfterMs}ms`;

@@ -79,7 +79,33 @@ export interface DiskParams {
  * A scheduled fault. `atMs` is true time. Faults with a duration heal by
  * themselves; every fault heals at the start of the quiet phase at the latest.
  */
-export type Fault =
+export type Fault = FaultOfKind & {
+  /**
+   * Time the fault by a protocol moment instead of the clock: it is injected
+   * `atMs` after the `nth` time `node` marks `mark` (`ctx.mark`), if that
+   * happens before the quiet phase; otherwise it never happens.
+   */
+  after?: FaultAnchor;
+};
+
+/** A protocol moment a fault is timed by: the `nth` (1-based) `mark` on `node`. */
+export interface FaultAnchor {
+  mark: string;
+  node: NodeId;
+  nth: number;
+}
+
+/**
+ * A protocol moment a model marks with `ctx.mark(name)` (an fsync started, a
+ * sync ack sent, a lease renewed …), so generated faults can land right there.
+ */
+export interface MarkSpec {
+  name: string;
+  /** What has just happened when the mark is made, in a few words. */
+  description: string;
+}
+
+type FaultOfKind =
   /**
    * Kill a node. 'process': the program dies, the OS page cache survives (unsynced
    * writes stay). 'machine': power loss, unsynced writes are lost. The node
@@ -196,6 +222,11 @@ export interface NodeContext {
   random(): number;
   /** Record an internal event (see EVENT_NAMES in history/types). */
   emit(name: string, data?: Record<string, unknown>): void;
+  /**
+   * Mark a protocol moment (one of the model's `marks`): faults may be timed
+   * from the n-th mark on this node. Costs nothing when no fault is.
+   */
+  mark(name: string): void;
 }
 
 export interface IncomingRequest {
@@ -292,6 +323,8 @@ export interface Model<C = Record<string, unknown>> {
   claims(config: C, bug?: string): GuaranteeClaim[];
   /** Optional extra quiescence test for the quiet phase (e.g. "all standbys caught up"). */
   quiescent?(cluster: ClusterView, config: C): boolean;
+  /** The protocol moments its nodes mark with `ctx.mark`; generated faults aim at them. */
+  marks?: readonly MarkSpec[];
 }
 
 export interface RunResult {
