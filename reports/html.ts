@@ -8,6 +8,7 @@
  * visibility, convergence and anomaly charts, and last the minimal
  * counterexample of every broken cell, drawn.
  */
+import { plural } from '../src/analysis.js';
 import { cellSummary, splitColumns } from './matrix.js';
 import { slug } from './run.js';
 import type { CellDoc, ChartDoc, ModelDoc, ReportDoc, SummaryDoc, VariantDoc } from './schema.js';
@@ -217,7 +218,7 @@ function counterexample(m: ModelDoc, v: VariantDoc, c: CellDoc, assets: HtmlAsse
   const kind = c.status === 'finding' ? '<span class="tag bad">finding</span>' : '<span class="tag warn">measured</span>';
   const profiles = c.byProfile.map((p) => `${esc(p.profile)} ${p.broken}/${p.runs}`).join(' · ');
   return `<details id="${cxId(m.name, v.name, c.guarantee)}"${open ? ' open' : ''}>
-<summary>${kind} <b>${esc(m.name)}/${esc(v.name)}</b> — ${esc(c.guarantee)} · ${x.ops} ops, ${x.faults} faults (${esc(x.profile)})</summary>
+<summary>${kind} <b>${esc(m.name)}/${esc(v.name)}</b> — ${esc(c.guarantee)} · ${plural(x.ops, 'op')}, ${plural(x.faults, 'fault')} (${esc(x.profile)})</summary>
 <p class="fs">${esc(x.sentence)}</p>
 <p class="muted">Broke per profile: ${profiles}. Shrunk in ${x.shrinks} steps (${x.evaluations} simulations).</p>
 <code class="cmd">${esc(x.replay)}</code>

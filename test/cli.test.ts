@@ -38,7 +38,7 @@ describe('replicheck run / replay on a user model', () => {
     const replay = await cli('replay', token, '--history', historyFile);
     expect(replay.code).toBe(1);
     expect(replay.out).toContain(j.sentence as string);
-    expect(replay.out).toMatch(/minimal scenario \(\d+ client ops, 0 faults/);
+    expect(replay.out).toMatch(/minimal scenario \(\d+ client ops?, 0 faults/);
     expect(replay.out).toMatch(/timeline of the minimal run/);
     expect(replay.out).toContain(`replay ${token}`);
     const history = readHistoryJsonl(readFileSync(historyFile, 'utf8'));

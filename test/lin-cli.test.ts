@@ -224,6 +224,19 @@ describe('replicheck check', () => {
       expect((await check(emptyDir, '--model', 'register')).err).toMatch(/no history files .* under directory/);
     });
 
+    it('lists an empty file among several as skipped, without failing the run; only empty files exit 2', async () => {
+      const empty = join(dir, 'empty-among.log');
+      writeFileSync(empty, '');
+      const r = await check(data('jepsen/etcd_002.log'), empty, '--model', 'register');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/empty-among\.log +- +0 +EMPTY \(skipped\)/);
+      expect(r.out).toMatch(/2 files: 1 linearizable, 0 not linearizable, 0 undecided, 0 bad input, 1 empty \(skipped\)/);
+      expect(r.err).toContain(`no operations in ${empty} (skipped)`);
+      const j = await check(empty, data('jepsen/etcd_002.log'), '--model', 'register', '--json');
+      expect((JSON.parse(j.out) as object[])[0]).toEqual({ file: empty, empty: true, note: `no operations in ${empty} (skipped)` });
+      expect((await check(empty, empty, '--model', 'register')).code).toBe(2);
+    });
+
     it('refuses --svg for more than one history', async () => {
       const r = await check(root, '--model', 'register', '--svg', join(dir, 'x.svg'));
       expect(r.code).toBe(2);

@@ -56,7 +56,7 @@ describe('formatScenario', () => {
     expect(formatScenario(scenario)).toBe(
       [
         'model wal bug=no-fencing config={"sync":"on"} seed=7',
-        '5 op(s), 6 fault(s)',
+        '5 ops, 6 faults',
         'network: latency mix[95% uniform 0.2-1.5ms | 5% pareto(scale 1ms, shape 1.5, cap 300ms)], loss 5%, dup 1%; n1->n2: latency 0.5ms + exp(mean 2ms); n2->n3: loss 20%',
         'clocks: n2 +180000ms -50ppm jump -20ms at 100.0ms; n3 exact',
         'disk: fsync const 4ms',
@@ -78,7 +78,7 @@ describe('formatScenario', () => {
 
   it('says "exact" and omits optional lines for a plain scenario', () => {
     const plain: Scenario = { model: 'm', config: {}, seed: 0, sessions: [], faults: [], network: { defaultLink: { latency: { kind: 'constant', ms: 1 }, lossRate: 0, dupRate: 0 } } };
-    expect(formatScenario(plain)).toBe('model m config={} seed=0\n0 op(s), 0 fault(s)\nnetwork: latency const 1ms\nclocks: exact');
+    expect(formatScenario(plain)).toBe('model m config={} seed=0\n0 ops, 0 faults\nnetwork: latency const 1ms\nclocks: exact');
   });
 
   test.prop([scenarioArb({ model: 'wal', nodes: ['n1', 'n2', 'n3'], opsMax: 15 })], { numRuns: 50 })(

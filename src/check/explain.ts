@@ -3,7 +3,7 @@
  * violation sentence, the minimal scenario, a space-time timeline of the minimal
  * run, and one copy-pasteable replay command.
  */
-import { formatScenario, scenarioSize } from '../scenario/compact.js';
+import { formatScenario, plural, scenarioSize } from '../scenario/compact.js';
 import { textTimeline } from '../history/timeline.js';
 import type { Verdict } from './judge.js';
 
@@ -38,7 +38,7 @@ export function explainVerdict(v: Verdict, opts: ExplainOptions = {}): string {
     lines.push(`✗ ${label}: guarantee '${first.guarantee}' broke${more}`, `  ${first.sentence}`);
     for (const extra of v.violations.slice(1, 4)) lines.push(`  also '${extra.guarantee}': ${extra.sentence}`);
   }
-  lines.push('', `minimal scenario (${size.ops} client ops, ${size.faults} faults, seed ${s.seed}):`);
+  lines.push('', `minimal scenario (${plural(size.ops, 'client op')}, ${plural(size.faults, 'fault')}, seed ${s.seed}):`);
   lines.push(indent(formatScenario(s)));
   if (v.run) {
     lines.push('', 'timeline of the minimal run (true time, one lane per node):');

@@ -9,7 +9,7 @@
  * object for one file, one array (an object per file) for several.
  *
  * Exit codes: 0 linearizable; 1 not linearizable (a violation is proven);
- * 2 bad input (unreadable file, malformed line, unknown format/model, no operations);
+ * 2 bad input (unreadable file, malformed line, unknown format/model, no operations in a lone file);
  * 3 undecided — the time or step limit ended the search before either answer.
  * 3 is kept apart from 0 and 1 on purpose: a limit is neither a pass nor a
  * proof, and scripts may retry with a larger --timeout-ms. With several files
@@ -98,10 +98,16 @@ export function registerCheck(program: Command): void {
 
 type Loaded = { result: LinResult; format: HistoryFormat; skipped: SkippedKey[] };
 
-/** One file's outcome: checked, or rejected as bad input. */
-type FileOutcome = { file: string; ms: number } & ({ loaded: Loaded } | { error: string });
+/**
+ * One file's outcome: checked, rejected as bad input, or empty. Among several
+ * files an empty one is listed and skipped (Porcupine's own jepsen/etcd_095.log
+ * is empty): it says nothing, so it neither passes nor fails the run.
+ */
+type FileOutcome = { file: string; ms: number } & ({ loaded: Loaded } | { error: string } | { empty: string });
 
 class UsageError extends Error {}
+/** The history holds no operations. */
+class EmptyHistory extends UsageError {}
 
 function runCheck(args: string[], opts: CheckCliOptions): number {
   if (opts.initial !== undefined && opts.model !== 'cas-register') return fail(opts, '--initial sets the cas-register model\'s initial value: use it with --model cas-register');
@@ -116,6 +122,7 @@ function runCheck(args: string[], opts: CheckCliOptions): number {
   }
   if (opts.json) process.stdout.write(`${JSON.stringify(outcomes.map(jsonOf))}\n`);
   else printTable(outcomes);
+  if (outcomes.every((o) => 'empty' in o)) return 2; // nothing at all was checked
   return worstExit(outcomes.map(exitOf));
 }
 
@@ -158,6 +165,7 @@ function checkFile(file: string, opts: CheckCliOptions): FileOutcome {
     return { file, ms: performance.now() - t0, loaded };
   } catch (err) {
     if (err instanceof HistoryParseError || err instanceof HistoryFormatError) return { file, ms: performance.now() - t0, error: `${file}: ${err.message}` };
+    if (err instanceof EmptyHistory) return { file, ms: performance.now() - t0, empty: err.message };
     if (err instanceof UsageError) return { file, ms: performance.now() - t0, error: err.message };
     throw err;
   }
@@ -166,6 +174,7 @@ function checkFile(file: string, opts: CheckCliOptions): FileOutcome {
 function runOne(file: string, opts: CheckCliOptions): number {
   const outcome = checkFile(file, opts);
   if ('error' in outcome) return fail(opts, outcome.error);
+  if ('empty' in outcome) return fail(opts, outcome.empty);
   if (opts.svg) writeFileSync(opts.svg, linearizationSvg(outcome.loaded.result));
   print(file, outcome.loaded, opts);
   return exitOf(outcome);
@@ -173,6 +182,7 @@ function runOne(file: string, opts: CheckCliOptions): number {
 
 function exitOf(o: FileOutcome): number {
   if ('error' in o) return 2;
+  if ('empty' in o) return 0;
   const v = o.loaded.result.verdict;
   return v === 'ok' ? 0 : v === 'illegal' ? 1 : EXIT_UNDECIDED;
 }
@@ -187,7 +197,7 @@ function worstExit(codes: number[]): number {
 const NOTHING = /^(?:[ \t\r,]*(?:;[^\n]*)?(?:\n|$))*$/;
 
 function load(file: string, text: string, opts: CheckCliOptions): Loaded {
-  const none = () => new UsageError(`no operations in ${file}`);
+  const none = () => new EmptyHistory(`no operations in ${file}`);
   if (NOTHING.test(text)) throw none();
   const format = opts.format === 'auto' ? detectFormat(text) : opts.format;
   if (format === undefined) {
@@ -249,6 +259,7 @@ function print(file: string, { result, format, skipped }: Loaded, opts: CheckCli
 
 function jsonOf(o: FileOutcome): object {
   if ('error' in o) return { file: o.file, error: o.error };
+  if ('empty' in o) return { file: o.file, empty: true, note: `${o.empty} (skipped)` };
   const { result, format, skipped } = o.loaded;
   return { file: o.file, format, ms: Math.round(o.ms * 100) / 100, ...result, skippedKeys: skipped };
 }
@@ -258,20 +269,24 @@ function printTable(outcomes: FileOutcome[]): void {
   const rows = outcomes.map((o) =>
     'error' in o
       ? [o.file, '-', '-', 'BAD INPUT', '-']
-      : [o.file, o.loaded.format, String(o.loaded.result.opCount), HEADS[o.loaded.result.verdict], o.ms.toFixed(1)],
+      : 'empty' in o
+        ? [o.file, '-', '0', 'EMPTY (skipped)', '-']
+        : [o.file, o.loaded.format, String(o.loaded.result.opCount), HEADS[o.loaded.result.verdict], o.ms.toFixed(1)],
   );
   const head = ['file', 'format', 'ops', 'verdict', 'ms'];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const right = [false, false, true, false, true];
   const fmt = (r: string[]) => r.map((cell, c) => (right[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
-  const counts = { ok: 0, illegal: 0, unknown: 0, error: 0 };
-  for (const o of outcomes) counts['error' in o ? 'error' : o.loaded.result.verdict]++;
+  const counts = { ok: 0, illegal: 0, unknown: 0, error: 0, empty: 0 };
+  for (const o of outcomes) counts['error' in o ? 'error' : 'empty' in o ? 'empty' : o.loaded.result.verdict]++;
   const lines = [fmt(head), ...rows.map(fmt)];
-  lines.push(`${outcomes.length} files: ${counts.ok} linearizable, ${counts.illegal} not linearizable, ${counts.unknown} undecided, ${counts.error} bad input`);
+  const empty = counts.empty > 0 ? `, ${counts.empty} empty (skipped)` : '';
+  lines.push(`${outcomes.length} files: ${counts.ok} linearizable, ${counts.illegal} not linearizable, ${counts.unknown} undecided, ${counts.error} bad input${empty}`);
   for (const o of outcomes) {
-    if ('error' in o || o.loaded.result.verdict !== 'illegal') continue;
+    if (!('loaded' in o) || o.loaded.result.verdict !== 'illegal') continue;
     lines.push('', `${o.file}:`, o.loaded.result.explanation);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   for (const o of outcomes) if ('error' in o) process.stderr.write(`replicheck check: ${o.error}\n`);
+  for (const o of outcomes) if ('empty' in o) process.stderr.write(`replicheck check: ${o.empty} (skipped)\n`);
 }

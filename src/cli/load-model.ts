@@ -95,7 +95,10 @@ export function selectVariants(
     if (typeof config !== 'object' || config === null || Array.isArray(config)) {
       throw new ModelLoadError(`--config must be a JSON object, got ${configJson}`);
     }
-    return [{ name: variant ?? 'custom', config: config as Record<string, unknown> }];
+    if (variant === undefined) return [{ name: 'custom', config: config as Record<string, unknown> }];
+    // --variant V --config J: V's configuration with J's knobs over it, labelled as such.
+    const [base] = selectVariants(entry, variant, undefined);
+    return [{ name: `${variant}+config`, config: { ...base!.config, ...(config as Record<string, unknown>) } }];
   }
   if (variant !== undefined) {
     const config = entry.variants[variant];

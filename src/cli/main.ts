@@ -51,7 +51,10 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end through exitOverride with code 0.
       return err.exitCode === 0 ? 0 : 2;
     }
-    process.stderr.write(`replicheck: ${err instanceof Error ? err.message : String(err)}\n`);
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`replicheck: ${message}\n`);
+    // A script that asked for JSON gets JSON, even for an error.
+    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: message, exit: 2 })}\n`);
     return 2;
   }
 }

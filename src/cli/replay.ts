@@ -12,7 +12,8 @@ import { textTimeline } from '../history/timeline.js';
 import { writeHistoryJsonl } from '../history/jsonl.js';
 import { decodeToken, scenarioSize } from '../scenario/compact.js';
 import { parseScenario } from '../scenario/validate.js';
-import { loadModel } from './load-model.js';
+import { isPathRef, loadModel } from './load-model.js';
+import { resolve } from 'node:path';
 import { println } from './options.js';
 
 interface ReplayOptions {
@@ -37,6 +38,10 @@ export function registerReplay(program: Command): void {
 
 async function replayVerb(token: string, opts: ReplayOptions): Promise<number> {
   const scenario = parseScenario(decodeToken(token));
+  // A token is data from elsewhere; one that names a module path runs that file's code. Say so first.
+  if (isPathRef(scenario.model)) {
+    process.stderr.write(`replicheck replay: the token names a model module; loading ${resolve(scenario.model)}\n`);
+  }
   const entry = await loadModel(scenario.model);
   const extra = (opts.guarantee ?? '').split(',').map((g) => g.trim()).filter(Boolean);
   for (const g of extra) checkerFor(g); // unknown id: a clear error, exit 2

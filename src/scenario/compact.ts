@@ -26,6 +26,11 @@ export function scenarioSize(s: Scenario): { ops: number; faults: number } {
   return { ops: s.sessions.reduce((n, sess) => n + sess.ops.length, 0), faults: s.faults.length };
 }
 
+/** "1 client op", "3 client ops". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 // ───────────────────────────── text form ─────────────────────────────
 
 /** The whole scenario, header lines then one line per request or fault. No trailing newline. */
@@ -37,7 +42,7 @@ function formatHeader(s: Scenario): string[] {
   const size = scenarioSize(s);
   const lines = [
     `model ${s.model}${s.bug ? ` bug=${s.bug}` : ''} config=${JSON.stringify(s.config)} seed=${s.seed}`,
-    `${size.ops} op(s), ${size.faults} fault(s)`,
+    `${plural(size.ops, 'op')}, ${plural(size.faults, 'fault')}`,
     `network: ${formatNetwork(s.network)}`,
     `clocks: ${formatClocks(s.clocks)}`,
   ];

@@ -996,12 +996,12 @@ function describeFaultKind(f: Fault): { kind: string; nodes: NodeId[]; text: str
     case 'pause':
       return { kind: 'pause', nodes: [f.node], text: `pause ${f.node} for ${f.durationMs}ms` };
     case 'partition': {
-      const dur = f.durationMs === undefined ? 'until quiet' : `${f.durationMs}ms`;
+      const dur = f.durationMs === undefined ? 'until quiet' : `for ${f.durationMs}ms`;
       const arrow = f.oneWay ? '-/->' : '<-/->';
       return {
         kind: 'partition',
         nodes: [...f.from, ...f.to],
-        text: `partition ${f.from.join(',')} ${arrow} ${f.to.join(',')} for ${dur}`,
+        text: `partition ${f.from.join(',')} ${arrow} ${f.to.join(',')} ${dur}`,
       };
     }
     case 'clog':
