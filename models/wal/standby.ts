@@ -114,11 +114,22 @@ export function report(db: Db, force = false): void {
  */
 function markAcks(db: Db, flush: number, replay: number): void {
   const a = db.acked;
-  if (a.sid !== db.sid) Object.assign(a, { sid: db.sid, write: 0, flush: 0, replay: 0 });
-  if (db.writeLsn > a.write) db.ctx.mark('write-ack');
-  if (flush > a.flush) db.ctx.mark('flush-ack');
-  if (replay > a.replay) db.ctx.mark('apply-ack');
-  Object.assign(a, { write: Math.max(a.write, db.writeLsn), flush: Math.max(a.flush, flush), replay: Math.max(a.replay, replay) });
+  if (a.sid !== db.sid) {
+    a.sid = db.sid;
+    a.write = a.flush = a.replay = 0;
+  }
+  if (db.writeLsn > a.write) {
+    a.write = db.writeLsn;
+    db.ctx.mark('write-ack');
+  }
+  if (flush > a.flush) {
+    a.flush = flush;
+    db.ctx.mark('flush-ack');
+  }
+  if (replay > a.replay) {
+    a.replay = replay;
+    db.ctx.mark('apply-ack');
+  }
 }
 
 export function tick(db: Db): void {
