@@ -76,7 +76,8 @@ function ordinaryScenarios(name: string, perVariant: number): Scenario[] {
 
 const withoutMeta = (h: History): History => h.filter((e) => e.type !== 'meta');
 
-const RUNS_PER_VARIANT: Record<string, number> = { wal: 4, cdc: 4, migration: 16 };
+// Enough that rare moments (a rewind, a producer retry, a dual write) occur under other generators too.
+const RUNS_PER_VARIANT: Record<string, number> = { wal: 6, cdc: 12, migration: 32 };
 
 describe('built-in models declare the moments they mark', () => {
   for (const name of Object.keys(BUILTIN_MODELS)) {
