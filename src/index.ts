@@ -8,7 +8,7 @@
 // the model contract, histories, scenarios (types)
 export type {
   Model, ModelKnob, PlantedBug, GuaranteeClaim, StalenessBound, NodeProgram, NodeContext, IncomingRequest, TimerId,
-  ClusterView, SessionInfo, SimConfig, NetworkParams, Fault, RunResult, TimedRequest,
+  ClusterView, SessionInfo, SimConfig, NetworkParams, Fault, FaultAnchor, MarkSpec, RunResult, TimedRequest,
 } from './sim/types.js';
 export type {
   NodeId, SessionId, Value, UpdateExpr, MicroOp, ClientRequest, ClientResult, CommitPos, ReadPolicy, NodeView,

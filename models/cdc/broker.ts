@@ -52,6 +52,7 @@ export function brokerProgram(partitions: number): NodeProgram {
       ctx.emit('cdc.publish', { ...posData(event), partition: p, offset });
     }
     lastSeq.set(`${pid}/${p}`, seq);
+    ctx.mark('appended');
     const end = ctx.disk.records(file(p)).length;
     ctx.disk.fsync(() => {
       flushed[p] = Math.max(flushed[p]!, end);

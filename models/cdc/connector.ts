@@ -215,7 +215,9 @@ class Connector implements NodeProgram {
       this.checkpoint(ctx);
     } else if (tag === 'retry') {
       const b = this.inflight.get(Number(payload));
-      if (b) this.sendBatch(ctx, b);
+      if (!b) return;
+      this.sendBatch(ctx, b);
+      ctx.mark('batch-retry');
     }
   }
 
@@ -272,7 +274,7 @@ class Connector implements NodeProgram {
       // Bug: delete events (the tombstones) filtered out, as with Debezium's
       // ExtractNewRecordState delete.handling.mode=drop in front of a sink.
       if (ev.op === 'd' && this.o.bug === 'tombstone-dropped') return;
-      this.enqueue(ev);
+      this.enqueue(ctx, ev);
     });
   }
 
@@ -291,6 +293,7 @@ class Connector implements NodeProgram {
     c.lowLsn = lsn;
     c.sentAt = this.ticks;
     ctx.send(this.o.source, { type: 'select', id: c.id, afterKey: c.afterKey, limit: this.o.chunkSize });
+    ctx.mark('watermark-low');
   }
 
   private onRows(ctx: NodeContext, id: string, rows: { k: string; v: Value }[], lsn: number): void {
@@ -298,6 +301,7 @@ class Connector implements NodeProgram {
     if (!c || c.id !== id) return;
     c.rows = rows;
     c.sentAt = this.ticks;
+    ctx.mark('chunk-read');
     if (this.o.bug === 'snapshot-stream-gap') return this.blockingChunk(ctx, c, rows, lsn);
     ctx.send(this.o.source, { type: 'wm', id: `${id}:high` });
   }
@@ -314,13 +318,13 @@ class Connector implements NodeProgram {
     // Correct: a key changed inside the window has a newer streamed event; its
     // buffered row is stale and must go. The bug keeps it (DBLog paper, §3.2).
     const keep = this.o.bug === 'snapshot-stale-row' ? rows : rows.filter((r) => !c.windowKeys.has(r.k));
-    keep.forEach((row, idx) => this.enqueue({ pos: { lsn: high, idx }, key: row.k, op: 'r', before: null, after: row.v }));
+    keep.forEach((row, idx) => this.enqueue(ctx, { pos: { lsn: high, idx }, key: row.k, op: 'r', before: null, after: row.v }));
     this.endChunk(ctx, c, rows, c.lowLsn ?? high, high, keep.length);
   }
 
   /** The bug's blocking snapshot: rows are emitted as read, streaming starts only afterwards. */
   private blockingChunk(ctx: NodeContext, c: Chunk, rows: { k: string; v: Value }[], lsn: number): void {
-    rows.forEach((row, idx) => this.enqueue({ pos: { lsn, idx }, key: row.k, op: 'r', before: null, after: row.v }));
+    rows.forEach((row, idx) => this.enqueue(ctx, { pos: { lsn, idx }, key: row.k, op: 'r', before: null, after: row.v }));
     this.flushBatches(ctx);
     this.endChunk(ctx, c, rows, lsn, lsn, rows.length);
     // Bug: the stream starts at the source head *after* the snapshot, not at the
@@ -332,6 +336,7 @@ class Connector implements NodeProgram {
     const last = rows.length < this.o.chunkSize;
     const endKey = rows.length > 0 ? rows[rows.length - 1]!.k : c.afterKey;
     ctx.emit('snapshot.chunk', { from: c.afterKey, to: endKey, low, high, rows: emitted });
+    ctx.mark('chunk-done');
     this.doneChunks.push({ high, lastIdx: emitted - 1, endKey, last });
     this.chunk = undefined;
     if (last) this.snapDone = true;
@@ -340,11 +345,13 @@ class Connector implements NodeProgram {
 
   // ─────────── producer ───────────
 
-  private enqueue(ev: CdcEvent): void {
+  private enqueue(ctx: NodeContext, ev: CdcEvent): void {
     // Bug: keyed by the log position instead of the row key, so one key's events
     // spread over partitions (Kafka orders only within a partition).
     const hashKey = this.o.bug === 'partition-by-wrong-key' ? `${ev.pos.lsn}` : ev.key;
-    const count = ++this.produced > this.o.growAfter ? this.o.partitionsLater : this.o.partitions;
+    // The producer refreshes the topic's metadata (partition count) once, after growAfter events.
+    if (++this.produced === this.o.growAfter + 1) ctx.mark('partitions-refreshed');
+    const count = this.produced > this.o.growAfter ? this.o.partitionsLater : this.o.partitions;
     const p = fnv1a(hashKey) % count;
     const list = this.pending.get(p) ?? [];
     list.push(ev);
@@ -366,7 +373,7 @@ class Connector implements NodeProgram {
     }
     this.pending.clear();
     this.sendMore(ctx);
-    this.advanceConfirmed();
+    this.advanceConfirmed(ctx);
   }
 
   private sendMore(ctx: NodeContext): void {
@@ -374,6 +381,7 @@ class Connector implements NodeProgram {
       const b = this.outbox.shift()!;
       this.inflight.set(b.batchId, b);
       this.sendBatch(ctx, b);
+      ctx.mark('batch-sent');
     }
   }
 
@@ -390,21 +398,24 @@ class Connector implements NodeProgram {
     if (!b) return;
     if (b.timer !== undefined) ctx.cancelTimer(b.timer);
     this.inflight.delete(batchId);
+    ctx.mark('batch-acked');
     for (const ev of b.events) {
       const e = this.byPos.get(eventId(ev));
       if (e) e.acked = true;
     }
-    this.advanceConfirmed();
+    this.advanceConfirmed(ctx);
     this.sendMore(ctx);
   }
 
   /** Kafka Connect commits the source offset of the last record such that every earlier one is acknowledged. */
-  private advanceConfirmed(): void {
+  private advanceConfirmed(ctx: NodeContext): void {
+    const before = this.confirmed;
     while (this.unacked.length > 0 && this.unacked[0]!.acked) {
       const e = this.unacked.shift()!;
       this.byPos.delete(e.id);
       if (cmpPos(e.pos, this.confirmed) > 0) this.confirmed = e.pos;
     }
+    if (this.confirmed !== before) ctx.mark('confirmed');
   }
 
   private checkpoint(ctx: NodeContext): void {
@@ -420,7 +431,10 @@ class Connector implements NodeProgram {
     const ckpt: Ckpt = { slotLsn: prev.slotLsn, confirmed: this.confirmed, snapAfter, snapDone };
     this.ckpt = ckpt;
     ctx.disk.put(CKPT, ckpt);
-    ctx.disk.fsync(() => ctx.emit('checkpoint', { lsn: ckpt.confirmed.lsn, idx: ckpt.confirmed.idx, slot: ckpt.slotLsn }));
+    ctx.disk.fsync(() => {
+      ctx.emit('checkpoint', { lsn: ckpt.confirmed.lsn, idx: ckpt.confirmed.idx, slot: ckpt.slotLsn });
+      ctx.mark('checkpoint');
+    });
   }
 
   view(): NodeView {

@@ -9,7 +9,7 @@
  * A primary-key change is one transaction [del old, w new], committed at one
  * log position: the connector emits a delete and a create at (lsn, 0) and (lsn, 1).
  */
-import type { ClusterView, GuaranteeClaim, Model, ModelKnob, NodeId, NodeProgram, PlantedBug } from '../../src/analysis.js';
+import type { ClusterView, GuaranteeClaim, MarkSpec, Model, ModelKnob, NodeId, NodeProgram, PlantedBug } from '../../src/analysis.js';
 import { CDC_TRANSFORMS, type CdcTransform, isCdcTransform } from '../../src/analysis.js';
 import { brokerProgram } from './broker.js';
 import { connectorProgram } from './connector.js';
@@ -89,6 +89,28 @@ export const CDC_KNOBS: ModelKnob[] = [
   { name: 'snapshot', values: [true, false], default: true, description: 'initial DBLog-style incremental snapshot of the preloaded rows' },
   { name: 'preloadRows', values: [0, 2, 4, 8], default: 4, description: 'rows in the source before the connector starts' },
   { name: 'chunkSize', values: [1, 2, 4], default: 2, description: 'snapshot rows per chunk' },
+];
+
+/**
+ * The protocol moments the pipeline's nodes mark (`ctx.mark`): where an event is
+ * between committed, produced, durable in the broker, confirmed and applied, and
+ * the edges of a snapshot chunk's watermark window.
+ */
+export const CDC_MARKS: MarkSpec[] = [
+  { name: 'commit-acked', description: 'source: a transaction is durable in the commit log and acknowledged to its client' },
+  { name: 'watermark-low', description: "connector: a snapshot chunk's low watermark is in the source log; its rows are being selected" },
+  { name: 'chunk-read', description: "connector: a chunk's rows were selected and are buffered until its high watermark streams by" },
+  { name: 'chunk-done', description: "connector: a chunk's high watermark streamed by; its surviving rows were produced" },
+  { name: 'partitions-refreshed', description: "connector: the producer re-read the topic's partition count (after its first few events)" },
+  { name: 'batch-sent', description: 'connector: the producer sent a batch to the broker (first attempt)' },
+  { name: 'batch-retry', description: 'connector: the producer resent a batch whose acknowledgement did not come in time' },
+  { name: 'batch-acked', description: 'connector: the broker acknowledged a batch in flight' },
+  { name: 'confirmed', description: 'connector: the confirmed source position advanced (every earlier event is acknowledged)' },
+  { name: 'checkpoint', description: 'connector: a checkpoint of the confirmed position is durable; a restart resumes after it' },
+  { name: 'appended', description: 'broker: a batch was appended to a partition log; its fsync and acknowledgement are pending' },
+  { name: 'batch-received', description: 'sink: a fetched batch was received and queued, not yet applied' },
+  { name: 'batch-applied', description: "sink: a batch is durable in the sink's store" },
+  { name: 'offset-commit', description: 'sink: the consumer sent an offset commit to the broker' },
 ];
 
 /**
@@ -189,6 +211,7 @@ export function createCdcModel(opts: { name?: string; consumers?: Record<string,
     route: () => SOURCE,
     claims: (c) => cdcClaims(c, consumers),
     quiescent: (cluster, c) => cdcQuiescent(cluster, c),
+    marks: CDC_MARKS,
   };
 }
 

@@ -181,6 +181,7 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
     events.forEach((e, i) => ctx.emit('cdc.deliver', { ...posData(e), partition: p, offset: offset + i, group: group(ctx) }));
     if (o.commit === 'before-processing') commitOffset(ctx, p, offset + events.length);
     queue.push({ partition: p, offset, events });
+    ctx.mark('batch-received');
     pump(ctx);
     poll(ctx);
   }
@@ -188,6 +189,7 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
   function commitOffset(ctx: NodeContext, p: number, offset: number): void {
     committed[p] = offset;
     ctx.send(o.broker, { type: 'commit', group: group(ctx), partition: p, offset }, POLL);
+    ctx.mark('offset-commit');
   }
 
   /** Takes the next batch; it is applied after `applyMs` of processing (the sink's own work per batch). */
@@ -204,6 +206,7 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
     store.persist(ctx);
     ctx.disk.fsync(() => {
       announce(ctx, rec, false);
+      ctx.mark('batch-applied');
       busy = false;
       pump(ctx);
     });

@@ -131,6 +131,7 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
         return ctx.disk.fsync(() => {
           busy = false;
           ctx.send(job.from, { type: 'frozen', on: frozen, lsn: durableLsn });
+          if (frozen) ctx.mark('writes-frozen');
           pump(ctx);
         });
     }
@@ -166,6 +167,7 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
     ctx.disk.fsync(() => {
       busy = false;
       ctx.send(from, { type: 'dual-ok', lsn: mirror!.from });
+      ctx.mark('dual-writes-on');
       pump(ctx);
     });
   }
@@ -223,12 +225,16 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
     if (frozen) return ctx.reply(id, { type: 'fail', error: 'read-only: migration cut-over in progress' });
     append(ctx, { kind: 'txn', xid, changes }, (lsn) => {
       const res: ClientResult = { type: 'ok', txn: out, commit: { lsn, timeline: 1 } };
-      if (!mirror) return ctx.reply(id, res);
+      const ack = (): void => {
+        ctx.reply(id, res);
+        ctx.mark('commit-acked');
+      };
+      if (!mirror) return ack();
       // Dual writes: acknowledged only once the target has it too; the queue waits.
       busy = true;
       mirrorWait = {
         lsn,
-        ok: () => ctx.reply(id, res),
+        ok: ack,
         refused: () => ctx.reply(id, { type: 'info', reason: 'committed on the retired source after the cut-over; not on the target' }),
       };
       sendMirror(ctx);

@@ -6,7 +6,7 @@
  * Routing: every request goes to the source until the target is promoted,
  * then to the target. Judged by src/check/migration.ts.
  */
-import type { ClusterView, GuaranteeClaim, Model, ModelKnob, NodeId, NodeProgram, PlantedBug } from '../../src/index.js';
+import type { ClusterView, GuaranteeClaim, MarkSpec, Model, ModelKnob, NodeId, NodeProgram, PlantedBug } from '../../src/index.js';
 import { sourceProgram } from '../cdc/source.js';
 import { moverProgram } from './mover.js';
 import { targetProgram } from './target.js';
@@ -36,6 +36,21 @@ export const MIGRATION_KNOBS: ModelKnob[] = [
   { name: 'cutover', values: ['freeze', 'dual-write'], default: 'freeze', description: 'cut-over by a brief write freeze, or by synchronous dual writes to the target (no pause)' },
 ];
 
+/**
+ * The protocol moments the migration's nodes mark (`ctx.mark`): copy and
+ * catch-up progress, the start of the cut-over on the source, the switch.
+ */
+export const MIGRATION_MARKS: MarkSpec[] = [
+  { name: 'commit-acked', description: 'a commit was acknowledged to its client (by the source, or by the target once promoted)' },
+  { name: 'chunk-copied', description: 'mover: the target acknowledged a bulk-copy chunk; copy progress advanced' },
+  { name: 'catch-up-applied', description: "mover: the target acknowledged a CDC catch-up batch; the applied source position advanced" },
+  { name: 'writes-frozen', description: 'source: the write freeze is durable; it refuses writes from now on (cut-over begins)' },
+  { name: 'dual-writes-on', description: 'source: dual writes are on (durably); every later commit waits for the target' },
+  { name: 'dual-write-ack', description: 'target: a mirrored source commit is durable and acknowledged to the source' },
+  { name: 'promoted', description: 'target: the switch is durable; it serves clients from now on (cut-over)' },
+  { name: 'verified', description: "mover: verification compared the source at the switch position with the target's state" },
+];
+
 export const MIGRATION_BUGS: PlantedBug[] = [
   {
     name: 'cutover-drops-inflight',
@@ -57,6 +72,7 @@ export const migrationModel: Model<MigrationConfig> = {
   route: (_req, _session, cluster) => (isPromoted(cluster) ? NEW : OLD),
   claims: (): GuaranteeClaim[] => MIGRATION_GUARANTEES.map((id) => ({ id, under: 'any crash, partition, pause or clog' })),
   quiescent: (cluster) => (cluster.nodes.find((n) => n.id === MOVER)?.view.positions?.['phase'] ?? 0) >= 4,
+  marks: MIGRATION_MARKS,
 };
 
 function isPromoted(cluster: ClusterView): boolean {

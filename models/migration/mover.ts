@@ -150,12 +150,14 @@ export function moverProgram(o: MoverOptions): NodeProgram {
       streamId = '';
       waiting.delete('stream');
       st.applied = Math.max(st.applied, streamUpTo);
+      ctx.mark('catch-up-applied');
     } else if (id === copyId && copyChunk) {
       copyId = '';
       waiting.delete('copy');
       st.copyAfter = copyChunk.last;
       if (copyChunk.end) st.copyDone = true;
       copyChunk = undefined;
+      ctx.mark('chunk-copied');
     } else return;
     save(ctx);
   }
@@ -170,6 +172,7 @@ export function moverProgram(o: MoverOptions): NodeProgram {
     const keys = [...new Set([...Object.keys(source), ...Object.keys(target)])].sort();
     const diff = keys.filter((k) => (source[k] ?? null) !== (target[k] ?? null));
     ctx.emit('migration.verify', { equal: diff.length === 0, keys: keys.length, diff, freezeLsn: st.freezeLsn });
+    ctx.mark('verified');
     st.phase = 'verified';
     save(ctx);
   }

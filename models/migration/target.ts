@@ -107,6 +107,7 @@ export function targetProgram(): NodeProgram {
     persist(ctx, () => {
       if (Object.keys(writes).length > 0) ctx.emit('migration.apply', { writes, lsns, dual: true });
       ctx.send(from, { type: 'mirror-ack', upTo });
+      ctx.mark('dual-write-ack');
     });
   }
 
@@ -156,6 +157,7 @@ export function targetProgram(): NodeProgram {
     persist(ctx, () => {
       ctx.emit('migration.cutover', { freezeLsn: switchLsn });
       ctx.send(from, { type: 'promoted', data: atSwitch ?? null, freezeLsn: switchLsn });
+      ctx.mark('promoted');
     });
   }
 
@@ -174,6 +176,7 @@ export function targetProgram(): NodeProgram {
       ctx.emit('txn.commit', { xid: `op${id}`, lsn, timeline: 1, writes });
       ctx.disk.put(EMITTED, lsn);
       ctx.reply(id, { type: 'ok', txn: out, commit: { lsn, timeline: 1 } });
+      ctx.mark('commit-acked');
     });
   }
 

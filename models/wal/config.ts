@@ -9,7 +9,7 @@
  *   (rpl_semi_sync_source_wait_for_replica_count), `semisyncTimeoutMs`
  *   (rpl_semi_sync_source_timeout, after which the source silently reverts to async).
  */
-import type { FaultKind, GuaranteeClaim, ModelKnob, PlantedBug, WorkloadOptions } from '../../src/index.js';
+import type { FaultKind, GuaranteeClaim, MarkSpec, ModelKnob, PlantedBug, WorkloadOptions } from '../../src/index.js';
 
 export type SyncCommit = 'off' | 'local' | 'remote_write' | 'on' | 'remote_apply';
 
@@ -94,6 +94,29 @@ export const knobs: ModelKnob[] = [
   { name: 'walWriterDelayMs', values: [2, 5, 20], default: 5, description: 'wal_writer_delay (flush period for synchronous_commit=off)' },
   { name: 'replayMsPerRecord', values: [0, 0.05, 1], default: 0.05, description: 'standby replay cost per WAL record' },
   { name: 'rywWaitMs', values: [50, 200], default: 200, description: 'read-your-writes: longest a standby waits for replay before failing the read' },
+];
+
+/**
+ * The protocol moments a node marks (`ctx.mark`), where a fault changes what a
+ * commit's acknowledgement means: in flight between durable, shipped, acked and
+ * visible, or around a lease and a failover. The same name means the same moment
+ * on whichever node (primary or standby) reaches it.
+ */
+export const marks: MarkSpec[] = [
+  { name: 'flush-start', description: 'a WAL fsync began (primary: its commits; standby: WAL it received); not yet durable' },
+  { name: 'flush-done', description: 'a WAL fsync completed and moved the flushed position: those records survive a machine crash' },
+  { name: 'wal-shipped', description: 'the primary sent flushed WAL records to a standby' },
+  { name: 'write-ack', description: 'a standby sent a status update with a higher written (received) position' },
+  { name: 'flush-ack', description: 'a standby sent a status update with a higher flushed position (the sync / semi-sync ack)' },
+  { name: 'apply-ack', description: 'a standby sent a status update with a higher replayed position (the remote_apply ack)' },
+  { name: 'visible', description: 'a change became visible to readers on this node (primary: commit shown; standby: replayed)' },
+  { name: 'commit-acked', description: 'the primary acknowledged a commit to its client' },
+  { name: 'heartbeat-answered', description: "the monitor's answer to a heartbeat arrived (on the primary it renews the lease)" },
+  { name: 'election-start', description: 'the monitor declared the primary dead (no heartbeat within failoverTimeoutMs) and began an election' },
+  { name: 'demoted', description: 'a primary stepped down (fenced, lease lapsed, or another node named primary)' },
+  { name: 'promoted', description: 'a standby became primary of a new timeline (promotion; the timeline switch)' },
+  { name: 'rewound', description: "a node cut its WAL back to the new timeline's divergence point (pg_rewind)" },
+  { name: 'stream-start', description: 'a standby (re)started streaming from a primary (after a hello: connect, reconnect, rejoin)' },
 ];
 
 export const BUG_NAMES = [

@@ -118,6 +118,7 @@ function startElection(m: Monitor): void {
   m.phase = 'electing';
   m.positions = new Map();
   m.ctx.emit('failover.start', { epoch: m.state.epoch, suspected: m.state.primary });
+  m.ctx.mark('election-start');
   // Persist the epoch before any node hears of it, so a restarted monitor starts above it.
   const epoch = m.state.epoch;
   m.ctx.disk.put('monitor', m.state);

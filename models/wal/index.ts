@@ -7,7 +7,7 @@
  */
 import type { ClientRequest, ClusterView, Model, NodeId, SessionInfo } from '../../src/index.js';
 import { fnv1a } from '../../src/index.js';
-import { BUG_NAMES, MONITOR, bugs, claims, configure, dbNodes, knobs, walTriggers, walVariants, type WalBug, type WalBugTrigger, type WalConfig } from './config.js';
+import { BUG_NAMES, MONITOR, bugs, claims, configure, dbNodes, knobs, marks, walTriggers, walVariants, type WalBug, type WalBugTrigger, type WalConfig } from './config.js';
 import { createMonitorProgram } from './failover.js';
 import { createDbProgram } from './node.js';
 
@@ -25,6 +25,7 @@ export const walModel: Model<WalConfig> = {
   route,
   claims,
   quiescent,
+  marks,
 };
 
 /**

@@ -101,6 +101,8 @@ export interface Db {
   hbAcked: number;
   /** Positions last reported to the primary, to stay silent when nothing moved. */
   lastReport: string;
+  /** Highest positions reported on stream `sid`, to mark the acknowledgements an update carries. */
+  acked: { sid: number; write: number; flush: number; replay: number };
   leaseGranted: number;
   // standby side
   following: NodeId | undefined;
@@ -241,6 +243,7 @@ function blank(
     hbSeq: 0,
     hbAcked: 0,
     lastReport: '',
+    acked: { sid: 0, write: 0, flush: 0, replay: 0 },
     leaseGranted: 0,
     following: undefined,
     sid: 0,
@@ -295,6 +298,7 @@ export function makeVisible(
   db.replayLsn = Math.max(db.replayLsn, lsn);
   // `op` names the client operation, so a checker can see what an indeterminate one did.
   db.ctx.emit(name, { xid, lsn, timeline: tl, writes: obj, ...(op !== undefined ? { op } : {}) });
+  db.ctx.mark('visible');
   db.visLog.push({ lsn, writes: obj });
   db.unsnapped.push({ lsn, writes: obj });
   advanceSnapshot(db);
@@ -342,6 +346,7 @@ export function rewind(db: Db, to: number, lineage: Lineage): void {
   db.queuedUpTo = indexAfter(db.log, db.replayLsn);
   queueReplay(db, indexAfter(db.log, db.flushLsn));
   db.ctx.emit('rewind', { toLsn: to, timeline: currentTl(lineage) });
+  db.ctx.mark('rewound');
 }
 
 function rebuildData(db: Db, to: number): void {
@@ -443,6 +448,7 @@ export function persistState(db: Db, role: 'primary' | 'standby'): void {
 export function demote(db: Db, reason: string): void {
   if (db.role !== 'primary') return;
   db.ctx.emit('demote', { reason });
+  db.ctx.mark('demoted');
   primary.stop(db, reason);
   db.role = 'old-primary';
   resetReplayCursor(db);
@@ -510,6 +516,7 @@ function onHbAck(db: Db, m: Extract<ReturnType<typeof asMsg>, { type: 'hb-ack' }
   if (m.seq < db.hbAcked || m.tl < currentTl(db.lineage)) return;
   // Jittered pacing (0.5–1.5 × heartbeatMs): nodes' rounds drift apart and, now and then, all pause together.
   if (m.seq === db.hbSeq && m.seq > db.hbAcked) db.ctx.setTimer(db.c.heartbeatMs * (0.5 + db.ctx.random()), 'hb', 0, { background: true });
+  if (m.seq > db.hbAcked) db.ctx.mark('heartbeat-answered');
   db.hbAcked = Math.max(db.hbAcked, m.seq);
   // An answer the monitor sent before the election we reported for (datagrams overtake
   // the freeze) must not thaw us: the monitor counts on our reported position.

@@ -69,6 +69,7 @@ function execute(db: Db, r: IncomingRequest): void {
   if (isOff(db)) {
     makeVisible(db, 'txn.commit', xid, lsn, tl, local, r.id);
     db.ctx.reply(r.id, { type: 'ok', txn: out, commit: { lsn, timeline: tl } });
+    db.ctx.mark('commit-acked');
     return writeOut(db);
   }
   for (const k of keys) db.locked.set(k, (db.locked.get(k) ?? 0) + 1);
@@ -140,6 +141,7 @@ export function syncLog(db: Db, upto: number): void {
   db.ctx.disk.fsync(() => {
     if (gen === db.gen) flushed(db, upto);
   });
+  db.ctx.mark('flush-start');
 }
 
 /**
@@ -151,7 +153,10 @@ export function syncLog(db: Db, upto: number): void {
 function flushed(db: Db, upto: number): void {
   const to = Math.min(upto, db.writeLsn);
   const advanced = to > db.flushLsn;
-  if (advanced) db.flushLsn = to;
+  if (advanced) {
+    db.flushLsn = to;
+    db.ctx.mark('flush-done');
+  }
   if (db.role !== 'primary') return;
   if (advanced) db.ctx.emit('wal.flush', { lsn: to, timeline: currentTl(db.lineage) });
   for (const peer of db.senders.keys()) ship(db, peer);
@@ -184,6 +189,7 @@ function ship(db: Db, peer: NodeId): void {
   if (!recs.length) return;
   db.ctx.send(peer, { type: 'wal', recs } satisfies Msg);
   db.ctx.emit('wal.send', { to: peer, lsn: recs[recs.length - 1]!.lsn });
+  db.ctx.mark('wal-shipped');
 }
 
 export function onReport(db: Db, from: NodeId, m: Extract<Msg, { type: 'report' }>): void {
@@ -264,6 +270,7 @@ function release(db: Db, w: Waiter): void {
   if (w.reqId < 0) return; // recovered from the log: its client already got `info`
   const commit: CommitPos = { lsn: w.lsn, timeline: w.tl };
   db.ctx.reply(w.reqId, { type: 'ok', txn: w.out, commit });
+  db.ctx.mark('commit-acked');
 }
 
 /**

@@ -47,6 +47,7 @@ export function onStart(db: Db, from: NodeId, m: Extract<Msg, { type: 'start' }>
   db.started = true;
   if (db.role === 'old-primary') db.role = 'standby';
   persistState(db, 'standby');
+  db.ctx.mark('stream-start');
   // Planted bug: records from the new connection jump ahead of the unapplied backlog.
   if (db.bug === 'out-of-order-apply-after-reconnect' && db.replayQueue.length) db.priorityEnd = 0;
   report(db, true);
@@ -70,6 +71,7 @@ export function onWal(db: Db, from: NodeId, m: Extract<Msg, { type: 'wal' }>): v
   const count = db.log.length;
   const gen = db.gen;
   db.ctx.disk.fsync(() => flushed(db, upto, count, gen));
+  db.ctx.mark('flush-start');
 }
 
 export function restart(db: Db): void {
@@ -81,6 +83,7 @@ function flushed(db: Db, upto: number, count: number, gen: number): void {
   if (gen !== db.gen || upto <= db.flushLsn) return;
   db.flushLsn = upto;
   db.ctx.emit('standby.flush', { lsn: upto, timeline: currentTl(db.lineage) });
+  db.ctx.mark('flush-done');
   if (db.role !== 'standby' && db.role !== 'old-primary') return;
   queueReplay(db, count);
   report(db);
@@ -101,6 +104,32 @@ export function report(db: Db, force = false): void {
   if (!force && key === db.lastReport) return;
   db.lastReport = key;
   db.ctx.send(db.following, { type: 'report', sid: db.sid, write: db.writeLsn, flush, replay } satisfies Msg);
+  markAcks(db, flush, replay);
+}
+
+/**
+ * Marks which acknowledgements this status update carries: each position it
+ * moves forward on the current stream (a new stream's sender knows nothing yet).
+ * The marks follow what is reported, so they fall where the update is sent.
+ */
+function markAcks(db: Db, flush: number, replay: number): void {
+  const a = db.acked;
+  if (a.sid !== db.sid) {
+    a.sid = db.sid;
+    a.write = a.flush = a.replay = 0;
+  }
+  if (db.writeLsn > a.write) {
+    a.write = db.writeLsn;
+    db.ctx.mark('write-ack');
+  }
+  if (flush > a.flush) {
+    a.flush = flush;
+    db.ctx.mark('flush-ack');
+  }
+  if (replay > a.replay) {
+    a.replay = replay;
+    db.ctx.mark('apply-ack');
+  }
 }
 
 export function tick(db: Db): void {
@@ -180,6 +209,7 @@ export function promote(db: Db, tl: number): void {
   const start = db.writeLsn;
   db.lineage = [...db.lineage, { tl, start }] satisfies Lineage;
   db.ctx.emit('promote', { timeline: tl, lsn: start });
+  db.ctx.mark('promoted');
   db.role = 'primary';
   db.following = undefined;
   db.started = false;

@@ -1,38 +1,49 @@
-/** `replicheck models`: every built-in model with its variants, knobs, planted bugs and claims. */
+/**
+ * `replicheck models [MODEL]`: every built-in model, or one model (built-in or
+ * a module path), with its variants, knobs, planted bugs, claims and the
+ * protocol moments it marks (what generated faults can be timed from).
+ */
 import type { Command } from 'commander';
 import { BUILTIN_MODELS } from '../../models/index.js';
+import type { ModelEntry } from '../check/judge.js';
 import { GUARANTEES } from '../check/guarantees.js';
+import { loadModel } from './load-model.js';
 import { println } from './options.js';
 
 export function registerModels(program: Command): void {
   program
-    .command('models')
-    .description('list built-in models: variants, knobs, planted bugs and claimed guarantees')
+    .command('models [model]')
+    .description('list built-in models, or one model (name or ./module.ts): variants, knobs, planted bugs, claimed guarantees, marked moments')
     .option('--json', 'print one JSON document')
     .option('--guarantees', 'list the guarantees the checkers know: family and the evidence each needs')
-    .action((opts: { json?: boolean; guarantees?: boolean }) => {
+    .action(async (ref: string | undefined, opts: { json?: boolean; guarantees?: boolean }) => {
       if (opts.guarantees) {
         const rows = GUARANTEES.map((g) => ({ id: g.id, system: g.system, family: g.family, evidence: g.evidence }));
         println(opts.json ? JSON.stringify(rows, null, 2) : rows.map((g) => `${g.id.padEnd(32)} ${`${g.system}/${g.family}`.padEnd(28)} ${g.evidence}`).join('\n'));
         return;
       }
-      const list = describeModels();
-      if (opts.json) println(JSON.stringify(list, null, 2));
+      const list = ref === undefined ? describeModels() : [describeModel(ref, await loadModel(ref))];
+      if (opts.json) println(JSON.stringify(ref === undefined ? list : list[0], null, 2));
       else println(formatModels(list));
     });
 }
 
 export function describeModels() {
-  return Object.entries(BUILTIN_MODELS).map(([name, { model, variants }]) => ({
+  return Object.entries(BUILTIN_MODELS).map(([name, entry]) => describeModel(name, entry));
+}
+
+function describeModel(name: string, { model, variants }: ModelEntry) {
+  return {
     name,
     description: model.description,
     knobs: model.knobs,
     bugs: model.bugs,
+    marks: model.marks ?? [],
     variants: Object.entries(variants).map(([variant, raw]) => {
       const config = model.configure(raw);
       return { name: variant, config: raw, claims: model.claims(config) };
     }),
-  }));
+  };
 }
 
 function formatModels(list: ReturnType<typeof describeModels>): string {
@@ -49,6 +60,8 @@ function formatModels(list: ReturnType<typeof describeModels>): string {
     for (const k of m.knobs) out.push(`    ${k.name.padEnd(24)} ${k.values.join(' | ')} (default ${String(k.default)}) — ${k.description}`);
     out.push('  planted bugs (--bug NAME):');
     for (const b of m.bugs) out.push(`    ${b.name.padEnd(34)} ${b.description}\n    ${''.padEnd(34)} source: ${b.source}`);
+    out.push(m.marks.length ? '  marked moments (faults can be timed from the n-th one on a node):' : '  marked moments: none (faults are timed by the clock only)');
+    for (const k of m.marks) out.push(`    ${k.name.padEnd(24)} ${k.description}`);
     out.push('');
   }
   return out.join('\n');
