@@ -82,13 +82,13 @@ export const CDC_DEFAULTS: CdcConfig = {
 };
 
 export const CDC_KNOBS: ModelKnob[] = [
-  { name: 'partitions', values: [1, 2, 3, 4], default: 3, description: 'broker partitions; events are partitioned by key hash' },
+  { name: 'partitions', values: [1, 2, 3, 4], range: { min: 1, integer: true }, default: 3, description: 'broker partitions; events are partitioned by key hash' },
   { name: 'idempotent', values: [true, false], default: true, description: 'producer enable.idempotence (broker dedups and refuses out-of-order sequences)' },
-  { name: 'maxInFlight', values: [1, 5], default: 5, description: 'producer max.in.flight.requests.per.connection' },
+  { name: 'maxInFlight', values: [1, 5], range: { min: 1, integer: true }, default: 5, description: 'producer max.in.flight.requests.per.connection' },
   { name: 'commit', values: ['after-processing', 'before-processing'], default: 'after-processing', description: 'consumer offset commit before or after applying (at-least-once vs at-most-once)' },
   { name: 'snapshot', values: [true, false], default: true, description: 'initial DBLog-style incremental snapshot of the preloaded rows' },
-  { name: 'preloadRows', values: [0, 2, 4, 8], default: 4, description: 'rows in the source before the connector starts' },
-  { name: 'chunkSize', values: [1, 2, 4], default: 2, description: 'snapshot rows per chunk' },
+  { name: 'preloadRows', values: [0, 2, 4, 8], range: { min: 0, integer: true }, default: 4, description: 'rows in the source before the connector starts' },
+  { name: 'chunkSize', values: [1, 2, 4], range: { min: 1, integer: true }, default: 2, description: 'snapshot rows per chunk' },
 ];
 
 /**
@@ -309,9 +309,10 @@ function configureCdc(raw: Record<string, unknown>, bug: string | undefined, con
 function setOption(c: CdcConfig, k: keyof CdcConfig, v: unknown): void {
   const def = CDC_DEFAULTS[k];
   if (typeof def === 'number') {
-    const min = k === 'partitions' || k === 'maxInFlight' || k === 'chunkSize' || k === 'batchMax' ? 1 : k === 'preloadRows' || k === 'applyMs' ? 0 : 0.001;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (min >= 1 && !Number.isInteger(v))) {
-      throw new Error(`cdc: option '${k}' must be a ${min >= 1 ? 'whole number ≥ 1' : 'number ≥ ' + min}, got ${JSON.stringify(v)}`);
+    const counts = k === 'partitions' || k === 'maxInFlight' || k === 'chunkSize' || k === 'batchMax' || k === 'preloadRows';
+    const min = k === 'preloadRows' || k === 'applyMs' ? 0 : counts ? 1 : 0.001;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (counts && !Number.isInteger(v))) {
+      throw new Error(`cdc: option '${k}' must be a ${counts ? `whole number ≥ ${min}` : `number ≥ ${min}`}, got ${JSON.stringify(v)}`);
     }
     (c as unknown as Record<string, unknown>)[k] = v;
   } else if (typeof def === 'boolean') {

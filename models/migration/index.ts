@@ -29,10 +29,10 @@ export const MOVER = 'mover';
 export const MIGRATION_DEFAULTS: MigrationConfig = { preloadRows: 6, chunkSize: 2, pollMs: 5, lagMax: 2, startAtMs: 20, cutover: 'freeze' };
 
 export const MIGRATION_KNOBS: ModelKnob[] = [
-  { name: 'preloadRows', values: [0, 2, 6, 12], default: 6, description: 'rows in the source before the move' },
-  { name: 'chunkSize', values: [1, 2, 4], default: 2, description: 'bulk-copy rows per chunk' },
-  { name: 'lagMax', values: [0, 2, 8], default: 2, description: 'stream lag (source records) at which the write freeze begins' },
-  { name: 'startAtMs', values: [0, 20, 60], default: 20, description: 'true time the move begins' },
+  { name: 'preloadRows', values: [0, 2, 6, 12], range: { min: 0, integer: true }, default: 6, description: 'rows in the source before the move' },
+  { name: 'chunkSize', values: [1, 2, 4], range: { min: 1, integer: true }, default: 2, description: 'bulk-copy rows per chunk' },
+  { name: 'lagMax', values: [0, 2, 8], range: { min: 0, integer: true }, default: 2, description: 'stream lag (source records) at which the write freeze begins' },
+  { name: 'startAtMs', values: [0, 20, 60], range: { min: 0, integer: true }, default: 20, description: 'true time the move begins' },
   { name: 'cutover', values: ['freeze', 'dual-write'], default: 'freeze', description: 'cut-over by a brief write freeze, or by synchronous dual writes to the target (no pause)' },
 ];
 

@@ -75,25 +75,25 @@ const DEFAULTS: WalConfig = {
 };
 
 export const knobs: ModelKnob[] = [
-  { name: 'nodes', values: [2, 3, 4, 5], default: 3, description: 'database nodes n1..nN (n1 starts as primary); failover adds a monitor node "m"' },
+  { name: 'nodes', values: [2, 3, 4, 5], range: { min: 2, max: 9, integer: true }, default: 3, description: 'database nodes n1..nN (n1 starts as primary); failover adds a monitor node "m"' },
   { name: 'replication', values: ['pg', 'semisync'], default: 'pg', description: 'PostgreSQL synchronous_commit or MySQL semi-synchronous replication' },
   { name: 'synchronousCommit', values: ['off', 'local', 'remote_write', 'on', 'remote_apply'], default: 'on', description: 'PostgreSQL synchronous_commit: what a commit waits for before it is acknowledged' },
   { name: 'synchronousStandbyNames', values: ['', 'FIRST 1 (*)', 'ANY 1 (*)', 'FIRST 2 (*)', 'ANY 2 (*)'], default: '', description: 'PostgreSQL synchronous_standby_names, "FIRST k (a, b)" or "ANY k (a, b)"; * = every other node; empty = asynchronous' },
   { name: 'semisyncWaitPoint', values: ['AFTER_SYNC', 'AFTER_COMMIT'], default: 'AFTER_SYNC', description: 'MySQL rpl_semi_sync_source_wait_point: wait for the replica ack before or after the engine commit becomes visible' },
-  { name: 'semisyncAcks', values: [1, 2], default: 1, description: 'MySQL rpl_semi_sync_source_wait_for_replica_count' },
-  { name: 'semisyncTimeoutMs', values: [0, 50, 10000], default: 0, description: 'MySQL rpl_semi_sync_source_timeout; after it the source silently reverts to async (0 = never)' },
+  { name: 'semisyncAcks', values: [1, 2], range: { min: 1, max: 8, integer: true }, default: 1, description: 'MySQL rpl_semi_sync_source_wait_for_replica_count' },
+  { name: 'semisyncTimeoutMs', values: [0, 50, 10000], range: { min: 0 }, default: 0, description: 'MySQL rpl_semi_sync_source_timeout; after it the source silently reverts to async (0 = never)' },
   { name: 'shipping', values: ['row', 'statement'], default: 'row', description: 'ship row images (physical/row-based) or statements the replica re-executes' },
   { name: 'statementContext', values: [true, false], default: true, description: "statement shipping: the source's timestamp and RAND() seed travel with the statement (MySQL binlog does)" },
   { name: 'failover', values: ['none', 'auto'], default: 'auto', description: 'automatic failover by a monitor node (pg_auto_failover / Patroni style)' },
   { name: 'promotion', values: ['most-advanced', 'priority'], default: 'most-advanced', description: 'which reachable standby the monitor promotes' },
   { name: 'fencing', values: [true, false], default: true, description: 'the old primary stops serving when its lease lapses or the monitor fences it' },
-  { name: 'failoverTimeoutMs', values: [60, 120, 300], default: 120, description: 'failure detector timeout (no heartbeat from the primary)' },
-  { name: 'leaseMs', values: [30, 60, 150], default: 60, description: 'primary lease; must be shorter than failoverTimeoutMs' },
-  { name: 'heartbeatMs', values: [2, 5, 10], default: 5, description: 'node → monitor heartbeat period' },
-  { name: 'statusIntervalMs', values: [5, 10, 50], default: 10, description: 'wal_receiver_status_interval' },
-  { name: 'walWriterDelayMs', values: [2, 5, 20], default: 5, description: 'wal_writer_delay (flush period for synchronous_commit=off)' },
-  { name: 'replayMsPerRecord', values: [0, 0.05, 1], default: 0.05, description: 'standby replay cost per WAL record' },
-  { name: 'rywWaitMs', values: [50, 200], default: 200, description: 'read-your-writes: longest a standby waits for replay before failing the read' },
+  { name: 'failoverTimeoutMs', values: [90, 120, 300], range: { min: 2 }, default: 120, description: 'failure detector timeout (no heartbeat from the primary)' },
+  { name: 'leaseMs', values: [30, 60, 100], range: { min: 1 }, default: 60, description: 'primary lease; must be shorter than failoverTimeoutMs' },
+  { name: 'heartbeatMs', values: [2, 5, 10], range: { min: 0.1 }, default: 5, description: 'node → monitor heartbeat period' },
+  { name: 'statusIntervalMs', values: [5, 10, 50], range: { min: 0.1 }, default: 10, description: 'wal_receiver_status_interval' },
+  { name: 'walWriterDelayMs', values: [2, 5, 20], range: { min: 0.1 }, default: 5, description: 'wal_writer_delay (flush period for synchronous_commit=off)' },
+  { name: 'replayMsPerRecord', values: [0, 0.05, 1], range: { min: 0 }, default: 0.05, description: 'standby replay cost per WAL record' },
+  { name: 'rywWaitMs', values: [50, 200], range: { min: 0 }, default: 200, description: 'read-your-writes: longest a standby waits for replay before failing the read' },
 ];
 
 /**
@@ -236,7 +236,7 @@ export function configure(raw: Record<string, unknown>, bug?: string): WalConfig
   c.failover = oneOf(raw, 'failover', c.failover, ['none', 'auto']);
   c.promotion = oneOf(raw, 'promotion', c.promotion, ['most-advanced', 'priority']);
   c.fencing = bool(raw, 'fencing', c.fencing);
-  c.failoverTimeoutMs = num(raw, 'failoverTimeoutMs', c.failoverTimeoutMs, 1);
+  c.failoverTimeoutMs = num(raw, 'failoverTimeoutMs', c.failoverTimeoutMs, 2); // > leaseMs ≥ 1
   c.leaseMs = num(raw, 'leaseMs', c.leaseMs, 1);
   c.heartbeatMs = num(raw, 'heartbeatMs', c.heartbeatMs, 0.1);
   c.statusIntervalMs = num(raw, 'statusIntervalMs', c.statusIntervalMs, 0.1);

@@ -4,6 +4,7 @@
  * protocol moments it marks (what generated faults can be timed from).
  */
 import type { Command } from 'commander';
+import type { ModelKnob } from '../sim/types.js';
 import { BUILTIN_MODELS } from '../../models/index.js';
 import type { ModelEntry } from '../check/judge.js';
 import { GUARANTEES } from '../check/guarantees.js';
@@ -57,7 +58,7 @@ function formatModels(list: ReturnType<typeof describeModels>): string {
       out.push(`    ${v.name.padEnd(24)} ${claims || '(none)'}`);
     }
     out.push('  knobs:');
-    for (const k of m.knobs) out.push(`    ${k.name.padEnd(24)} ${k.values.join(' | ')} (default ${String(k.default)}) — ${k.description}`);
+    for (const k of m.knobs) out.push(`    ${k.name.padEnd(24)} ${knobValues(k)} (default ${String(k.default)}) — ${k.description}`);
     out.push('  planted bugs (--bug NAME):');
     for (const b of m.bugs) out.push(`    ${b.name.padEnd(34)} ${b.description}\n    ${''.padEnd(34)} source: ${b.source}`);
     out.push(m.marks.length ? '  marked moments (faults can be timed from the n-th one on a node):' : '  marked moments: none (faults are timed by the clock only)');
@@ -65,4 +66,13 @@ function formatModels(list: ReturnType<typeof describeModels>): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/** "a | b" for a knob with a closed list; "2..9 (e.g. 2 | 3)" or "≥ 1 (e.g. 60 | 120)" for a numeric range. */
+function knobValues(k: ModelKnob): string {
+  const list = k.values.map((v) => (v === '' ? '""' : String(v))).join(' | ');
+  if (!k.range) return list;
+  const { min, max, integer } = k.range;
+  const span = max === undefined ? `≥ ${min}` : integer ? `${min}..${max}` : `${min} to ${max}`;
+  return `${span}${integer && max === undefined ? ' (integer)' : ''}, e.g. ${list}`;
 }

@@ -299,7 +299,10 @@ export interface PlantedBug {
 
 export interface ModelKnob {
   name: string;
+  /** The allowed values, or for a numeric knob with `range`, typical ones. */
   values: readonly (string | number | boolean)[];
+  /** A numeric knob takes any value in [min, max] (integers when `integer`). */
+  range?: { min: number; max?: number; integer?: boolean };
   default: string | number | boolean;
   description: string;
 }
