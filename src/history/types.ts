@@ -34,9 +34,15 @@ export interface UpdateExpr {
  * One step of a client transaction. `v` is filled in by the server on completion
  * for reads and for writes whose value the server computes (update, NOW(), RAND()).
  * Written values in `w` are unique per scenario, so a read names the write it saw.
+ * A computed value is not unique (two updates may both leave 6), so a server
+ * may also name the write a read saw: `w` on a completed read is the client
+ * operation (history `op`) whose transaction wrote the value returned, as a
+ * PostgreSQL row's `xmin` names the transaction that wrote it. Absent when
+ * the server does not know it (then the value alone names the write, and a
+ * repeated value stays ambiguous).
  */
 export type MicroOp =
-  | { f: 'r'; k: string; v?: Value }
+  | { f: 'r'; k: string; v?: Value; w?: number }
   | { f: 'w'; k: string; v: Value }
   | { f: 'upd'; k: string; expr: UpdateExpr; v?: Value }
   | { f: 'now'; k: string; v?: Value }
