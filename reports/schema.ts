@@ -4,7 +4,9 @@
  *
  * Versioning: `schemaVersion` is bumped on any change a reader could notice
  * (a field removed, renamed or changing meaning); adding an optional field
- * does not bump it. REPORT_JSON_SCHEMA below is standard JSON Schema (draft
+ * does not bump it. Version 2: a cell's status may be 'not-judged' and every
+ * cell carries `notJudged` (null, or the runs none could judge and why).
+ * REPORT_JSON_SCHEMA below is standard JSON Schema (draft
  * 2020-12), so any validator (ajv, …) can check a report; `validateReport` is a
  * small built-in validator for the subset of keywords the schema uses.
  *
@@ -15,7 +17,7 @@
 
 import type { LatencySummary } from '../src/analysis.js';
 
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 /** HDR percentiles of a distribution in ms: the metrics' own summary, as stored. */
 export type SummaryDoc = LatencySummary;
@@ -154,7 +156,7 @@ export interface ChartDoc {
 }
 
 export interface ReportDoc {
-  schemaVersion: 1;
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
   tool: { name: 'replicheck'; version: string };
   /** When the report was written (for people; every other figure but the timings is deterministic). */
   generatedAt: string;
@@ -261,7 +263,7 @@ const variant = obj({
 /** The JSON Schema of report.json (draft 2020-12). */
 export const REPORT_JSON_SCHEMA: Schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
-  $id: 'https://replicheck.dev/schema/report-1.json',
+  $id: `https://replicheck.dev/schema/report-${REPORT_SCHEMA_VERSION}.json`,
   title: 'replicheck report',
   ...obj({
     schemaVersion: { const: REPORT_SCHEMA_VERSION },

@@ -12,7 +12,7 @@ export type {
 } from './sim/types.js';
 export type {
   NodeId, SessionId, Value, UpdateExpr, MicroOp, ClientRequest, ClientResult, CommitPos, ReadPolicy, NodeView,
-  History, HistoryEntry,
+  History, HistoryEntry, EventData, EventName, EmitData, LogPosData, VisibleTxnData, CdcPosData,
 } from './history/types.js';
 export { EVENT_NAMES } from './history/types.js';
 export type { Scenario } from './scenario/types.js';

@@ -21,7 +21,7 @@ const dbl = (v: number): MicroOp => ({ f: 'upd', k: 'k', expr: { op: 'mul', n: 2
  * on the primary n1 only at 100 ms — as a remote_apply commit whose wait was
  * cancelled). Session s2 then reads k = 0 from n2 at 50–51 ms.
  */
-function doubledZero(againAt: number): History {
+function doubledZero(againAt: number, named?: 'first' | 'second'): History {
   const b = new HistoryBuilder(['n1', 'n2']);
   const u1 = b.op('s1', 'n1', 0, 6, [dbl(0)], { commit: { lsn: 1, timeline: 1 } });
   b.event('n1', 5, 'txn.commit', { xid: 1, lsn: 1, timeline: 1, writes: { k: 0 }, op: u1.id });
@@ -30,7 +30,9 @@ function doubledZero(againAt: number): History {
   const u2 = b.op('s1', 'n1', againAt, againAt + 80, [dbl(0)], { status: 'info' });
   b.event('n2', againAt + 5, 'apply', { xid: 3, lsn: 3, timeline: 1, writes: { k: 0 }, op: u2.id });
   b.event('n1', 100, 'txn.commit', { xid: 3, lsn: 3, timeline: 1, writes: { k: 0 }, op: u2.id });
-  b.read('s2', 'n2', 50, 51, 'k', 0);
+  // The read may name the write whose 0 it returns (`w`, as n2's row would say).
+  const writer = named === 'first' ? u1.id : named === 'second' ? u2.id : undefined;
+  b.op('s2', 'n2', 50, 51, [{ f: 'r', k: 'k', v: 0, ...(writer !== undefined ? { w: writer } : {}) }]);
   b.final('n1', 120, 'primary', { k: 0 });
   b.final('n2', 120, 'standby', { k: 0 });
   return b.build();
@@ -129,6 +131,34 @@ describe('a repeated computed value', () => {
     const v = checkConsistentPrefix(txn(60));
     expect(v).toHaveLength(1);
     expect(v[0]!.data).toMatchObject({ keys: ['j', 'k'] });
+  });
+
+  it('a read that names its write is placed at that version, not flagged', () => {
+    const h = doubledZero(20, 'second');
+    const auth = findAuthority(h)!;
+    expect(readCandidates(auth, 'k', 0, 51, 3).map((v) => v.xid)).toEqual(['3']);
+    expect(ambiguousReads(h)).toEqual([]);
+    expect(checkReadYourWrites(h)).toEqual([]);
+    expect(favouredSessionReads(h, 'read-your-writes')).toEqual([]);
+    expect(measureStaleness(h).find((x) => x.session === 's2')).not.toHaveProperty('ambiguous');
+  });
+
+  it('read-your-writes breaks only because the read names the older write (teeth of the name)', () => {
+    // The same history passes unnamed (the newer 0 could explain it): the name alone decides.
+    expect(checkReadYourWrites(doubledZero(20))).toEqual([]);
+    const v = checkReadYourWrites(doubledZero(20, 'first'));
+    expect(v).toHaveLength(1);
+    expect(v[0]!.data).toMatchObject({ key: 'k', session: 's2', read: 0, written: 's2-1' });
+    expect(v[0]!.data).not.toHaveProperty('ambiguous');
+    expect(ambiguousReads(doubledZero(20, 'first'))).toEqual([]);
+  });
+
+  it('a name that no version of the value carries narrows nothing', () => {
+    // Op 2 is s2's write of s2-1, which never left 0: the value alone decides, most favourably.
+    const h = doubledZero(20);
+    const auth = findAuthority(h)!;
+    expect(readCandidates(auth, 'k', 0, 51, 2).map((v) => v.xid)).toEqual(['1', '3']);
+    expect(readCandidates(auth, 'k', 0, 51, 1).map((v) => v.xid)).toEqual(['1']);
   });
 
   it('a unique written value names one version', () => {

@@ -122,3 +122,41 @@ describe('re-executed statements', () => {
     expect(vs[0]!.witness.slice(0, 2)).toEqual([w.invoke, w.completion]);
   });
 });
+
+describe('a read that names its write', () => {
+  /**
+   * n1 commits s1's x = x * 2 as 4 (op `u1`; shipped to n2 only with `ship`)
+   * and s2 reads 4 from n1; n1 crashes, n2 is promoted, and s3's x = x + 2
+   * leaves 4 there too. Unshipped, the value survives but the write s2 read
+   * does not — only the name tells them apart.
+   */
+  function equalValueAfterFailover(named: boolean, ship = false) {
+    const b = new HistoryBuilder(['n1', 'n2']);
+    b.write('s1', 'n1', 1, 2, 'x', 2, { commit: { lsn: 10, timeline: 1 } });
+    b.replicated('n1', 1.5, 1, 10, { x: 2 }, { n2: 3 });
+    const u1 = b.op('s1', 'n1', 4, 5, [{ f: 'upd', k: 'x', expr: { op: 'mul', n: 2 }, v: 4 }], { commit: { lsn: 20, timeline: 1 } });
+    b.event('n1', 4.5, 'txn.commit', { xid: 2, lsn: 20, timeline: 1, writes: { x: 4 }, op: u1.id });
+    if (ship) b.event('n2', 5.5, 'apply', { xid: 2, lsn: 20, timeline: 1, writes: { x: 4 }, op: u1.id });
+    const r = b.op('s2', 'n1', 6, 6.5, [{ f: 'r', k: 'x', v: 4, ...(named ? { w: u1.id } : {}) }]);
+    b.crash('n1', 7, 'machine');
+    b.event('n2', 8, 'promote', { timeline: 2, lsn: ship ? 20 : 10 });
+    const u2 = b.op('s3', 'n2', 9, 10, [{ f: 'upd', k: 'x', expr: { op: 'add', n: 2 }, v: ship ? 6 : 4 }], { commit: { lsn: 21, timeline: 2 } });
+    b.event('n2', 9.5, 'txn.commit', { xid: 3, lsn: 21, timeline: 2, writes: { x: ship ? 6 : 4 }, op: u2.id });
+    b.quiet(11);
+    b.final('n1', 12, 'standby', { x: 2 }, false);
+    b.final('n2', 12, 'primary', { x: ship ? 6 : 4 });
+    return { h: b.build(), u1, r };
+  }
+
+  it('is lost when its write is not in the new primary\'s order, though its value is (teeth of the name)', () => {
+    expect(checkLosslessFailover(equalValueAfterFailover(false).h)).toEqual([]); // the value alone passes
+    const { h, u1, r } = equalValueAfterFailover(true);
+    const vs = checkLosslessFailover(h);
+    expect(vs).toHaveLength(1);
+    expect(vs[0]!.data).toMatchObject({ key: 'x', value: 4, readerOp: r.id, writerOp: u1.id, evidence: 'events' });
+  });
+
+  it('survives when its write is in the new primary\'s order', () => {
+    expect(checkLosslessFailover(equalValueAfterFailover(true, true).h)).toEqual([]);
+  });
+});

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { History } from '../src/history/types.js';
 import { judgeScenario } from '../src/check/judge.js';
-import { ambiguousReads } from '../src/history/ops.js';
-import { favouredSessionReads } from '../src/check/session.js';
+import { ambiguousReads, externalReads, findAuthority, operations, placeRead } from '../src/history/ops.js';
+import { checkReadYourWrites, favouredSessionReads } from '../src/check/session.js';
 import { decodeToken } from '../src/scenario/compact.js';
 import { parseScenario } from '../src/scenario/validate.js';
 import type { Disk, NodeContext } from '../src/sim/types.js';
@@ -19,6 +19,11 @@ const RYW_REPEATED_ZERO = 'rc1:rZRPj9MwEMW_yuqdALlVHTf_fEBCXJcVggNCqwp5EwdMYzvED
 /** wal sync-remote-apply (ANY 2), lossless-failover, seed 2024111. */
 const FAILOVER_TO_UNCAUGHT_STANDBY = 'rc1:hZRPa9wwEMW_SnmntmgXy5LXax0Kodc0lPZQSliKYstZdy3JlbRNluDvXsZu9k8I5GJGI-n3nmYGP8H6xvRQeNA9GGrv2u4e6gnx4Opt8M7v42dvbZegEIz1yfzSw9AfwM6PfE_aNXeHG21NhMLVzc93-bv3Hz9gZIjGNFC8pCjGzrsIdfuEroFC5GAYfN_VBygMobM6ENoP8yGdvkSoIlszBPOHfKVHN-205BkMOyjsBBj-TrgFx7hhMI7o9Wx8HNkzqaqKV0nhRHrl-oZyrd73aXa16-b9oOMW7NlkzhmcbwwUHBmyc2x1ve2cAenGpEO6apMJdKMs1-TsP23QIXWp8-5IXGcFQxu8hbqF49gwJE-xpdA780MfoFLYmzNM3fv7I4HnZfWMgMsxA2DBYB5T0NOZLGdo9kGTNiVEJem9zqQHH3ZUqcZMj7_u3LTsdTKOGnYS9S4m7RK9OkJlSzky9D7GbzoZWmeSNIbjsqT9zu0iQezikxOvgwcdTPI0a7XuzWR3SYO01YOBypeSodYD5XOxGsdxZFSAeuY6Tl_fttHMzRecprAJXZu-DhZqkXPO8HtvL6aNM9wdKFjws8GRq1O6kLmQ42ZkVNMLCS4u-JLG7SV_Jc9IohDrmSQuSYvibdL66EkKIeXJLRd5cRKRUshqErEvNcq8yM51BJl7KVNk4girympVnQnlp7pUmVjl44Z60HRxmpSWfhHXb43Lakmt-wc';
 
+/** The history with every read's writer name removed. */
+function unnamed(h: History): History {
+  return h.map((e) => (e.type === 'ok' ? { ...e, txn: e.txn.map((m) => (m.f === 'r' ? { f: m.f, k: m.k, ...(m.v !== undefined ? { v: m.v } : {}) } : m)) } : e));
+}
+
 function replayClean(token: string): History {
   const v = judgeScenario(walModel, parseScenario(decodeToken(token)));
   expect(v.failure, v.failure?.message).toBeUndefined();
@@ -28,11 +33,28 @@ function replayClean(token: string): History {
 }
 
 describe('wal false alarms', () => {
-  it('a standby read of an upd value equal to an older one is judged as the newer one, and flagged', () => {
+  it('a standby read of an upd value equal to an older one names its write and is placed exactly', () => {
     const h = replayClean(RYW_REPEATED_ZERO);
-    // s2 reads 0 after writing s2-1: the first upd's 0 (older) or the second's (newer, shown by n3 first).
+    // s2 reads 0 after writing s2-1: two upds of k3 both left 0; the read names the second.
+    const auth = findAuthority(h)!;
+    const s2 = operations(h).filter((op) => op.session === 's2').flatMap(externalReads).filter((r) => r.key === 'k3' && r.value === 0);
+    expect(s2.length).toBeGreaterThan(0);
+    const zeros = auth.versions.get('k3')!.filter((v) => v.value === 0);
+    expect(zeros.length).toBe(2);
+    for (const r of s2) {
+      expect(r.writer).toBe(zeros[1]!.writer);
+      expect(r.op.node).not.toBe(auth.node); // served by a standby
+      expect(placeRead(auth, r)!.versions).toEqual([zeros[1]]);
+    }
+    expect(ambiguousReads(h).filter((p) => p.read.key === 'k3' && p.read.value === 0)).toEqual([]);
+    expect(favouredSessionReads(h, 'read-your-writes')).toEqual([]);
+  });
+
+  it('the same history without the names (as an older export) is judged most favourably and flagged', () => {
+    const h = unnamed(replayClean(RYW_REPEATED_ZERO));
     const read = ambiguousReads(h).find((p) => p.read.op.session === 's2');
     expect(read?.versions.map((v) => v.value)).toEqual([0, 0]);
+    expect(checkReadYourWrites(h)).toEqual([]);
     expect(favouredSessionReads(h, 'read-your-writes')).toMatchObject([{ key: 'k3', value: 0 }]);
   });
 

@@ -9,7 +9,7 @@
  * for a PK update). Snapshot rows are placed at the lsn of the chunk's high
  * watermark, idx 0..n-1 in key order.
  */
-import type { UpdateExpr, Value } from '../../src/analysis.js';
+import type { CdcPosData, UpdateExpr, Value } from '../../src/analysis.js';
 
 export interface Pos {
   lsn: number;
@@ -62,7 +62,7 @@ export interface CdcEvent {
 export { fnv1a } from '../../src/analysis.js';
 
 /** Event data shared by cdc.publish / cdc.deliver / cdc.apply: position twice (string and numbers). */
-export function posData(e: CdcEvent): Record<string, unknown> {
+export function posData(e: CdcEvent): CdcPosData {
   return { pos: fmtPos(e.pos), lsn: e.pos.lsn, idx: e.pos.idx, key: e.key, op: e.op, value: e.after };
 }
 

@@ -100,7 +100,7 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
   function emitCommit(ctx: NodeContext, r: LogRecord): void {
     const writes: Record<string, Value> = {};
     for (const c of r.changes) writes[c.k] = c.after;
-    ctx.emit('txn.commit', { xid: r.xid, lsn: r.lsn, timeline: 1, writes });
+    ctx.emit('txn.commit', { xid: r.xid!, lsn: r.lsn, timeline: 1, writes }); // txn records carry an xid
   }
 
   function pump(ctx: NodeContext): void {

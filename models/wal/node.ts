@@ -15,7 +15,7 @@
  * visibility change and becomes durable with the next fsync, so after a crash
  * the node shows exactly its visible log cut at snap.lsn (the `recover` event).
  */
-import type { IncomingRequest, NodeContext, NodeId, NodeProgram, NodeView, TimerId, Value } from '../../src/index.js';
+import type { IncomingRequest, MicroOp, NodeContext, NodeId, NodeProgram, NodeView, TimerId, Value } from '../../src/index.js';
 import { MONITOR, type WalBug, type WalConfig } from './config.js';
 import {
   INITIAL_LINEAGE,
@@ -79,8 +79,10 @@ export interface Db {
   flushLsn: number;
   replayLsn: number;
   data: Map<string, Value>;
+  /** The client operation whose commit wrote each visible value, where known (reads name it, as xmin does). */
+  writers: Map<string, number>;
   /** Visible log since the snapshot base, to rewind exactly. */
-  visLog: { lsn: number; writes: Record<string, Value> }[];
+  visLog: { lsn: number; writes: Record<string, Value>; op?: number }[];
   snapBase: Snapshot;
   snap: Snapshot;
   unsnapped: { lsn: number; writes: Record<string, Value> }[];
@@ -226,6 +228,7 @@ function blank(
     flushLsn: 0,
     replayLsn: Math.min(snap.lsn, end),
     data: new Map(Object.entries(snap.data)),
+    writers: new Map(),
     visLog: [],
     snapBase: snap,
     snap,
@@ -294,12 +297,16 @@ export function makeVisible(
   op?: number,
 ): void {
   const obj = Object.fromEntries(writes);
-  for (const [k, v] of writes) db.data.set(k, v);
+  for (const [k, v] of writes) {
+    db.data.set(k, v);
+    if (op !== undefined) db.writers.set(k, op);
+    else db.writers.delete(k);
+  }
   db.replayLsn = Math.max(db.replayLsn, lsn);
   // `op` names the client operation, so a checker can see what an indeterminate one did.
   db.ctx.emit(name, { xid, lsn, timeline: tl, writes: obj, ...(op !== undefined ? { op } : {}) });
   db.ctx.mark('visible');
-  db.visLog.push({ lsn, writes: obj });
+  db.visLog.push({ lsn, writes: obj, ...(op !== undefined ? { op } : {}) });
   db.unsnapped.push({ lsn, writes: obj });
   advanceSnapshot(db);
 }
@@ -351,10 +358,18 @@ export function rewind(db: Db, to: number, lineage: Lineage): void {
 
 function rebuildData(db: Db, to: number): void {
   let data: Record<string, Value>;
+  // Only values the kept visible log wrote still know their writer.
+  db.writers = new Map();
   if (to >= db.snapBase.lsn) {
     data = { ...db.snapBase.data };
     db.visLog = db.visLog.filter((e) => e.lsn <= to);
-    for (const e of db.visLog) Object.assign(data, e.writes);
+    for (const e of db.visLog) {
+      Object.assign(data, e.writes);
+      for (const k of Object.keys(e.writes)) {
+        if (e.op !== undefined) db.writers.set(k, e.op);
+        else db.writers.delete(k);
+      }
+    }
   } else {
     data = foldLog(db.log, to);
     db.visLog = [];
@@ -435,6 +450,12 @@ function undoExposed(db: Db, rec: WalRec): void {
   const undo = db.undo.get(rec.xid);
   db.undo.delete(rec.xid);
   if (undo && undo.size) makeVisible(db, 'apply', `${rec.xid}/undo`, rec.lsn, rec.tl, undo);
+}
+
+/** A read of the visible state: the value and, when known, the operation that wrote it. */
+export function readVisible(db: Db, op: MicroOp): MicroOp {
+  const w = db.writers.get(op.k);
+  return { ...op, v: db.data.get(op.k) ?? null, ...(w !== undefined ? { w } : {}) } as MicroOp;
 }
 
 // ───────────────────────────── roles ─────────────────────────────

@@ -22,7 +22,7 @@
 import type { CommitPos, IncomingRequest, MicroOp, NodeId, Value } from '../../src/index.js';
 import { BUG_FALLBACK_MS, MONITOR } from './config.js';
 import { currentTl, divergence, indexAfter, type Msg, type WalRec } from './log.js';
-import { makeVisible, persistState, queueReplay, resetReplayCursor, type Db, type Waiter } from './node.js';
+import { makeVisible, persistState, queueReplay, readVisible, resetReplayCursor, type Db, type Waiter } from './node.js';
 import { bindStmt, evalStmt, shipStmt } from './statements.js';
 
 export function onRequest(db: Db, r: IncomingRequest): void {
@@ -35,8 +35,7 @@ export function onRequest(db: Db, r: IncomingRequest): void {
 }
 
 function readOnly(db: Db, r: IncomingRequest): void {
-  const txn = r.req.txn.map((op) => ({ ...op, v: db.data.get(op.k) ?? null }) as MicroOp);
-  db.ctx.reply(r.id, { type: 'ok', txn });
+  db.ctx.reply(r.id, { type: 'ok', txn: r.req.txn.map((op) => readVisible(db, op)) });
 }
 
 function blocked(db: Db, r: IncomingRequest): boolean {

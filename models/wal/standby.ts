@@ -11,10 +11,10 @@
  * Records are applied once each and in LSN order: a record at or below the
  * received position is a retransmission and is skipped; a gap restarts the stream.
  */
-import type { IncomingRequest, MicroOp, NodeId } from '../../src/index.js';
+import type { IncomingRequest, NodeId } from '../../src/index.js';
 import { currentTl, indexAfter, type Lineage, type Msg } from './log.js';
 import * as primary from './primary.js';
-import { persistState, queueReplay, replayRecord, resetReplayCursor, rewind, type Db } from './node.js';
+import { persistState, queueReplay, replayRecord, readVisible, resetReplayCursor, rewind, type Db } from './node.js';
 
 /** Stream from `primary` (after a failover, a rejoin or a restart). */
 export function follow(db: Db, primary: NodeId): void {
@@ -244,8 +244,7 @@ export function onRequest(db: Db, r: IncomingRequest): void {
 }
 
 function answer(db: Db, r: IncomingRequest): void {
-  const txn = r.req.txn.map((op) => ({ ...op, v: db.data.get(op.k) ?? null }) as MicroOp);
-  db.ctx.reply(r.id, { type: 'ok', txn });
+  db.ctx.reply(r.id, { type: 'ok', txn: r.req.txn.map((op) => readVisible(db, op)) });
 }
 
 function answerReads(db: Db): void {

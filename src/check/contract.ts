@@ -10,6 +10,10 @@
  * 2. Every read a node served equals a value its `view().data` showed while
  *    the request was at the node (the simulator records the ones that do not:
  *    `ReadMismatch`, src/sim/run.ts).
+ * 3. A read that names the write of its value (`w`) on a node whose events
+ *    name operations: one of the node's `txn.commit`/`apply` events before the
+ *    reply names that operation and wrote that value to the key. A name is
+ *    the model's word too: checkers place a read by it.
  *
  * Which nodes the fold covers. A node's visible state is folded from:
  * - `txn.commit` / `apply` {lsn, writes}: appended to its visible log;
@@ -123,7 +127,7 @@ export function describeSetter(m: { node: NodeId; key: string; setBy: ModelEvent
 
 /** One place where a model's word and what its node showed disagree. */
 export interface ContractBreach {
-  kind: 'fold' | 'read';
+  kind: 'fold' | 'read' | 'name';
   node: NodeId;
   key: string;
   /** What the node's visible state should hold: its events' fold (fold), its view (read). */
@@ -150,6 +154,42 @@ export function checkModelContract(history: History, reads: readonly ReadMismatc
     if (m) out.push(foldBreach(m, e));
   }
   for (const r of reads) out.push(readBreach(history, r));
+  out.push(...nameBreaches(history));
+  return out;
+}
+
+/**
+ * Reads whose name (`w`) no event of the serving node backs: among the
+ * node's visible-log events before the completion, those that wrote the key
+ * with the value read all name another operation (none of them names none).
+ * A node whose events never wrote that key/value is left to check 2.
+ */
+function nameBreaches(history: History): ContractBreach[] {
+  const out: ContractBreach[] = [];
+  const writers = new Map<string, (number | undefined)[]>(); // node + key/value → ops its events named
+  const id = (node: NodeId, k: string, v: Value) => JSON.stringify([node, k, v]);
+  for (const e of history) {
+    if (e.type === 'event' && (e.name === 'txn.commit' || e.name === 'apply')) {
+      const op = e.data?.['op'];
+      for (const [k, v] of Object.entries(writesField(e))) {
+        const list = writers.get(id(e.node, k, v)) ?? [];
+        list.push(typeof op === 'number' ? op : undefined);
+        writers.set(id(e.node, k, v), list);
+      }
+    } else if (e.type === 'ok') {
+      for (const m of e.txn) {
+        if (m.f !== 'r' || m.w === undefined || m.v === undefined) continue;
+        const named = writers.get(id(e.node, m.k, m.v));
+        if (!named || named.includes(m.w) || named.includes(undefined)) continue;
+        out.push({
+          kind: 'name', node: e.node, key: m.k, expected: m.v, found: m.v, event: undefined,
+          sentence: `node ${e.node}, key ${m.k}: op ${e.op} (session ${e.session}) read ${fmtValue(m.v)} named as written by ` +
+            `op ${m.w} at ${fmtMs(e.t)}, but its events show ${fmtValue(m.v)} written only by op${named.length > 1 ? 's' : ''} ` +
+            `${[...new Set(named)].join(', ')}`,
+        });
+      }
+    }
+  }
   return out;
 }
 

@@ -115,8 +115,12 @@ function lostAck(auth: Authority, op: Operation, promote: HistoryEntry | undefin
  * lost when some node's events made it visible but the authority's commit
  * order never held it — unless the transaction that produced it there is in
  * the order with another value (a re-executed `now()`/`rand()` diverged, which
- * is convergence's finding). Values of aborted transactions are left to
- * 'no-aborted-read'. One violation per observed key/value, at its first read.
+ * is convergence's finding). A read that names its write (`w`) of a repeated
+ * value is judged as that write: lost when the model's events made that
+ * operation's transaction visible somewhere but the authority's order, whose
+ * events account for its data, lacks it — even if another write left the same
+ * value there. Values of aborted transactions are left to 'no-aborted-read'.
+ * One violation per observed key/value (and named write), at its first read.
  * Honours `options.tolerates` like 'durability'.
  */
 export function checkLosslessFailover(history: History, options: CheckOptions = {}): Violation[] {
@@ -129,6 +133,7 @@ export function checkLosslessFailover(history: History, options: CheckOptions = 
   const index = writeIndex(ops);
   const trusted = authorityAccountable(logs, auth);
   const producers = producedBy(logs);
+  const byId = new Map(ops.map((o) => [o.id, o]));
   const promote = lastPromote(history, auth);
   const seen = new Set<string>();
   const out: Violation[] = [];
@@ -140,10 +145,20 @@ export function checkLosslessFailover(history: History, options: CheckOptions = 
     const policy = policies.get(op.session);
     if (policy !== undefined && policy !== 'primary') continue;
     for (const r of externalReads(op)) {
-      const id = writeKey(r.key, r.value);
-      if (r.value === null || seen.has(id) || aborted(writes.get(r.value)?.op)) continue;
-      seen.add(id);
       const unique = index.byValue.get(r.value);
+      // A repeated (computed) value that names its write is judged as that write.
+      const named = r.writer !== undefined && !(unique && unique.key === r.key) ? byId.get(r.writer) : undefined;
+      const id = writeKey(r.key, r.value) + (named ? `@${named.id}` : '');
+      if (r.value === null || seen.has(id) || aborted(named ?? writes.get(r.value)?.op)) continue;
+      seen.add(id);
+      if (named) {
+        const state = namedSurvival(logs, auth, r.key, named.id);
+        if (state === 'present') continue;
+        if (state === 'lost') {
+          if (trusted) out.push(lostObserved(auth, op, r.key, r.value, named, promote, 'events'));
+          continue;
+        }
+      }
       const state = unique && unique.key === r.key ? survival(index, auth.final.view.data, unique) : undefined;
       if (state === 'present') continue;
       if (state === 'lost') {
@@ -157,6 +172,26 @@ export function checkLosslessFailover(history: History, options: CheckOptions = 
     }
   }
   return out;
+}
+
+/**
+ * Whether the write of `key` by client operation `writer` survives on the
+ * authority, by the operation its events name: 'present' when the authority's
+ * order holds a transaction of that operation; 'lost' when some node's events
+ * made one visible (the model admits it committed somewhere) and none of those
+ * transactions is in the authority's order; 'unknown' when no event names it.
+ */
+function namedSurvival(logs: Map<string, NodeReplay>, auth: Authority, key: string, writer: number): 'present' | 'lost' | 'unknown' {
+  if (auth.byOp.has(writer) || (auth.versions.get(key) ?? []).some((v) => v.writer === writer)) return 'present';
+  let named = false;
+  for (const r of logs.values()) {
+    for (const e of r.applications) {
+      if (e.event.data?.['op'] !== writer || !Object.prototype.hasOwnProperty.call(e.writes, key)) continue;
+      if (auth.indexByXid.has(e.xid)) return 'present';
+      named = true;
+    }
+  }
+  return named ? 'lost' : 'unknown';
 }
 
 /** writeKey(k, v) → xids of every visible-log entry, on any node, that wrote it. */

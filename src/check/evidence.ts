@@ -10,7 +10,7 @@
  * precedes B when A completed before B was invoked (A.completeT < B.invokeT);
  * otherwise B may take effect after A.
  */
-import type { FinalEntry, NodeId, Value } from '../history/types.js';
+import type { FinalEntry, MicroOp, NodeId, Value } from '../history/types.js';
 import {
   type Authority,
   type NodeReplay,
@@ -86,15 +86,35 @@ export function uniqueWritesOf(index: WriteIndex, op: Operation): UniqueWrite[] 
  * could have left `value` in `key`: it wrote exactly that value, or computed
  * its last value of the key on the server (`upd`/`now`/`rand`: a replica that
  * re-executes the statement may compute another value, which is convergence's
- * finding, not a loss). The most favourable reading for the model: any status
- * counts (a failed write showing up is another checker's finding).
+ * finding, not a loss — but always a value: a computed write never leaves the
+ * key absent). The most favourable reading for the model: any status counts
+ * (a failed write showing up is another checker's finding).
  */
 export function explainedAfter(index: WriteIndex, key: string, value: Value, after: Operation): Operation | undefined {
   for (const op of index.writersByKey.get(key) ?? []) {
     if (!mayFollow(op, after)) continue;
-    const last = [...op.txn].reverse().find((m) => m.f !== 'r' && m.k === key);
-    if (!last || last.f === 'upd' || last.f === 'now' || last.f === 'rand') return op;
-    if ((last.f === 'del' ? null : last.v) === value) return op;
+    if (couldLeave(op, key, value)) return op;
+  }
+  return undefined;
+}
+
+/**
+ * Whether `op`'s last write of `key` could be `value` on some node: the value
+ * it wrote or deleted, or — for a server-computed write, which a replica may
+ * re-execute differently — any value but absence.
+ */
+export function couldLeave(op: Operation, key: string, value: Value): boolean {
+  const last = lastWrite(op, key);
+  if (!last) return false;
+  if (last.f === 'upd' || last.f === 'now' || last.f === 'rand') return value !== null;
+  return (last.f === 'del' ? null : last.v) === value;
+}
+
+/** The last micro-op of `op` that writes `key` (undefined when it writes none). */
+function lastWrite(op: Operation, key: string): MicroOp | undefined {
+  for (let i = op.txn.length - 1; i >= 0; i--) {
+    const m = op.txn[i]!;
+    if (m.f !== 'r' && m.k === key) return m;
   }
   return undefined;
 }

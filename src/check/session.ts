@@ -15,6 +15,7 @@ import type { History } from '../history/types.js';
 import {
   type Authority,
   type FavouredRead,
+  type ObservedRead,
   type Operation,
   type PlacedRead,
   type Version,
@@ -23,6 +24,7 @@ import {
   favoured,
   findAuthority,
   findCommitted,
+  finalWrites,
   fmtMs,
   fmtValue,
   isWriteOp,
@@ -33,6 +35,7 @@ import {
   placeRead,
 } from '../history/ops.js';
 import type { CheckOptions, Violation } from './types.js';
+import { type WriteIndex, couldLeave, explainedAfter, mayFollow, precedes, writeIndex } from './evidence.js';
 
 /** A session write placed in the commit order. */
 interface PlacedWrite { op: Operation; index: number; versions: Map<string, Version> }
@@ -98,9 +101,62 @@ function servedWords(p: PlacedRead): string {
 /**
  * 'read-your-writes': a read of key k sees a version at least as new as every
  * write to k the same session had acknowledged before the read was invoked.
+ * Judged in the authority's commit order, and black-box from what the
+ * clients saw alone (readYourWritesSeen) where the order cannot place a read.
  */
 export function checkReadYourWrites(history: History, _options: CheckOptions = {}): Violation[] {
-  return judgeSessions(history, readYourWrites).violations;
+  const { violations } = judgeSessions(history, readYourWrites);
+  if (!findAuthority(history)) return violations;
+  const flagged = new Set(violations.map((v) => `${v.data?.['readOp']}:${v.data?.['key']}`));
+  const seen = readYourWritesSeen(operations(history)).filter((v) => !flagged.has(`${v.data?.['readOp']}:${v.data?.['key']}`));
+  return [...violations, ...seen];
+}
+
+/**
+ * Read-your-writes from the clients' side alone, without any model event:
+ * after a session's acknowledged write W of key k, its later reads of k return
+ * what W left or what a write that may follow W (one not completed before W
+ * was invoked) left there — by the write a read names (`w`) when it names one
+ * that wrote k, else by value (a unique written value, a delete's absence, or
+ * any value for a server-computed write, which a replica may re-execute
+ * differently). The most favourable reading: any status of the later write counts.
+ */
+function readYourWritesSeen(ops: Operation[]): Violation[] {
+  const index = writeIndex(ops);
+  const out: Violation[] = [];
+  const bySess = new Map<string, Operation[]>();
+  for (const op of ops) bySess.set(op.session, [...(bySess.get(op.session) ?? []), op]);
+  for (const list of bySess.values()) {
+    const own = new Map<string, Operation>(); // key → the session's last acknowledged write of it
+    for (const op of list) {
+      for (const r of externalReads(op)) {
+        const w = own.get(r.key);
+        if (!w || !precedes(w, op) || explainsRead(index, w, r)) continue;
+        out.push(rywSeen(r, w));
+      }
+      if (op.status === 'ok' && op.req.end === 'commit') for (const m of op.txn) if (m.f !== 'r') own.set(m.k, op);
+    }
+  }
+  return out;
+}
+
+function explainsRead(index: WriteIndex, w: Operation, r: ObservedRead): boolean {
+  const named = r.writer === undefined ? undefined : (index.writersByKey.get(r.key) ?? []).find((o) => o.id === r.writer);
+  if (named && couldLeave(named, r.key, r.value)) return named === w || mayFollow(named, w);
+  return couldLeave(w, r.key, r.value) || explainedAfter(index, r.key, r.value, w) !== undefined;
+}
+
+function rywSeen(r: ObservedRead, w: Operation): Violation {
+  const op = r.op;
+  const written = finalWrites(w).get(r.key);
+  return {
+    guarantee: 'read-your-writes',
+    sentence: `key ${r.key}: node ${op.node} served ${fmtValue(r.value)} at ${fmtMs(op.completeT!)} to session ${op.session}, ` +
+      `which had written ${fmtValue(written)} (acknowledged at ${fmtMs(w.completeT!)}), and no write that may follow ` +
+      `that one left ${fmtValue(r.value)}${r.writer !== undefined ? ` (the read names op ${r.writer})` : ''} — read your writes`,
+    witness: [...opEntries(w), ...opEntries(op)],
+    data: { key: r.key, session: op.session, read: r.value, written: written ?? null, readOp: op.id, writeOp: w.id, evidence: 'clients' },
+  };
 }
 
 const readYourWrites: SessionRule = (auth, ops, saved) => {

@@ -160,6 +160,10 @@ function microOp(v: unknown, path: string): void {
       num(e.n, at(path, 'expr.n'));
       return optional(o, 'v', path, value);
     }
+    case 'r':
+      keys(o, path, ['f', 'k'], ['v', 'w']);
+      optional(o, 'w', path, int);
+      return optional(o, 'v', path, value);
     // A server may echo every micro-op with the value it saw, a delete included;
     // `v` on a delete is tolerated so such histories still import.
     default:

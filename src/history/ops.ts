@@ -105,6 +105,8 @@ export interface ObservedRead {
   value: Value;
   /** Position of the micro-op inside the transaction. */
   index: number;
+  /** The client operation the server said wrote the value (`w` on the read), when it said so. */
+  writer?: number;
 }
 
 /**
@@ -118,7 +120,7 @@ export function externalReads(op: Operation): ObservedRead[] {
   const reads: ObservedRead[] = [];
   op.txn.forEach((m, index) => {
     if (m.f !== 'r') written.add(m.k);
-    else if (m.v !== undefined && !written.has(m.k)) reads.push({ op, key: m.k, value: m.v, index });
+    else if (m.v !== undefined && !written.has(m.k)) reads.push({ op, key: m.k, value: m.v, index, ...(m.w !== undefined ? { writer: m.w } : {}) });
   });
   return reads;
 }
@@ -356,6 +358,8 @@ export interface Version {
    * client was told it committed.
    */
   ackT?: number;
+  /** The client operation that wrote it (named by its events, or by its unique value); undefined when unknown. */
+  writer?: number;
 }
 
 /** The node whose visible log is the authoritative commit order. */
@@ -447,7 +451,10 @@ function buildVersions(history: History, log: LogEntry[]): Map<string, Version[]
       const list = versions.get(key) ?? [];
       const writer = typeof op === 'number' ? op : value === null ? undefined : writerOf.get(value);
       const ackT = writer === undefined ? undefined : ackedAt.get(writer);
-      list.push({ key, value, xid: entry.xid, index, lsn: entry.lsn, t: entry.t, commitT, commitEvent, earliestT, ...(ackT !== undefined ? { ackT } : {}) });
+      list.push({
+        key, value, xid: entry.xid, index, lsn: entry.lsn, t: entry.t, commitT, commitEvent, earliestT,
+        ...(ackT !== undefined ? { ackT } : {}), ...(writer !== undefined ? { writer } : {}),
+      });
       versions.set(key, list);
     }
   });
@@ -467,15 +474,23 @@ export function initialVersion(key: string): Version {
  * holding that value (null also matches the initial state and deletes) that
  * could exist by then (earliestT ≤ completeT). A client-chosen `w` value is
  * unique, so it names one version; values the server computes (`upd`, `now`,
- * `rand`) and null repeat, and a read of one is ambiguous. Checkers judge an
- * ambiguous read in the interpretation most favourable to the model: a
- * violation only when no candidate explains the read. Empty: the value never
- * committed in the authoritative order (lost, aborted or invented). When no
- * candidate existed yet by `completeT` every matching version is returned —
- * a read from the future is not this resolver's finding.
+ * `rand`) and null repeat. A read that names its write (`writer`: the `w` the
+ * server put on the read) is placed at the versions that write left with that
+ * value — one, in practice. Otherwise a read of a repeated value is ambiguous,
+ * and checkers judge it in the interpretation most favourable to the model: a
+ * violation only when no candidate explains the read. A named write with no
+ * version of that value (its events do not name it, or it left another value
+ * here) does not narrow anything: the value alone decides, as without a name.
+ * Empty: the value never committed in the authoritative order (lost, aborted
+ * or invented). When no candidate existed yet by `completeT` every matching
+ * version is returned — a read from the future is not this resolver's finding.
  */
-export function readCandidates(auth: Authority, key: string, value: Value, completeT = Infinity): Version[] {
+export function readCandidates(auth: Authority, key: string, value: Value, completeT = Infinity, writer?: number): Version[] {
   const all = (auth.versions.get(key) ?? []).filter((v) => v.value === value);
+  if (writer !== undefined) {
+    const named = all.filter((v) => v.writer === writer);
+    if (named.length > 0) return named;
+  }
   if (value === null) all.unshift(initialVersion(key));
   const possible = all.filter((v) => v.earliestT <= completeT);
   return possible.length > 0 ? possible : all;
@@ -489,7 +504,7 @@ export interface PlacedRead {
 
 /** Places an external read in the authority's order; undefined when no version explains its value. */
 export function placeRead(auth: Authority, read: ObservedRead): PlacedRead | undefined {
-  const versions = readCandidates(auth, read.key, read.value, read.op.completeT);
+  const versions = readCandidates(auth, read.key, read.value, read.op.completeT, read.writer);
   return versions.length > 0 ? { read, versions } : undefined;
 }
 

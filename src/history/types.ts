@@ -34,9 +34,15 @@ export interface UpdateExpr {
  * One step of a client transaction. `v` is filled in by the server on completion
  * for reads and for writes whose value the server computes (update, NOW(), RAND()).
  * Written values in `w` are unique per scenario, so a read names the write it saw.
+ * A computed value is not unique (two updates may both leave 6), so a server
+ * may also name the write a read saw: `w` on a completed read is the client
+ * operation (history `op`) whose transaction wrote the value returned, as a
+ * PostgreSQL row's `xmin` names the transaction that wrote it. Absent when
+ * the server does not know it (then the value alone names the write, and a
+ * repeated value stays ambiguous).
  */
 export type MicroOp =
-  | { f: 'r'; k: string; v?: Value }
+  | { f: 'r'; k: string; v?: Value; w?: number }
   | { f: 'w'; k: string; v: Value }
   | { f: 'upd'; k: string; expr: UpdateExpr; v?: Value }
   | { f: 'now'; k: string; v?: Value }
@@ -259,6 +265,75 @@ export type History = HistoryEntry[];
  * - `snapshot.chunk` {from, to, low, high}: a snapshot chunk between watermarks.
  * - `checkpoint` {lsn}: state up to lsn is durable (slot confirmed_flush, checkpoint).
  */
+/** A log position with its timeline (the shape of most log-shipping events). */
+export type LogPosData = { lsn: number; timeline: number };
+
+/** A transaction made visible (`txn.commit` on a primary, `apply` on a replica or sink). */
+export type VisibleTxnData = {
+  xid: string | number;
+  lsn: number;
+  timeline?: number;
+  writes: Record<string, Value>;
+  /** The client operation that ran it. */
+  op?: number;
+};
+
+/** Where a CDC change sits: source position `lsn:idx`, its key, kind and after-image. */
+export type CdcPosData = {
+  pos: string;
+  lsn: number;
+  idx: number;
+  key: string;
+  /** Debezium's op: c(reate), u(pdate), d(elete), r(ead, from a snapshot). */
+  op: 'c' | 'u' | 'd' | 'r';
+  value: Value;
+};
+
+/**
+ * The data each event of the shared vocabulary carries — the documentation
+ * above as a type. `NodeContext.emit` checks an event of these names against
+ * it at compile time; other names (a model's own events) take any object.
+ */
+export type EventData = {
+  'wal.append': LogPosData & { xid?: string | number; rec: 'begin' | 'write' | 'commit' | 'abort' };
+  'wal.flush': LogPosData;
+  'wal.send': { to: NodeId; lsn: number };
+  'standby.write': LogPosData;
+  'standby.flush': LogPosData;
+  'standby.replay': LogPosData;
+  'standby.report': { from: NodeId; write: number; flush: number; replay: number };
+  'txn.commit': VisibleTxnData;
+  'txn.abort': { xid: string | number; lsn?: number; timeline?: number; op?: number };
+  'apply': VisibleTxnData;
+  'promote': LogPosData;
+  'rewind': { toLsn: number; timeline: number };
+  'recover': { lsn: number; timeline?: number };
+  'demote': { reason: string };
+  'cdc.publish': CdcPosData & { partition: number; offset: number };
+  'cdc.deliver': CdcPosData & { partition: number; offset: number; group: string };
+  'cdc.apply': CdcPosData & {
+    sink: NodeId; partition?: number; offset?: number;
+    /** The sink's own account of what the event did to its row. */
+    effect?: string;
+    /** Announced again after a restart from what the store already held. */
+    recovered?: true;
+  };
+  'offset.commit': { group: string; partition: number; offset: number; store?: string };
+  'snapshot.chunk': { from: string | null; to: string | null; low: number; high: number; rows?: number };
+  'checkpoint': { lsn: number; idx?: number; slot?: number };
+};
+
+export type EventName = keyof EventData;
+
+/**
+ * What `emit(name, data)` takes as data: the vocabulary's shape for a
+ * vocabulary name, any object for a model's own event (or a name only known
+ * at run time, as a wrapper that forwards events has).
+ */
+export type EmitData<N extends string> = string extends N
+  ? Record<string, unknown>
+  : N extends EventName ? EventData[N] : Record<string, unknown>;
+
 export const EVENT_NAMES = [
   'wal.append',
   'wal.flush',
@@ -280,4 +355,9 @@ export const EVENT_NAMES = [
   'offset.commit',
   'snapshot.chunk',
   'checkpoint',
-] as const;
+] as const satisfies readonly EventName[];
+
+// Every name of the vocabulary is listed once: EVENT_NAMES and EventData agree.
+type Missing = Exclude<EventName, (typeof EVENT_NAMES)[number]>;
+const _allListed: [Missing] extends [never] ? true : Missing = true;
+void _allListed;

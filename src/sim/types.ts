@@ -10,6 +10,7 @@ import type {
   ClientRequest,
   ClientResult,
   CommitPos,
+  EmitData,
   History,
   NodeId,
   NodeView,
@@ -220,8 +221,11 @@ export interface NodeContext {
   readonly disk: Disk;
   /** This node's seeded random stream in [0, 1). */
   random(): number;
-  /** Record an internal event (see EVENT_NAMES in history/types). */
-  emit(name: string, data?: Record<string, unknown>): void;
+  /**
+   * Record an internal event (see EVENT_NAMES in history/types). A name of the
+   * shared vocabulary must carry its EventData; a model's own names take any object.
+   */
+  emit<N extends string>(name: N, data?: EmitData<N>): void;
   /**
    * Mark a protocol moment (one of the model's `marks`): faults may be timed
    * from the n-th mark on this node. Costs nothing when no fault is.

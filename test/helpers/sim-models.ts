@@ -24,7 +24,7 @@ export function broadcastModel(opts: { channel?: 'stream' | 'datagram'; gossipMs
         onMessage(ctx, _from, msg) {
           const m = msg as { type: string; k: string; v: string; seq: number };
           data[m.k] = m.v;
-          ctx.emit('apply', { seq: m.seq, k: m.k });
+          ctx.emit('broadcast.apply', { seq: m.seq, k: m.k });
         },
         onTimer(ctx, tag) {
           if (tag === 'gossip') {
