@@ -3,8 +3,13 @@ import { loadImage, createCanvas } from '@napi-rs/canvas';
 import {
   anomalyCountsChart,
   chartFont,
+  convergenceChartConfig,
   convergenceHistogramChart,
+  durationBins,
   histogramBins,
+  placeLabels,
+  seriesStyle,
+  visibilityChartConfig,
   lagOverTimeChart,
   lagPercentilesChart,
   visibilityCurvesChart,
@@ -113,6 +118,68 @@ describe('histogramBins', () => {
 
   it('rejects negative durations', () => {
     expect(() => histogramBins([1, -1])).toThrow(/≥ 0 ms, got -1/);
+  });
+});
+
+describe('chart configuration (what a reader sees, without pixels)', () => {
+  const grid = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+
+  it('t-visibility: a logarithmic t axis whose ticks are the grid, t = 0 drawn at half the first step', () => {
+    const cfg = visibilityChartConfig([{ label: 'a', points: grid.map((tMs) => ({ tMs, probability: 1 })) }]);
+    const x = (cfg.options?.scales as Record<string, Record<string, unknown>>)['x']!;
+    expect(x['type']).toBe('logarithmic');
+    const axis = { ticks: [] as { value: number }[] };
+    (x['afterBuildTicks'] as (a: typeof axis) => void)(axis);
+    expect(axis.ticks.map((t) => t.value)).toEqual([0.5, ...grid.slice(1)]);
+    const label = (x['ticks'] as { callback: (v: number) => string }).callback;
+    expect([label(0.5), label(5), label(5000)]).toEqual(['0', '5', '5000']);
+    // Points sit at their own t (not at an index), so the log axis spaces them by log t.
+    const xs = (cfg.data.datasets[0]!.data as { x: number }[]).map((p) => p.x);
+    expect(xs).toEqual([0.5, ...grid.slice(1)]);
+  });
+
+  it('16 series get 16 distinct colour and dash combinations', () => {
+    const cfg = visibilityChartConfig(Array.from({ length: 16 }, (_, i) => ({ label: `v${i}`, points: [{ tMs: 0, probability: 1 }] })));
+    const looks = cfg.data.datasets.map((d) => JSON.stringify([(d as { borderColor: string }).borderColor, (d as { borderDash: number[] }).borderDash]));
+    expect(new Set(looks).size).toBe(16);
+    expect(new Set(Array.from({ length: 32 }, (_, i) => JSON.stringify(seriesStyle(i)))).size).toBe(32);
+  });
+
+  it('convergence bins: zeros apart, 1-2-5 bins over a wide range, never one bar across the chart', () => {
+    expect(durationBins([0, 0, 0])).toEqual([
+      { loMs: 0, hiMs: 0, count: 3 },
+      { loMs: 1, hiMs: 2, count: 0 },
+      { loMs: 2, hiMs: 5, count: 0 },
+      { loMs: 5, hiMs: 10, count: 0 },
+    ]);
+    const wide = durationBins([0, 0, 1.3, 41.6, 249]);
+    expect(wide.map((b) => [b.loMs, b.hiMs])).toEqual([[0, 0], [1, 2], [2, 5], [5, 10], [10, 20], [20, 50], [50, 100], [100, 200], [200, 500]]);
+    expect(wide.map((b) => b.count)).toEqual([2, 1, 0, 0, 0, 1, 0, 0, 1]);
+    // A narrow range keeps equal widths; a lone value is one bin of four.
+    expect(durationBins([3, 4, 5, 6]).map((b) => b.hiMs - b.loMs)).toEqual([2, 2, 2, 2]);
+    expect(durationBins([7]).length).toBe(4);
+    for (const vs of [[0], [7], [1, 1000], [0, 0.01, 50]]) expect(durationBins(vs).reduce((n, b) => n + b.count, 0)).toBe(vs.length);
+    const cfg = convergenceChartConfig([0, 0, 0]);
+    expect(cfg.data.labels).toEqual(['0', '1–2', '2–5', '5–10']);
+  });
+
+  it('convergence counts spanning more than two decades use a logarithmic count axis', () => {
+    const y = (vs: number[]) => ((convergenceChartConfig(vs).options?.scales as Record<string, Record<string, unknown>>)['y']!)['type'];
+    expect(y([...Array(500).fill(0), 300])).toBe('logarithmic');
+    expect(y([0, 0, 300])).toBeUndefined();
+  });
+
+  it('fault labels: the same label nearby is merged, others are staggered into rows', () => {
+    const w = (t: string) => t.length * 6;
+    const placed = placeLabels([{ text: 'clog', x: 100 }, { text: 'clog', x: 104 }, { text: 'partition', x: 110 }, { text: 'crash', x: 400 }], w);
+    expect(placed).toEqual([
+      { text: 'clog ×2', x: 100, row: 0 },
+      { text: 'partition', x: 110, row: 1 },
+      { text: 'crash', x: 400, row: 0 },
+    ]);
+    // No two labels in one row overlap, whatever the input.
+    const many = placeLabels(Array.from({ length: 30 }, (_, i) => ({ text: `f${i}`, x: (i * 7) % 90 })), w);
+    for (const a of many) for (const b of many) if (a !== b && a.row === b.row) expect(a.x + w(a.text) + 2 <= b.x || b.x + w(b.text) + 2 <= a.x).toBe(true);
   });
 });
 
