@@ -16,7 +16,7 @@ import {
 } from '../reports/charts.js';
 import { simulate } from '../src/sim/run.js';
 import type { History } from '../src/history/types.js';
-import { escapeXml, spacetimeSvg } from '../reports/spacetime-svg.js';
+import { escapeXml, isGap, LabelSpace, spacetimeSvg } from '../reports/spacetime-svg.js';
 import { broadcastModel } from './helpers/sim-models.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -303,5 +303,42 @@ describe('spacetimeSvg', () => {
     const cut = spacetimeSvg(history, { maxRows: 10 });
     expect(xmlProblem(cut)).toBeNull();
     expect(cut).toMatch(/… \d+ later rows not drawn/);
+  });
+
+  it('no two labels overlap (at the width the layout assumes)', () => {
+    const boxes = [...svg.matchAll(/<text x="([\d.-]+)" y="([\d.-]+)"(?: class="([\w-]+)")?>([^<]*)<\/text>/g)]
+      .filter((m) => m[3] !== 'lane-name' && m[3] !== 'fail')
+      .map((m) => LabelSpace.box(Number(m[1]), Number(m[2]), m[4]!.replace(/&[a-z]+;/g, '_')));
+    expect(boxes.length).toBeGreaterThan(20);
+    const space = new LabelSpace();
+    for (const b of boxes) {
+      expect(space.free(b)).toBe(true);
+      space.boxes.push(b);
+    }
+  });
+
+  it('an operation no node took stays on the client lane: no lane named "none"', () => {
+    const h: History = [
+      { type: 'meta', t: 0, model: 'm', seed: 1, nodes: ['n1'] },
+      { type: 'invoke', t: 1, op: 0, session: 's1', node: 'none', req: { txn: [{ f: 'r', k: 'x' }], end: 'commit' } },
+      { type: 'fail', t: 1, op: 0, session: 's1', node: 'none', error: 'no node available' },
+    ];
+    const out = spacetimeSvg(h);
+    expect(xmlProblem(out)).toBeNull();
+    expect(out).not.toContain('class="lane-name">none<');
+    expect(out).toContain('class="lane-name">n1<');
+    expect(out).toContain('no node available (no node)');
+    expect(occurrences(out, /class="op-head"/g)).toBe(0);
+  });
+
+  it('marks a long stretch of skipped time on the ordinal axis, and only that', () => {
+    const ev = (t: number): History[number] => ({ type: 'event', t, node: 'n1', name: 'txn.commit', data: { xid: t, lsn: t, writes: {} } });
+    const base: History = [{ type: 'meta', t: 0, model: 'm', seed: 1, nodes: ['n1'] }];
+    const steady = spacetimeSvg([...base, ...[1, 2, 3, 4, 5].map(ev)]);
+    expect(steady).not.toContain('class="gap-cut"');
+    const jump = spacetimeSvg([...base, ...[1, 2, 3, 4, 500, 501].map(ev)]);
+    expect(occurrences(jump, /<text[^>]*class="gap-text">≈ 496 ms later<\/text>/g)).toBe(1);
+    expect(occurrences(jump, /class="gap-cut"/g)).toBe(2); // the break crosses the client lane and n1
+    expect([isGap(10, 1), isGap(5, 1), isGap(0.5, 0.01)]).toEqual([true, false, false]);
   });
 });
