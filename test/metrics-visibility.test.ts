@@ -40,15 +40,15 @@ describe('visibilityCurve', () => {
     expect(c.points.map((p) => p.probability)).toEqual([0.25, 0.5, 0.75, 1, 1]);
   });
 
-  it('without reads, weights every replica equally; a newer version makes older ones visible', () => {
-    const c = visibilityCurve(base, [30, 40, 100]);
+  it('reads spread evenly weight nodes evenly; a newer version makes older ones visible', () => {
+    const c = visibilityCurve([...base, read(55, 'n1', 11), read(56, 'n2', 12), read(57, 'n3', 13)], [30, 40, 100]);
     expect(c.weights).toEqual({ n1: 1 / 3, n2: 1 / 3, n3: 1 / 3 });
     expect(c.perNode['n3']?.map((p) => p.probability)).toEqual([1 / 3, 2 / 3, 2 / 3]);
     expect(c.points.at(-1)?.probability).toBeCloseTo((1 + 1 + 2 / 3) / 3, 12);
   });
 
   it('is monotone in t and empty without commits', () => {
-    const c = visibilityCurve(base);
+    const c = visibilityCurve([...base, read(55, 'n2', 11)]);
     // The rewound transaction (xid 4, key z) is not among the measured versions.
     expect(c.writes).toBe(3);
     const ps = c.points.map((p) => p.probability);
@@ -100,14 +100,18 @@ describe('visibilityCurve: what PBS asks, on histories with a known answer', () 
     expect(c.points.map((p) => p.probability)).toEqual([0, 0.5, 0.5, 1]);
   });
 
-  it('without reads, only nodes that hold a visible log count (not a connector or a broker)', () => {
+  it('without reads nothing is measured: a connector, a broker or a retired source is no read target', () => {
     const h = hist(
       meta(['source', 'connector', 'broker', 'sink']),
       ev(10, 'source', 'txn.commit', { xid: 1, lsn: 1, timeline: 1, writes: { x: 1 } }),
       ev(12, 'sink', 'cdc.apply', { pos: 1, key: 'x', sink: 'sink' }),
       final('source', 'primary'),
     );
-    const c = visibilityCurve(h, [0, 5000]);
+    const none = visibilityCurve(h, [0, 5000]);
+    expect(none.writes).toBe(0);
+    expect(none.weights).toEqual({});
+    // Clients that read the source see every commit at once.
+    const c = visibilityCurve([...h, read(20, 'source', 1)], [0, 5000]);
     expect(c.weights).toEqual({ source: 1 });
     expect(c.points.map((p) => p.probability)).toEqual([1, 1]);
   });
@@ -120,6 +124,7 @@ describe('visibilityCurve: what PBS asks, on histories with a known answer', () 
       ev(500, 'n1', 'recover', { lsn: 1 }),
       ev(500, 'n1', 'txn.commit', { xid: 'a', lsn: 1, timeline: 1, writes: { x: 1 } }),
       ev(800, 'n1', 'txn.commit', { xid: 'b', lsn: 2, timeline: 1, writes: { x: 2 } }),
+      read(900, 'n1', 1),
       final('n1', 'primary'),
     );
     const c = visibilityCurve(h, [0, 100, 1000]);

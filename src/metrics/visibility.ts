@@ -17,10 +17,12 @@
  * replicas by read routing; a routing that changes over the run, such as a
  * migration's cut-over, must not charge a write to a node that served reads
  * only before it existed). A write no later read followed takes the node of
- * the run's last read; a run without reads weights equally the nodes that hold
- * a visible log (a connector, broker or monitor serves no reads and is not a
- * replica). A read is taken to observe the node's state at its start (client
- * latency is ignored, which only makes the curve slightly pessimistic).
+ * the run's last read. A run without reads has no routing to weigh by, so it
+ * measures nothing (W is empty): weighting every node alike would charge
+ * writes to nodes no client reads from (a connector, a broker, the retired
+ * source of a migration). A read is taken to observe the node's state at its
+ * start (client latency is ignored, which only makes the curve slightly
+ * pessimistic).
  *
  * W: versions follow the authoritative commit order shared with the checkers
  * (findAuthority in history/ops), one per (key, transaction) — a transaction
@@ -39,7 +41,7 @@ export interface VisibilityPoint {
 }
 
 export interface VisibilityCurve {
-  /** Committed versions measured (|W|, one per key a transaction wrote); 0 means the curve is empty. */
+  /** Committed versions measured (|W|, one per key a transaction wrote); 0 means the curve is empty (no commit, or no read). */
   writes: number;
   /** Weighted curve (each write weighted by the routing of the reads that followed it). */
   points: VisibilityPoint[];
@@ -74,8 +76,9 @@ interface ReadAt {
 export function visibilityCurve(history: History, gridMs: readonly number[] = DEFAULT_VISIBILITY_GRID_MS): VisibilityCurve {
   const replays = replayLogs(history);
   const order = versionOrder(history, replays);
-  const versions = [...order.values()].flat();
-  const routes = routing(versions, readsOf(history), replicas(replays));
+  const reads = readsOf(history);
+  const versions = reads.length === 0 ? [] : [...order.values()].flat();
+  const routes = routing(versions, reads);
   const nodes = [...new Set(routes.flatMap((r) => [...r.keys()]))].sort();
   const delays = new Map(nodes.map((n) => [n, visibilityDelays(replays.get(n), order)]));
   const weights: Record<NodeId, number> = {};
@@ -145,17 +148,11 @@ function readsOf(history: History): ReadAt[] {
   return out.sort((a, b) => a.t - b.t);
 }
 
-/** Nodes that ever held a visible log: the replicas a read could be routed to. */
-function replicas(replays: Map<NodeId, NodeReplay>): NodeId[] {
-  return [...replays.values()].filter((r) => r.applications.length > 0).map((r) => r.node).sort();
-}
-
 /** route_w for each version (same order): node → share, summing to 1. */
-function routing(versions: readonly Version[], reads: readonly ReadAt[], fallback: readonly NodeId[]): Map<NodeId, number>[] {
-  const uniform = new Map(fallback.map((n) => [n, 1 / fallback.length]));
+function routing(versions: readonly Version[], reads: readonly ReadAt[]): Map<NodeId, number>[] {
   const last = reads[reads.length - 1];
   return versions.map((v) => {
-    if (!last) return uniform;
+    if (!last) return new Map();
     let lo = 0;
     let hi = reads.length;
     while (lo < hi) {
