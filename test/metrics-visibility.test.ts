@@ -82,7 +82,25 @@ describe('visibilityCurve: what PBS asks, on histories with a known answer', () 
     expect(c.points.map((p) => p.probability)).toEqual([1, 1]);
   });
 
-  it('a write no read followed takes the routing of the last read', () => {
+  it('a write no read followed is not measured, whatever node the last read went to', () => {
+    const h = hist(
+      meta(['old', 'new']),
+      ...readOp(2, 3, 'old', 0),
+      ev(10, 'old', 'txn.commit', { xid: 1, lsn: 1, timeline: 1, writes: { x: 1 } }),
+      ...readOp(12, 13, 'old', 1),
+      // Cut-over: the next write commits on "new", and no read follows it.
+      ev(30, 'new', 'txn.commit', { xid: 2, lsn: 2, timeline: 1, writes: { y: 2 } }),
+      final('old', 'source'),
+      final('new', 'primary'),
+    );
+    const c = visibilityCurve(h, [0, 5000]);
+    expect(c.writes).toBe(0); // y is the only version in the authority's log, and nobody read after it
+    const later = visibilityCurve([...h, ...readOp(40, 41, 'new', 2)], [0, 5000]);
+    expect(later.writes).toBe(1);
+    expect(later.points.map((p) => p.probability)).toEqual([1, 1]);
+  });
+
+  it('a read before any commit does not weigh; delays count from the commit', () => {
     const h = hist(
       meta(['n1', 'n2']),
       ...readOp(2, 3, 'n1', 0),
@@ -91,10 +109,11 @@ describe('visibilityCurve: what PBS asks, on histories with a known answer', () 
       ev(20, 'n2', 'apply', { xid: 1, lsn: 1, timeline: 1, writes: { x: 1 } }),
       ev(30, 'n1', 'txn.commit', { xid: 2, lsn: 2, timeline: 1, writes: { x: 2 } }),
       ev(34, 'n2', 'apply', { xid: 2, lsn: 2, timeline: 1, writes: { x: 2 } }),
+      ...readOp(35, 36, 'n2', 2),
       final('n1', 'primary'),
       final('n2', 'standby'),
     );
-    // The read on n1 came before any commit; both writes are routed to n2: delays 10 and 4 ms.
+    // Both writes are routed to n2 (the reads after them): delays 10 and 4 ms.
     const c = visibilityCurve(h, [0, 4, 9, 10]);
     expect(c.weights).toEqual({ n2: 1 });
     expect(c.points.map((p) => p.probability)).toEqual([0, 0.5, 0.5, 1]);

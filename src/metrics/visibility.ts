@@ -16,16 +16,17 @@
  * of reads each node served among those invoked at or after c(w) (PBS weights
  * replicas by read routing; a routing that changes over the run, such as a
  * migration's cut-over, must not charge a write to a node that served reads
- * only before it existed). A write no later read followed takes the node of
- * the run's last read. A run without reads has no routing to weigh by, so it
- * measures nothing (W is empty): weighting every node alike would charge
- * writes to nodes no client reads from (a connector, a broker, the retired
- * source of a migration). A read is taken to observe the node's state at its
- * start (client latency is ignored, which only makes the curve slightly
- * pessimistic).
+ * only before it existed). A write that no read followed has no routing to
+ * weigh by, so it is not in W, and a run without reads measures nothing:
+ * borrowing another routing (every node alike, or the last read's node) would
+ * charge writes to nodes no client read from after them (a connector, a
+ * broker, the old database of a migration). A read is taken to observe the
+ * node's state at its start (client latency is ignored, which only makes the
+ * curve slightly pessimistic).
  *
- * W: versions follow the authoritative commit order shared with the checkers
- * (findAuthority in history/ops), one per (key, transaction) — a transaction
+ * W: the committed versions some read started after, in the authoritative
+ * commit order shared with the checkers (findAuthority in history/ops), one
+ * per (key, transaction) — a transaction
  * that a recovery re-logs is one version, not two. Aborted or failed writes
  * and writes discarded by a rewind are not in W; a version overwritten before
  * a node showed it counts as visible there once a newer one is.
@@ -77,7 +78,8 @@ export function visibilityCurve(history: History, gridMs: readonly number[] = DE
   const replays = replayLogs(history);
   const order = versionOrder(history, replays);
   const reads = readsOf(history);
-  const versions = reads.length === 0 ? [] : [...order.values()].flat();
+  const lastReadT = reads[reads.length - 1]?.t ?? -Infinity;
+  const versions = [...order.values()].flat().filter((v) => v.commitT <= lastReadT);
   const routes = routing(versions, reads);
   const nodes = [...new Set(routes.flatMap((r) => [...r.keys()]))].sort();
   const delays = new Map(nodes.map((n) => [n, visibilityDelays(replays.get(n), order)]));
@@ -148,11 +150,9 @@ function readsOf(history: History): ReadAt[] {
   return out.sort((a, b) => a.t - b.t);
 }
 
-/** route_w for each version (same order): node → share, summing to 1. */
+/** route_w for each version (same order; each is followed by a read): node → share, summing to 1. */
 function routing(versions: readonly Version[], reads: readonly ReadAt[]): Map<NodeId, number>[] {
-  const last = reads[reads.length - 1];
   return versions.map((v) => {
-    if (!last) return new Map();
     let lo = 0;
     let hi = reads.length;
     while (lo < hi) {
@@ -160,7 +160,7 @@ function routing(versions: readonly Version[], reads: readonly ReadAt[]): Map<No
       if ((reads[mid] as ReadAt).t < v.commitT) lo = mid + 1;
       else hi = mid;
     }
-    const after = lo < reads.length ? reads.slice(lo) : [last];
+    const after = reads.slice(lo);
     const counts = new Map<NodeId, number>();
     for (const r of after) counts.set(r.node, (counts.get(r.node) ?? 0) + 1);
     return new Map([...counts].map(([n, c]) => [n, c / after.length]));
