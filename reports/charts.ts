@@ -72,7 +72,27 @@ const whiteBackground: Plugin = {
 export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000'];
 const color = (i: number): string => PALETTE[i % PALETTE.length] as string;
 
-function render(config: ChartConfiguration, size: ChartSize = {}): Buffer {
+/** Dash patterns tried in turn once the palette is used up: colour × dash × point shape names one series. */
+const DASHES: readonly number[][] = [[], [8, 4], [2, 3], [10, 3, 2, 3]];
+const POINT_STYLES = ['circle', 'triangle', 'rect', 'rectRot'] as const;
+
+export interface SeriesStyle {
+  color: string;
+  dash: number[];
+  pointStyle: (typeof POINT_STYLES)[number];
+}
+
+/**
+ * A distinct look for series i: the first 8 differ by colour; the next 8 reuse
+ * the colours with a dashed line and another point shape, and so on, so up to
+ * 32 series on one chart stay tellable apart (in print and for colour-blind readers too).
+ */
+export function seriesStyle(i: number): SeriesStyle {
+  const round = Math.floor(i / PALETTE.length);
+  return { color: color(i), dash: DASHES[round % DASHES.length] as number[], pointStyle: POINT_STYLES[round % POINT_STYLES.length]! };
+}
+
+export function render(config: ChartConfiguration, size: ChartSize = {}): Buffer {
   chartFont();
   const width = size.widthPx ?? 900;
   const height = size.heightPx ?? 450;
@@ -143,7 +163,41 @@ export interface FaultWindow {
   label?: string;
 }
 
-/** Shades fault windows behind the data, clipped to the plot area. */
+/** Rows of fault labels drawn at most; a label that fits in none is left out (its window stays shaded). */
+const LABEL_ROWS = 4;
+
+export interface PlacedLabel {
+  text: string;
+  x: number;
+  row: number;
+}
+
+/**
+ * Place labels left to right, each in the first row where it does not overlap
+ * the previous label of that row (2 px apart), so two faults at nearly the same
+ * time do not print over each other ("clog" twice read as "dbg"). Labels equal
+ * to one already placed that would overlap it are merged into it as "×n".
+ * Pure: x and widths in pixels, input in any order.
+ */
+export function placeLabels(labels: readonly { text: string; x: number }[], widthOf: (text: string) => number, rows = LABEL_ROWS): PlacedLabel[] {
+  const ends: number[] = [];
+  const out: (PlacedLabel & { n: number; end: number })[] = [];
+  for (const l of [...labels].sort((a, b) => a.x - b.x)) {
+    const same = out.find((p) => p.text === l.text && l.x < p.end + 2);
+    if (same) {
+      same.n++;
+      continue;
+    }
+    const w = widthOf(l.text);
+    const row = Array.from({ length: rows }, (_, r) => r).find((r) => (ends[r] ?? -Infinity) + 2 <= l.x);
+    if (row === undefined) continue;
+    ends[row] = l.x + w;
+    out.push({ text: l.text, x: l.x, row, n: 1, end: l.x + w });
+  }
+  return out.map((p) => ({ text: p.n > 1 ? `${p.text} ×${p.n}` : p.text, x: p.x, row: p.row }));
+}
+
+/** Shades fault windows behind the data, clipped to the plot area; labels staggered by placeLabels. */
 function faultShading(windows: readonly FaultWindow[]): Plugin {
   return {
     id: 'replicheckFaultWindows',
@@ -155,16 +209,18 @@ function faultShading(windows: readonly FaultWindow[]): Plugin {
       ctx.beginPath();
       ctx.rect(chartArea.left, chartArea.top, chartArea.width, chartArea.height);
       ctx.clip();
+      const labels: { text: string; x: number }[] = [];
       for (const w of windows) {
         const x0 = x.getPixelForValue(w.startMs);
         const x1 = x.getPixelForValue(w.endMs);
         ctx.fillStyle = 'rgba(213, 94, 0, 0.15)';
         ctx.fillRect(Math.min(x0, x1), chartArea.top, Math.max(1, Math.abs(x1 - x0)), chartArea.height);
-        if (w.label && chartFont()) {
-          ctx.fillStyle = 'rgba(140, 50, 0, 0.9)';
-          ctx.font = `11px "${chartFont()}"`;
-          ctx.fillText(w.label, Math.min(x0, x1) + 3, chartArea.top + 12);
-        }
+        if (w.label) labels.push({ text: w.label, x: Math.min(x0, x1) + 3 });
+      }
+      if (chartFont()) {
+        ctx.fillStyle = 'rgba(140, 50, 0, 0.9)';
+        ctx.font = `11px "${chartFont()}"`;
+        for (const l of placeLabels(labels, (t) => ctx.measureText(t).width)) ctx.fillText(l.text, l.x, chartArea.top + 12 + 13 * l.row);
       }
       ctx.restore();
     },
@@ -182,8 +238,9 @@ export function lagOverTimeChart(
         datasets: input.series.map((s, i) => ({
           label: s.label,
           data: s.points.map((p) => ({ x: p.t, y: p.v })),
-          borderColor: color(i),
-          backgroundColor: color(i),
+          borderColor: seriesStyle(i).color,
+          backgroundColor: seriesStyle(i).color,
+          borderDash: seriesStyle(i).dash,
           pointRadius: 0,
           borderWidth: 1.5,
           stepped: true,
@@ -211,32 +268,62 @@ export interface VisibilityCurveInput {
   points: readonly { tMs: number; probability: number }[];
 }
 
-/** PBS t-visibility curves; x is the grid of t values (uneven grids stay readable as categories). */
-export function visibilityCurvesChart(curves: readonly VisibilityCurveInput[], opts: ChartSize & { title?: string } = {}): Buffer {
+/**
+ * Where t = 0 sits on the logarithmic axis: half the smallest positive grid
+ * value, labelled "0" (a log scale has no zero, and t = 0 — visible at commit —
+ * is the point that matters most for synchronous replicas).
+ */
+export function visibilityZeroAt(grid: readonly number[]): number {
+  const pos = grid.filter((t) => t > 0);
+  return pos.length > 0 ? Math.min(...pos) / 2 : 0.5;
+}
+
+/** Chart.js configuration of the t-visibility chart (exported so its axes and styles can be tested without pixels). */
+export function visibilityChartConfig(curves: readonly VisibilityCurveInput[], opts: { title?: string } = {}): ChartConfiguration {
   const grid = [...new Set(curves.flatMap((c) => c.points.map((p) => p.tMs)))].sort((a, b) => a - b);
-  return render(
-    {
-      type: 'line',
-      data: {
-        labels: grid.map(String),
-        datasets: curves.map((c, i) => ({
+  const zeroAt = visibilityZeroAt(grid);
+  const xOf = (t: number): number => (t === 0 ? zeroAt : t);
+  const ticks = grid.map(xOf);
+  return {
+    type: 'line',
+    data: {
+      datasets: curves.map((c, i) => {
+        const st = seriesStyle(i);
+        return {
           label: c.label,
-          data: grid.map((t) => c.points.find((p) => p.tMs === t)?.probability ?? null),
-          borderColor: color(i),
-          backgroundColor: color(i),
+          data: [...c.points].sort((a, b) => a.tMs - b.tMs).map((p) => ({ x: xOf(p.tMs), y: p.probability })),
+          borderColor: st.color,
+          backgroundColor: st.color,
+          borderDash: st.dash,
+          pointStyle: st.pointStyle,
           pointRadius: 3,
-        })),
-      },
-      options: {
-        plugins: { title: title(opts.title ?? 'Probability a read t ms after commit sees it (t-visibility)') },
-        scales: {
-          x: { title: { display: true, text: 't after commit (ms)' } },
-          y: { min: 0, max: 1, title: { display: true, text: 'P(read sees the write or newer)' } },
+        };
+      }),
+    },
+    options: {
+      parsing: false,
+      plugins: { title: title(opts.title ?? 'Probability a read t ms after commit sees it (t-visibility)') },
+      scales: {
+        x: {
+          type: 'logarithmic',
+          min: zeroAt,
+          max: grid.length > 0 ? Math.max(...ticks) : 1,
+          title: { display: true, text: 't after commit (ms, logarithmic; the first tick is t = 0)' },
+          // Exactly the grid values as ticks: a log axis' own ticks (1, 10, 100 …) would hide 2, 5, 20 …
+          afterBuildTicks: (axis: { ticks: { value: number }[] }) => {
+            axis.ticks = ticks.map((value) => ({ value }));
+          },
+          ticks: { callback: (v: number | string) => (Number(v) === zeroAt && !grid.includes(zeroAt) ? '0' : String(v)) },
         },
+        y: { min: 0, max: 1, title: { display: true, text: 'P(read sees the write or newer)' } },
       },
     },
-    opts,
-  );
+  } as ChartConfiguration;
+}
+
+/** PBS t-visibility curves on a logarithmic t axis; each series its own colour, dash and point shape. */
+export function visibilityCurvesChart(curves: readonly VisibilityCurveInput[], opts: ChartSize & { title?: string } = {}): Buffer {
+  return render(visibilityChartConfig(curves, opts), opts);
 }
 
 // ───────────────────────────── convergence ─────────────────────────────
@@ -263,26 +350,91 @@ export function histogramBins(valuesMs: readonly number[], bins?: number): Histo
   return out;
 }
 
-export function convergenceHistogramChart(valuesMs: readonly number[], opts: ChartSize & { title?: string; bins?: number } = {}): Buffer {
-  const bins = histogramBins(valuesMs, opts.bins);
-  const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
-  return render(
-    {
-      type: 'bar',
-      data: {
-        labels: bins.map((b) => `${fmt(b.loMs)}–${fmt(b.hiMs)}`),
-        datasets: [{ label: `runs (n = ${valuesMs.length})`, data: bins.map((b) => b.count), backgroundColor: color(2), barPercentage: 1, categoryPercentage: 1 }],
-      },
-      options: {
-        plugins: { title: title(opts.title ?? 'Time to converge after faults heal') },
-        scales: {
-          x: { title: { display: true, text: 'ms from quiet phase to last state change' } },
-          y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'runs' } },
-        },
+/** Values above this many times the smallest positive value call for logarithmic bins. */
+const LOG_BINS_RANGE = 20;
+const STEPS_125 = [1, 2, 5];
+
+/**
+ * Bins for a duration histogram that stay readable whatever the spread:
+ * - exact zeros get a bin of their own ("0"), since "converged at once" is
+ *   the common case and must not swallow the small positive values;
+ * - positive values spanning more than LOG_BINS_RANGE× get 1-2-5 logarithmic
+ *   bins (lo, hi], otherwise equal-width bins (histogramBins);
+ * - there are always at least MIN_BINS bins, so one value never fills the
+ *   whole width as a single bar.
+ * A zero bin has loMs = hiMs = 0.
+ */
+export function durationBins(valuesMs: readonly number[]): HistogramBin[] {
+  if (valuesMs.length === 0) return [];
+  for (const v of valuesMs) if (!Number.isFinite(v) || v < 0) throw new RangeError(`durationBins: values must be finite and ≥ 0 ms, got ${v}`);
+  const zeros = valuesMs.filter((v) => v === 0).length;
+  const pos = valuesMs.filter((v) => v > 0);
+  const zeroBin: HistogramBin[] = zeros > 0 ? [{ loMs: 0, hiMs: 0, count: zeros }] : [];
+  const lo = pos.length > 0 ? Math.min(...pos) : 1;
+  const hi = pos.length > 0 ? Math.max(...pos) : 1;
+  if (pos.length > 0 && zeros === 0 && hi / lo <= LOG_BINS_RANGE) return padBins(histogramBins(pos), MIN_BINS, (b) => 2 * b.hiMs - b.loMs);
+  const edges = edges125(lo, hi);
+  const bins = edges.slice(1).map((e, i) => ({ loMs: edges[i] as number, hiMs: e, count: 0 }));
+  for (const v of pos) (bins.find((b) => v <= b.hiMs) ?? (bins[bins.length - 1] as HistogramBin)).count++;
+  return [...zeroBin, ...padBins(bins, MIN_BINS - zeroBin.length, (b) => nextEdge125(b.hiMs))];
+}
+
+const MIN_BINS = 4;
+
+/** 1-2-5 edges from the largest at or below lo to the first at or above hi (at least two edges). */
+function edges125(lo: number, hi: number): number[] {
+  const decade = 10 ** Math.floor(Math.log10(lo) + 1e-9);
+  const start = [...STEPS_125].reverse().map((s) => s * decade).find((e) => e <= lo * (1 + 1e-9)) ?? decade;
+  const out = [start];
+  while (out.length < 2 || out[out.length - 1]! < hi) out.push(nextEdge125(out[out.length - 1]!));
+  return out;
+}
+
+/** Append empty bins (upper edge from `next`) until there are `min`. */
+function padBins(bins: HistogramBin[], min: number, next: (last: HistogramBin) => number): HistogramBin[] {
+  const out = [...bins];
+  for (let last = out[out.length - 1]; last && out.length < min; last = out[out.length - 1]) out.push({ loMs: last.hiMs, hiMs: next(last), count: 0 });
+  return out;
+}
+
+function nextEdge125(v: number): number {
+  const decade = 10 ** Math.floor(Math.log10(v) + 1e-9);
+  const step = STEPS_125.find((s) => s * decade > v * (1 + 1e-9));
+  return step !== undefined ? step * decade : 10 * decade;
+}
+
+function binLabel(b: HistogramBin): string {
+  const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 1 ? String(Math.round(v * 10) / 10) : String(Math.round(v * 1000) / 1000));
+  return b.hiMs === 0 ? '0' : `${fmt(b.loMs)}–${fmt(b.hiMs)}`;
+}
+
+/** Chart.js configuration of the convergence histogram (exported so its bins and axes can be tested). */
+export function convergenceChartConfig(valuesMs: readonly number[], opts: { title?: string; bins?: number } = {}): ChartConfiguration {
+  const bins = opts.bins !== undefined ? histogramBins(valuesMs, opts.bins) : durationBins(valuesMs);
+  const counts = bins.map((b) => b.count).filter((c) => c > 0);
+  // Bar heights spanning more than two decades (a thousand runs at 0, three in the tail): log counts.
+  const logY = counts.length > 0 && Math.max(...counts) / Math.min(...counts) > 100;
+  const logX = bins.some((b, i) => i > 0 && b.loMs > 0 && Math.abs(b.hiMs - b.loMs - (bins[i - 1]!.hiMs - bins[i - 1]!.loMs)) > 1e-9 && bins[i - 1]!.hiMs > 0);
+  return {
+    type: 'bar',
+    data: {
+      labels: bins.map(binLabel),
+      datasets: [{ label: `runs (n = ${valuesMs.length})`, data: bins.map((b) => b.count), backgroundColor: color(2), barPercentage: 0.96, categoryPercentage: 1 }],
+    },
+    options: {
+      plugins: { title: title(opts.title ?? 'Time to converge after faults heal') },
+      scales: {
+        x: { title: { display: true, text: `ms from quiet phase to last state change${logX ? ' (bins grow 1-2-5: logarithmic)' : ''}` } },
+        y: logY
+          ? { type: 'logarithmic', min: 0.8, title: { display: true, text: 'runs (logarithmic)' } }
+          : { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'runs' } },
       },
     },
-    opts,
-  );
+  } as ChartConfiguration;
+}
+
+export function convergenceHistogramChart(valuesMs: readonly number[], opts: ChartSize & { title?: string; bins?: number } = {}): Buffer {
+  return render(convergenceChartConfig(valuesMs, opts), opts);
 }
 
 // ───────────────────────────── anomalies ─────────────────────────────

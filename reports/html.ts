@@ -60,8 +60,11 @@ const OPEN_TARGET = `(function () {
 })();`;
 
 const VIS_INTRO =
-  'Probability that a read issued t ms after a commit sees that write or a newer one, weighted by where reads were served ' +
-  '(Probabilistically Bounded Staleness). A curve that starts at 1 means reads never miss a commit; the table shows how stale the stale reads were.';
+  'Probability that a read started t ms after a commit returns that write or a newer one (t-visibility of Probabilistically Bounded Staleness). ' +
+  'Each write is weighted by the nodes that served the reads started after its commit; runs without reads measure nothing. ' +
+  'The t axis is logarithmic and its first tick is t = 0. A curve at 1 from t = 0 means no read could miss a commit, as when clients read ' +
+  'only the primary or the CDC source (sink lag is in the lag section); a curve that stays below 1 means some reads went to a node that ' +
+  'never received those writes (a migration\'s old database after cut-over). The table shows how stale the stale reads were.';
 const CONV_INTRO = 'Time from the quiet phase (every fault healed, no more client operations) to the last change to any node\'s visible state.';
 const ANOM_INTRO = 'How many runs broke each guarantee under each fault profile, over every model and variant, claimed or not.';
 

@@ -1,11 +1,21 @@
 /**
  * summary.md: the report in GitHub-flavoured Markdown, small enough for a CI
  * job summary ($GITHUB_STEP_SUMMARY is capped at 1 MiB): the totals, the
- * guarantee matrix per model, and the findings with their replay commands.
- * Charts and diagrams stay in index.html.
+ * guarantee matrix per model, replication lag per variant, the findings, and
+ * the replay command of every broken cell. Charts and diagrams stay in
+ * index.html.
+ *
+ * Every line fits MARKDOWN_COLUMNS characters so the file reads in a terminal,
+ * a diff and a review tool alike: prose is wrapped, wide matrices are split
+ * into several tables, and a replay command (one long token) is cut with
+ * shell line continuations ("\" at the end of a line), which a POSIX shell
+ * joins back into the same command when it is pasted.
  */
-import { cellSummary, shortName, splitColumns } from './matrix.js';
-import type { CellDoc, ModelDoc, ReportDoc } from './schema.js';
+import { displayWidth, shortName, splitColumns, wrapText } from './matrix.js';
+import type { CellDoc, ModelDoc, ReportDoc, SummaryDoc, VariantDoc } from './schema.js';
+
+/** Longest line summary.md writes. */
+export const MARKDOWN_COLUMNS = 120;
 
 const ICON: Record<CellDoc['status'], string> = {
   'finding': '❌',
@@ -15,55 +25,189 @@ const ICON: Record<CellDoc['status'], string> = {
   'not-judged': '❔',
 };
 
+const LEGEND = [
+  '✅ claimed, held · ❌ claimed, broke (finding) · ⚠️ not claimed, broke (runs broken / runs) ·',
+  '· not claimed, held · ❔ not judged (no run had the evidence)',
+];
+
 export function reportMarkdown(doc: ReportDoc): string {
   const claims = doc.findings.filter((f) => f.kind === 'claim-broken');
-  const harness = doc.findings.filter((f) => f.kind === 'harness-failure');
   const out: string[] = [
     '# replicheck report',
     '',
-    `${doc.totals.runs} runs · ${doc.options.models.length} model(s) · profiles ${doc.options.profiles.join(', ')} · ` +
-      `${doc.options.runs} runs per variant and profile · seed ${doc.options.seed} · ${(doc.elapsedMs / 1000).toFixed(1)} s`,
+    wrap(
+      `${doc.totals.runs} runs · ${doc.options.models.length} model(s) · profiles ${doc.options.profiles.join(', ')} · ` +
+        `${doc.options.runs} runs per variant and profile · seed ${doc.options.seed} · ${(doc.elapsedMs / 1000).toFixed(1)} s`,
+    ),
     '',
-    claims.length === 0
-      ? `**No claimed guarantee broke.** ${doc.totals.brokenCells} unclaimed guarantee cells broke (measured, expected by design).`
-      : `**${claims.length} claimed guarantee(s) broke** — findings below.`,
+    wrap(
+      claims.length === 0
+        ? `**No claimed guarantee broke.** ${doc.totals.brokenCells} unclaimed guarantee cells broke (measured, expected by design).`
+        : `**${claims.length} claimed guarantee(s) broke** — findings below.`,
+    ),
+    '',
+    '## Guarantee matrix',
+    '',
+    ...LEGEND,
     '',
   ];
-  out.push('## Guarantee matrix', '', '✅ claimed, held · ❌ claimed, broke (finding) · ⚠️ not claimed, broke (runs broken / runs) · · not claimed, held · ❔ not judged (no run had the evidence; hover for why)', '');
-  for (const m of doc.models) out.push(...modelTable(m), '');
-  if (claims.length > 0) {
-    out.push('## Findings', '', '| model / variant | guarantee | broke | what happened | replay |', '|---|---|---|---|---|');
-    for (const f of claims) {
-      out.push(`| ${esc(`${f.model}/${f.variant}`)} | ${esc(f.guarantee)} | ${f.broken}/${f.runs} | ${esc(f.sentence)} | ${f.replay ? `\`${f.replay}\`` : ''} |`);
-    }
-    out.push('');
-  }
-  const unjudged = doc.findings.filter((f) => f.kind === 'claim-not-judged');
-  if (unjudged.length > 0) {
-    out.push('## Claimed guarantees no run could judge', '');
-    for (const f of unjudged) out.push(`- ${esc(`${f.model}/${f.variant}`)}: ${esc(f.guarantee)} — not judged in any of ${f.runs} runs (${esc(f.sentence)})`);
-    out.push('');
-  }
-  if (harness.length > 0) {
-    out.push('## Runs that could not be judged', '');
-    for (const f of harness) out.push(`- ${esc(`${f.model}/${f.variant}`)}: ${f.broken} run(s), ${esc(f.guarantee)} — ${esc(f.sentence)}${f.replay ? ` (\`${f.replay}\`)` : ''}`);
-    out.push('');
-  }
+  for (const m of doc.models) out.push(...modelTables(m), '');
+  out.push(...lagSection(doc));
+  out.push(...findingsSection(doc));
+  out.push(...brokenCellsSection(doc));
   out.push('Open `index.html` in this directory for the charts and the space-time diagrams of every minimal counterexample.', '');
   return out.join('\n');
 }
 
-function modelTable(m: ModelDoc): string[] {
-  const { shown, quiet } = splitColumns(m);
-  const head = `| ${esc(m.name)} | ${shown.map((i) => `<span title="${esc(m.guarantees[i]!)}">${esc(shortName(m.guarantees[i]!))}</span>`).join(' | ')} |`;
-  const rows = m.variants.map((v) => `| ${esc(v.name)} | ${shown.map((i) => cell(v.cells[i]!)).join(' | ')} |`);
-  const also = quiet.length > 0 ? ['', `Also measured, never broke: ${quiet.map(esc).join(', ')}.`] : [];
-  return [`### ${esc(m.name)}`, '', head, `|---|${shown.map(() => ':-:').join('|')}|`, ...rows, ...also];
+// ───────────────────────────── matrix ─────────────────────────────
+
+/** Cell text: the icon, and runs broken / runs judged when it broke. */
+function cell(c: CellDoc): string {
+  return c.status === 'finding' || c.status === 'broken' ? `${ICON[c.status]} ${c.broken}/${c.runs}` : ICON[c.status];
 }
 
-function cell(c: CellDoc): string {
-  const count = c.status === 'finding' || c.status === 'broken' ? ` ${c.broken}/${c.runs}` : '';
-  return `<span title="${esc(cellSummary(c))}">${ICON[c.status]}${count}</span>`;
+/** One model's matrix as one or more tables (columns split so every row fits), then the column names. */
+function modelTables(m: ModelDoc): string[] {
+  const { shown, quiet } = splitColumns(m);
+  const head = Math.max(m.name.length, ...m.variants.map((v) => v.name.length)) + 4;
+  const width = (i: number): number => Math.max(shortName(m.guarantees[i]!).length, ...m.variants.map((v) => displayWidth(cell(v.cells[i]!)))) + 3;
+  const chunks: number[][] = [];
+  for (const i of shown) {
+    const cur = chunks[chunks.length - 1];
+    if (cur && head + cur.reduce((n, j) => n + width(j), 0) + width(i) + 1 <= MARKDOWN_COLUMNS) cur.push(i);
+    else chunks.push([i]);
+  }
+  const out = [`### ${esc(m.name)}`, ''];
+  for (const cols of chunks.length > 0 ? chunks : [[]]) {
+    out.push(`| ${esc(m.name)} | ${cols.map((i) => esc(shortName(m.guarantees[i]!))).join(' | ')} |`);
+    out.push(`|---|${cols.map(() => ':-:').join('|')}|`);
+    for (const v of m.variants) out.push(`| ${esc(v.name)} | ${cols.map((i) => cell(v.cells[i]!)).join(' | ')} |`);
+    out.push('');
+  }
+  const named = shown.map((i) => m.guarantees[i]!).filter((g) => shortName(g) !== g).map((g) => `${shortName(g)} = ${g}`);
+  if (named.length > 0) out.push(wrap(`Columns: ${named.join(', ')}.`), '');
+  if (quiet.length > 0) out.push(wrap(`Also measured, never broke: ${quiet.map(esc).join(', ')}.`), '');
+  return out.slice(0, out.length - 1);
+}
+
+// ───────────────────────────── lag ─────────────────────────────
+
+/** p50 / p99 / max replication lag per variant: replay lag per standby, end-to-end lag per CDC sink. */
+function lagSection(doc: ReportDoc): string[] {
+  const rows = doc.models.flatMap((m) => m.variants.flatMap((v) => lagRows(m, v)));
+  if (rows.length === 0) return [];
+  return [
+    '## Replication lag (ms, every run pooled)',
+    '',
+    wrap('Standbys: replay lag (primary flush → standby replayed). CDC sinks: end-to-end lag (source commit → sink applied). ' +
+      '"—": nothing was measured (an idle standby, or no change reached the sink).'),
+    '',
+    '| model/variant | standby or sink | p50 | p99 | max | samples |',
+    '|---|---|--:|--:|--:|--:|',
+    ...rows,
+    '',
+  ];
+}
+
+function lagRows(m: ModelDoc, v: VariantDoc): string[] {
+  const row = (who: string, s: SummaryDoc | null, samples: number): string =>
+    `| ${esc(`${m.name}/${v.name}`)} | ${esc(who)} | ${ms(s?.p50)} | ${ms(s?.p99)} | ${ms(s?.max)} | ${samples} |`;
+  return [...v.lag.map((l) => row(l.standby, l.replayLagMs, l.replayLagMs?.count ?? 0)), ...v.sinks.map((s) => row(`→ ${s.sink}`, s.lagMs, s.lagMs?.count ?? 0))];
+}
+
+function ms(v: number | undefined): string {
+  if (v === undefined) return '—';
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+// ───────────────────────────── findings and broken cells ─────────────────────────────
+
+function findingsSection(doc: ReportDoc): string[] {
+  const out: string[] = [];
+  const claims = doc.findings.filter((f) => f.kind === 'claim-broken');
+  if (claims.length > 0) {
+    out.push('## Findings', '');
+    for (const f of claims) {
+      out.push(wrap(`- ❌ **${esc(`${f.model}/${f.variant}`)}** claimed \`${f.guarantee}\`; broke in ${f.broken} of ${f.runs} runs: ${esc(f.sentence)}`, 2));
+    }
+    out.push('', 'Their replay commands are with the broken cells below.', '');
+  }
+  const unjudged = doc.findings.filter((f) => f.kind === 'claim-not-judged');
+  if (unjudged.length > 0) {
+    out.push('## Claimed guarantees no run could judge', '');
+    for (const f of unjudged) out.push(wrap(`- ${esc(`${f.model}/${f.variant}`)}: ${esc(f.guarantee)} — not judged in any of ${f.runs} runs (${esc(f.sentence)})`, 2));
+    out.push('');
+  }
+  const harness = doc.findings.filter((f) => f.kind === 'harness-failure');
+  if (harness.length > 0) {
+    out.push('## Runs that could not be judged', '');
+    for (const f of harness) {
+      out.push(wrap(`- ${esc(`${f.model}/${f.variant}`)}: ${f.broken} run(s), ${esc(f.guarantee)} — ${esc(f.sentence)}`, 2));
+      if (f.replay) out.push('', ...commandBlock(f.replay, '  '), '');
+    }
+    out.push('');
+  }
+  return out;
+}
+
+/** Every broken cell (claimed or measured) with its smallest run and the command that replays it. */
+function brokenCellsSection(doc: ReportDoc): string[] {
+  const cells = doc.models.flatMap((m) => m.variants.flatMap((v) => v.cells.filter((c) => c.counterexample).map((c) => ({ m, v, c }))));
+  if (cells.length === 0) return [];
+  const out = [
+    '## Replaying a broken cell',
+    '',
+    wrap('The smallest run found for every broken cell. Each command is one line cut with `\\` continuations; ' +
+      'paste it as is into a POSIX shell.'),
+    '',
+  ];
+  for (const { m, v, c } of cells) {
+    const x = c.counterexample!;
+    const kind = c.status === 'finding' ? '❌ finding' : '⚠️ measured';
+    out.push(wrap(`- ${kind}: **${esc(`${m.name}/${v.name}`)}** × \`${c.guarantee}\` (${c.broken}/${c.runs} runs; smallest: ` +
+      `${x.ops} ops, ${x.faults} faults under ${x.profile}): ${esc(x.sentence)}`, 2));
+    out.push('', ...commandBlock(x.replay, '  '), '');
+  }
+  return out;
+}
+
+/**
+ * A shell command in a fenced block, cut into lines that fit: words are kept
+ * whole where they fit, a longer word (the replay token) is cut anywhere, and
+ * every line but the last ends in a backslash. A backslash-newline is removed
+ * by the shell even inside a word, so the pasted lines run the same command.
+ */
+export function commandBlock(command: string, indent = ''): string[] {
+  const room = MARKDOWN_COLUMNS - indent.length - 2; // leave space for " \"
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of command.split(' ')) {
+    const sep = cur === '' ? '' : ' ';
+    if (cur.length + sep.length + word.length <= room) {
+      cur += sep + word;
+      continue;
+    }
+    if (cur !== '' && word.length <= room) {
+      lines.push(`${cur} \\`);
+      cur = word;
+      continue;
+    }
+    // Cut the word: fill the current line, then whole lines of it.
+    let rest = cur === '' ? word : `${cur} ${word}`;
+    while (rest.length > room) {
+      lines.push(`${rest.slice(0, room)}\\`);
+      rest = rest.slice(room);
+    }
+    cur = rest;
+  }
+  if (cur !== '') lines.push(cur);
+  return [`${indent}\`\`\`sh`, ...lines.map((l) => indent + l), `${indent}\`\`\``];
+}
+
+// ───────────────────────────── text ─────────────────────────────
+
+function wrap(text: string, indent = 0): string {
+  return wrapText(text, MARKDOWN_COLUMNS, indent);
 }
 
 /** Escape what would break a table cell or inline HTML. */

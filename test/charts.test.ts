@@ -3,15 +3,20 @@ import { loadImage, createCanvas } from '@napi-rs/canvas';
 import {
   anomalyCountsChart,
   chartFont,
+  convergenceChartConfig,
   convergenceHistogramChart,
+  durationBins,
   histogramBins,
+  placeLabels,
+  seriesStyle,
+  visibilityChartConfig,
   lagOverTimeChart,
   lagPercentilesChart,
   visibilityCurvesChart,
 } from '../reports/charts.js';
 import { simulate } from '../src/sim/run.js';
 import type { History } from '../src/history/types.js';
-import { escapeXml, spacetimeSvg } from '../reports/spacetime-svg.js';
+import { escapeXml, isGap, LabelSpace, spacetimeSvg } from '../reports/spacetime-svg.js';
 import { broadcastModel } from './helpers/sim-models.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -113,6 +118,68 @@ describe('histogramBins', () => {
 
   it('rejects negative durations', () => {
     expect(() => histogramBins([1, -1])).toThrow(/≥ 0 ms, got -1/);
+  });
+});
+
+describe('chart configuration (what a reader sees, without pixels)', () => {
+  const grid = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+
+  it('t-visibility: a logarithmic t axis whose ticks are the grid, t = 0 drawn at half the first step', () => {
+    const cfg = visibilityChartConfig([{ label: 'a', points: grid.map((tMs) => ({ tMs, probability: 1 })) }]);
+    const x = (cfg.options?.scales as Record<string, Record<string, unknown>>)['x']!;
+    expect(x['type']).toBe('logarithmic');
+    const axis = { ticks: [] as { value: number }[] };
+    (x['afterBuildTicks'] as (a: typeof axis) => void)(axis);
+    expect(axis.ticks.map((t) => t.value)).toEqual([0.5, ...grid.slice(1)]);
+    const label = (x['ticks'] as { callback: (v: number) => string }).callback;
+    expect([label(0.5), label(5), label(5000)]).toEqual(['0', '5', '5000']);
+    // Points sit at their own t (not at an index), so the log axis spaces them by log t.
+    const xs = (cfg.data.datasets[0]!.data as { x: number }[]).map((p) => p.x);
+    expect(xs).toEqual([0.5, ...grid.slice(1)]);
+  });
+
+  it('16 series get 16 distinct colour and dash combinations', () => {
+    const cfg = visibilityChartConfig(Array.from({ length: 16 }, (_, i) => ({ label: `v${i}`, points: [{ tMs: 0, probability: 1 }] })));
+    const looks = cfg.data.datasets.map((d) => JSON.stringify([(d as { borderColor: string }).borderColor, (d as { borderDash: number[] }).borderDash]));
+    expect(new Set(looks).size).toBe(16);
+    expect(new Set(Array.from({ length: 32 }, (_, i) => JSON.stringify(seriesStyle(i)))).size).toBe(32);
+  });
+
+  it('convergence bins: zeros apart, 1-2-5 bins over a wide range, never one bar across the chart', () => {
+    expect(durationBins([0, 0, 0])).toEqual([
+      { loMs: 0, hiMs: 0, count: 3 },
+      { loMs: 1, hiMs: 2, count: 0 },
+      { loMs: 2, hiMs: 5, count: 0 },
+      { loMs: 5, hiMs: 10, count: 0 },
+    ]);
+    const wide = durationBins([0, 0, 1.3, 41.6, 249]);
+    expect(wide.map((b) => [b.loMs, b.hiMs])).toEqual([[0, 0], [1, 2], [2, 5], [5, 10], [10, 20], [20, 50], [50, 100], [100, 200], [200, 500]]);
+    expect(wide.map((b) => b.count)).toEqual([2, 1, 0, 0, 0, 1, 0, 0, 1]);
+    // A narrow range keeps equal widths; a lone value is one bin of four.
+    expect(durationBins([3, 4, 5, 6]).map((b) => b.hiMs - b.loMs)).toEqual([2, 2, 2, 2]);
+    expect(durationBins([7]).length).toBe(4);
+    for (const vs of [[0], [7], [1, 1000], [0, 0.01, 50]]) expect(durationBins(vs).reduce((n, b) => n + b.count, 0)).toBe(vs.length);
+    const cfg = convergenceChartConfig([0, 0, 0]);
+    expect(cfg.data.labels).toEqual(['0', '1–2', '2–5', '5–10']);
+  });
+
+  it('convergence counts spanning more than two decades use a logarithmic count axis', () => {
+    const y = (vs: number[]) => ((convergenceChartConfig(vs).options?.scales as Record<string, Record<string, unknown>>)['y']!)['type'];
+    expect(y([...Array(500).fill(0), 300])).toBe('logarithmic');
+    expect(y([0, 0, 300])).toBeUndefined();
+  });
+
+  it('fault labels: the same label nearby is merged, others are staggered into rows', () => {
+    const w = (t: string) => t.length * 6;
+    const placed = placeLabels([{ text: 'clog', x: 100 }, { text: 'clog', x: 104 }, { text: 'partition', x: 110 }, { text: 'crash', x: 400 }], w);
+    expect(placed).toEqual([
+      { text: 'clog ×2', x: 100, row: 0 },
+      { text: 'partition', x: 110, row: 1 },
+      { text: 'crash', x: 400, row: 0 },
+    ]);
+    // No two labels in one row overlap, whatever the input.
+    const many = placeLabels(Array.from({ length: 30 }, (_, i) => ({ text: `f${i}`, x: (i * 7) % 90 })), w);
+    for (const a of many) for (const b of many) if (a !== b && a.row === b.row) expect(a.x + w(a.text) + 2 <= b.x || b.x + w(b.text) + 2 <= a.x).toBe(true);
   });
 });
 
@@ -236,5 +303,42 @@ describe('spacetimeSvg', () => {
     const cut = spacetimeSvg(history, { maxRows: 10 });
     expect(xmlProblem(cut)).toBeNull();
     expect(cut).toMatch(/… \d+ later rows not drawn/);
+  });
+
+  it('no two labels overlap (at the width the layout assumes)', () => {
+    const boxes = [...svg.matchAll(/<text x="([\d.-]+)" y="([\d.-]+)"(?: class="([\w-]+)")?>([^<]*)<\/text>/g)]
+      .filter((m) => m[3] !== 'lane-name' && m[3] !== 'fail')
+      .map((m) => LabelSpace.box(Number(m[1]), Number(m[2]), m[4]!.replace(/&[a-z]+;/g, '_')));
+    expect(boxes.length).toBeGreaterThan(20);
+    const space = new LabelSpace();
+    for (const b of boxes) {
+      expect(space.free(b)).toBe(true);
+      space.boxes.push(b);
+    }
+  });
+
+  it('an operation no node took stays on the client lane: no lane named "none"', () => {
+    const h: History = [
+      { type: 'meta', t: 0, model: 'm', seed: 1, nodes: ['n1'] },
+      { type: 'invoke', t: 1, op: 0, session: 's1', node: 'none', req: { txn: [{ f: 'r', k: 'x' }], end: 'commit' } },
+      { type: 'fail', t: 1, op: 0, session: 's1', node: 'none', error: 'no node available' },
+    ];
+    const out = spacetimeSvg(h);
+    expect(xmlProblem(out)).toBeNull();
+    expect(out).not.toContain('class="lane-name">none<');
+    expect(out).toContain('class="lane-name">n1<');
+    expect(out).toContain('no node available (no node)');
+    expect(occurrences(out, /class="op-head"/g)).toBe(0);
+  });
+
+  it('marks a long stretch of skipped time on the ordinal axis, and only that', () => {
+    const ev = (t: number): History[number] => ({ type: 'event', t, node: 'n1', name: 'txn.commit', data: { xid: t, lsn: t, writes: {} } });
+    const base: History = [{ type: 'meta', t: 0, model: 'm', seed: 1, nodes: ['n1'] }];
+    const steady = spacetimeSvg([...base, ...[1, 2, 3, 4, 5].map(ev)]);
+    expect(steady).not.toContain('class="gap-cut"');
+    const jump = spacetimeSvg([...base, ...[1, 2, 3, 4, 500, 501].map(ev)]);
+    expect(occurrences(jump, /<text[^>]*class="gap-text">≈ 496 ms later<\/text>/g)).toBe(1);
+    expect(occurrences(jump, /class="gap-cut"/g)).toBe(2); // the break crosses the client lane and n1
+    expect([isGap(10, 1), isGap(5, 1), isGap(0.5, 0.01)]).toEqual([true, false, false]);
   });
 });

@@ -40,20 +40,115 @@ describe('visibilityCurve', () => {
     expect(c.points.map((p) => p.probability)).toEqual([0.25, 0.5, 0.75, 1, 1]);
   });
 
-  it('without reads, weights every node equally; a newer version makes older ones visible', () => {
-    const c = visibilityCurve(base, [30, 40, 100]);
+  it('reads spread evenly weight nodes evenly; a newer version makes older ones visible', () => {
+    const c = visibilityCurve([...base, read(55, 'n1', 11), read(56, 'n2', 12), read(57, 'n3', 13)], [30, 40, 100]);
     expect(c.weights).toEqual({ n1: 1 / 3, n2: 1 / 3, n3: 1 / 3 });
     expect(c.perNode['n3']?.map((p) => p.probability)).toEqual([1 / 3, 2 / 3, 2 / 3]);
     expect(c.points.at(-1)?.probability).toBeCloseTo((1 + 1 + 2 / 3) / 3, 12);
   });
 
   it('is monotone in t and empty without commits', () => {
-    const c = visibilityCurve(base);
+    const c = visibilityCurve([...base, read(55, 'n2', 11)]);
     // The rewound transaction (xid 4, key z) is not among the measured versions.
     expect(c.writes).toBe(3);
     const ps = c.points.map((p) => p.probability);
     expect(ps).toEqual([...ps].sort((a, b) => a - b));
     expect(visibilityCurve([meta(['n1'])]).points.every((p) => p.probability === 0)).toBe(true);
+  });
+});
+
+describe('visibilityCurve: what PBS asks, on histories with a known answer', () => {
+  const invoke = (t: number, node: NodeId, op: number): HistoryEntry => ({ type: 'invoke', t, op, session: 's', node, req: { txn: [{ f: 'r', k: 'x' }] } } as HistoryEntry);
+  const readOp = (t0: number, t1: number, node: NodeId, op: number): HistoryEntry[] => [invoke(t0, node, op), read(t1, node, op)];
+
+  it('charges a write only to the nodes that served reads after its commit (a cut-over moves routing)', () => {
+    // Reads go to "old" until 15, then to "new"; writes commit on "new" from 20 on and old never sees them.
+    const h = hist(
+      meta(['old', 'new', 'mover']),
+      ev(1, 'old', 'txn.commit', { xid: 'p', lsn: 1, timeline: 1, writes: { x: 0 } }),
+      ...readOp(5, 6, 'old', 1),
+      ...readOp(10, 11, 'old', 2),
+      ev(20, 'new', 'txn.commit', { xid: 'a', lsn: 1, timeline: 1, writes: { x: 1 } }),
+      ...readOp(25, 26, 'new', 3),
+      ev(30, 'new', 'txn.commit', { xid: 'b', lsn: 2, timeline: 1, writes: { y: 1 } }),
+      ...readOp(35, 36, 'new', 4),
+      final('old', 'source'),
+      final('new', 'primary'),
+    );
+    const c = visibilityCurve(h, [0, 1000]);
+    expect(c.writes).toBe(2);
+    expect(c.weights).toEqual({ new: 1 });
+    // Every read that started after a commit was served by a node that showed it at once.
+    expect(c.points.map((p) => p.probability)).toEqual([1, 1]);
+  });
+
+  it('a write no read followed is not measured, whatever node the last read went to', () => {
+    const h = hist(
+      meta(['old', 'new']),
+      ...readOp(2, 3, 'old', 0),
+      ev(10, 'old', 'txn.commit', { xid: 1, lsn: 1, timeline: 1, writes: { x: 1 } }),
+      ...readOp(12, 13, 'old', 1),
+      // Cut-over: the next write commits on "new", and no read follows it.
+      ev(30, 'new', 'txn.commit', { xid: 2, lsn: 2, timeline: 1, writes: { y: 2 } }),
+      final('old', 'source'),
+      final('new', 'primary'),
+    );
+    const c = visibilityCurve(h, [0, 5000]);
+    expect(c.writes).toBe(0); // y is the only version in the authority's log, and nobody read after it
+    const later = visibilityCurve([...h, ...readOp(40, 41, 'new', 2)], [0, 5000]);
+    expect(later.writes).toBe(1);
+    expect(later.points.map((p) => p.probability)).toEqual([1, 1]);
+  });
+
+  it('a read before any commit does not weigh; delays count from the commit', () => {
+    const h = hist(
+      meta(['n1', 'n2']),
+      ...readOp(2, 3, 'n1', 0),
+      ev(10, 'n1', 'txn.commit', { xid: 1, lsn: 1, timeline: 1, writes: { x: 1 } }),
+      ...readOp(12, 13, 'n2', 1),
+      ev(20, 'n2', 'apply', { xid: 1, lsn: 1, timeline: 1, writes: { x: 1 } }),
+      ev(30, 'n1', 'txn.commit', { xid: 2, lsn: 2, timeline: 1, writes: { x: 2 } }),
+      ev(34, 'n2', 'apply', { xid: 2, lsn: 2, timeline: 1, writes: { x: 2 } }),
+      ...readOp(35, 36, 'n2', 2),
+      final('n1', 'primary'),
+      final('n2', 'standby'),
+    );
+    // Both writes are routed to n2 (the reads after them): delays 10 and 4 ms.
+    const c = visibilityCurve(h, [0, 4, 9, 10]);
+    expect(c.weights).toEqual({ n2: 1 });
+    expect(c.points.map((p) => p.probability)).toEqual([0, 0.5, 0.5, 1]);
+  });
+
+  it('without reads nothing is measured: a connector, a broker or a retired source is no read target', () => {
+    const h = hist(
+      meta(['source', 'connector', 'broker', 'sink']),
+      ev(10, 'source', 'txn.commit', { xid: 1, lsn: 1, timeline: 1, writes: { x: 1 } }),
+      ev(12, 'sink', 'cdc.apply', { pos: 1, key: 'x', sink: 'sink' }),
+      final('source', 'primary'),
+    );
+    const none = visibilityCurve(h, [0, 5000]);
+    expect(none.writes).toBe(0);
+    expect(none.weights).toEqual({});
+    // Clients that read the source see every commit at once.
+    const c = visibilityCurve([...h, read(20, 'source', 1)], [0, 5000]);
+    expect(c.weights).toEqual({ source: 1 });
+    expect(c.points.map((p) => p.probability)).toEqual([1, 1]);
+  });
+
+  it('a transaction a recovery re-logs is one version, visible from its first commit', () => {
+    const h = hist(
+      meta(['n1']),
+      ev(10, 'n1', 'txn.commit', { xid: 'a', lsn: 1, timeline: 1, writes: { x: 1 } }),
+      // The recovery keeps lsn 1 and logs its transaction again (as the CDC source does after a crash).
+      ev(500, 'n1', 'recover', { lsn: 1 }),
+      ev(500, 'n1', 'txn.commit', { xid: 'a', lsn: 1, timeline: 1, writes: { x: 1 } }),
+      ev(800, 'n1', 'txn.commit', { xid: 'b', lsn: 2, timeline: 1, writes: { x: 2 } }),
+      read(900, 'n1', 1),
+      final('n1', 'primary'),
+    );
+    const c = visibilityCurve(h, [0, 100, 1000]);
+    expect(c.writes).toBe(2);
+    expect(c.points.map((p) => p.probability)).toEqual([1, 1, 1]);
   });
 });
 

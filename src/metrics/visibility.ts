@@ -3,19 +3,33 @@
  * Staleness (Bailis et al., VLDB 2012) measured from a history, and the time a
  * run takes to converge once faults heal.
  *
- * t-visibility: for a write w committed at time c(w) (its `txn.commit` on the
- * primary) and a node n, d(w, n) is the first time n's visible log holds w or a
- * newer version of the same key, minus c(w) (clamped at 0; ∞ if never). The
- * probability that a read starting t ms after a commit and served by n observes
- * that write or a newer one is P_n(t) = |{w : d(w, n) ≤ t}| / |W|. The curve for
- * the run weights P_n by the share of reads each node served (as PBS weights
- * replicas by how reads are routed); a run without reads weights nodes equally.
- * A read is taken to observe the node's state at its start (client latency is
- * ignored, which only makes the curve slightly pessimistic).
+ * t-visibility is the probability that a read started t ms after a write's
+ * commit returns that write or a newer one. For a committed version w (commit
+ * time c(w), its `txn.commit` on the primary) and a node n, d(w, n) is the
+ * first time n's visible log holds w or a newer version of the same key, minus
+ * c(w) (clamped at 0; ∞ if never). A read routed to n at c(w) + t sees w or
+ * newer iff d(w, n) ≤ t, so
  *
- * Versions follow the authoritative commit order shared with the checkers
- * (findAuthority in history/ops); transactions are identified by xid, and
- * writes discarded by a rewind are not in W.
+ *   P(t) = 1/|W| · Σ_w Σ_n route_w(n) · [d(w, n) ≤ t]
+ *
+ * where route_w is how the run routed the reads that could observe w: the share
+ * of reads each node served among those invoked at or after c(w) (PBS weights
+ * replicas by read routing; a routing that changes over the run, such as a
+ * migration's cut-over, must not charge a write to a node that served reads
+ * only before it existed). A write that no read followed has no routing to
+ * weigh by, so it is not in W, and a run without reads measures nothing:
+ * borrowing another routing (every node alike, or the last read's node) would
+ * charge writes to nodes no client read from after them (a connector, a
+ * broker, the old database of a migration). A read is taken to observe the
+ * node's state at its start (client latency is ignored, which only makes the
+ * curve slightly pessimistic).
+ *
+ * W: the committed versions some read started after, in the authoritative
+ * commit order shared with the checkers (findAuthority in history/ops), one
+ * per (key, transaction) — a transaction
+ * that a recovery re-logs is one version, not two. Aborted or failed writes
+ * and writes discarded by a rewind are not in W; a version overwritten before
+ * a node showed it counts as visible there once a newer one is.
  */
 import type { History, ModelEventEntry, NodeId } from '../history/types.js';
 import { findAuthority, replayLogs, type NodeReplay } from '../history/ops.js';
@@ -28,20 +42,33 @@ export interface VisibilityPoint {
 }
 
 export interface VisibilityCurve {
-  /** Committed versions measured (|W|, one per key a transaction wrote); 0 means the curve is empty. */
+  /** Committed versions measured (|W|, one per key a transaction wrote); 0 means the curve is empty (no commit, or no read). */
   writes: number;
-  /** Weighted curve over the nodes that served reads. */
+  /** Weighted curve (each write weighted by the routing of the reads that followed it). */
   points: VisibilityPoint[];
+  /** P_n(t): share of W node n showed within t ms, unweighted; one per node in `weights`. */
   perNode: Record<NodeId, VisibilityPoint[]>;
-  /** Read share per node used as weights (sums to 1). */
+  /** Routing used, averaged over W (sums to 1; empty when W is empty). */
   weights: Record<NodeId, number>;
 }
 
 /** Default grid: fine near 0 where synchronous replicas sit, coarse in the tail. */
 export const DEFAULT_VISIBILITY_GRID_MS: readonly number[] = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
 
-/** Per key, the committed versions in authoritative order: transaction id and commit time. */
-type VersionOrder = Map<string, { xid: string; commitT: number }[]>;
+interface Version {
+  key: string;
+  xid: string;
+  commitT: number;
+}
+
+/** Per key, the committed versions in authoritative order. */
+type VersionOrder = Map<string, Version[]>;
+
+/** A read as routing evidence: when it was invoked and which node served it. */
+interface ReadAt {
+  t: number;
+  node: NodeId;
+}
 
 /**
  * Throws HistoryError (from history/ops) when a visible-log event is malformed,
@@ -50,18 +77,25 @@ type VersionOrder = Map<string, { xid: string; commitT: number }[]>;
 export function visibilityCurve(history: History, gridMs: readonly number[] = DEFAULT_VISIBILITY_GRID_MS): VisibilityCurve {
   const replays = replayLogs(history);
   const order = versionOrder(history, replays);
-  const total = [...order.values()].reduce((n, vs) => n + vs.length, 0);
-  const weights = readWeights(history);
+  const reads = readsOf(history);
+  const lastReadT = reads[reads.length - 1]?.t ?? -Infinity;
+  const versions = [...order.values()].flat().filter((v) => v.commitT <= lastReadT);
+  const routes = routing(versions, reads);
+  const nodes = [...new Set(routes.flatMap((r) => [...r.keys()]))].sort();
+  const delays = new Map(nodes.map((n) => [n, visibilityDelays(replays.get(n), order)]));
+  const weights: Record<NodeId, number> = {};
+  for (const n of nodes) weights[n] = routes.reduce((a, r) => a + (r.get(n) ?? 0), 0) / versions.length;
+  const seenBy = (n: NodeId, v: Version, tMs: number): boolean => (delays.get(n)?.get(v) ?? Infinity) <= tMs;
   const perNode: Record<NodeId, VisibilityPoint[]> = {};
-  for (const node of Object.keys(weights)) {
-    const delays = visibilityDelays(replays.get(node), order);
-    perNode[node] = gridMs.map((tMs) => ({ tMs, probability: total === 0 ? 0 : delays.filter((d) => d <= tMs).length / total }));
+  for (const n of nodes) {
+    perNode[n] = gridMs.map((tMs) => ({ tMs, probability: versions.filter((v) => seenBy(n, v, tMs)).length / versions.length }));
   }
-  const points = gridMs.map((tMs, i) => ({
+  const points = gridMs.map((tMs) => ({
     tMs,
-    probability: Object.entries(weights).reduce((p, [n, w]) => p + w * (perNode[n]?.[i]?.probability ?? 0), 0),
+    probability: versions.length === 0 ? 0
+      : versions.reduce((p, v, i) => p + [...(routes[i] ?? [])].reduce((q, [n, w]) => q + (seenBy(n, v, tMs) ? w : 0), 0), 0) / versions.length,
   }));
-  return { writes: total, points, perNode, weights };
+  return { writes: versions.length, points, perNode, weights };
 }
 
 /**
@@ -71,24 +105,26 @@ export function visibilityCurve(history: History, gridMs: readonly number[] = DE
  */
 function versionOrder(history: History, replays: Map<NodeId, NodeReplay>): VersionOrder {
   const order: VersionOrder = new Map();
+  const add = (key: string, xid: string, commitT: number): void => {
+    const vs = order.get(key) ?? [];
+    if (!vs.some((v) => v.xid === xid)) vs.push({ key, xid, commitT });
+    order.set(key, vs);
+  };
   const auth = findAuthority(history, replays);
   if (auth) {
-    for (const [key, vs] of auth.versions) order.set(key, vs.map((v) => ({ xid: v.xid, commitT: v.commitT })));
+    for (const [key, vs] of auth.versions) for (const v of vs) add(key, v.xid, v.commitT);
     return order;
   }
   for (const r of replays.values()) {
-    for (const a of r.applications) {
-      if (a.event.name !== 'txn.commit') continue;
-      for (const key of Object.keys(a.writes)) order.set(key, [...(order.get(key) ?? []), { xid: a.xid, commitT: a.t }]);
-    }
+    for (const a of r.applications) if (a.event.name === 'txn.commit') for (const key of Object.keys(a.writes)) add(key, a.xid, a.t);
   }
   for (const vs of order.values()) vs.sort((a, b) => a.commitT - b.commitT);
   return order;
 }
 
 /** Delay (ms, ≥ 0) until `replay`'s node first showed each version or a newer one; unseen versions are absent. */
-function visibilityDelays(replay: NodeReplay | undefined, order: VersionOrder): number[] {
-  const out: number[] = [];
+function visibilityDelays(replay: NodeReplay | undefined, order: VersionOrder): Map<Version, number> {
+  const out = new Map<Version, number>();
   const reached = new Map<string, number>();
   for (const a of replay?.applications ?? []) {
     for (const key of Object.keys(a.writes)) {
@@ -96,22 +132,39 @@ function visibilityDelays(replay: NodeReplay | undefined, order: VersionOrder): 
       const idx = vs.findIndex((v) => v.xid === a.xid);
       const from = reached.get(key) ?? 0;
       if (idx < from) continue;
-      for (const v of vs.slice(from, idx + 1)) out.push(Math.max(0, a.t - v.commitT));
+      for (const v of vs.slice(from, idx + 1)) out.set(v, Math.max(0, a.t - v.commitT));
       reached.set(key, idx + 1);
     }
   }
   return out;
 }
 
-/** Share of successful reads each node served; uniform over the run's nodes when nobody read. */
-function readWeights(history: History): Record<NodeId, number> {
-  const counts = new Map<NodeId, number>();
-  for (const e of history) if (e.type === 'ok' && e.txn.some((m) => m.f === 'r')) counts.set(e.node, (counts.get(e.node) ?? 0) + 1);
-  const total = [...counts.values()].reduce((a, b) => a + b, 0);
-  if (total > 0) return Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, c]) => [n, c / total]));
-  const meta = history.find((e) => e.type === 'meta');
-  const nodes = meta?.type === 'meta' ? meta.nodes : [];
-  return Object.fromEntries(nodes.map((n) => [n, 1 / nodes.length]));
+/** Successful reads with their invocation time (the read's start), sorted by it. */
+function readsOf(history: History): ReadAt[] {
+  const invokedAt = new Map<number, number>();
+  const out: ReadAt[] = [];
+  for (const e of history) {
+    if (e.type === 'invoke') invokedAt.set(e.op, e.t);
+    if (e.type === 'ok' && e.txn.some((m) => m.f === 'r')) out.push({ t: invokedAt.get(e.op) ?? e.t, node: e.node });
+  }
+  return out.sort((a, b) => a.t - b.t);
+}
+
+/** route_w for each version (same order; each is followed by a read): node → share, summing to 1. */
+function routing(versions: readonly Version[], reads: readonly ReadAt[]): Map<NodeId, number>[] {
+  return versions.map((v) => {
+    let lo = 0;
+    let hi = reads.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((reads[mid] as ReadAt).t < v.commitT) lo = mid + 1;
+      else hi = mid;
+    }
+    const after = reads.slice(lo);
+    const counts = new Map<NodeId, number>();
+    for (const r of after) counts.set(r.node, (counts.get(r.node) ?? 0) + 1);
+    return new Map([...counts].map(([n, c]) => [n, c / after.length]));
+  });
 }
 
 // ───────────────────────────── convergence ─────────────────────────────
