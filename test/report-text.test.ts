@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { displayWidth, modelGrid, splitColumns, terminalSummary, wrapItems, wrapText } from '../reports/matrix.js';
 import { commandBlock, MARKDOWN_COLUMNS, reportMarkdown } from '../reports/markdown.js';
-import type { CellDoc, ModelDoc, ReportDoc, SummaryDoc, VariantDoc } from '../reports/schema.js';
+import { REPORT_SCHEMA_VERSION, type CellDoc, type ModelDoc, type ReportDoc, type SummaryDoc, type VariantDoc } from '../reports/schema.js';
 
 const GUARANTEES = [
   'convergence', 'committed-prefix', 'no-aborted-read', 'no-intermediate-read', 'durability', 'lossless-failover',
@@ -47,7 +47,7 @@ const wideModel: ModelDoc = {
 };
 
 const doc: ReportDoc = {
-  schemaVersion: 1, tool: { name: 'replicheck', version: '0' }, generatedAt: '', elapsedMs: 1000,
+  schemaVersion: REPORT_SCHEMA_VERSION, tool: { name: 'replicheck', version: '0' }, generatedAt: '', elapsedMs: 1000,
   options: { models: ['wal'], profiles: ['calm', 'partitions'], runs: 50, seed: 1, shrinkBudget: 30 },
   totals: { runs: 900, events: 1, runsPerS: 900, findings: 1, harnessFailures: 0, brokenCells: 3, cells: 36 },
   profiles: [], models: [wideModel],
