@@ -8,8 +8,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.js';
 import { decodeToken } from '../src/scenario/compact.js';
-import { inShard, shardIndex } from '../src/run/explore.js';
+import { drawToken, inShard, runPosition, runSeed, shardIndex } from '../src/run/explore.js';
 import { progressLine, progressText } from '../src/run/progress.js';
+import { variantTargets } from '../src/run/targets.js';
+import { loadModel } from '../src/cli/load-model.js';
 
 const USER = './test/fixtures/user-model.ts';
 const SPIN = './test/fixtures/spin-model.ts';
@@ -119,6 +121,21 @@ describe('run over worker threads', () => {
       if (was) Object.defineProperty(process.stderr, 'isTTY', was);
       else delete (process.stderr as { isTTY?: boolean }).isTTY;
     }
+  });
+});
+
+describe('what run explores', () => {
+  it("draws from the model's own workload and profile (cdc scenarios delete), --profile overriding", async () => {
+    const cdc = await loadModel('cdc');
+    const targets = variantTargets(cdc);
+    expect(targets.every((t) => t.profile === (cdc.profile ?? 'everything') && t.workload?.opKinds?.includes('del'))).toBe(true);
+    // Some of the first runs really delete.
+    const dels = [...Array(12).keys()].some((i) => {
+      const s = decodeToken(drawToken(cdc, { target: targets[0]!, seed: runSeed(1, i), position: runPosition(i, 1) })) as { sessions: { ops: { ops?: { f: string }[] }[] }[] };
+      return JSON.stringify(s.sessions).includes('"f":"del"');
+    });
+    expect(dels).toBe(true);
+    expect(variantTargets(cdc, { profile: 'calm', variant: 'no-snapshot' }).map((t) => [t.variant, t.profile])).toEqual([['no-snapshot', 'calm']]);
   });
 });
 
