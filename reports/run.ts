@@ -266,6 +266,9 @@ async function runAll(
   const total = targets.length * o.profiles.length * o.runs;
   let done = 0;
   const cells = targets.flatMap((t) => o.profiles.map((profile) => ({ t, profile })));
+  // Progress comes per cell; say at once that the runs started.
+  const first = cells[0];
+  if (first) onProgress?.({ phase: 'run', done: 0, total, label: `${first.t.modelName}/${first.t.variant} × ${first.profile}` });
   const answers = await Promise.all(cells.map(async ({ t, profile }) => {
     const label = `${t.modelName}/${t.variant} × ${profile}`;
     const task: CellTask = { kind: 'cell', model: t.modelName, variant: t.variant, profile, runs: o.runs, seed: o.seed };
