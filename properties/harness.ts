@@ -334,7 +334,7 @@ export function retrySaved<C>(
 export function recordFailure(
   path: string,
   target: { model: string; config: Record<string, unknown>; bug?: string },
-  r: ModelCheckResult,
+  r: Pick<ModelCheckResult, 'guarantee' | 'sentence' | 'token' | 'verdict'>,
 ): void {
   const entry: SavedFailure = {
     ...target,

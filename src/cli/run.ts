@@ -19,7 +19,6 @@ import {
   defaultSeed,
   recordFailure,
   retrySaved,
-  type ModelCheckResult,
   type NotJudged,
 } from '../../properties/harness.js';
 import { explainVerdict, replayCommand } from '../check/explain.js';
@@ -275,9 +274,7 @@ function sizeOf(token: string): { ops: number; faults: number } {
 }
 
 function save(plan: Plan, found: Found): void {
-  const r = {
-    guarantee: found.guarantee, sentence: found.sentence, token: found.token, verdict: found.verdict,
-  } as Pick<ModelCheckResult, 'guarantee' | 'sentence' | 'token' | 'verdict'> as ModelCheckResult;
+  const r = { guarantee: found.guarantee, sentence: found.sentence, token: found.token, verdict: found.verdict };
   recordFailure(DEFAULT_FAILURE_FILE, failureTarget(found.target), r);
 }
 
