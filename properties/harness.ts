@@ -31,6 +31,7 @@ import {
   type JudgeOptions,
   type Model,
   type Scenario,
+  type SimLimits,
   type Verdict,
   type WorkloadOptions,
 } from '../src/analysis.js';
@@ -60,6 +61,8 @@ export interface PropertyOptions {
   check?: CheckOptions;
   /** Checkers a model family brings beyond the built-in registry. */
   checkers?: CheckerTable;
+  /** Simulator limits written into every scenario (event budget…), so a replay keeps them. */
+  limits?: SimLimits;
 }
 
 export interface CheckModelOptions extends PropertyOptions {
@@ -129,7 +132,7 @@ export class JudgedTally {
   private readonly judged = new Set<string>();
   private readonly reasons = new Map<string, Map<string, number>>();
 
-  add(v: Verdict): void {
+  add(v: { outcomes: readonly { id: string; notJudged?: string }[] }): void {
     for (const o of v.outcomes) {
       if (o.notJudged === undefined) {
         this.judged.add(o.id);
@@ -201,6 +204,13 @@ export function scenariosFor<C>(model: Model<C>, opts: PropertyOptions): fc.Arbi
   });
 }
 
+/** scenariosFor, with the limits the options ask for written into each scenario. */
+function scenariosWithLimits<C>(model: Model<C>, opts: PropertyOptions): fc.Arbitrary<Scenario> {
+  const arb = scenariosFor(model, opts);
+  const limits = opts.limits;
+  return limits ? arb.map((s) => ({ ...s, limits: { ...limits } })) : arb;
+}
+
 function judgeOptions(opts: PropertyOptions): JudgeOptions {
   return {
     ...(opts.guarantees ? { guarantees: opts.guarantees } : {}),
@@ -210,11 +220,19 @@ function judgeOptions(opts: PropertyOptions): JudgeOptions {
   };
 }
 
-/** The property: every claimed guarantee holds on every generated scenario. */
-export function guaranteeProperty<C>(model: Model<C>, opts: PropertyOptions = {}): fc.IPropertyWithHooks<[Scenario]> {
+/**
+ * The property: every claimed guarantee holds on every generated scenario.
+ * `onVerdict` sees each run's verdict (a caller tallying what was judged).
+ */
+export function guaranteeProperty<C>(
+  model: Model<C>,
+  opts: PropertyOptions = {},
+  onVerdict?: (v: Verdict) => void,
+): fc.IPropertyWithHooks<[Scenario]> {
   const jo = judgeOptions(opts);
-  return fc.property(scenariosFor(model, opts), (scenario) => {
+  return fc.property(scenariosWithLimits(model, opts), (scenario) => {
     const v = judgeScenario(model, scenario, jo);
+    onVerdict?.(v);
     if (failed(v)) throw new GuaranteeBroken(v);
   });
 }
@@ -235,7 +253,7 @@ export function checkModel<C>(model: Model<C>, opts: CheckModelOptions = {}): Mo
   const start = performance.now();
   const jo = judgeOptions(opts);
   const tally = new JudgedTally();
-  const prop = fc.property(scenariosFor(model, opts), (scenario) => {
+  const prop = fc.property(scenariosWithLimits(model, opts), (scenario) => {
     if (firstFailAt !== undefined && ++shrinkRuns > shrinkBudget) return;
     const v = judgeScenario(model, scenario, jo);
     if (firstFailAt === undefined) tally.add(v);
@@ -294,7 +312,8 @@ export function assertModel<C>(model: Model<C>, opts: CheckModelOptions = {}): M
   return r;
 }
 
-function retrySaved<C>(
+/** Saved failures of a target judged again: those that pass are dropped from the file. */
+export function retrySaved<C>(
   model: Model<C>,
   opts: CheckModelOptions,
   target: { model: string; config: Record<string, unknown>; bug?: string },
@@ -311,10 +330,11 @@ function retrySaved<C>(
   return { stillFailing: mine.filter((f) => !passing.has(f.token)).map((f) => f.scenario), fixed: passing.size };
 }
 
-function recordFailure(
+/** Save a failure (once per token) so the next check tries it first. */
+export function recordFailure(
   path: string,
   target: { model: string; config: Record<string, unknown>; bug?: string },
-  r: ModelCheckResult,
+  r: Pick<ModelCheckResult, 'guarantee' | 'sentence' | 'token' | 'verdict'>,
 ): void {
   const entry: SavedFailure = {
     ...target,

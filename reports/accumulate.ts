@@ -123,7 +123,7 @@ export interface CellAcc {
   counterexample?: CounterexampleDoc;
 }
 
-interface LagAcc {
+export interface LagAcc {
   source: 'report' | 'standby-events';
   write: number[];
   flush: number[];
@@ -132,7 +132,7 @@ interface LagAcc {
   unreplayed: number;
 }
 
-interface SinkAcc {
+export interface SinkAcc {
   applies: number;
   reapplied: number;
   lag: number[];
@@ -144,6 +144,30 @@ export interface LagCandidateInfo {
   faults: number;
 }
 
+/**
+ * What a VariantAcc holds, as structured-cloneable data: a worker thread
+ * accumulates one (variant, profile) cell and the main thread absorbs the cells in
+ * a fixed order, which gives the figures one thread would have computed.
+ */
+export interface AccState {
+  runs: number;
+  events: number;
+  failures: RunFailure[];
+  cells: Map<string, CellAcc>;
+  lag: Map<string, LagAcc>;
+  sinks: Map<string, SinkAcc>;
+  duplicates: number;
+  vis: VisRun[];
+  convergence: number[];
+  stale: ReadStaleness[];
+}
+
+/** One run's visibility curve: summed in run order when the document is built (floating point is not associative). */
+interface VisRun {
+  writes: number;
+  probabilities: number[];
+}
+
 export class VariantAcc {
   runs = 0;
   events = 0;
@@ -152,7 +176,7 @@ export class VariantAcc {
   private readonly lag = new Map<string, LagAcc>();
   private readonly sinks = new Map<string, SinkAcc>();
   private duplicates = 0;
-  private readonly vis = { writes: 0, sums: DEFAULT_VISIBILITY_GRID_MS.map(() => 0) };
+  private readonly vis: VisRun[] = [];
   private readonly convergence: number[] = [];
   private readonly stale: ReadStaleness[] = [];
 
@@ -245,10 +269,7 @@ export class VariantAcc {
     }
     this.measureCdc(h);
     const vis = visibilityCurve(h);
-    if (vis.writes > 0) {
-      this.vis.writes += vis.writes;
-      vis.points.forEach((p, i) => (this.vis.sums[i] = (this.vis.sums[i] ?? 0) + vis.writes * p.probability));
-    }
+    if (vis.writes > 0) this.vis.push({ writes: vis.writes, probabilities: vis.points.map((p) => p.probability) });
     const conv = convergenceTime(h);
     if (conv) this.convergence.push(conv.convergenceMs);
     for (const s of measureStaleness(h)) this.stale.push({ versionsBehind: s.versionsBehind, staleMs: s.staleMs });
@@ -267,9 +288,71 @@ export class VariantAcc {
     for (const d of cdc.duplicates) this.duplicates += d.duplicates;
   }
 
+  /** Everything accumulated, as data (see AccState). */
+  state(): AccState {
+    return {
+      runs: this.runs, events: this.events, failures: this.failures, cells: this.cells, lag: this.lag, sinks: this.sinks,
+      duplicates: this.duplicates, vis: this.vis, convergence: this.convergence, stale: this.stale,
+    };
+  }
+
+  /**
+   * Add what another accumulator of the same target gathered, as if its runs had
+   * been observed here next: sums add, lists append, first examples and the
+   * earlier smallest run win, maps keep first-seen order.
+   */
+  absorb(s: AccState): void {
+    this.runs += s.runs;
+    this.events += s.events;
+    append(this.failures, s.failures);
+    for (const [g, c] of s.cells) {
+      const mine = this.cell(g);
+      mine.runs += c.runs;
+      mine.broken += c.broken;
+      mine.outsideRuns += c.outsideRuns;
+      mine.outsideBroken += c.outsideBroken;
+      for (const [p, x] of c.byProfile) {
+        const bp = mine.byProfile.get(p) ?? { runs: 0, broken: 0 };
+        mine.byProfile.set(p, { runs: bp.runs + x.runs, broken: bp.broken + x.broken });
+      }
+      for (const [reason, n] of c.notJudged) mine.notJudged.set(reason, (mine.notJudged.get(reason) ?? 0) + n);
+      mine.example ??= c.example;
+      if (c.smallest) mine.smallest = smaller(mine.smallest, c.smallest);
+    }
+    for (const [standby, a] of s.lag) {
+      const mine = this.lag.get(standby);
+      if (!mine) {
+        this.lag.set(standby, { ...a, write: [...a.write], flush: [...a.flush], replay: [...a.replay] });
+        continue;
+      }
+      append(mine.write, a.write);
+      append(mine.flush, a.flush);
+      append(mine.replay, a.replay);
+      mine.positions += a.positions;
+      mine.unreplayed += a.unreplayed;
+    }
+    for (const [sink, a] of s.sinks) {
+      const mine = this.sinks.get(sink);
+      if (!mine) {
+        this.sinks.set(sink, { ...a, lag: [...a.lag] });
+        continue;
+      }
+      mine.applies += a.applies;
+      mine.reapplied += a.reapplied;
+      append(mine.lag, a.lag);
+    }
+    this.duplicates += s.duplicates;
+    append(this.vis, s.vis);
+    append(this.convergence, s.convergence);
+    append(this.stale, s.stale);
+  }
+
   toDoc(): VariantDoc {
     const t = this.target;
     const st = stalenessSummary(this.stale);
+    const visWrites = this.vis.reduce((n, r) => n + r.writes, 0);
+    const sums = DEFAULT_VISIBILITY_GRID_MS.map(() => 0);
+    for (const r of this.vis) r.probabilities.forEach((p, i) => (sums[i] = (sums[i] ?? 0) + r.writes * p));
     return {
       name: t.variant,
       config: t.config,
@@ -293,9 +376,9 @@ export class VariantAcc {
         lagMs: summaryDoc(summarize(a.lag)),
       })),
       duplicateDeliveries: this.duplicates,
-      visibility: this.vis.writes === 0 ? null : {
-        writes: this.vis.writes,
-        points: DEFAULT_VISIBILITY_GRID_MS.map((tMs, i) => ({ tMs, probability: round((this.vis.sums[i] ?? 0) / this.vis.writes, 4) })),
+      visibility: visWrites === 0 ? null : {
+        writes: visWrites,
+        points: DEFAULT_VISIBILITY_GRID_MS.map((tMs, i) => ({ tMs, probability: round((sums[i] ?? 0) / visWrites, 4) })),
       },
       convergence: { runs: this.convergence.length, ms: summaryDoc(summarize(this.convergence)), valuesMs: this.convergence.map((v) => round(v, 3)) },
       staleness: { ...st, staleFraction: st.staleFraction === null ? null : round(st.staleFraction, 4), staleMs: summaryDoc(st.staleMs) },
@@ -323,6 +406,11 @@ export class VariantAcc {
       counterexample: c.counterexample ?? null,
     };
   }
+}
+
+/** Append in place without spreading a long list into arguments. */
+function append<T>(to: T[], from: readonly T[]): void {
+  for (const x of from) to.push(x);
 }
 
 /** The reason most runs gave for not judging a cell (the first seen wins a tie). */

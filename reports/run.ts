@@ -39,7 +39,8 @@ import {
 } from '../src/analysis.js';
 import { spacetimeSvg } from './spacetime-svg.js';
 import type { FindingDoc, LagOverTimeDoc, ModelDoc, ReportDoc } from './schema.js';
-import { judgeColumns, VariantAcc, type Outcome, type RunFailure, type Target } from './accumulate.js';
+import { judgeColumns, VariantAcc, type AccState, type Outcome, type RunFailure, type Target } from './accumulate.js';
+import { DEFAULT_TIMEOUT_MS, WorkerPool } from '../src/run/pool.js';
 
 export type { Target };
 
@@ -69,6 +70,26 @@ export interface CollectOptions {
   seed?: number;
   shrinkBudget?: number;
   onProgress?: (p: ReportProgress) => void;
+  /**
+   * Worker threads for the runs and the shrinking. Workers load the models from
+   * `registryModule`, so without one everything runs in this thread. The figures
+   * do not depend on the worker count: each (variant, profile) cell is computed on
+   * its own and the cells are merged in a fixed order.
+   */
+  workers?: number;
+  /** A module exporting this registry (what workers import): its URL and export name. */
+  registryModule?: RegistryModule;
+}
+
+export interface RegistryModule {
+  url: string;
+  exportName: string;
+}
+
+/** The built-in models' registry module, for report workers. */
+export function builtinRegistryModule(): RegistryModule {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return { url: new URL(`../models/index${ext}`, import.meta.url).href, exportName: 'BUILTIN_MODELS' };
 }
 
 export interface ReportProgress {
@@ -98,14 +119,123 @@ interface LagCandidate {
   faults: number;
 }
 
+// ───────────────────────────── tasks (in this thread or a worker) ─────────────────────────────
+
+/** Run one (variant, profile) cell: `runs` scenarios judged and measured. */
+export interface CellTask {
+  kind: 'cell';
+  model: string;
+  variant: string;
+  profile: FaultProfileName;
+  runs: number;
+  seed: number;
+}
+
+export interface CellAnswer {
+  state: AccState;
+  /** Runs offered to the "lag over time" chart, in run order. */
+  lag: { index: number; scenario: Scenario; peakMs: number; faults: number }[];
+}
+
+/** Shrink one broken cell's smallest run. */
+export interface ShrinkTask {
+  kind: 'shrink';
+  model: string;
+  variant: string;
+  guarantee: string;
+  inClaim: boolean;
+  start: { profile: FaultProfileName; index: number; scenario: Scenario };
+  runs: number;
+  seed: number;
+  shrinkBudget: number;
+}
+
+export type ReportTask = CellTask | ShrinkTask;
+export type ReportAnswer = CellAnswer | ShrinkResult;
+
+const targetCache = new WeakMap<ReportModelEntry, Target[]>();
+
+function targetFor(registry: ReportRegistry, model: string, variant: string): Target {
+  const entry = registry[model];
+  if (!entry) throw new Error(`report worker: no model '${model}' in the registry`);
+  let ts = targetCache.get(entry);
+  if (!ts) targetCache.set(entry, (ts = targetsOf(model, entry)));
+  const t = ts.find((x) => x.variant === variant);
+  if (!t) throw new Error(`report worker: model '${model}' has no variant '${variant}'`);
+  return t;
+}
+
+/** Answer one report task: what a report worker does, and what this thread does without workers. */
+export function answerReportTask(registry: ReportRegistry, task: ReportTask): ReportAnswer {
+  const t = targetFor(registry, task.model, task.variant);
+  if (task.kind === 'shrink') return shrinkCell(t, task.guarantee, task.inClaim, task.start, task);
+  const acc = new VariantAcc(t);
+  const lag: CellAnswer['lag'] = [];
+  generate(t, task.profile, task.runs, task.seed, (scenario, index) => {
+    const candidate = acc.observe(task.profile, index, scenario);
+    if (candidate) lag.push({ index, scenario, ...candidate });
+  });
+  return { state: acc.state(), lag };
+}
+
+type Execute = <A extends ReportAnswer>(task: ReportTask, label: string) => Promise<A>;
+
+/** Tasks on a pool of workers, or one after another in this thread (yielding between them for the progress bar). */
+function executor(opts: CollectOptions, runs: number, shrinkBudget: number): { execute: Execute; close: () => Promise<void> } {
+  if (opts.workers === undefined || !opts.registryModule) {
+    // One task after another, yielding to the event loop before each (the progress bar redraws).
+    let chain: Promise<unknown> = Promise.resolve();
+    return {
+      execute: <A extends ReportAnswer>(task: ReportTask) => {
+        const next = chain.then(async () => {
+          await yieldToEventLoop();
+          return answerReportTask(opts.registry, task) as A;
+        });
+        chain = next.catch(() => undefined);
+        return next;
+      },
+      close: async () => {},
+    };
+  }
+  // A backstop, not a verdict: a cell is many runs, each allowed the run watchdog's time.
+  const timeoutMs = DEFAULT_TIMEOUT_MS * Math.max(runs, shrinkBudget + 1);
+  const pool = new WorkerPool<ReportTask, ReportAnswer>(reportWorkerUrl(), {
+    workers: opts.workers,
+    timeoutMs,
+    workerData: opts.registryModule,
+  });
+  return {
+    execute: async <A extends ReportAnswer>(task: ReportTask, label: string) => {
+      const o = await pool.run(task);
+      if (o.kind === 'done') return o.value as A;
+      const why = o.kind === 'timeout' ? `did not finish within ${Math.round(o.ms / 1000)} s (model hangs?)` : `failed: ${o.message}`;
+      throw new Error(`report: ${label} ${why}`);
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** The report worker module, beside this one (.ts under tsx and vitest, .js once compiled). */
+function reportWorkerUrl(): URL {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./worker${ext}`, import.meta.url);
+}
+
 export async function collectReport(opts: CollectOptions): Promise<CollectedReport> {
   const t0 = performance.now();
   const resolved = resolveOptions(opts);
   const { modelNames, profiles, runs, seed, shrinkBudget } = resolved;
   const targets = modelNames.flatMap((name) => targetsOf(name, opts.registry[name]!));
-  const { accs, lagCandidates } = await runAll(targets, resolved, opts.onProgress);
   const diagrams: Record<string, string> = {};
-  await shrinkAll([...accs.values()], { runs, seed, shrinkBudget, diagrams, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const { execute, close } = executor(opts, runs, shrinkBudget);
+  let accs: Map<Target, VariantAcc>;
+  let lagCandidates: LagCandidate[];
+  try {
+    ({ accs, lagCandidates } = await runAll(targets, resolved, execute, opts.onProgress));
+    await shrinkAll([...accs.values()], { runs, seed, shrinkBudget, diagrams, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }, execute);
+  } finally {
+    await close();
+  }
   const models = modelNames.map((name) => modelDoc(name, opts.registry[name]!, targets.filter((t) => t.modelName === name), accs));
   const findings = collectFindings([...accs.values()]);
   return {
@@ -121,26 +251,37 @@ export async function collectReport(opts: CollectOptions): Promise<CollectedRepo
   };
 }
 
-/** Every target under every profile, `runs` scenarios each; yields to the event loop between cells (progress bar). */
+/**
+ * Every target under every profile, `runs` scenarios each, one task per cell;
+ * the cells are merged in (target, profile) order whichever finished first.
+ */
 async function runAll(
   targets: Target[],
   o: { profiles: FaultProfileName[]; runs: number; seed: number },
+  execute: Execute,
   onProgress: CollectOptions['onProgress'],
 ): Promise<{ accs: Map<Target, VariantAcc>; lagCandidates: LagCandidate[] }> {
   const accs = new Map<Target, VariantAcc>(targets.map((t) => [t, new VariantAcc(t)]));
   const lagCandidates: LagCandidate[] = [];
   const total = targets.length * o.profiles.length * o.runs;
   let done = 0;
-  for (const t of targets) {
-    for (const profile of o.profiles) {
-      generate(t, profile, o.runs, o.seed, (scenario, index) => {
-        const candidate = accs.get(t)!.observe(profile, index, scenario);
-        if (candidate) lagCandidates.push({ target: t, profile, scenario, ...candidate });
-        onProgress?.({ phase: 'run', done: ++done, total, label: `${t.modelName}/${t.variant} × ${profile}` });
-      });
-      await yieldToEventLoop();
-    }
-  }
+  const cells = targets.flatMap((t) => o.profiles.map((profile) => ({ t, profile })));
+  // Progress comes per cell; say at once that the runs started.
+  const first = cells[0];
+  if (first) onProgress?.({ phase: 'run', done: 0, total, label: `${first.t.modelName}/${first.t.variant} × ${first.profile}` });
+  const answers = await Promise.all(cells.map(async ({ t, profile }) => {
+    const label = `${t.modelName}/${t.variant} × ${profile}`;
+    const task: CellTask = { kind: 'cell', model: t.modelName, variant: t.variant, profile, runs: o.runs, seed: o.seed };
+    const a = await execute<CellAnswer>(task, label);
+    done += o.runs;
+    onProgress?.({ phase: 'run', done, total, label });
+    return a;
+  }));
+  answers.forEach((a, i) => {
+    const { t, profile } = cells[i]!;
+    accs.get(t)!.absorb(a.state);
+    for (const c of a.lag) lagCandidates.push({ target: t, profile, scenario: c.scenario, peakMs: c.peakMs, faults: c.faults });
+  });
   return { accs, lagCandidates };
 }
 
@@ -252,13 +393,25 @@ interface ShrinkContext {
   onProgress?: (p: ReportProgress) => void;
 }
 
-async function shrinkAll(accs: VariantAcc[], ctx: ShrinkContext): Promise<void> {
+async function shrinkAll(accs: VariantAcc[], ctx: ShrinkContext, execute: Execute): Promise<void> {
   const jobs = accs.flatMap((acc) => acc.brokenCells().map((g) => ({ acc, g })));
   let done = 0;
-  for (const { acc, g } of jobs) {
+  const results = await Promise.all(jobs.map(async ({ acc, g }) => {
+    const smallest = acc.cell(g).smallest!;
+    const label = `${acc.target.modelName}/${acc.target.variant}: ${g}`;
+    const task: ShrinkTask = {
+      kind: 'shrink', model: acc.target.modelName, variant: acc.target.variant, guarantee: g, inClaim: smallest.inClaim,
+      start: { profile: smallest.profile, index: smallest.index, scenario: smallest.scenario },
+      runs: ctx.runs, seed: ctx.seed, shrinkBudget: ctx.shrinkBudget,
+    };
+    const r = await execute<ShrinkResult>(task, label);
+    ctx.onProgress?.({ phase: 'shrink', done: ++done, total: jobs.length, label });
+    return r;
+  }));
+  jobs.forEach(({ acc, g }, i) => {
     const cell = acc.cell(g);
     const smallest = cell.smallest!;
-    const result = shrinkCell(acc.target, g, smallest.inClaim, smallest, ctx);
+    const result = results[i]!;
     const file = `spacetime/${slug(acc.target.modelName)}--${slug(acc.target.variant)}--${slug(g)}.svg`;
     if (result.svg) ctx.diagrams[file] = result.svg;
     const linFile = file.replace(/\.svg$/, '--linearization.svg');
@@ -276,12 +429,10 @@ async function shrinkAll(accs: VariantAcc[], ctx: ShrinkContext): Promise<void> 
       svg: result.svg ? file : null,
       linearization: result.linearization ? linFile : null,
     };
-    ctx.onProgress?.({ phase: 'shrink', done: ++done, total: jobs.length, label: `${acc.target.modelName}/${acc.target.variant}: ${g}` });
-    await yieldToEventLoop();
-  }
+  });
 }
 
-interface ShrinkResult {
+export interface ShrinkResult {
   ops: number;
   faults: number;
   shrinks: number;

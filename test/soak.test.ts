@@ -54,6 +54,18 @@ describe('replicheck soak', () => {
     expect(one.alarms).toEqual(j.alarms);
   });
 
+  it('shards judge disjoint slices whose alarms together are the whole soak\'s', async () => {
+    const args = ['soak', '--model', USER, '--bug', 'skip-third', '--profile', 'calm', '--runs', '16', '--seed', '4', '--json', '--workers', '1'];
+    const whole = JSON.parse((await cli(...args)).out) as SoakJson;
+    const parts = [JSON.parse((await cli(...args, '--shard', '1/2')).out) as SoakJson, JSON.parse((await cli(...args, '--shard', '2/2')).out) as SoakJson];
+    expect(parts.map((p) => p.runs)).toEqual([8, 8]);
+    expect(parts[0]!.again).toContain('--runs 15 --bug skip-third --shard 1/2'); // its last run is 14
+    const runs = (j: SoakJson) => j.alarms.map((a) => a.run);
+    expect(runs(parts[0]!).every((i) => i % 2 === 0) && runs(parts[1]!).every((i) => i % 2 === 1)).toBe(true);
+    const merged = [...parts[0]!.alarms, ...parts[1]!.alarms].sort((a, b) => a.run - b.run);
+    expect(merged).toEqual(whole.alarms);
+  });
+
   it('reports a run whose model spins as "model hangs" with its token and exits 2', async () => {
     const r = await cli('soak', '--model', SPIN, '--bug', 'spin', '--profile', 'calm', '--runs', '1', '--seed', '1', '--workers', '1', '--timeout', '3');
     expect(r.code).toBe(2);

@@ -35,3 +35,13 @@ export function packageVersion(): string {
   }
   return (version ??= 'unknown');
 }
+
+/** `--shard i/n` (1 ≤ i ≤ n) as a 0-based shard index and a count. */
+export function shardOption(raw: string | undefined): { index: number; count: number } | undefined {
+  if (raw === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(raw.trim());
+  const i = m ? Number(m[1]) : NaN;
+  const n = m ? Number(m[2]) : NaN;
+  if (!(n >= 1 && i >= 1 && i <= n)) throw new OptionError(`--shard must be i/n with 1 ≤ i ≤ n, got '${raw}'`);
+  return { index: i - 1, count: n };
+}

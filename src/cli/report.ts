@@ -15,7 +15,16 @@ import { SingleBar, Presets } from 'cli-progress';
 import { BUILTIN_MODELS } from '../../models/index.js';
 import { terminalSummary } from '../../reports/matrix.js';
 import { checkOutput, commitOutput, discardOutput, stageOutput, writeStaged, type WrittenReport } from '../../reports/output.js';
-import { collectReport, DEFAULT_REPORT_RUNS, DEFAULT_SHRINK_BUDGET, type ReportProgress, type ReportRegistry } from '../../reports/run.js';
+import {
+  builtinRegistryModule,
+  collectReport,
+  DEFAULT_REPORT_RUNS,
+  DEFAULT_SHRINK_BUDGET,
+  type RegistryModule,
+  type ReportProgress,
+  type ReportRegistry,
+} from '../../reports/run.js';
+import { defaultWorkers } from '../run/pool.js';
 import { intOption, packageVersion } from './options.js';
 
 export interface ReportCliOptions {
@@ -27,6 +36,7 @@ export interface ReportCliOptions {
   shrink?: string;
   json?: boolean;
   strict?: boolean;
+  workers?: string;
 }
 
 export const DEFAULT_REPORT_DIR = 'replicheck-report';
@@ -41,6 +51,7 @@ export function registerReport(program: Command): void {
     .option('--out <dir>', `output directory, replaced atomically (default ./${DEFAULT_REPORT_DIR}/)`)
     .option('--seed <n>', 'report seed: the same seed gives the same figures (default 1)')
     .option('--shrink <n>', `simulations spent shrinking each broken cell (default ${DEFAULT_SHRINK_BUDGET}; 0 keeps the smallest run found)`)
+    .option('--workers <n>', `worker threads (default ${defaultWorkers()}, the cores available); the report is the same whatever the count`)
     .option('--strict', 'exit 1 when a claimed guarantee broke or a run could not be judged')
     .option('--json', 'print report.json on stdout (progress goes to stderr)')
     .addHelpText(
@@ -53,9 +64,18 @@ export function registerReport(program: Command): void {
     });
 }
 
-/** Run the report; returns the exit code. Throws (→ exit 2) on bad input or an unusable output directory. */
-export async function reportCommand(opts: ReportCliOptions, registry: ReportRegistry = BUILTIN_MODELS): Promise<number> {
+/**
+ * Run the report; returns the exit code. Throws (→ exit 2) on bad input or an unusable output directory.
+ * Worker threads load the models from `registryModule` (the built-in models' module for the built-in
+ * registry); a registry without one is run in this thread.
+ */
+export async function reportCommand(
+  opts: ReportCliOptions,
+  registry: ReportRegistry = BUILTIN_MODELS,
+  registryModule: RegistryModule | undefined = registry === BUILTIN_MODELS ? builtinRegistryModule() : undefined,
+): Promise<number> {
   const runs = intOption(opts.runs, '--runs', 1);
+  const workers = intOption(opts.workers, '--workers', 1) ?? defaultWorkers();
   const seed = intOption(opts.seed, '--seed', Number.MIN_SAFE_INTEGER);
   const shrinkBudget = intOption(opts.shrink, '--shrink', 0);
   const out = checkOutput(opts.out ?? DEFAULT_REPORT_DIR);
@@ -70,6 +90,7 @@ export async function reportCommand(opts: ReportCliOptions, registry: ReportRegi
       ...(seed !== undefined ? { seed } : {}),
       ...(shrinkBudget !== undefined ? { shrinkBudget } : {}),
       onProgress: progress.update,
+      ...(registryModule ? { workers, registryModule } : {}),
     });
   } finally {
     progress.stop();

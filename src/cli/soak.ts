@@ -15,10 +15,10 @@ import cliProgress from 'cli-progress';
 import { BUILTIN_MODELS } from '../../models/index.js';
 import { replayCommand } from '../check/explain.js';
 import { DEFAULT_TIMEOUT_MS, defaultWorkers } from '../run/pool.js';
-import { explore, startRunPool, type ExploreResult, type RunRecord } from '../run/explore.js';
+import { explore, startRunPool, type ExploreResult, type RunRecord, type Shard } from '../run/explore.js';
 import { assertBug, parseProfile, variantTargets, type RunTarget } from '../run/targets.js';
 import { loadModel, type LoadedModel } from './load-model.js';
-import { intOption, OptionError, println } from './options.js';
+import { intOption, OptionError, println, shardOption } from './options.js';
 
 interface SoakOptions {
   model?: string[];
@@ -29,6 +29,7 @@ interface SoakOptions {
   timeout?: string;
   profile?: string;
   bug?: string;
+  shard?: string;
   json?: boolean;
 }
 
@@ -46,6 +47,7 @@ export function registerSoak(program: Command): void {
     .option('--timeout <s>', `seconds a run may take before it is reported as a hang (default ${DEFAULT_TIMEOUT_MS / 1000})`)
     .option('--profile <name>', "fault profile (default each model's own, else everything)")
     .option('--bug <name>', 'plant this bug in every variant (to see the soak catch one; not a soak of clean models)')
+    .option('--shard <i/n>', 'judge only the i-th of n disjoint slices of the runs (a CI matrix)')
     .option('--json', 'print one JSON document')
     .action(async (opts: SoakOptions) => {
       process.exitCode = await soakCommand(opts);
@@ -62,6 +64,7 @@ interface SoakPlan {
   timeMs?: number;
   workers: number;
   timeoutMs: number;
+  shard?: Shard;
   entries: Map<string, LoadedModel>;
   targets: RunTarget[];
 }
@@ -85,6 +88,7 @@ async function soakCommand(opts: SoakOptions): Promise<number> {
       seed: plan.seed,
       ...(plan.runs !== undefined ? { runs: plan.runs } : {}),
       ...(plan.timeMs !== undefined ? { deadline: start + plan.timeMs } : {}),
+      ...(plan.shard ? { shard: plan.shard } : {}),
       onRun: (done, failing) => bar?.update(done, { failing, rate: (done / ((performance.now() - start) / 1000)).toFixed(1) }),
     });
   } finally {
@@ -108,6 +112,7 @@ async function planSoak(opts: SoakOptions): Promise<SoakPlan> {
   const timeoutS = opts.timeout !== undefined ? Number(opts.timeout) : DEFAULT_TIMEOUT_MS / 1000;
   if (!(timeoutS > 0)) throw new OptionError(`--timeout must be a positive number of seconds, got '${opts.timeout}'`);
   const profile = opts.profile !== undefined ? parseProfile(opts.profile) : undefined;
+  const shard = shardOption(opts.shard);
   const entries = new Map<string, LoadedModel>();
   const targets: RunTarget[] = [];
   for (const ref of refs) {
@@ -122,6 +127,7 @@ async function planSoak(opts: SoakOptions): Promise<SoakPlan> {
     ...(timeMs !== undefined ? { timeMs } : {}),
     workers,
     timeoutMs: Math.round(timeoutS * 1000),
+    ...(shard ? { shard } : {}),
     entries,
     targets,
   };
@@ -194,6 +200,8 @@ interface SoakSummary {
   seed: number;
   workers: number;
   runs: number;
+  /** The slice judged (`--shard`, 1-based): its runs are those below `upTo` in the slice. */
+  shard: { index: number; count: number; upTo: number } | null;
   /** Wall time, worker start-up included. */
   ms: number;
   /** Runs per second once the workers were up. */
@@ -230,15 +238,18 @@ function summarize(plan: SoakPlan, r: ExploreResult, ms: number, runMs: number):
   }
   const models = [...plan.entries.keys()].map((m) => `--model ${m}`).join(' ');
   const bug = plan.targets[0]?.bug !== undefined ? ` --bug ${plan.targets[0].bug}` : '';
+  // With a shard, --runs is the whole budget the shards split (every index below upTo).
+  const shard = plan.shard ? ` --shard ${plan.shard.index + 1}/${plan.shard.count}` : '';
   return {
     seed: plan.seed,
     workers: plan.workers,
     runs: r.runs,
+    shard: plan.shard ? { index: plan.shard.index + 1, count: plan.shard.count, upTo: r.upTo } : null,
     ms,
     runsPerS: Math.round((r.runs / (runMs / 1000)) * 10) / 10,
     falseAlarms: alarms.length,
     harnessFailures: failures.length,
-    again: `soak ${models} --seed ${plan.seed} --runs ${r.runs}${bug}`,
+    again: `soak ${models} --seed ${plan.seed} --runs ${plan.shard ? r.upTo : r.runs}${bug}${shard}`,
     targets: rows,
     alarms,
     failures,

@@ -13,7 +13,8 @@
  * is the one `run` would print.
  */
 import fc from 'fast-check';
-import { checkModel, GuaranteeBroken, guaranteeProperty, scenariosFor } from '../../properties/harness.js';
+import { checkModel, GuaranteeBroken, guaranteeProperty, JudgedTally, scenariosFor } from '../../properties/harness.js';
+import type { ClaimOutcome } from '../check/guarantees.js';
 import type { HarnessFailure, Verdict } from '../check/judge.js';
 import { encodeToken, scenarioSize } from '../scenario/compact.js';
 import type { Scenario } from '../scenario/types.js';
@@ -32,9 +33,12 @@ export type RunStatus = 'held' | 'alarm' | 'failure';
  * (`kind: 'hang'`).
  */
 export type RunFinding =
-  | { status: 'held' }
-  | { status: 'alarm'; guarantee: string; sentence: string; token: string; ops: number; faults: number }
+  | { status: 'held'; outcomes?: Judged[] }
+  | { status: 'alarm'; guarantee: string; sentence: string; token: string; ops: number; faults: number; outcomes?: Judged[] }
   | { status: 'failure'; kind: FailureKind; message: string; token: string };
+
+/** Whether a run judged a claim, and if not why: what `run` tallies to exit 3 on a claim never judged. */
+export type Judged = Pick<ClaimOutcome, 'id' | 'notJudged'>;
 
 // A harness failure of a run, or the pool's own: a run past the watchdog, a worker that died.
 export type FailureKind = HarnessFailure['kind'] | 'hang' | 'crash';
@@ -57,6 +61,30 @@ export interface RunRecord {
   finding: Exclude<RunFinding, { status: 'held' }>;
   /** The token of the unshrunk run when shrinking produced a smaller one. */
   runToken?: string;
+  /** When the run's answer came back, in ms after the exploration started. */
+  atMs: number;
+}
+
+/** A slice of the run indices (`--shard i/n`, `index` 0-based): whole rounds over the targets go to shards in turn. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/**
+ * The j-th run index of an exploration's shard. Round r (runs r·T … r·T+T−1, one
+ * per target) belongs to shard r mod n, so the shards are disjoint, their union is
+ * every index, and every shard explores every target.
+ */
+export function shardIndex(j: number, targets: number, shard?: Shard): number {
+  if (!shard || shard.count === 1) return j;
+  const round = shard.index + shard.count * Math.floor(j / targets);
+  return round * targets + (j % targets);
+}
+
+/** Whether run `index` belongs to the shard. */
+export function inShard(index: number, targets: number, shard?: Shard): boolean {
+  return !shard || Math.floor(index / targets) % shard.count === shard.index;
 }
 
 /** The seed of run `index` of an exploration seeded `seed` (31-bit, as fast-check takes). */
@@ -81,15 +109,24 @@ export function targetOf<T>(targets: readonly T[], index: number): T {
 
 const properties = new Map<string, fc.IPropertyWithHooks<[Scenario]>>();
 
+// The verdict of the run the property just judged (set by its onVerdict hook).
+const last: { verdict?: Verdict } = {};
+
 /** Judge one run: draw its scenario, simulate, check every claimed guarantee. */
 export function judgeRun(entry: LoadedModel, task: RunTask): RunFinding {
   const key = JSON.stringify(task.target);
   let prop = properties.get(key);
-  if (!prop) properties.set(key, (prop = guaranteeProperty(entry.model, targetOptions(entry, task.target))));
+  if (!prop) properties.set(key, (prop = guaranteeProperty(entry.model, targetOptions(entry, task.target), (v) => (last.verdict = v))));
+  delete last.verdict;
   // endOnFailure: no shrinking here; a failure is shrunk as its own task, under its own watchdog.
   const out = fc.check(prop, { seed: task.seed, path: String(task.position), numRuns: 1, endOnFailure: true });
-  if (!out.failed) return { status: 'held' };
-  if (out.errorInstance instanceof GuaranteeBroken) return findingOf(out.errorInstance.verdict);
+  const seen = last.verdict as Verdict | undefined; // set by the hook during fc.check
+  const outcomes = seen?.outcomes.map(judged);
+  if (!out.failed) return { status: 'held', ...(outcomes ? { outcomes } : {}) };
+  if (out.errorInstance instanceof GuaranteeBroken) {
+    const f = findingOf(out.errorInstance.verdict);
+    return f.status === 'alarm' && outcomes ? { ...f, outcomes } : f;
+  }
   const token = out.counterexample ? encodeToken(out.counterexample[0]) : drawToken(entry, task);
   const message = out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance);
   return { status: 'failure', kind: 'crash', message, token };
@@ -102,11 +139,17 @@ export function shrinkRun(entry: LoadedModel, task: RunTask): RunFinding {
   return r.found && r.verdict ? findingOf(r.verdict) : { status: 'held' };
 }
 
+function judged(o: ClaimOutcome): Judged {
+  return o.notJudged === undefined ? { id: o.id } : { id: o.id, notJudged: o.notJudged };
+}
+
 /** The replay token of a run, drawn again without running it (for a run that hung). */
 export function drawToken(entry: LoadedModel, task: Pick<RunTask, 'target' | 'seed' | 'position'>): string {
   const arb = scenariosFor(entry.model, targetOptions(entry, task.target));
-  const [scenario] = fc.sample(arb, { seed: task.seed, path: String(task.position), numRuns: 1 });
-  return encodeToken(scenario!);
+  const [drawn] = fc.sample(arb, { seed: task.seed, path: String(task.position), numRuns: 1 });
+  // The limits as the harness writes them into each scenario it judges.
+  const limits = task.target.limits;
+  return encodeToken(limits ? { ...drawn!, limits: { ...limits } } : drawn!);
 }
 
 function findingOf(v: Verdict): RunFinding {
@@ -132,48 +175,66 @@ export interface ExploreOptions {
   stopAtFirstFailure?: boolean;
   /** Shrink failing runs (default true). */
   shrink?: boolean;
+  /** Explore only this slice of the run indices (`--shard`). */
+  shard?: Shard;
+  /** Tally, per target, which claims the counted runs judged (`run` exits 3 on a claim never judged). */
+  tally?: boolean;
   /** Called after each run completes (progress display). */
   onRun?: (done: number, failing: number) => void;
 }
 
 export interface ExploreResult {
-  /** Runs judged: indices 0 … runs-1, a prefix whatever the worker count. */
+  /**
+   * Runs judged. Without a shard: indices 0 … runs-1, a prefix whatever the worker
+   * count; with one, the shard's indices below `upTo`.
+   */
   runs: number;
+  /** Every index below this that belongs to the shard was judged (`runs` without a shard). */
+  upTo: number;
   /** Runs per target, in the order of `targets`. */
   runsPerTarget: number[];
   /** Every failing run, by index (only the lowest when stopping at the first). */
   failing: RunRecord[];
+  /** With `tally`: per target, what the counted runs judged. */
+  tallies?: JudgedTally[];
 }
 
 /**
- * Judge runs 0, 1, 2 … on the pool until `runs` or `deadline`. Indices are handed
- * out in order and every handed-out index completes, so the judged runs form a
- * prefix; with `stopAtFirstFailure`, no index above a known failure is handed out
- * and the lowest failure among those in flight wins.
+ * Judge runs 0, 1, 2 … (the shard's, in order) on the pool until `runs` or
+ * `deadline`. Indices are handed out in order and every handed-out index
+ * completes, so the judged runs form a prefix; with `stopAtFirstFailure`, no
+ * index above a known failure is handed out and the lowest failure among those
+ * in flight wins. Everything counted (runs, tallies) stops at that failure.
  */
 export async function explore(pool: WorkerPool<RunTask, RunFinding>, opts: ExploreOptions): Promise<ExploreResult> {
-  if (opts.targets.length === 0) throw new Error('explore needs at least one target');
+  const T = opts.targets.length;
+  if (T === 0) throw new Error('explore needs at least one target');
   if (opts.runs === undefined && opts.deadline === undefined) throw new Error('explore needs runs or a deadline');
+  const t0 = performance.now();
   const failing: RunRecord[] = [];
+  const outcomes = new Map<number, Judged[]>();
   const maxInFlight = pool.size * 2; // keep every worker fed while answers travel back
-  let next = 0;
+  let next = 0; // position in the shard's sequence of indices
   let done = 0;
   let stopAt = Infinity; // no index at or above this is handed out
 
-  const more = (): boolean =>
-    next < stopAt &&
-    (opts.runs === undefined || next < opts.runs) &&
-    (opts.deadline === undefined || performance.now() < opts.deadline);
+  const more = (): boolean => {
+    const index = shardIndex(next, T, opts.shard);
+    return index < stopAt &&
+      (opts.runs === undefined || index < opts.runs) &&
+      (opts.deadline === undefined || performance.now() < opts.deadline);
+  };
 
   const one = async (index: number): Promise<void> => {
     const target = targetOf(opts.targets, index);
-    const position = runPosition(index, opts.targets.length);
+    const position = runPosition(index, T);
     const task: RunTask = { target, seed: runSeed(opts.seed, index), position, shrink: false };
     const finding = asFinding(await pool.run(task), opts, task);
     done++;
+    if (opts.tally && finding.status !== 'failure' && finding.outcomes) outcomes.set(index, finding.outcomes);
     if (finding.status !== 'held') {
       if (opts.stopAtFirstFailure) stopAt = Math.min(stopAt, index + 1);
-      failing.push({ index, target, seed: task.seed, position, finding });
+      failing.push({ index, target, seed: task.seed, position, finding, atMs: performance.now() - t0 });
     }
     opts.onRun?.(done, failing.length);
   };
@@ -183,7 +244,7 @@ export async function explore(pool: WorkerPool<RunTask, RunFinding>, opts: Explo
     const pump = (): void => {
       while (inFlight < maxInFlight && more()) {
         inFlight++;
-        void one(next++).then(() => {
+        void one(shardIndex(next++, T, opts.shard)).then(() => {
           inFlight--;
           pump();
         });
@@ -195,13 +256,30 @@ export async function explore(pool: WorkerPool<RunTask, RunFinding>, opts: Explo
 
   failing.sort((a, b) => a.index - b.index);
   const kept = opts.stopAtFirstFailure ? failing.slice(0, 1) : failing;
-  const runs = opts.stopAtFirstFailure && kept[0] ? kept[0].index + 1 : next;
-  const runsPerTarget = opts.targets.map((_, t) => countFor(t, runs, opts.targets.length));
+  // Runs counted: the shard's first `runs` indices (up to and including the first failure when stopping there).
+  const runs = opts.stopAtFirstFailure && kept[0] ? positionOf(kept[0].index, T, opts.shard) + 1 : next;
+  const upTo = runs === 0 ? 0 : shardIndex(runs - 1, T, opts.shard) + 1;
+  const runsPerTarget = opts.targets.map((_, t) => countFor(t, runs, T));
+  let tallies: JudgedTally[] | undefined;
+  if (opts.tally) {
+    tallies = opts.targets.map(() => new JudgedTally());
+    for (const [index, os] of [...outcomes].sort((a, b) => a[0] - b[0])) {
+      if (index < upTo) tallies[index % T]!.add({ outcomes: os });
+    }
+  }
   // Shrunk once the failures that count are known (a lower failing run may still have been in flight).
-  return { runs, runsPerTarget, failing: await Promise.all(kept.map((r) => shrunk(pool, opts, r))) };
+  const shrunkFailing = await Promise.all(kept.map((r) => shrunk(pool, opts, r)));
+  return { runs, upTo, runsPerTarget, failing: shrunkFailing, ...(tallies ? { tallies } : {}) };
 }
 
-/** Runs among 0 … runs-1 that went to target t. */
+/** The position of run `index` in its shard's sequence (the inverse of shardIndex). */
+function positionOf(index: number, targets: number, shard?: Shard): number {
+  if (!shard || shard.count === 1) return index;
+  const round = Math.floor(index / targets);
+  return Math.floor(round / shard.count) * targets + (index % targets);
+}
+
+/** Runs among a shard's first `runs` that went to target t (the j-th run goes to target j mod T). */
 function countFor(t: number, runs: number, targets: number): number {
   return Math.floor(runs / targets) + (t < runs % targets ? 1 : 0);
 }

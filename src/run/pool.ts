@@ -37,6 +37,7 @@ export type TaskOutcome<R> =
   | { kind: 'crashed'; message: string };
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The default worker count: every core this process may use. */
 export function defaultWorkers(): number {
@@ -165,7 +166,8 @@ export class WorkerPool<T, R> {
     };
     const onError = (err: Error): void => settle({ kind: 'crashed', message: err.message }, true);
     const onExit = (code: number): void => settle({ kind: 'crashed', message: `worker exited with code ${code}` }, true);
-    const timer = setTimeout(() => settle({ kind: 'timeout', ms: Math.round(performance.now() - t0) }, true), this.timeoutMs);
+    // setTimeout fires at once past 2^31-1 ms; a longer watchdog is no watchdog.
+    const timer = setTimeout(() => settle({ kind: 'timeout', ms: Math.round(performance.now() - t0) }, true), Math.min(this.timeoutMs, MAX_TIMER_MS));
     worker.on('message', onMessage);
     worker.once('error', onError);
     worker.once('exit', onExit);

@@ -6,7 +6,8 @@
  */
 import type { CheckModelOptions } from '../../properties/harness.js';
 import { FAULT_PROFILE_NAMES, type FaultProfileName, type WorkloadOptions } from '../scenario/arbitraries.js';
-import { ModelLoadError, type LoadedModel } from '../cli/load-model.js';
+import type { SimLimits } from '../sim/types.js';
+import { ModelLoadError, selectVariants, type LoadedModel } from '../cli/load-model.js';
 
 /** One variant to explore, as plain data (it crosses to worker threads). */
 export interface RunTarget {
@@ -18,6 +19,8 @@ export interface RunTarget {
   profile: FaultProfileName;
   /** The model's own workload description; absent means the scenario defaults. */
   workload?: WorkloadOptions;
+  /** Simulator limits (`--max-events`), written into each scenario so a replay keeps them. */
+  limits?: SimLimits;
 }
 
 /** A user error unless the model plants this bug. */
@@ -48,6 +51,7 @@ export function targetOptions(entry: LoadedModel, t: RunTarget): CheckModelOptio
     profile: t.profile,
     ...(t.bug !== undefined ? { bug: t.bug } : {}),
     ...(t.workload ? { workload: t.workload } : {}),
+    ...(t.limits ? { limits: t.limits } : {}),
     ...(entry.checkers ? { checkers: entry.checkers } : {}),
   };
 }
@@ -57,8 +61,11 @@ export function targetOptions(entry: LoadedModel, t: RunTarget): CheckModelOptio
  * own fault profile and workload unless a profile is given, no bug unless asked.
  * Each configuration is checked up front, so a bad one is the user's error.
  */
-export function variantTargets(entry: LoadedModel, opts: { profile?: FaultProfileName; bug?: string } = {}): RunTarget[] {
-  return Object.entries(entry.variants).map(([variant, config]) => {
+export function variantTargets(entry: LoadedModel, opts: TargetChoice = {}): RunTarget[] {
+  const chosen = opts.variant !== undefined || opts.config !== undefined
+    ? selectVariants(entry, opts.variant, opts.config)
+    : Object.entries(entry.variants).map(([name, config]) => ({ name, config }));
+  return chosen.map(({ name: variant, config }) => {
     entry.model.configure(config, opts.bug);
     return {
       modelRef: entry.ref,
@@ -67,6 +74,18 @@ export function variantTargets(entry: LoadedModel, opts: { profile?: FaultProfil
       profile: opts.profile ?? entry.profile ?? 'everything',
       ...(opts.bug !== undefined ? { bug: opts.bug } : {}),
       ...(entry.workload ? { workload: entry.workload } : {}),
+      ...(opts.limits ? { limits: opts.limits } : {}),
     };
   });
+}
+
+/** Which variants to explore and how: `run`'s and `soak`'s options. */
+export interface TargetChoice {
+  profile?: FaultProfileName;
+  bug?: string;
+  /** Only this variant (`--variant`), or the name of `config`. */
+  variant?: string;
+  /** This configuration as JSON (`--config`) instead of the named variants. */
+  config?: string;
+  limits?: SimLimits;
 }
