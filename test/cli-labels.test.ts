@@ -51,3 +51,17 @@ describe('CLI labels', () => {
     expect(plural(3, 'fault')).toBe('3 faults');
   });
 });
+
+describe('CLI bounds', () => {
+  it('--runs and --seed are bounded: a seed fast-check would cut, or runs that never end, are refused', async () => {
+    const model = (verb: string) => (verb === 'run' ? ['wal'] : []);
+    for (const verb of ['run', 'soak', 'report']) {
+      const seed = await cli(verb, ...model(verb), '--seed', String(2 ** 31), '--runs', '1');
+      expect(seed.code, verb).toBe(2);
+      expect(seed.err).toMatch(/--seed must be an integer in 0\.\.2147483647, got '2147483648'/);
+      const runs = await cli(verb, ...model(verb), '--runs', '1e12');
+      expect(runs.code, verb).toBe(2);
+      expect(runs.err).toMatch(/--runs must be an integer in 1\.\.10000000, got '1e12'/);
+    }
+  });
+});

@@ -3,12 +3,20 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export function intOption(raw: string | undefined, name: string, min: number): number | undefined {
+export function intOption(raw: string | undefined, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new OptionError(`${name} must be an integer ≥ ${min}, got '${raw}'`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in ${min}..${max}`;
+    throw new OptionError(`${name} must be an integer ${range}, got '${raw}'`);
+  }
   return n;
 }
+
+/** Seeds are fast-check's: 31 bits. A larger one would be cut silently and name someone else's run. */
+export const MAX_SEED = 0x7fffffff;
+/** Runs per variant: beyond ten million a run does not end in a working day; use soak --minutes. */
+export const MAX_RUNS = 10_000_000;
 
 export class OptionError extends Error {
   override name = 'OptionError';

@@ -25,7 +25,7 @@ import {
   type ReportRegistry,
 } from '../../reports/run.js';
 import { defaultWorkers } from '../run/pool.js';
-import { intOption, packageVersion } from './options.js';
+import { intOption, MAX_RUNS, MAX_SEED, packageVersion } from './options.js';
 
 export interface ReportCliOptions {
   models?: string;
@@ -74,9 +74,9 @@ export async function reportCommand(
   registry: ReportRegistry = BUILTIN_MODELS,
   registryModule: RegistryModule | undefined = registry === BUILTIN_MODELS ? builtinRegistryModule() : undefined,
 ): Promise<number> {
-  const runs = intOption(opts.runs, '--runs', 1);
+  const runs = intOption(opts.runs, '--runs', 1, MAX_RUNS);
   const workers = intOption(opts.workers, '--workers', 1) ?? defaultWorkers();
-  const seed = intOption(opts.seed, '--seed', Number.MIN_SAFE_INTEGER);
+  const seed = intOption(opts.seed, '--seed', 0, MAX_SEED);
   const shrinkBudget = intOption(opts.shrink, '--shrink', 0);
   const out = checkOutput(opts.out ?? DEFAULT_REPORT_DIR);
   const progress = makeProgress();
