@@ -303,7 +303,8 @@ function printText(plan: Plan, o: Outcome): void {
     const fixed = o.fixed[i] ? ` (${o.fixed[i]} saved failure${o.fixed[i]! > 1 ? 's' : ''} now pass)` : '';
     println(`${t.variant.padEnd(24)} ${status}${fixed}`);
   });
-  const where = `seed ${plan.seed}, ${plan.workers} worker${plan.workers > 1 ? 's' : ''}`;
+  const profiles = [...new Set(plan.targets.map((t) => t.profile))].join('/');
+  const where = `profile ${profiles}, seed ${plan.seed}, ${plan.workers} worker${plan.workers > 1 ? 's' : ''}`;
   if (plan.shard) println(`${shardText(plan, o)} (${e?.runs ?? 0} runs)`);
   const f = o.found;
   if (f) {
