@@ -82,7 +82,7 @@ describe('replicheck run / replay on a user model', () => {
     [['run', './nope/model.ts'], /model module not found/],
     [['run', MODEL, '--bug', 'nope'], /no planted bug 'nope'; bugs: skip-third, throw/],
     [['run', MODEL, '--profile', 'stormy'], /unknown fault profile 'stormy'/],
-    [['run', MODEL, '--runs', 'many'], /--runs must be an integer ≥ 1/],
+    [['run', MODEL, '--runs', 'many'], /--runs must be an integer in 1..10000000, got 'many'/],
     [['run', MODEL, '--config', '{"x":1}'], /unknown knobs x/],
     [['replay', 'not-a-token'], /not a replay token/],
     [['replay', 'rc1:!!!'], /invalid character/],

@@ -160,7 +160,7 @@ describe('replicheck report: exit codes and bad input', () => {
   it.each([
     [['--models', 'no-such-model'], /unknown model 'no-such-model'/],
     [['--profiles', 'calm,stormy'], /unknown fault profile 'stormy'/],
-    [['--runs', 'lots'], /--runs must be an integer ≥ 1, got 'lots'/],
+    [['--runs', 'lots'], /--runs must be an integer in 1..10000000, got 'lots'/],
   ])('report %j exits 2 with a clear message and writes nothing', async (args, message) => {
     const dir = join(root, 'bad-input');
     const r = await cli(['report', ...args, '--out', dir]);
