@@ -29,6 +29,7 @@
 import { HistoryError, diffStates, fmtMs, fmtValue, numberField, writesField } from '../history/ops.js';
 import type { FinalEntry, History, ModelEventEntry, NodeId, Value } from '../history/types.js';
 import type { ReadMismatch } from '../sim/run.js';
+import { shared } from './views.js';
 
 /** One thing a node made visible, in the order it did. */
 interface Item {
@@ -58,6 +59,11 @@ export function foldVisible(history: History, upTo = history.length): Map<NodeId
     items.set(e.node, step(list, e));
   }
   return new Map([...items].map(([node, list]) => [node, fold(node, list)]));
+}
+
+/** foldVisible over the whole history, derived once and shared with the checkers (./views.ts). */
+export function foldsOf(history: History): Map<NodeId, VisibleFold> {
+  return shared(history, 'folds', () => foldVisible(history));
 }
 
 function step(list: Item[], e: ModelEventEntry): Item[] {
@@ -141,7 +147,7 @@ export interface ContractBreach {
  * first, one per node (its first key).
  */
 export function checkModelContract(history: History, reads: readonly ReadMismatch[] = []): ContractBreach[] {
-  const folds = foldVisible(history);
+  const folds = foldsOf(history);
   const out: ContractBreach[] = [];
   for (const e of history) {
     if (e.type !== 'final' || !e.alive) continue;

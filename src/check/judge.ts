@@ -88,7 +88,6 @@ export function claimsOf<C>(model: Model<C>, scenario: Scenario, opts: JudgeOpti
 
 /** Run a scenario and check every claimed guarantee; harness failures become findings. */
 export function judgeScenario<C>(model: Model<C>, scenario: Scenario, opts: JudgeOptions = {}): Verdict {
-  const token = encodeToken(scenario);
   const claims = claimsOf(model, scenario, opts);
   let run: SimRun;
   try {
@@ -96,13 +95,28 @@ export function judgeScenario<C>(model: Model<C>, scenario: Scenario, opts: Judg
   } catch (err) {
     const failure = asHarnessFailure(err);
     if (!failure) throw err;
-    return { scenario, token, claims, violations: [], outcomes: [], failure };
+    return verdict(scenario, { claims, violations: [], outcomes: [], failure });
   }
   const { violations, outcomes } = judgeClaims(run.history, claims, opts.check, opts.checkers);
   // The model's word is checked in every run, whatever it claims.
   const breaches = checkModelContract(run.history, run.readMismatches);
   const failure: HarnessFailure | undefined = breaches.length > 0 ? { kind: 'contract', message: contractMessage(breaches) } : undefined;
-  return { scenario, token, claims, violations, outcomes, run, ...(failure ? { failure } : {}) };
+  return verdict(scenario, { claims, violations, outcomes, run, ...(failure ? { failure } : {}) });
+}
+
+/**
+ * A verdict whose token is encoded on first read (and kept): deflating the
+ * scenario costs more than most checks, and only a failure is ever printed.
+ */
+function verdict(scenario: Scenario, rest: Omit<Verdict, 'scenario' | 'token'>): Verdict {
+  let token: string | undefined;
+  return {
+    scenario,
+    get token() {
+      return (token ??= encodeToken(scenario));
+    },
+    ...rest,
+  };
 }
 
 /** Check claims against a history; a claim outside its fault tolerance or lacking evidence is not judged. */

@@ -21,7 +21,6 @@ import {
   ambiguityData,
   externalReads,
   favoured,
-  findAuthority,
   findCommitted,
   fmtMs,
   fmtValue,
@@ -29,9 +28,9 @@ import {
   newestVersion,
   oldestVersion,
   opEntries,
-  operations,
   placeRead,
 } from '../history/ops.js';
+import { authorityOf, opsOf } from './views.js';
 import type { CheckOptions, Violation } from './types.js';
 
 /** A session write placed in the commit order. */
@@ -47,7 +46,7 @@ type SessionRule = (auth: Authority, ops: Operation[], saved: FavouredRead[]) =>
 
 function bySession(history: History): Map<string, Operation[]> {
   const out = new Map<string, Operation[]>();
-  for (const op of operations(history)) {
+  for (const op of opsOf(history)) {
     const list = out.get(op.session);
     if (list) list.push(op);
     else out.set(op.session, [op]);
@@ -57,7 +56,7 @@ function bySession(history: History): Map<string, Operation[]> {
 
 function judgeSessions(history: History, rule: SessionRule): { violations: Violation[]; saved: FavouredRead[] } {
   const saved: FavouredRead[] = [];
-  const auth = findAuthority(history);
+  const auth = authorityOf(history);
   if (!auth) return { violations: [], saved };
   const violations = [...bySession(history).values()].flatMap((ops) => rule(auth, ops, saved));
   return { violations, saved };
