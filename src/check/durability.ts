@@ -22,12 +22,12 @@ import {
   resolveVersion,
   writeKey,
 } from '../history/ops.js';
-import { accountsFor, authorityOf, faultOutsideOf, opsOf, replaysOf, writeIndexOf, writesOf } from './views.js';
+import { accountsFor, authorityOf, coreOf, faultOutsideOf, opsOf, replaysOf, writeIndexOf, writesOf } from './views.js';
 import type { CheckOptions, Violation } from './types.js';
 import { mentionedOps, mentionedWrites, survival, uniqueWritesOf } from './evidence.js';
 
 function lastPromote(history: History, auth: Authority): HistoryEntry | undefined {
-  return history.filter((e) => e.type === 'event' && e.name === 'promote' && e.node === auth.node).pop();
+  return coreOf(history).filter((e) => e.type === 'event' && e.name === 'promote' && e.node === auth.node).pop();
 }
 
 /**

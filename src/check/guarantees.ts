@@ -38,7 +38,7 @@ import {
 } from './cdc.js';
 import { checkMigrationNoLoss, checkReadAfterCutover, checkTargetEqualsSource } from './migration.js';
 import type { Checker, CheckerTable, CheckOptions, Violation } from './types.js';
-import { dataNodesOf, faultOutsideOf, opsOf } from './views.js';
+import { coreOf, dataNodesOf, faultOutsideOf, finalsOf, opsOf } from './views.js';
 
 /** The kind of system a guarantee makes sense for (reports measure a model on its own kind). */
 export type GuaranteeSystem = 'replication' | 'cdc' | 'migration';
@@ -87,7 +87,7 @@ function evidence(h: History): Evidence {
   const hit = cache.get(h);
   if (hit) return hit;
   const ev: Evidence = { authority: false, ops: opsOf(h), liveDataNodes: 0, anyData: false, sinks: false, cutover: false, aborts: false };
-  for (const e of h) {
+  for (const e of coreOf(h)) {
     if (e.type === 'final') {
       if (e.alive && e.view.role === 'primary') ev.authority = true;
       if (Object.keys(e.view.data).length > 0) ev.anyData = true;
@@ -134,7 +134,7 @@ function isAckedWrite(op: Operation): boolean {
 function convergenceNodes(ev: Evidence, h: History, o: CheckOptions): string | undefined {
   if (!ev.anyData) return 'no node ever held data';
   const nodes = dataNodesOf(h, o.dataNodes);
-  const live = h.filter((e) => e.type === 'final' && e.alive && nodes.has(e.node)).length;
+  const live = finalsOf(h).filter((e) => e.alive && nodes.has(e.node)).length;
   return live >= 2 ? undefined : `fewer than two live data nodes at the end (${live})`;
 }
 

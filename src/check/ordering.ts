@@ -21,7 +21,7 @@ import {
   placeRead,
   replayLogs,
 } from '../history/ops.js';
-import { abortsOf, accountsFor, authorityOf, finalsOf, opsOf, writeIndexOf, writesOf } from './views.js';
+import { abortsOf, accountsFor, authorityOf, coreOf, finalsOf, opsOf, writeIndexOf, writesOf } from './views.js';
 import type { CheckOptions, Violation } from './types.js';
 import { type UniqueWrite, type WriteIndex, explainedAfter, precedes } from './evidence.js';
 
@@ -60,7 +60,7 @@ export function checkCommittedPrefix(history: History, _options: CheckOptions = 
     const f = finals.get(node);
     return trusted && (f === undefined || !f.alive || accountsFor(history, f));
   };
-  const replays = replayLogs(history, (replay, cause) => {
+  const replays = replayLogs(coreOf(history), (replay, cause) => {
     if (!usable(replay.node)) return;
     const s = states.get(replay.node) ?? { known: 0, broken: false };
     states.set(replay.node, s);

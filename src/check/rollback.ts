@@ -23,7 +23,7 @@ import {
   opEntries,
   writeKey,
 } from '../history/ops.js';
-import { abortsOf, authorityOf, dataNodesOf, finalsOf, opsOf, replaysOf, writesOf } from './views.js';
+import { abortsOf, authorityOf, coreOf, dataNodesOf, finalsOf, opsOf, replaysOf, writesOf } from './views.js';
 import type { CheckOptions, Violation } from './types.js';
 import { foldMismatch, foldsOf, type VisibleFold } from './contract.js';
 
@@ -223,7 +223,7 @@ function discardedWrites(auth: Authority, replays: Map<NodeId, NodeReplay>): Map
 }
 
 function promoteOf(history: History, node: NodeId): HistoryEntry | undefined {
-  return history.filter((e) => e.type === 'event' && e.name === 'promote' && e.node === node).pop();
+  return coreOf(history).filter((e) => e.type === 'event' && e.name === 'promote' && e.node === node).pop();
 }
 
 function resurfaced(auth: Authority, key: string, e: LogEntry, fin: FinalEntry, promote?: HistoryEntry): Violation {

@@ -4,6 +4,9 @@
  * dozen checkers; each used to pair the operations, replay every node's log
  * and find the authority again — over a history that is mostly message trace.
  *
+ * Views derive from the history without its message trace (coreOf): `net`
+ * entries are three in four entries of a traced run, and no checker reads them.
+ *
  * The cache is keyed by the history array and remembers its length: a history
  * is complete when it is judged, and one that grows afterwards (a test that
  * appends entries) is derived again. Views are shared, so callers must not
@@ -38,24 +41,29 @@ export function shared<T>(history: History, name: string, derive: () => T): T {
   return view;
 }
 
+/** The history without `net` entries: the same entry objects, in order. */
+export function coreOf(history: History): History {
+  return shared(history, 'core', () => history.filter((e) => e.type !== 'net'));
+}
+
 /** operations(history), shared. */
 export function opsOf(history: History): Operation[] {
-  return shared(history, 'ops', () => operations(history));
+  return shared(history, 'ops', () => operations(coreOf(history)));
 }
 
 /** replayLogs(history) without a visitor, shared. */
 export function replaysOf(history: History): Map<NodeId, NodeReplay> {
-  return shared(history, 'replays', () => replayLogs(history));
+  return shared(history, 'replays', () => replayLogs(coreOf(history)));
 }
 
 /** findAuthority(history), shared. */
 export function authorityOf(history: History): Authority | undefined {
-  return shared(history, 'authority', () => findAuthority(history, replaysOf(history)));
+  return shared(history, 'authority', () => findAuthority(coreOf(history), replaysOf(history)));
 }
 
 /** injectedFaultKinds(history), shared. */
 export function faultsOf(history: History): { kinds: string[]; entry: HistoryEntry }[] {
-  return shared(history, 'faults', () => injectedFaultKinds(history));
+  return shared(history, 'faults', () => injectedFaultKinds(coreOf(history)));
 }
 
 /** faultOutside (src/history/ops.ts) over the shared fault list. */
@@ -66,22 +74,22 @@ export function faultOutsideOf(history: History, tolerates: readonly string[] | 
 
 /** The `final` entries, shared. */
 export function finalsOf(history: History): FinalEntry[] {
-  return shared(history, 'finals', () => history.filter((e): e is FinalEntry => e.type === 'final'));
+  return shared(history, 'finals', () => coreOf(history).filter((e): e is FinalEntry => e.type === 'final'));
 }
 
 /** The `quiet` entry, shared. */
 export function quietOf(history: History): QuietEntry | undefined {
-  return shared(history, 'quiet', () => history.find((e): e is QuietEntry => e.type === 'quiet'));
+  return shared(history, 'quiet', () => coreOf(history).find((e): e is QuietEntry => e.type === 'quiet'));
 }
 
 /** abortedXids(history), shared. */
 export function abortsOf(history: History): Map<string, ModelEventEntry> {
-  return shared(history, 'aborts', () => abortedXids(history));
+  return shared(history, 'aborts', () => abortedXids(coreOf(history)));
 }
 
 /** dataNodes(history, explicit): `explicit` as given, else the derived set, shared. */
 export function dataNodesOf(history: History, explicit?: readonly NodeId[]): Set<NodeId> {
-  return explicit ? dataNodes(history, explicit) : shared(history, 'dataNodes', () => dataNodes(history));
+  return explicit ? dataNodes(history, explicit) : shared(history, 'dataNodes', () => dataNodes(coreOf(history)));
 }
 
 /** writesByValue(opsOf(history)), shared. */
