@@ -549,7 +549,8 @@ class Simulation<C> {
     }
     for (const from of this.sim.nodes) {
       for (const to of this.sim.nodes) {
-        this.links.push({ ...defaultLink, ...links[`${from}->${to}`] });
+        const own = links[`${from}->${to}`];
+        this.links.push(own ? { ...defaultLink, ...own } : defaultLink);
         this.linkRng.push(this.random.stream(`net:${from}->${to}`));
       }
     }
