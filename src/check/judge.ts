@@ -69,15 +69,18 @@ export interface ModelEntry {
 }
 
 /** Configure, build the topology and simulate. Throws what the simulator throws. */
-export function runScenario<C>(model: Model<C>, scenario: Scenario): SimRun {
-  const config = model.configure(scenario.config, scenario.bug);
+export function runScenario<C>(model: Model<C>, scenario: Scenario, config = model.configure(scenario.config, scenario.bug)): SimRun {
   const sim = toSimConfig(scenario, model.nodes(config));
   return simulate({ model, config, ...(scenario.bug !== undefined ? { bug: scenario.bug } : {}), sim });
 }
 
 /** The claims a scenario's variant makes, filtered to `guarantees` when given. */
-export function claimsOf<C>(model: Model<C>, scenario: Scenario, opts: JudgeOptions = {}): GuaranteeClaim[] {
-  const config = model.configure(scenario.config, scenario.bug);
+export function claimsOf<C>(
+  model: Model<C>,
+  scenario: Scenario,
+  opts: JudgeOptions = {},
+  config = model.configure(scenario.config, scenario.bug),
+): GuaranteeClaim[] {
   // An extra claim replaces the model's claim of the same guarantee: it is how a
   // test or `replay --guarantee` asks "does it hold here, whatever the faults?".
   const extra = opts.extraClaims ?? [];
@@ -88,10 +91,12 @@ export function claimsOf<C>(model: Model<C>, scenario: Scenario, opts: JudgeOpti
 
 /** Run a scenario and check every claimed guarantee; harness failures become findings. */
 export function judgeScenario<C>(model: Model<C>, scenario: Scenario, opts: JudgeOptions = {}): Verdict {
-  const claims = claimsOf(model, scenario, opts);
+  // Configured once for the claims and the run (the claims are read before the run starts).
+  const config = model.configure(scenario.config, scenario.bug);
+  const claims = claimsOf(model, scenario, opts, config);
   let run: SimRun;
   try {
-    run = runScenario(model, scenario);
+    run = runScenario(model, scenario, config);
   } catch (err) {
     const failure = asHarnessFailure(err);
     if (!failure) throw err;
