@@ -33,6 +33,7 @@
 import { HistoryError, diffStates, fmtMs, fmtValue, numberField, writesField } from '../history/ops.js';
 import type { FinalEntry, History, ModelEventEntry, NodeId, Value } from '../history/types.js';
 import type { ReadMismatch } from '../sim/run.js';
+import { coreOf, finalsOf, shared } from './views.js';
 
 /** One thing a node made visible, in the order it did. */
 interface Item {
@@ -62,6 +63,11 @@ export function foldVisible(history: History, upTo = history.length): Map<NodeId
     items.set(e.node, step(list, e));
   }
   return new Map([...items].map(([node, list]) => [node, fold(node, list)]));
+}
+
+/** foldVisible over the whole history, derived once and shared with the checkers (./views.ts). */
+export function foldsOf(history: History): Map<NodeId, VisibleFold> {
+  return shared(history, 'folds', () => foldVisible(coreOf(history)));
 }
 
 function step(list: Item[], e: ModelEventEntry): Item[] {
@@ -145,10 +151,10 @@ export interface ContractBreach {
  * first, one per node (its first key).
  */
 export function checkModelContract(history: History, reads: readonly ReadMismatch[] = []): ContractBreach[] {
-  const folds = foldVisible(history);
+  const folds = foldsOf(history);
   const out: ContractBreach[] = [];
-  for (const e of history) {
-    if (e.type !== 'final' || !e.alive) continue;
+  for (const e of finalsOf(history)) {
+    if (!e.alive) continue;
     const f = folds.get(e.node);
     const m = f && foldMismatch(f, e.view.data);
     if (m) out.push(foldBreach(m, e));

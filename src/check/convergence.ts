@@ -5,7 +5,8 @@
  * the source table).
  */
 import type { FinalEntry, History } from '../history/types.js';
-import { dataNodes, diffStates, findAuthority, fmtMs, fmtValue, quietEntry } from '../history/ops.js';
+import { diffStates, fmtMs, fmtValue } from '../history/ops.js';
+import { authorityOf, dataNodesOf, quietOf } from './views.js';
 import type { CheckOptions, Violation } from './types.js';
 
 /**
@@ -17,10 +18,10 @@ import type { CheckOptions, Violation } from './types.js';
  * the guarantee table reports the run as not judged, and this returns [].
  */
 export function checkConvergence(history: History, options: CheckOptions = {}): Violation[] {
-  const auth = findAuthority(history);
+  const auth = authorityOf(history);
   if (!auth) return [];
-  const quiet = quietEntry(history);
-  const judged = dataNodes(history, options.dataNodes);
+  const quiet = quietOf(history);
+  const judged = dataNodesOf(history, options.dataNodes);
   const out: Violation[] = [];
   for (const f of history) {
     if (f.type !== 'final' || !f.alive || f.node === auth.node || !judged.has(f.node)) continue;

@@ -12,26 +12,22 @@ import {
   type NodeReplay,
   type Operation,
   externalReads,
-  faultOutside,
-  findAuthority,
   findCommitted,
   finalWrites,
   fmtMs,
   fmtValue,
   isWriteOp,
   opEntries,
-  operations,
-  replayLogs,
   sessionPolicies,
   resolveVersion,
   writeKey,
-  writesByValue,
 } from '../history/ops.js';
+import { accountsFor, authorityOf, coreOf, faultOutsideOf, opsOf, replaysOf, writeIndexOf, writesOf } from './views.js';
 import type { CheckOptions, Violation } from './types.js';
-import { authorityAccountable, mentionedOps, mentionedWrites, survival, uniqueWritesOf, writeIndex } from './evidence.js';
+import { mentionedOps, mentionedWrites, survival, uniqueWritesOf } from './evidence.js';
 
 function lastPromote(history: History, auth: Authority): HistoryEntry | undefined {
-  return history.filter((e) => e.type === 'event' && e.name === 'promote' && e.node === auth.node).pop();
+  return coreOf(history).filter((e) => e.type === 'event' && e.name === 'promote' && e.node === auth.node).pop();
 }
 
 /**
@@ -49,13 +45,13 @@ function lastPromote(history: History, auth: Authority): HistoryEntry | undefine
  * fault outside it, or no authority, nothing is reported.
  */
 export function checkDurability(history: History, options: CheckOptions = {}): Violation[] {
-  if (faultOutside(history, options.tolerates)) return [];
-  const logs = replayLogs(history);
-  const auth = findAuthority(history, logs);
+  if (faultOutsideOf(history, options.tolerates)) return [];
+  const logs = replaysOf(history);
+  const auth = authorityOf(history);
   if (!auth) return [];
-  const ops = operations(history);
-  const index = writeIndex(ops);
-  const trusted = authorityAccountable(logs, auth);
+  const ops = opsOf(history);
+  const index = writeIndexOf(history);
+  const trusted = accountsFor(history, auth.final);
   const mentioned = mentionedWrites(logs);
   const named = mentionedOps(logs);
   const promote = lastPromote(history, auth);
@@ -124,14 +120,14 @@ function lostAck(auth: Authority, op: Operation, promote: HistoryEntry | undefin
  * Honours `options.tolerates` like 'durability'.
  */
 export function checkLosslessFailover(history: History, options: CheckOptions = {}): Violation[] {
-  if (faultOutside(history, options.tolerates)) return [];
-  const logs = replayLogs(history);
-  const auth = findAuthority(history, logs);
+  if (faultOutsideOf(history, options.tolerates)) return [];
+  const logs = replaysOf(history);
+  const auth = authorityOf(history);
   if (!auth) return [];
-  const ops = operations(history);
-  const writes = writesByValue(ops);
-  const index = writeIndex(ops);
-  const trusted = authorityAccountable(logs, auth);
+  const ops = opsOf(history);
+  const writes = writesOf(history);
+  const index = writeIndexOf(history);
+  const trusted = accountsFor(history, auth.final);
   const producers = producedBy(logs);
   const byId = new Map(ops.map((o) => [o.id, o]));
   const promote = lastPromote(history, auth);

@@ -12,7 +12,7 @@
  * Everything else — GUARANTEE_IDS, GUARANTEE_FAMILIES, CHECKERS, the property
  * families, report column names — is derived from this table.
  */
-import { dataNodes, externalReads, faultOutside, isWriteOp, operations, type Operation } from '../history/ops.js';
+import { externalReads, isWriteOp, type Operation } from '../history/ops.js';
 import type { History } from '../history/types.js';
 import type { StalenessBound } from '../sim/types.js';
 import { checkConvergence } from './convergence.js';
@@ -38,6 +38,7 @@ import {
 } from './cdc.js';
 import { checkMigrationNoLoss, checkReadAfterCutover, checkTargetEqualsSource } from './migration.js';
 import type { Checker, CheckerTable, CheckOptions, Violation } from './types.js';
+import { coreOf, dataNodesOf, faultOutsideOf, finalsOf, opsOf } from './views.js';
 
 /** The kind of system a guarantee makes sense for (reports measure a model on its own kind). */
 export type GuaranteeSystem = 'replication' | 'cdc' | 'migration';
@@ -85,8 +86,8 @@ const cache = new WeakMap<History, Evidence>();
 function evidence(h: History): Evidence {
   const hit = cache.get(h);
   if (hit) return hit;
-  const ev: Evidence = { authority: false, ops: operations(h), liveDataNodes: 0, anyData: false, sinks: false, cutover: false, aborts: false };
-  for (const e of h) {
+  const ev: Evidence = { authority: false, ops: opsOf(h), liveDataNodes: 0, anyData: false, sinks: false, cutover: false, aborts: false };
+  for (const e of coreOf(h)) {
     if (e.type === 'final') {
       if (e.alive && e.view.role === 'primary') ev.authority = true;
       if (Object.keys(e.view.data).length > 0) ev.anyData = true;
@@ -132,8 +133,8 @@ function isAckedWrite(op: Operation): boolean {
 
 function convergenceNodes(ev: Evidence, h: History, o: CheckOptions): string | undefined {
   if (!ev.anyData) return 'no node ever held data';
-  const nodes = dataNodes(h, o.dataNodes);
-  const live = h.filter((e) => e.type === 'final' && e.alive && nodes.has(e.node)).length;
+  const nodes = dataNodesOf(h, o.dataNodes);
+  const live = finalsOf(h).filter((e) => e.alive && nodes.has(e.node)).length;
   return live >= 2 ? undefined : `fewer than two live data nodes at the end (${live})`;
 }
 
@@ -444,7 +445,7 @@ export function judgeClaims(
   const violations: Violation[] = [];
   for (const { c, check, def } of checkers) {
     const tolerates = c.tolerates ?? def?.tolerates;
-    const outside = faultOutside(history, tolerates);
+    const outside = faultOutsideOf(history, tolerates);
     const opts: CheckOptions = { ...options, ...(tolerates !== undefined ? { tolerates } : {}), ...boundOptions(c.bound) };
     const why = outside && outside.type === 'fault'
       ? `the run injected a fault outside what the claim tolerates (${outside.fault.kind})`

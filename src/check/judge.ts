@@ -69,15 +69,18 @@ export interface ModelEntry {
 }
 
 /** Configure, build the topology and simulate. Throws what the simulator throws. */
-export function runScenario<C>(model: Model<C>, scenario: Scenario): SimRun {
-  const config = model.configure(scenario.config, scenario.bug);
+export function runScenario<C>(model: Model<C>, scenario: Scenario, config = model.configure(scenario.config, scenario.bug)): SimRun {
   const sim = toSimConfig(scenario, model.nodes(config));
   return simulate({ model, config, ...(scenario.bug !== undefined ? { bug: scenario.bug } : {}), sim });
 }
 
 /** The claims a scenario's variant makes, filtered to `guarantees` when given. */
-export function claimsOf<C>(model: Model<C>, scenario: Scenario, opts: JudgeOptions = {}): GuaranteeClaim[] {
-  const config = model.configure(scenario.config, scenario.bug);
+export function claimsOf<C>(
+  model: Model<C>,
+  scenario: Scenario,
+  opts: JudgeOptions = {},
+  config = model.configure(scenario.config, scenario.bug),
+): GuaranteeClaim[] {
   // An extra claim replaces the model's claim of the same guarantee: it is how a
   // test or `replay --guarantee` asks "does it hold here, whatever the faults?".
   const extra = opts.extraClaims ?? [];
@@ -88,21 +91,37 @@ export function claimsOf<C>(model: Model<C>, scenario: Scenario, opts: JudgeOpti
 
 /** Run a scenario and check every claimed guarantee; harness failures become findings. */
 export function judgeScenario<C>(model: Model<C>, scenario: Scenario, opts: JudgeOptions = {}): Verdict {
-  const token = encodeToken(scenario);
-  const claims = claimsOf(model, scenario, opts);
+  // Configured once for the claims and the run (the claims are read before the run starts).
+  const config = model.configure(scenario.config, scenario.bug);
+  const claims = claimsOf(model, scenario, opts, config);
   let run: SimRun;
   try {
-    run = runScenario(model, scenario);
+    run = runScenario(model, scenario, config);
   } catch (err) {
     const failure = asHarnessFailure(err);
     if (!failure) throw err;
-    return { scenario, token, claims, violations: [], outcomes: [], failure };
+    return verdict(scenario, { claims, violations: [], outcomes: [], failure });
   }
   const { violations, outcomes } = judgeClaims(run.history, claims, opts.check, opts.checkers);
   // The model's word is checked in every run, whatever it claims.
   const breaches = checkModelContract(run.history, run.readMismatches);
   const failure: HarnessFailure | undefined = breaches.length > 0 ? { kind: 'contract', message: contractMessage(breaches) } : undefined;
-  return { scenario, token, claims, violations, outcomes, run, ...(failure ? { failure } : {}) };
+  return verdict(scenario, { claims, violations, outcomes, run, ...(failure ? { failure } : {}) });
+}
+
+/**
+ * A verdict whose token is encoded on first read (and kept): deflating the
+ * scenario costs more than most checks, and only a failure is ever printed.
+ */
+function verdict(scenario: Scenario, rest: Omit<Verdict, 'scenario' | 'token'>): Verdict {
+  let token: string | undefined;
+  return {
+    scenario,
+    get token() {
+      return (token ??= encodeToken(scenario));
+    },
+    ...rest,
+  };
 }
 
 /** Check claims against a history; a claim outside its fault tolerance or lacking evidence is not judged. */

@@ -10,6 +10,7 @@ import type { History, HistoryEntry, InvokeEntry } from '../history/types.js';
 import { checkLinearizable, type LinResult } from './linearizability.js';
 import { registerModel } from './lin-models.js';
 import type { CheckOptions, Violation } from './types.js';
+import { coreOf } from './views.js';
 
 /** Search budget per history: generous for ≤ 100-op runs, bounded so a check always ends. */
 const MAX_STEPS = 2_000_000;
@@ -22,7 +23,9 @@ const MAX_STEPS = 2_000_000;
 export function primaryReadsLinearizability(history: History): { result: LinResult; ops: RegisterOp[] } | undefined {
   const policies = sessionPolicies(history);
   const include = (e: InvokeEntry) => policies.get(e.session) === 'primary' || e.req.txn.some((m) => m.f !== 'r');
-  const { ops } = historyToLinOps(withKnownEffects(history), { include });
+  // Over the history without its message trace (./views.ts); an error still names the entry's line in the whole history.
+  const core = coreOf(history);
+  const { ops } = historyToLinOps(withKnownEffects(core), { include, lineOf: (i) => history.indexOf(core[i]!) + 1 });
   if (ops.length === 0) return undefined;
   return { result: checkLinearizable(ops, registerModel, { maxSteps: MAX_STEPS }), ops };
 }

@@ -9,25 +9,21 @@ import {
   type Authority,
   type Operation,
   type WriteRecord,
-  finalEntries,
   findCommitted,
   opEntries,
-  writesByValue,
   type LogEntry,
   type NodeReplay,
   type ObservedRead,
   type Version,
-  abortedXids,
   externalReads,
-  findAuthority,
   fmtMs,
   fmtValue,
-  operations,
   placeRead,
   replayLogs,
 } from '../history/ops.js';
+import { abortsOf, accountsFor, authorityOf, coreOf, finalsOf, opsOf, writeIndexOf, writesOf } from './views.js';
 import type { CheckOptions, Violation } from './types.js';
-import { type UniqueWrite, type WriteIndex, eventsAccountFor, explainedAfter, precedes, writeIndex } from './evidence.js';
+import { type UniqueWrite, type WriteIndex, explainedAfter, precedes } from './evidence.js';
 
 /** Per-node progress through the authority's order while replaying. */
 interface PrefixState {
@@ -53,19 +49,18 @@ interface PrefixState {
  * and the node hold.
  */
 export function checkCommittedPrefix(history: History, _options: CheckOptions = {}): Violation[] {
-  const logs = replayLogs(history);
-  const auth = findAuthority(history, logs);
+  const auth = authorityOf(history);
   if (!auth) return [];
-  const aborts = abortedXids(history);
+  const aborts = abortsOf(history);
   const states = new Map<string, PrefixState>();
   const out = new Map<string, Violation>();
-  const trusted = eventsAccountFor(logs.get(auth.node), auth.final);
-  const finals = new Map(finalEntries(history).map((f) => [f.node, f]));
+  const trusted = accountsFor(history, auth.final);
+  const finals = new Map(finalsOf(history).map((f) => [f.node, f]));
   const usable = (node: string): boolean => {
     const f = finals.get(node);
-    return trusted && (f === undefined || !f.alive || eventsAccountFor(logs.get(node), f));
+    return trusted && (f === undefined || !f.alive || accountsFor(history, f));
   };
-  const replays = replayLogs(history, (replay, cause) => {
+  const replays = replayLogs(coreOf(history), (replay, cause) => {
     if (!usable(replay.node)) return;
     const s = states.get(replay.node) ?? { known: 0, broken: false };
     states.set(replay.node, s);
@@ -80,9 +75,9 @@ export function checkCommittedPrefix(history: History, _options: CheckOptions = 
     const v = checkFinalExtras(auth, r, aborts);
     if (v) out.set(r.node, v);
   }
-  const ops = operations(history);
-  const index = writeIndex(ops);
-  const values = writesByValue(ops);
+  const ops = opsOf(history);
+  const index = writeIndexOf(history);
+  const values = writesOf(history);
   for (const f of finals.values()) {
     if (out.has(f.node) || !f.alive || f.node === auth.node) continue;
     const v = finalStateBreak(auth, f, index, values, trusted);
@@ -290,10 +285,10 @@ interface PlacedRead {
  * absent from the order are left to the rollback and durability checkers.
  */
 export function checkConsistentPrefix(history: History, _options: CheckOptions = {}): Violation[] {
-  const auth = findAuthority(history);
+  const auth = authorityOf(history);
   if (!auth) return [];
   const out: Violation[] = [];
-  for (const op of operations(history)) {
+  for (const op of opsOf(history)) {
     const options = externalReads(op).map((r) => place(auth, r));
     if (options.length < 2 || options.some((o) => o.length === 0)) continue;
     if (somePrefix(options)) continue;

@@ -15,23 +15,17 @@ import {
   type Operation,
   type ReplayPoint,
   type WriteRecord,
-  abortedXids,
-  dataNodes,
   diffStates,
   externalReads,
-  finalEntries,
-  findAuthority,
   fmtMs,
   fmtValue,
   foldLog,
   opEntries,
-  operations,
-  replayLogs,
   writeKey,
-  writesByValue,
 } from '../history/ops.js';
+import { abortsOf, authorityOf, coreOf, dataNodesOf, finalsOf, opsOf, replaysOf, writesOf } from './views.js';
 import type { CheckOptions, Violation } from './types.js';
-import { foldMismatch, foldVisible, type VisibleFold } from './contract.js';
+import { foldMismatch, foldsOf, type VisibleFold } from './contract.js';
 
 function opWords(op: Operation): string {
   const end = op.status === 'fail' ? `failed at ${fmtMs(op.completeT ?? op.invokeT)}`
@@ -74,10 +68,10 @@ function observations(history: History, ops: Operation[], f: Forbidden): Violati
       if (w && w.key === r.key && w.op !== op) get(w.value).readers.push(op);
     }
   }
-  for (const fin of finalEntries(history)) {
+  for (const fin of finalsOf(history)) {
     for (const w of f.records.values()) if (fin.alive && fin.view.data[w.key] === w.value) get(w.value).finals.push(fin);
   }
-  for (const r of replayLogs(history).values()) {
+  for (const r of replaysOf(history).values()) {
     for (const e of r.applications) {
       for (const [k, v] of Object.entries(e.writes)) if (f.records.get(v)?.key === k) get(v).shown.push(e);
     }
@@ -120,8 +114,8 @@ function forbiddenSeen(f: Forbidden, w: WriteRecord, e: Evidence): Violation {
  * never made visible by any node and never held by a live node at the end.
  */
 export function checkNoAbortedRead(history: History, _options: CheckOptions = {}): Violation[] {
-  const ops = operations(history);
-  const records = new Map([...writesByValue(ops)].filter(([, w]) => w.op.status === 'fail' || w.op.req.end === 'rollback'));
+  const ops = opsOf(history);
+  const records = new Map([...writesOf(history)].filter(([, w]) => w.op.status === 'fail' || w.op.req.end === 'rollback'));
   const byValue = observations(history, ops, { records, guarantee: 'no-aborted-read', what: 'a value written only' });
   const covered = new Set(byValue.map((v) => writeKey(String(v.data?.['key']), v.data?.['value'] as Value)));
   return [...byValue, ...abortedXidsShown(history, ops, covered)];
@@ -135,11 +129,11 @@ export function checkNoAbortedRead(history: History, _options: CheckOptions = {}
  * Key/values already reported by value (`covered`) are not reported again.
  */
 function abortedXidsShown(history: History, ops: Operation[], covered: Set<string>): Violation[] {
-  const aborts = abortedXids(history);
+  const aborts = abortsOf(history);
   if (aborts.size === 0) return [];
   const producers = new Map<string, LogEntry[]>();
   const shown: LogEntry[] = [];
-  for (const r of replayLogs(history).values()) {
+  for (const r of replaysOf(history).values()) {
     for (const e of r.applications) {
       if (aborts.has(e.xid)) shown.push(e);
       for (const [k, v] of Object.entries(e.writes)) producers.set(writeKey(k, v), [...(producers.get(writeKey(k, v)) ?? []), e]);
@@ -184,8 +178,8 @@ function abortedXidViolation(key: string, e: LogEntry, abort: ModelEventEntry, r
  * to 'no-aborted-read'.
  */
 export function checkNoIntermediateRead(history: History, _options: CheckOptions = {}): Violation[] {
-  const ops = operations(history);
-  const records = new Map([...writesByValue(ops)]
+  const ops = opsOf(history);
+  const records = new Map([...writesOf(history)]
     .filter(([, w]) => !w.final && w.op.status !== 'fail' && w.op.req.end === 'commit'));
   return observations(history, ops, { records, guarantee: 'no-intermediate-read', what: 'an intermediate value overwritten within' });
 }
@@ -196,12 +190,12 @@ export function checkNoIntermediateRead(history: History, _options: CheckOptions
  * is held by no live node at the end. One violation per node and key.
  */
 export function checkDiscardedBranch(history: History, _options: CheckOptions = {}): Violation[] {
-  const auth = findAuthority(history);
+  const auth = authorityOf(history);
   if (!auth) return [];
-  const replays = replayLogs(history);
+  const replays = replaysOf(history);
   const discarded = discardedWrites(auth, replays);
   const out: Violation[] = [];
-  for (const fin of finalEntries(history)) {
+  for (const fin of finalsOf(history)) {
     if (!fin.alive) continue;
     for (const [key, values] of discarded) {
       const entry = values.get(fin.view.data[key] ?? null);
@@ -229,7 +223,7 @@ function discardedWrites(auth: Authority, replays: Map<NodeId, NodeReplay>): Map
 }
 
 function promoteOf(history: History, node: NodeId): HistoryEntry | undefined {
-  return history.filter((e) => e.type === 'event' && e.name === 'promote' && e.node === node).pop();
+  return coreOf(history).filter((e) => e.type === 'event' && e.name === 'promote' && e.node === node).pop();
 }
 
 function resurfaced(auth: Authority, key: string, e: LogEntry, fin: FinalEntry, promote?: HistoryEntry): Violation {
@@ -251,11 +245,11 @@ function resurfaced(auth: Authority, key: string, e: LogEntry, fin: FinalEntry, 
  * one way across the cluster.
  */
 export function checkIndeterminateAgreement(history: History, options: CheckOptions = {}): Violation[] {
-  const replays = replayLogs(history);
-  const judged = dataNodes(history, options.dataNodes);
-  const live = finalEntries(history).filter((f) => f.alive && judged.has(f.node));
+  const replays = replaysOf(history);
+  const judged = dataNodesOf(history, options.dataNodes);
+  const live = finalsOf(history).filter((f) => f.alive && judged.has(f.node));
   const out: Violation[] = [];
-  for (const w of writesByValue(operations(history)).values()) {
+  for (const w of writesOf(history).values()) {
     if (w.op.status !== 'info' || w.op.req.end !== 'commit' || !w.final) continue;
     const holders = live.map((f) => ({ f, entry: holding(replays.get(f.node), w) }));
     const yes = holders.filter((h) => h.entry);
@@ -295,8 +289,8 @@ function disagreement(w: WriteRecord, entry: LogEntry, yes: NodeId[], no: FinalE
  */
 export function checkReplayIdempotent(history: History, _options: CheckOptions = {}): Violation[] {
   const out: Violation[] = [];
-  const folds = foldVisible(history);
-  for (const r of replayLogs(history).values()) {
+  const folds = foldsOf(history);
+  for (const r of replaysOf(history).values()) {
     // Nodes without txn.commit/apply (brokers, connectors, CDC sinks) have no log to replay.
     if (!r.final?.alive || r.applications.length === 0) continue;
     const v = reapplied(r) ?? refoldMismatch(r) ?? startMismatch(r.final, folds.get(r.node));

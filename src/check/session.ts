@@ -22,7 +22,6 @@ import {
   ambiguityData,
   externalReads,
   favoured,
-  findAuthority,
   findCommitted,
   finalWrites,
   fmtMs,
@@ -31,9 +30,9 @@ import {
   newestVersion,
   oldestVersion,
   opEntries,
-  operations,
   placeRead,
 } from '../history/ops.js';
+import { authorityOf, opsOf } from './views.js';
 import type { CheckOptions, Violation } from './types.js';
 import { type WriteIndex, couldLeave, explainedAfter, mayFollow, precedes, writeIndex } from './evidence.js';
 
@@ -50,7 +49,7 @@ type SessionRule = (auth: Authority, ops: Operation[], saved: FavouredRead[]) =>
 
 function bySession(history: History): Map<string, Operation[]> {
   const out = new Map<string, Operation[]>();
-  for (const op of operations(history)) {
+  for (const op of opsOf(history)) {
     const list = out.get(op.session);
     if (list) list.push(op);
     else out.set(op.session, [op]);
@@ -60,7 +59,7 @@ function bySession(history: History): Map<string, Operation[]> {
 
 function judgeSessions(history: History, rule: SessionRule): { violations: Violation[]; saved: FavouredRead[] } {
   const saved: FavouredRead[] = [];
-  const auth = findAuthority(history);
+  const auth = authorityOf(history);
   if (!auth) return { violations: [], saved };
   const violations = [...bySession(history).values()].flatMap((ops) => rule(auth, ops, saved));
   return { violations, saved };

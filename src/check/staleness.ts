@@ -13,15 +13,14 @@ import {
   type ObservedRead,
   type Version,
   externalReads,
-  findAuthority,
   fmtMs,
   fmtValue,
   isAmbiguous,
   newestVersion,
   opEntries,
-  operations,
   placeRead,
 } from '../history/ops.js';
+import { authorityOf, opsOf } from './views.js';
 import type { CheckOptions, Violation } from './types.js';
 
 /** One read's staleness. */
@@ -52,7 +51,7 @@ interface Measured { sample: StalenessSample; read: ObservedRead; firstNewer?: V
  * in history order. Reads of values that never committed there are skipped.
  */
 export function measureStaleness(history: History, since: Since = 'commit'): StalenessSample[] {
-  const auth = findAuthority(history);
+  const auth = authorityOf(history);
   return auth ? measureAll(history, auth, since).map((m) => m.sample) : [];
 }
 
@@ -62,7 +61,7 @@ type Since = 'commit' | 'ack';
 const dueAt = (v: Version, since: Since): number => (since === 'ack' ? v.ackT ?? Infinity : v.commitT);
 
 function measureAll(history: History, auth: Authority, since: Since): Measured[] {
-  return operations(history).flatMap((op) => externalReads(op).flatMap((read) => {
+  return opsOf(history).flatMap((op) => externalReads(op).flatMap((read) => {
     const m = measure(auth, read, since);
     return m ? [m] : [];
   }));
@@ -95,7 +94,7 @@ function measure(auth: Authority, read: ObservedRead, since: Since): Measured | 
 export function checkBoundedStaleness(history: History, options: CheckOptions = {}): Violation[] {
   const { kMax, tMsMax } = options;
   if (kMax === undefined && tMsMax === undefined) return [];
-  const auth = findAuthority(history);
+  const auth = authorityOf(history);
   if (!auth) return [];
   return measureAll(history, auth, options.stalenessSince ?? 'commit')
     .filter((m) => (kMax !== undefined && m.sample.versionsBehind > kMax) || (tMsMax !== undefined && m.sample.staleMs > tMsMax))

@@ -11,13 +11,17 @@ export class RandomStreams {
   private readonly streams = new Map<string, Rng>();
   constructor(readonly seed: number) {}
 
-  /** The stream called `name` ("net:n1->n2", "node:n1", "client" …), created on first use. */
+  /**
+   * The stream called `name` ("net:n1->n2", "node:n1", "client" …). It is seeded
+   * on its first draw: a run asks for a stream per link, disk, node and session,
+   * and seeding one costs more than a short run draws from most of them.
+   */
   stream(name: string): Rng {
     let rng = this.streams.get(name);
     if (!rng) {
       // alea is fast and, given an explicit seed, never touches Math.random.
-      const prng = seedrandom.alea(`${this.seed}/${name}`);
-      rng = () => prng();
+      let prng: (() => number) | undefined;
+      rng = () => (prng ??= seedrandom.alea(`${this.seed}/${name}`))();
       this.streams.set(name, rng);
     }
     return rng;

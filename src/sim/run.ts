@@ -15,7 +15,7 @@ import { SimDisk } from './disk.js';
 import { DeterminismError, ModelError, SimLimitError } from './errors.js';
 import { guarded } from './guard.js';
 import { roundUs, sampleLatency } from './latency.js';
-import { EventQueue, type Unscheduled } from './queue.js';
+import { EventQueue } from './queue.js';
 import { RandomStreams, type Rng } from './random.js';
 import type {
   ClusterView,
@@ -91,7 +91,8 @@ export function hashHistory(history: History): string {
 
 // ───────────────────────────── internals ─────────────────────────────
 
-type SimEvent = { t: number; seq: number } & (
+/** An event in the queue; its time and sequence number live in the queue (./queue.ts). */
+type SimEvent =
   | { kind: 'deliver'; from: number; to: number; msg: unknown; id: number; stream: boolean; epoch: number; label: string; bg: boolean }
   | { kind: 'timer'; node: number; id: number; inc: number }
   | { kind: 'flush'; complete: () => void }
@@ -104,11 +105,9 @@ type SimEvent = { t: number; seq: number } & (
   | { kind: 'heal'; index: number }
   | { kind: 'restart'; node: number; gen: number }
   | { kind: 'resume'; node: number; gen: number }
-  | { kind: 'quiet' }
-);
+  | { kind: 'quiet' };
 
 type EventOf<K extends SimEvent['kind']> = Extract<SimEvent, { kind: K }>;
-type NewEvent = Unscheduled<SimEvent>;
 
 interface TimerInfo {
   tag: string;
@@ -278,9 +277,9 @@ class Simulation<C> {
     for (;;) {
       const ev = this.queue.pop();
       if (!ev) return;
-      this.now = ev.t;
+      this.now = this.queue.lastT;
       if (++this.eventCount > this.maxEvents) this.limit('maxEvents', this.maxEvents, 'the event budget is spent');
-      if (ev.t > this.maxTimeMs) this.limit('maxTimeMs', this.maxTimeMs, 'virtual time ran past the bound');
+      if (this.now > this.maxTimeMs) this.limit('maxTimeMs', this.maxTimeMs, 'virtual time ran past the bound');
       this.dispatch(ev);
       if (this.quiet) {
         if (this.now - this.quietAt > this.quietMaxMs) {
@@ -325,7 +324,7 @@ class Simulation<C> {
     }
   }
 
-  private push(t: number, ev: NewEvent): void {
+  private push(t: number, ev: SimEvent): void {
     this.queue.push(roundUs(t), ev);
   }
 
@@ -382,21 +381,43 @@ class Simulation<C> {
     slot.program = this.callModel(slot.id, 'program()', () => this.model.program(slot.id, this.config, this.bug));
     slot.ctx = this.makeContext(slot, slot.inc);
     this.history.push({ type: 'node', t: this.now, node: slot.id, ev });
-    this.invoke(slot, `start (${ev})`, (p, c) => p.start(c));
+    try {
+      slot.program.start(slot.ctx);
+    } catch (err) {
+      this.modelThrew(slot.id, `start (${ev})`, err);
+    }
+    this.afterCallback(slot);
   }
 
-  /** Run model code on a node, turning anything it throws into a ModelError. */
-  private invoke(slot: NodeSlot, during: string, fn: (p: NodeProgram, c: NodeContext) => void): void {
-    this.callModel(slot.id, during, () => fn(slot.program, slot.ctx));
+  // Model callbacks run inside try/catch at each call site rather than through a
+  // wrapper taking a closure and a description: deliveries and timers are most of
+  // a run's events, and the description is only needed when the model throws.
+
+  /** What the simulator owes a node after each of its callbacks: a look at the reads it serves. */
+  private afterCallback(slot: NodeSlot): void {
     if (slot.watch.length > 0) this.observe(slot);
+  }
+
+  /** Model code threw while doing `during`: a ModelError (the simulator's own errors pass through). */
+  private modelThrew(node: string, during: string, err: unknown): never {
+    if (err instanceof DeterminismError || err instanceof SimLimitError || err instanceof ModelError) throw err;
+    throw new ModelError(node, this.now, this.sim.seed, during, err);
   }
 
   private callModel<T>(node: string, during: string, fn: () => T): T {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof DeterminismError || err instanceof SimLimitError || err instanceof ModelError) throw err;
-      throw new ModelError(node, this.now, this.sim.seed, during, err);
+      return this.modelThrew(node, during, err);
+    }
+  }
+
+  /** The node's view(), as a model callback. */
+  private viewOf(slot: NodeSlot): NodeView {
+    try {
+      return slot.program.view();
+    } catch (err) {
+      return this.modelThrew(slot.id, 'view()', err);
     }
   }
 
@@ -420,7 +441,12 @@ class Simulation<C> {
     }
     if (this.defer(slot, ev)) return;
     this.calls--;
-    this.invoke(slot, ev.during, ev.fn);
+    try {
+      ev.fn(slot.program, slot.ctx);
+    } catch (err) {
+      this.modelThrew(slot.id, ev.during, err);
+    }
+    this.afterCallback(slot);
   }
 
   /** A paused node holds its events until it resumes. */
@@ -443,7 +469,7 @@ class Simulation<C> {
       setTimer: (delayMs, tag, payload, opts) => this.setTimer(slot, inc, delayMs, tag, payload, opts?.background),
       cancelTimer: (id) => this.cancelTimer(slot, inc, id),
       reply: (reqId, result) => this.reply(slot, reqId, result),
-      disk: slot.disk.api((cb) => () => this.later(slot, inc, 'fsync callback', () => cb())),
+      disk: slot.disk.api((cb) => () => this.later(slot, inc, 'fsync callback', cb)),
       random: () => slot.rng(),
       emit: (name, data) => {
         this.history.push(
@@ -503,7 +529,12 @@ class Simulation<C> {
     if (this.defer(slot, ev)) return;
     slot.timers.delete(ev.id);
     if (!t.background) this.foregroundTimers--;
-    this.invoke(slot, `onTimer(${t.tag})`, (p, c) => p.onTimer(c, t.tag, t.payload));
+    try {
+      slot.program.onTimer(slot.ctx, t.tag, t.payload);
+    } catch (err) {
+      this.modelThrew(slot.id, `onTimer(${t.tag})`, err);
+    }
+    this.afterCallback(slot);
   }
 
   // ─────────── network ───────────
@@ -518,7 +549,8 @@ class Simulation<C> {
     }
     for (const from of this.sim.nodes) {
       for (const to of this.sim.nodes) {
-        this.links.push({ ...defaultLink, ...links[`${from}->${to}`] });
+        const own = links[`${from}->${to}`];
+        this.links.push(own ? { ...defaultLink, ...own } : defaultLink);
         this.linkRng.push(this.random.stream(`net:${from}->${to}`));
       }
     }
@@ -536,7 +568,8 @@ class Simulation<C> {
 
   private send(slot: NodeSlot, toId: NodeId, msg: unknown, stream: boolean, bg: boolean): void {
     const from = slot.idx;
-    const to = this.node(toId, `send from ${slot.id}`);
+    const to = this.index.get(toId);
+    if (to === undefined) throw new Error(`send from ${slot.id}: unknown node ${JSON.stringify(toId)}`);
     const id = ++this.msgSeq;
     const label = labelOf(msg);
     const channel = stream ? 'stream' : 'datagram';
@@ -616,7 +649,12 @@ class Simulation<C> {
     this.landed(ev);
     if (this.traceMessages) this.net('recv', ev.from, ev.to, ev.id, channel, ev.label, undefined, ev.bg);
     const fromId = this.nodes[ev.from]!.id;
-    this.invoke(slot, `onMessage(${ev.label} from ${fromId})`, (p, c) => p.onMessage(c, fromId, ev.msg));
+    try {
+      slot.program.onMessage(slot.ctx, fromId, ev.msg);
+    } catch (err) {
+      this.modelThrew(slot.id, `onMessage(${ev.label} from ${fromId})`, err);
+    }
+    this.afterCallback(slot);
   }
 
   private net(
@@ -629,10 +667,15 @@ class Simulation<C> {
     why?: string,
     bg = false,
   ): void {
-    // Hot path: no object spreads; optional fields are set only when present.
-    const e: NetEntry = { type: 'net', t: this.now, ev, from: this.nodes[from]!.id, to: this.nodes[to]!.id, msg, channel, label };
-    if (why) e.why = why;
-    if (bg) e.bg = true;
+    // Hot path (most history entries): each entry is built whole in its final shape,
+    // as one of four literals, because adding `why` or `bg` to a built object costs
+    // an allocation. The key order is the JSON-lines order the history hash pins.
+    const t = this.now;
+    const a = this.nodes[from]!.id;
+    const b = this.nodes[to]!.id;
+    let e: NetEntry;
+    if (why) e = bg ? { type: 'net', t, ev, from: a, to: b, msg, channel, label, why, bg } : { type: 'net', t, ev, from: a, to: b, msg, channel, label, why };
+    else e = bg ? { type: 'net', t, ev, from: a, to: b, msg, channel, label, bg } : { type: 'net', t, ev, from: a, to: b, msg, channel, label };
     this.history.push(e);
   }
 
@@ -654,7 +697,7 @@ class Simulation<C> {
       nodes: this.nodes.map((s) => ({
         id: s.id,
         alive: s.alive,
-        view: s.alive ? this.callModel(s.id, 'view()', () => s.program.view()) : DOWN_VIEW,
+        view: s.alive ? this.viewOf(s) : DOWN_VIEW,
       })),
     };
   }
@@ -700,7 +743,12 @@ class Simulation<C> {
       policy: session.spec.policy,
       req: r.req,
     };
-    this.invoke(slot, `onRequest(op ${r.id})`, (p, c) => p.onRequest(c, incoming));
+    try {
+      slot.program.onRequest(slot.ctx, incoming);
+    } catch (err) {
+      this.modelThrew(slot.id, `onRequest(op ${r.id})`, err);
+    }
+    this.afterCallback(slot);
   }
 
   private reply(slot: NodeSlot, reqId: number, result: ClientResult): void {
@@ -728,7 +776,7 @@ class Simulation<C> {
 
   /** Record the current view of every watched key on the node. */
   private observe(slot: NodeSlot): void {
-    const data = this.callModel(slot.id, 'view()', () => slot.program.view()).data;
+    const data = this.viewOf(slot).data;
     for (const r of slot.watch) {
       const keys = r.reads!;
       for (let i = 0; i < keys.length; i++) {
@@ -752,7 +800,7 @@ class Simulation<C> {
       const i = keys.indexOf(m.k);
       if (i < 0) continue;
       if (r.seen![i]!.includes(m.v)) continue; // most reads: the state at arrival, no view() needed
-      data ??= this.callModel(slot.id, 'view()', () => slot.program.view()).data;
+      data ??= this.viewOf(slot).data;
       const visible = data[m.k] ?? null;
       if (m.v === visible) continue;
       if (this.readMismatches.length >= MISMATCHES_MAX) return;
@@ -903,7 +951,7 @@ class Simulation<C> {
     slot.deferred = [];
     this.deferredCount -= held.length;
     // Re-run held events now, in their original order.
-    for (const ev of held) this.queue.push(this.now, ev as Unscheduled<SimEvent>);
+    for (const ev of held) this.queue.push(this.now, ev);
   }
 
   private scheduleQuiet(): void {
@@ -926,7 +974,7 @@ class Simulation<C> {
 
   private recordFinal(): void {
     for (const slot of this.nodes) {
-      const view = slot.alive ? this.callModel(slot.id, 'view()', () => slot.program.view()) : DOWN_VIEW;
+      const view = slot.alive ? this.viewOf(slot) : DOWN_VIEW;
       this.history.push({ type: 'final', t: this.now, node: slot.id, alive: slot.alive, view });
     }
   }
