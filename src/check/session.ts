@@ -105,9 +105,9 @@ function servedWords(p: PlacedRead): string {
  */
 export function checkReadYourWrites(history: History, _options: CheckOptions = {}): Violation[] {
   const { violations } = judgeSessions(history, readYourWrites);
-  if (!findAuthority(history)) return violations;
+  if (!authorityOf(history)) return violations;
   const flagged = new Set(violations.map((v) => `${v.data?.['readOp']}:${v.data?.['key']}`));
-  const seen = readYourWritesSeen(operations(history)).filter((v) => !flagged.has(`${v.data?.['readOp']}:${v.data?.['key']}`));
+  const seen = readYourWritesSeen(opsOf(history)).filter((v) => !flagged.has(`${v.data?.['readOp']}:${v.data?.['key']}`));
   return [...violations, ...seen];
 }
 
