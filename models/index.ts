@@ -37,6 +37,8 @@ const wal: BuiltinModel = {
   model: walModel as unknown as Model,
   variants: walVariants,
   profile: 'everything',
+  // Every statement kind the primary executes, deletes and multi-row transactions included.
+  workload: { opKinds: ['r', 'w', 'upd', 'now', 'rand', 'del'] },
   guarantees: GUARANTEE_FAMILIES.replication,
   triggers: walTriggers,
 };
