@@ -704,7 +704,10 @@ export function scenarioArb(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
   });
   const faultOpts: FaultOptions = { nodes: opts.nodes, kinds, faultsMax, spanMs: w.spanMs, marks };
   // Features first: the shrinker tries switching whole features off before it
-  // touches single values, which removes most of a scenario in a few runs.
+  // touches single values, which removes most of a scenario in a few runs
+  // (measured: fewer shrink runs than features after the ops). The simulator
+  // seed, which mostly refuses to shrink, comes last: after every accepted step
+  // fast-check tries each part's candidates again from the first part.
   return fc
     .record({
       workload: workloadFeaturesArb(w, swarm),
