@@ -50,6 +50,11 @@ export interface PropertyOptions {
   faultsMax?: number;
   /** Workload shape (keys, ops, sessions, op kinds, read policies). */
   workload?: WorkloadOptions;
+  /**
+   * Draw a feature set per scenario and aim faults at the model's marks (default
+   * true); false: every feature on and faults timed by the clock only.
+   */
+  swarm?: boolean;
   /** Only these guarantees (default: every claim). */
   guarantees?: readonly string[];
   /**
@@ -199,7 +204,7 @@ export function scenariosFor<C>(model: Model<C>, opts: PropertyOptions): fc.Arbi
     model: opts.modelRef ?? model.name,
     nodes,
     config,
-    ...(model.marks && model.marks.length > 0 ? { marks: model.marks.map((m) => m.name) } : {}),
+    ...(opts.swarm === false ? { swarm: false } : model.marks && model.marks.length > 0 ? { marks: model.marks.map((m) => m.name) } : {}),
     ...(opts.bug !== undefined ? { bug: opts.bug } : {}),
     ...(opts.profile ? { profile: opts.profile } : {}),
     ...(opts.faultKinds ? { faultKinds: opts.faultKinds } : {}),
