@@ -310,3 +310,15 @@ describe('shrinking features and aimed faults', () => {
     expect(s.sessions).toHaveLength(1);
   });
 });
+
+describe('workloads without reads or writes', () => {
+  it('a switched-off kind falls back to the first kind, well formed', () => {
+    for (const s of fc.sample(scenarioArb({ ...base, opKinds: ['upd', 'del'] }), { numRuns: 200, seed: 12 })) {
+      expect(parseScenario(JSON.parse(JSON.stringify(s)))).toEqual(s);
+      for (const m of microOps(s)) {
+        expect(['upd', 'del']).toContain(m.f);
+        if (m.f === 'upd') expect(m.expr).toHaveProperty('op');
+      }
+    }
+  });
+});

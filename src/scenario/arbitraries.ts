@@ -377,7 +377,8 @@ function buildSessions(w: ResolvedWorkload, f: WorkloadFeatures, d: DraftWorkloa
   const drafts = d.drafts.map((r): DraftRequest => {
     const txn = (f.txns ? r.txn : r.txn.slice(0, 1)).map((o): DraftOp => {
       const k = o.k % f.keys;
-      return on.has(o.f) ? { ...o, k } : ({ f: fallback, k } as DraftOp);
+      if (on.has(o.f)) return { ...o, k };
+      return fallback === 'upd' ? { f: 'upd', k, expr: { op: 'add', n: 1 } } : ({ f: fallback, k } as DraftOp);
     });
     return { session: r.session % f.sessions, t: scale(r.t), txn, end: f.rollback ? r.end : 'commit' };
   });
