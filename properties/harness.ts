@@ -51,6 +51,11 @@ export interface PropertyOptions {
   faultsMax?: number;
   /** Workload shape (keys, ops, sessions, op kinds, read policies). */
   workload?: WorkloadOptions;
+  /**
+   * Draw a feature set per scenario and aim faults at the model's marks (default
+   * true); false: every feature on and faults timed by the clock only.
+   */
+  swarm?: boolean;
   /** Only these guarantees (default: every claim). */
   guarantees?: readonly string[];
   /**
@@ -188,7 +193,12 @@ export function targetLabel(model: Model<never> | Model, opts: PropertyOptions):
   return `${ref}${variant}${opts.bug ? ` with bug ${opts.bug}` : ''}`;
 }
 
-/** Scenarios for a model variant, shrinking toward fewer ops, fewer faults, calmer networks. */
+/**
+ * Scenarios for a model variant — the one place the CLI, the suite and the
+ * report draw them: swarm-drawn features inside the model's workload, faults
+ * timed by the clock or aimed at the model's marks, shrinking toward fewer
+ * ops, fewer faults, calmer networks.
+ */
 export function scenariosFor<C>(model: Model<C>, opts: PropertyOptions): fc.Arbitrary<Scenario> {
   const config = opts.config ?? {};
   const nodes = model.nodes(model.configure(config, opts.bug));
@@ -197,6 +207,7 @@ export function scenariosFor<C>(model: Model<C>, opts: PropertyOptions): fc.Arbi
     model: opts.modelRef ?? model.name,
     nodes,
     config,
+    ...(opts.swarm === false ? { swarm: false } : model.marks && model.marks.length > 0 ? { marks: model.marks.map((m) => m.name) } : {}),
     ...(opts.bug !== undefined ? { bug: opts.bug } : {}),
     ...(opts.profile ? { profile: opts.profile } : {}),
     ...(opts.faultKinds ? { faultKinds: opts.faultKinds } : {}),

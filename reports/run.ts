@@ -355,7 +355,8 @@ function targetsOf(modelName: string, entry: ReportModelEntry): Target[] {
 }
 
 function arbFor(t: Target, profile: FaultProfileName): fc.Arbitrary<Scenario> {
-  return scenarioArb({ ...t.entry.workload, model: t.modelName, nodes: t.nodes, config: t.config, profile });
+  // A column is one fault profile at full strength: no per-scenario feature draw.
+  return scenarioArb({ ...t.entry.workload, model: t.modelName, nodes: t.nodes, config: t.config, profile, swarm: false });
 }
 
 /** fast-check seed of one (model, variant, profile): stable across reports with the same seed. */

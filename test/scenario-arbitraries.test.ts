@@ -23,7 +23,7 @@ const writes = (s: Scenario) => s.sessions.flatMap((x) => x.ops.flatMap((o) => o
 const microOps = (s: Scenario) => s.sessions.flatMap((x) => x.ops.flatMap((o) => o.req.txn));
 
 describe('scenarioArb', () => {
-  test.prop([fc.constantFrom(...FAULT_PROFILE_NAMES).chain((profile) => scenarioArb({ ...base, profile }))], { numRuns: 150 })(
+  test.prop([fc.constantFrom(...FAULT_PROFILE_NAMES).chain((profile) => scenarioArb({ ...base, profile, marks: ['flushed', 'applied'] }))], { numRuns: 150 })(
     'every generated scenario survives JSON, validation and the topology check unchanged',
     (s) => {
       const parsed = parseScenario(JSON.parse(JSON.stringify(s)));
@@ -181,6 +181,144 @@ describe('component arbitraries', () => {
     for (const [node, p] of Object.entries(c ?? {})) {
       expect(NODES).toContain(node);
       expect(p.offsetMs !== 0 || p.driftPpm !== 0 || (p.jumps ?? []).length > 0).toBe(true);
+    }
+  });
+});
+
+describe('swarm features', () => {
+  const MARKS = ['flushed', 'applied'];
+  const everything: ScenarioOptions = { ...base, opsMax: 20, marks: MARKS };
+  const sample = (opts: ScenarioOptions, seed: number, n = 400) => fc.sample(scenarioArb(opts), { numRuns: n, seed });
+  const ops = (s: Scenario) => s.sessions.flatMap((x) => x.ops);
+  const share = (xs: Scenario[], p: (s: Scenario) => boolean) => xs.filter(p).length / xs.length;
+
+  it('each scenario draws its own features: some calm, some single-kind, some one key, some packed into tens of ms', () => {
+    const all = sample(everything, 7);
+    const busy = all.filter((s) => ops(s).length >= 5);
+    expect(busy.length).toBeGreaterThan(100);
+    // Fault kinds: none at all, or several faults of one kind only.
+    expect(share(all, (s) => s.faults.length === 0)).toBeGreaterThan(0.1);
+    expect(all.some((s) => s.faults.length >= 2 && new Set(s.faults.map((f) => f.kind)).size === 1)).toBe(true);
+    expect(all.some((s) => new Set(s.faults.map((f) => f.kind)).size >= 3)).toBe(true);
+    // Keys and sessions: one of each despite many ops, or all of them.
+    const keysOf = (s: Scenario) => new Set(microOps(s).map((m) => m.k)).size;
+    expect(share(busy, (s) => keysOf(s) === 1)).toBeGreaterThan(0.15);
+    expect(busy.some((s) => keysOf(s) === 3)).toBe(true);
+    expect(share(busy, (s) => s.sessions.length === 1)).toBeGreaterThan(0.15);
+    // Span on a log scale: short spans as common as long ones.
+    const last = (s: Scenario) => Math.max(...ops(s).map((o) => o.atMs));
+    expect(share(busy, (s) => last(s) <= 100)).toBeGreaterThan(0.25);
+    expect(share(busy, (s) => last(s) >= 500)).toBeGreaterThan(0.2);
+    // Op kinds beyond reads and writes, loss, skew and slow fsync: on in some scenarios, off in others.
+    for (const kind of ['upd', 'now', 'rand'] as const) {
+      const has = share(busy, (s) => microOps(s).some((m) => m.f === kind));
+      expect(has, kind).toBeGreaterThan(0.2);
+      expect(has, kind).toBeLessThan(0.8);
+    }
+    for (const [what, p] of [
+      ['loss', (s: Scenario) => s.network.defaultLink.lossRate > 0 || s.network.defaultLink.dupRate > 0],
+      ['skew', (s: Scenario) => s.clocks !== undefined],
+      ['fsync', (s: Scenario) => s.disk !== undefined],
+    ] as const) {
+      expect(share(all, p), what).toBeGreaterThan(0.25);
+      expect(share(all, p), what).toBeLessThan(0.75);
+    }
+    // Read policies: sessions all on the first policy in some busy scenarios, mixed in others.
+    const multi = busy.filter((s) => s.sessions.length >= 2);
+    expect(multi.some((s) => s.sessions.every((x) => x.policy === 'primary'))).toBe(true);
+    expect(multi.some((s) => new Set(s.sessions.map((x) => x.policy)).size >= 2)).toBe(true);
+  });
+
+  it('pins what the caller gives: fault kinds, span, one key, one policy, and swarm: false turns everything on', () => {
+    const pinned = sample({ ...base, profile: 'crashes', faultKinds: ['pause'], spanMs: 300, keys: 1, policies: ['sticky-standby'] }, 8, 200);
+    expect(pinned.flatMap((s) => s.faults).every((f) => f.kind === 'pause')).toBe(true);
+    // A pinned kind is never switched off: fault counts follow the slot draw alone (few empty schedules).
+    expect(share(pinned, (s) => s.faults.length === 0)).toBeLessThan(0.35);
+    const times = pinned.flatMap((s) => ops(s).map((o) => o.atMs));
+    expect(Math.max(...times)).toBeLessThanOrEqual(300);
+    expect(times.filter((t) => t > 150).length).toBeGreaterThan(times.length / 4);
+    expect(new Set(pinned.flatMap(microOps).map((m) => m.k))).toEqual(new Set(['k1']));
+    expect(new Set(pinned.flatMap((s) => s.sessions.map((x) => x.policy)))).toEqual(new Set(['sticky-standby']));
+    const on = sample({ ...everything, swarm: false }, 9, 200);
+    expect(share(on, (s) => s.clocks !== undefined)).toBeGreaterThan(0.9);
+    expect(share(on, (s) => s.disk !== undefined)).toBeGreaterThan(0.9);
+  });
+
+  it('times some faults by marks: a node, a mark, its 1st–8th occurrence, 0–50 ms after it in 0.1 ms steps, mostly close', () => {
+    const all = sample(everything, 10);
+    const aimed = all.flatMap((s) => s.faults).filter((f) => f.after);
+    const timed = all.flatMap((s) => s.faults).filter((f) => !f.after);
+    expect(aimed.length).toBeGreaterThan(50);
+    expect(timed.length).toBeGreaterThan(50);
+    for (const f of aimed) {
+      expect(MARKS).toContain(f.after!.mark);
+      expect(NODES).toContain(f.after!.node);
+      expect(f.after!.nth).toBeGreaterThanOrEqual(1);
+      expect(f.after!.nth).toBeLessThanOrEqual(8);
+      expect(f.atMs).toBeGreaterThanOrEqual(0);
+      expect(f.atMs).toBeLessThanOrEqual(50);
+      expect(Math.round(f.atMs * 10)).toBeCloseTo(f.atMs * 10, 9);
+    }
+    expect(aimed.filter((f) => f.atMs < 5).length).toBeGreaterThan(aimed.length / 2);
+    // Without marks, every fault is timed by the clock.
+    expect(sample(base, 11, 100).flatMap((s) => s.faults).some((f) => f.after)).toBe(false);
+  });
+});
+
+describe('shrinking features and aimed faults', () => {
+  const MARKS = ['flushed', 'applied'];
+  const shrink = (opts: ScenarioOptions, fails: (s: Scenario) => boolean, seed: number): Scenario => {
+    const out = fc.check(fc.property(scenarioArb(opts), (s) => !fails(s)), { seed, numRuns: 1000 });
+    expect(out.failed).toBe(true);
+    return out.counterexample![0];
+  };
+
+  it.each([51, 52, 53])('a crash aimed at any mark shrinks to "crash n1 at n1\'s 1st <mark>" (seed %i)', (seed) => {
+    const s = shrink({ ...base, marks: MARKS, profile: 'crashes' }, (x) => x.faults.some((f) => f.kind === 'crash' && f.after !== undefined), seed);
+    expect(s.faults).toEqual([{ kind: 'crash', atMs: 0, node: 'n1', mode: 'process', after: { mark: 'flushed', node: 'n1', nth: 1 } }]);
+    expect(scenarioSize(s)).toEqual({ ops: 1, faults: 1 });
+    expect(s.clocks).toBeUndefined();
+  });
+
+  it.each([61, 62, 63])('an aimed fault keeps exactly what the failure needs: n2, 2nd applied, 0.3 ms (seed %i)', (seed) => {
+    const needs = (x: Scenario) =>
+      x.faults.some((f) => f.after?.node === 'n2' && f.after.mark === 'applied' && f.after.nth >= 2 && f.atMs >= 0.3);
+    const s = shrink({ ...base, marks: MARKS }, needs, seed);
+    expect(s.faults).toHaveLength(1);
+    expect(s.faults[0]!.after).toEqual({ mark: 'applied', node: 'n2', nth: 2 });
+    expect(s.faults[0]!.atMs).toBe(0.3);
+    expect(scenarioSize(s).ops).toBe(1);
+  });
+
+  it('a clock-timed fault still shrinks to its smallest time when marks are on', () => {
+    const s = shrink({ ...base, marks: MARKS, profile: 'crashes' }, (x) => x.faults.some((f) => !f.after && f.atMs >= 100), 71);
+    expect(s.faults).toHaveLength(1);
+    expect(s.faults[0]!.after).toBeUndefined();
+    expect(s.faults[0]!.atMs).toBeGreaterThanOrEqual(100);
+    expect(s.faults[0]!.atMs).toBeLessThanOrEqual(101);
+  });
+
+  it('a failure needing two keys, an update and loss keeps those features and drops the rest', () => {
+    const needs = (x: Scenario) =>
+      new Set(microOps(x).map((m) => m.k)).size >= 2 && microOps(x).some((m) => m.f === 'upd') && x.network.defaultLink.lossRate > 0;
+    const s = shrink(base, needs, 81);
+    expect(microOps(s).map((m) => m.f).sort()).toEqual(['r', 'upd']);
+    expect(new Set(microOps(s).map((m) => m.k))).toEqual(new Set(['k1', 'k2']));
+    expect(s.network.defaultLink).toEqual({ latency: { kind: 'constant', ms: 0.1 }, lossRate: 0.01, dupRate: 0 });
+    expect(s.faults).toEqual([]);
+    expect(s.clocks).toBeUndefined();
+    expect(s.sessions).toHaveLength(1);
+  });
+});
+
+describe('workloads without reads or writes', () => {
+  it('a switched-off kind falls back to the first kind, well formed', () => {
+    for (const s of fc.sample(scenarioArb({ ...base, opKinds: ['upd', 'del'] }), { numRuns: 200, seed: 12 })) {
+      expect(parseScenario(JSON.parse(JSON.stringify(s)))).toEqual(s);
+      for (const m of microOps(s)) {
+        expect(['upd', 'del']).toContain(m.f);
+        if (m.f === 'upd') expect(m.expr).toHaveProperty('op');
+      }
     }
   });
 });

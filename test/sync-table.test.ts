@@ -112,6 +112,8 @@ describe('linearizability catches a write lost on failover', () => {
       profile: 'crashes',
       guarantees: ['linearizable-primary-reads'],
       workload: { opKinds: ['r', 'w'], policies: ['primary'], keys: 1, opsMax: 20 },
+      // A hand-tuned search (like a trigger): the plain generator it was tuned on.
+      swarm: false,
       numRuns: 1000,
       failureFile: false,
     });

@@ -12,8 +12,21 @@
  *   are dropped) and constant latency (latency kinds cross-shrink toward
  *   `constant`), no loss, no duplication.
  *
- * Time design: client ops are scheduled in the first `spanMs` (default 1500 ms)
- * of virtual time and faults are drawn from the same window, so they overlap.
+ * Swarm testing (Groce et al., ISSTA 2012): each scenario first draws its own
+ * feature set — which fault kinds, op kinds and read policies are on, how many
+ * keys and sessions, the span, whether the network loses and duplicates,
+ * whether clocks are skewed, fsync slow, transactions multi-op, faults aimed at
+ * protocol moments — and the scenario is drawn under it. No `chain`: features
+ * and a full-width scenario are drawn side by side and the features mask the
+ * scenario in a `map`, so the shrinker works on both at once and never
+ * regenerates what it already shrank. Features shrink to the plainest (no
+ * faults, one key, one session, reads and writes, no loss, no skew).
+ *
+ * Time design: client ops are scheduled in the first `span` ms of virtual time
+ * (drawn from 20 ms to `spanMs`, default 1500, on a log scale, unless `spanMs`
+ * is pinned) and faults are drawn from the same window, so they overlap. A
+ * model's marks let a fault land instead a fraction of a millisecond to tens of
+ * milliseconds after the n-th time a node marks a protocol moment.
  *
  * Written values are not generated: they are assigned after generation as
  * `"<session>-<n>"` (the n-th write of that session), so every `w` value is
@@ -27,6 +40,7 @@ import type {
   Fault,
   LatencyDist,
   LinkParams,
+  MarkSpec,
   NetworkParams,
   SessionSpec,
   SimLimits,
@@ -121,23 +135,28 @@ function removableArray<T>(item: fc.Arbitrary<T>, minLength: number, maxLength: 
 
 // ───────────────────────────── options ─────────────────────────────
 
+/**
+ * The space a workload is drawn from. Each scenario draws its own features
+ * inside it (swarm testing): a value given here bounds them, so `keys: 1`,
+ * `opKinds: ['w']` or `policies: ['primary']` pin a feature; `spanMs` pins the span.
+ */
 export interface WorkloadOptions {
-  /** Number of keys, named k1…kN. Default 3. */
+  /** Most keys, named k1…kN; each scenario uses k1…kK for a drawn K ≤ N. Default 3. */
   keys?: number;
   /** Fewest / most client requests (transactions) in the whole scenario. Defaults 1 / 20. */
   opsMin?: number;
   opsMax?: number;
   /** Most client sessions. Default 3. */
   sessionsMax?: number;
-  /** Micro-op kinds to draw. Default all but 'del'. */
+  /** Micro-op kinds that may be drawn; reads and writes among them are always on. Default all but 'del'. */
   opKinds?: readonly MicroOpKind[];
   /** Most micro-ops in one transaction; 1 disables multi-op transactions. Default 3. */
   txnOpsMax?: number;
   /** Whether transactions may end in ROLLBACK. Default true. */
   rollback?: boolean;
-  /** Read policies sessions may use; the first is where shrinking ends. Default all four. */
+  /** Read policies sessions may use; the first is always on and where shrinking ends. Default all four. */
   policies?: readonly ReadPolicy[];
-  /** Ops are scheduled in [0, spanMs]. Default 1500. */
+  /** Ops are scheduled in [0, spanMs]: given, it is the span; absent, each scenario draws one in 20–1500 ms. */
   spanMs?: number;
 }
 
@@ -149,16 +168,23 @@ export interface ScenarioOptions extends WorkloadOptions {
   bug?: string;
   /** Fault profile. Default 'everything'. */
   profile?: FaultProfileName;
-  /** Override the profile's fault kinds. */
+  /** Override the profile's fault kinds; given, every one of them is on in every scenario. */
   faultKinds?: readonly FaultKind[];
   /** Override the profile's maximum fault count. */
   faultsMax?: number;
+  /** The model's protocol moments (`model.marks`): faults may be timed by them. */
+  marks?: readonly (string | MarkSpec)[];
+  /** Draw a feature set per scenario (default true); false turns every feature on. */
+  swarm?: boolean;
   limits?: SimLimits;
 }
 
 const ALL_POLICIES: readonly ReadPolicy[] = ['primary', 'any-standby', 'sticky-standby', 'read-your-writes'];
 const DEFAULT_OP_KINDS: readonly MicroOpKind[] = ['r', 'w', 'upd', 'now', 'rand'];
 const DEFAULT_SPAN_MS = 1500;
+/** The shortest drawn span: races between a handful of ops need them this close. */
+const SPAN_MIN_MS = 20;
+const SPAN_STEPS = 32;
 
 interface ResolvedWorkload {
   keys: string[];
@@ -169,7 +195,9 @@ interface ResolvedWorkload {
   txnOpsMax: number;
   rollback: boolean;
   policies: readonly ReadPolicy[];
+  /** The longest span; op times are drawn in [0, spanMs] and scaled to the scenario's span. */
   spanMs: number;
+  spanPinned: boolean;
 }
 
 function resolveWorkload(o: WorkloadOptions): ResolvedWorkload {
@@ -184,6 +212,7 @@ function resolveWorkload(o: WorkloadOptions): ResolvedWorkload {
     rollback: o.rollback ?? true,
     policies: o.policies ?? ALL_POLICIES,
     spanMs: o.spanMs ?? DEFAULT_SPAN_MS,
+    spanPinned: o.spanMs !== undefined,
   };
   if (keyCount < 1) throw new RangeError(`workload: keys must be >= 1, got ${keyCount}`);
   if (r.opsMin < 0 || r.opsMax < r.opsMin) throw new RangeError(`workload: need 0 <= opsMin <= opsMax, got ${r.opsMin}..${r.opsMax}`);
@@ -194,15 +223,81 @@ function resolveWorkload(o: WorkloadOptions): ResolvedWorkload {
   return r;
 }
 
+// ───────────────────────────── features ─────────────────────────────
+
+/**
+ * What one scenario turns on. Every field shrinks toward the plainest value
+ * (false, 1, or the shortest span), and a scenario is its full-width draw
+ * masked by these, so shrinking a feature only ever removes or narrows.
+ */
+export interface WorkloadFeatures {
+  keys: number;
+  sessions: number;
+  /** Op kinds beyond reads and writes, in `opKinds` order: on or off. */
+  extraOps: boolean[];
+  /** Read policies beyond the first, in `policies` order: on or off. */
+  extraPolicies: boolean[];
+  txns: boolean;
+  rollback: boolean;
+  spanMs: number;
+}
+
+export interface EnvFeatures {
+  /** Fault kinds, in the order of the kinds given: on or off. */
+  faultKinds: boolean[];
+  /** Faults may be timed by marks. */
+  aim: boolean;
+  lossy: boolean;
+  skew: boolean;
+  slowFsync: boolean;
+}
+
+const flags = (n: number, swarm: boolean): fc.Arbitrary<boolean[]> =>
+  swarm ? fc.array(fc.boolean(), { minLength: n, maxLength: n }) : fc.constant(Array.from({ length: n }, () => true));
+const upTo = (max: number, swarm: boolean): fc.Arbitrary<number> => (swarm && max > 1 ? fc.integer({ min: 1, max }) : fc.constant(max));
+const flag = (swarm: boolean): fc.Arbitrary<boolean> => (swarm ? fc.boolean() : fc.constant(true));
+
+/** Reads and writes are always on (or the first kind, for a workload with neither). */
+function baseOps(kinds: readonly MicroOpKind[]): MicroOpKind[] {
+  const rw = kinds.filter((k) => k === 'r' || k === 'w');
+  return rw.length > 0 ? rw : [kinds[0]!];
+}
+
+function spanArb(w: ResolvedWorkload, swarm: boolean): fc.Arbitrary<number> {
+  if (!swarm || w.spanPinned || w.spanMs <= SPAN_MIN_MS) return fc.constant(w.spanMs);
+  // Log scale: spans of tens of ms (races) are drawn as often as spans of a second.
+  const ratio = w.spanMs / SPAN_MIN_MS;
+  return fc.integer({ min: 0, max: SPAN_STEPS }).map((i) => Math.round(SPAN_MIN_MS * ratio ** (i / SPAN_STEPS)));
+}
+
+function workloadFeaturesArb(w: ResolvedWorkload, swarm: boolean): fc.Arbitrary<WorkloadFeatures> {
+  const base = baseOps(w.opKinds);
+  return fc.record({
+    keys: upTo(w.keys.length, swarm),
+    sessions: upTo(w.sessionsMax, swarm),
+    extraOps: flags(w.opKinds.filter((k) => !base.includes(k)).length, swarm),
+    extraPolicies: flags(w.policies.length - 1, swarm),
+    txns: w.txnOpsMax > 1 ? flag(swarm) : fc.constant(false),
+    rollback: w.rollback ? flag(swarm) : fc.constant(false),
+    spanMs: spanArb(w, swarm),
+  });
+}
+
 // ───────────────────────────── workload ─────────────────────────────
 
-/** A micro-op before values are assigned: writes carry no value yet. */
-type DraftOp = { f: 'r' | 'now' | 'rand' | 'del'; k: string } | { f: 'w'; k: string } | { f: 'upd'; k: string; expr: UpdateExpr };
+/** A micro-op before values are assigned: writes carry no value yet; `k` is a key index. */
+type DraftOp = { f: 'r' | 'now' | 'rand' | 'del'; k: number } | { f: 'w'; k: number } | { f: 'upd'; k: number; expr: UpdateExpr };
 interface DraftRequest {
   session: number;
-  atMs: number;
+  /** Time in [0, spanMs of the space], scaled to the scenario's span. */
+  t: number;
   txn: DraftOp[];
   end: 'commit' | 'rollback';
+}
+interface DraftWorkload {
+  drafts: DraftRequest[];
+  /** A policy index per possible session. */
+  policies: number[];
 }
 
 const updateExprArb: fc.Arbitrary<UpdateExpr> = fc.oneof(
@@ -212,7 +307,7 @@ const updateExprArb: fc.Arbitrary<UpdateExpr> = fc.oneof(
 );
 
 function draftOpArb(w: ResolvedWorkload): fc.Arbitrary<DraftOp> {
-  const key = fc.constantFrom(...w.keys);
+  const key = fc.integer({ min: 0, max: w.keys.length - 1 });
   // Order matters: shrinking ends at the first kind in the list (a read).
   const byKind: Record<MicroOpKind, fc.Arbitrary<DraftOp>> = {
     r: key.map((k): DraftOp => ({ f: 'r', k })),
@@ -248,40 +343,62 @@ function draftRequestArb(w: ResolvedWorkload): fc.Arbitrary<DraftRequest> {
     : fc.constant('commit' as const);
   return fc.record({
     session: fc.integer({ min: 0, max: w.sessionsMax - 1 }),
-    atMs: fc.integer({ min: 0, max: w.spanMs }),
+    t: fc.integer({ min: 0, max: w.spanMs }),
     txn,
     end,
   });
 }
 
-/**
- * Client sessions for a workload. Sessions are numbered s1…sN in order of
- * their generated index; sessions without ops are left out. Each session's ops
- * are sorted by time (stable), and writes get their unique values.
- */
-export function workloadArb(opts: WorkloadOptions = {}): fc.Arbitrary<SessionSpec[]> {
-  const w = resolveWorkload(opts);
-  const policies = fc.array(fc.constantFrom(...w.policies), { minLength: w.sessionsMax, maxLength: w.sessionsMax });
-  const drafts = removableArray(draftRequestArb(w), w.opsMin, w.opsMax);
-  return fc.tuple(drafts, policies).map(([d, p]) => buildSessions(d, p));
-}
-
-function buildSessions(drafts: DraftRequest[], policies: ReadPolicy[]): SessionSpec[] {
-  const used = [...new Set(drafts.map((d) => d.session))].sort((a, b) => a - b);
-  return used.map((index, i) => {
-    const id = `s${i + 1}`;
-    const mine = drafts.filter((d) => d.session === index).sort((a, b) => a.atMs - b.atMs);
-    return { id, policy: policies[index] ?? 'primary', ops: assignValues(id, mine) };
+function draftWorkloadArb(w: ResolvedWorkload): fc.Arbitrary<DraftWorkload> {
+  return fc.record({
+    drafts: removableArray(draftRequestArb(w), w.opsMin, w.opsMax),
+    policies: fc.array(fc.integer({ min: 0, max: w.policies.length - 1 }), { minLength: w.sessionsMax, maxLength: w.sessionsMax }),
   });
 }
 
-function assignValues(session: string, drafts: DraftRequest[]): TimedRequest[] {
+/**
+ * Client sessions for a workload, each scenario under its own features.
+ * Sessions are numbered s1…sN in order of their generated index; sessions
+ * without ops are left out. Each session's ops are sorted by time (stable),
+ * and writes get their unique values.
+ */
+export function workloadArb(opts: WorkloadOptions & { swarm?: boolean } = {}): fc.Arbitrary<SessionSpec[]> {
+  const w = resolveWorkload(opts);
+  return fc.tuple(workloadFeaturesArb(w, opts.swarm ?? true), draftWorkloadArb(w)).map(([f, d]) => buildSessions(w, f, d));
+}
+
+/** A draft workload under a feature set: disabled kinds and policies fall back to the plainest. */
+function buildSessions(w: ResolvedWorkload, f: WorkloadFeatures, d: DraftWorkload): SessionSpec[] {
+  const base = baseOps(w.opKinds);
+  const on = new Set<MicroOpKind>([...base, ...w.opKinds.filter((k) => !base.includes(k)).filter((_, i) => f.extraOps[i])]);
+  const fallback: MicroOpKind = base.includes('w') ? 'w' : base[0]!;
+  const policyOn = (i: number) => i === 0 || f.extraPolicies[i - 1] === true;
+  const scale = (t: number) => (f.spanMs === w.spanMs ? t : Math.round((t * f.spanMs) / w.spanMs));
+  const drafts = d.drafts.map((r): DraftRequest => {
+    const txn = (f.txns ? r.txn : r.txn.slice(0, 1)).map((o): DraftOp => {
+      const k = o.k % f.keys;
+      if (on.has(o.f)) return { ...o, k };
+      return fallback === 'upd' ? { f: 'upd', k, expr: { op: 'add', n: 1 } } : ({ f: fallback, k } as DraftOp);
+    });
+    return { session: r.session % f.sessions, t: scale(r.t), txn, end: f.rollback ? r.end : 'commit' };
+  });
+  const used = [...new Set(drafts.map((x) => x.session))].sort((a, b) => a - b);
+  return used.map((index, i) => {
+    const id = `s${i + 1}`;
+    const mine = drafts.filter((x) => x.session === index).sort((a, b) => a.t - b.t);
+    const p = d.policies[index] ?? 0;
+    return { id, policy: w.policies[policyOn(p) ? p : 0]!, ops: assignValues(id, mine, w.keys) };
+  });
+}
+
+function assignValues(session: string, drafts: DraftRequest[], keys: readonly string[]): TimedRequest[] {
   let writes = 0;
   const fill = (o: DraftOp): MicroOp => {
-    if (o.f === 'w') return { f: 'w', k: o.k, v: `${session}-${++writes}` };
-    return o.f === 'upd' ? { f: 'upd', k: o.k, expr: { ...o.expr } } : { f: o.f, k: o.k };
+    const k = keys[o.k]!;
+    if (o.f === 'w') return { f: 'w', k, v: `${session}-${++writes}` };
+    return o.f === 'upd' ? { f: 'upd', k, expr: { ...o.expr } } : { f: o.f, k };
   };
-  return drafts.map((d) => ({ atMs: d.atMs, req: { txn: d.txn.map(fill), end: d.end } }));
+  return drafts.map((d) => ({ atMs: d.t, req: { txn: d.txn.map(fill), end: d.end } }));
 }
 
 // ───────────────────────────── faults ─────────────────────────────
@@ -292,19 +409,95 @@ export interface FaultOptions {
   faultsMax: number;
   /** Faults start in [0, spanMs]. Default 1500. */
   spanMs?: number;
+  /** Mark names a fault may be timed by (the model's `marks`); none: every fault is timed by the clock. */
+  marks?: readonly string[];
 }
 
-/** A fault schedule, sorted by time. Kinds needing two nodes are skipped on one-node topologies. */
+/** A fault before its timing is settled: its kind's fields, a clock time and maybe an anchor. */
+interface DraftFault {
+  fault: Fault;
+  /** In [0, spanMs of the space], scaled to the scenario's span. */
+  t: number;
+  anchor: DraftAnchor | undefined;
+}
+interface DraftAnchor {
+  node: NodeId;
+  mark: string;
+  nth: number;
+  /** Log-scale step of the delay after the mark (0 = at the mark). */
+  step: number;
+}
+
+/** Most occurrences of a mark a fault waits for. */
+const NTH_MAX = 8;
+/** Delays after a mark reach 50 ms in 0.1 ms steps, most of them under a few ms. */
+const OFFSET_TENTHS_MAX = 500;
+const OFFSET_STEPS = 100;
+
+/** Delay after a mark, in ms with 0.1 ms resolution: step 0 is 0, then log-spaced up to 50 ms. */
+export function anchorOffsetMs(step: number): number {
+  return (Math.round((OFFSET_TENTHS_MAX + 1) ** (step / OFFSET_STEPS)) - 1) / 10;
+}
+
+function draftFaultsArb(opts: FaultOptions, kinds: readonly FaultKind[], spanMs: number): fc.Arbitrary<DraftFault[]> {
+  const marks = opts.marks ?? [];
+  // An absent anchor (timed by the clock) is where shrinking starts, so a fault
+  // that needs no mark reads as a plain time; one that does keeps its anchor.
+  const anchor: fc.Arbitrary<DraftAnchor | undefined> =
+    marks.length === 0
+      ? fc.constant(undefined)
+      : fc.option(
+          fc.record({
+            node: fc.constantFrom(...opts.nodes),
+            mark: fc.constantFrom(...marks),
+            nth: fc.integer({ min: 1, max: NTH_MAX }),
+            step: fc.integer({ min: 0, max: OFFSET_STEPS }),
+          }),
+          { nil: undefined, freq: 3 },
+        );
+  const one = fc.record({
+    fault: fc.oneof(...kinds.map((k) => faultOfKind(k, opts.nodes))),
+    t: fc.integer({ min: 0, max: spanMs }),
+    anchor,
+  });
+  return removableArray(one, 0, opts.faultsMax);
+}
+
+/** Usable kinds: those needing two nodes are skipped on one-node topologies. */
+function usableKinds(kinds: readonly FaultKind[], nodes: readonly NodeId[]): FaultKind[] {
+  return kinds.filter((k) => nodes.length >= 2 || k === 'crash' || k === 'pause');
+}
+
+/**
+ * Drafts timed under a feature set: faults of kinds switched off are left out,
+ * an anchor counts only while aiming is on. Clock-timed faults come first, by
+ * time; mark-timed ones follow in draw order.
+ */
+function buildFaults(drafts: DraftFault[], kinds: readonly FaultKind[], on: readonly boolean[], aim: boolean, scale: (t: number) => number): Fault[] {
+  const kept = drafts.filter((d) => on[kinds.indexOf(d.fault.kind)] === true);
+  const faults = kept.map((d): Fault => {
+    if (aim && d.anchor) {
+      const { node, mark, nth, step } = d.anchor;
+      return { ...d.fault, atMs: anchorOffsetMs(step), after: { mark, node, nth } };
+    }
+    return { ...d.fault, atMs: scale(d.t) };
+  });
+  const rank = (f: Fault) => (f.after ? Infinity : f.atMs);
+  return faults.sort((a, b) => rank(a) - rank(b));
+}
+
+/** A fault schedule with every given kind on. Kinds needing two nodes are skipped on one-node topologies. */
 export function faultsArb(opts: FaultOptions): fc.Arbitrary<Fault[]> {
-  const kinds = opts.kinds.filter((k) => opts.nodes.length >= 2 || k === 'crash' || k === 'pause');
+  const kinds = usableKinds(opts.kinds, opts.nodes);
   if (kinds.length === 0 || opts.faultsMax <= 0 || opts.nodes.length === 0) return fc.constant([]);
   const span = opts.spanMs ?? DEFAULT_SPAN_MS;
-  const one = fc.oneof(...kinds.map((k) => faultOfKind(k, opts.nodes, span)));
-  return removableArray(one, 0, opts.faultsMax).map((fs) => [...fs].sort((a, b) => a.atMs - b.atMs));
+  const on = kinds.map(() => true);
+  return draftFaultsArb(opts, kinds, span).map((ds) => buildFaults(ds, kinds, on, true, (t) => t));
 }
 
-function faultOfKind(kind: FaultKind, nodes: readonly NodeId[], spanMs: number): fc.Arbitrary<Fault> {
-  const at = fc.integer({ min: 0, max: spanMs });
+function faultOfKind(kind: FaultKind, nodes: readonly NodeId[]): fc.Arbitrary<Fault> {
+  // The time is settled later (scaled to the span, or an anchor's delay).
+  const at = fc.constant(0);
   const node = fc.constantFrom(...nodes);
   switch (kind) {
     case 'crash':
@@ -492,22 +685,54 @@ const diskArb: fc.Arbitrary<DiskParams | undefined> = fc
   .integer({ min: 0, max: 90 })
   .map((x) => (x === 0 ? undefined : { fsyncLatency: { kind: 'constant', ms: 1 + x / 10 } }));
 
-/** A whole scenario for a model and fault profile. */
+/** A whole scenario for a model and fault profile, under a feature set drawn per scenario. */
 export function scenarioArb(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
   const p = FAULT_PROFILES[opts.profile ?? 'everything'];
   if (!p) throw new RangeError(`scenarioArb: unknown fault profile '${String(opts.profile)}' (expected one of ${FAULT_PROFILE_NAMES.join(', ')})`);
   if (opts.nodes.length === 0) throw new RangeError('scenarioArb: nodes must not be empty');
-  const spanMs = opts.spanMs ?? DEFAULT_SPAN_MS;
+  const swarm = opts.swarm ?? true;
+  const w = resolveWorkload(opts);
+  const kinds = usableKinds(opts.faultKinds ?? p.faultKinds, opts.nodes);
+  const faultsMax = kinds.length === 0 ? 0 : (opts.faultsMax ?? p.faultsMax);
+  const marks = (opts.marks ?? []).map((m) => (typeof m === 'string' ? m : m.name));
+  const env: fc.Arbitrary<EnvFeatures> = fc.record({
+    // Kinds the caller named are pinned on; a profile's kinds are drawn.
+    faultKinds: opts.faultKinds ? fc.constant(kinds.map(() => true)) : flags(kinds.length, swarm),
+    aim: marks.length > 0 && faultsMax > 0 ? flag(swarm) : fc.constant(false),
+    lossy: p.lossRateMax > 0 || p.dupRateMax > 0 ? flag(swarm) : fc.constant(false),
+    skew: p.clockOffsetMsMax > 0 || p.clockDriftPpmMax > 0 || p.clockJumpsMax > 0 ? flag(swarm) : fc.constant(false),
+    slowFsync: p.varyFsync ? flag(swarm) : fc.constant(false),
+  });
+  const faultOpts: FaultOptions = { nodes: opts.nodes, kinds, faultsMax, spanMs: w.spanMs, marks };
+  // Features first: the shrinker tries switching whole features off before it
+  // touches single values, which removes most of a scenario in a few runs
+  // (measured: fewer shrink runs than features after the ops). The simulator
+  // seed, which mostly refuses to shrink, comes last: after every accepted step
+  // fast-check tries each part's candidates again from the first part.
   return fc
     .record({
-      seed: fc.integer({ min: 0, max: 0x7fffffff }),
-      sessions: workloadArb(opts),
-      faults: faultsArb({ nodes: opts.nodes, kinds: opts.faultKinds ?? p.faultKinds, faultsMax: opts.faultsMax ?? p.faultsMax, spanMs }),
+      workload: workloadFeaturesArb(w, swarm),
+      env,
+      drafts: draftWorkloadArb(w),
+      faults: faultsMax > 0 ? draftFaultsArb(faultOpts, kinds, w.spanMs) : fc.constant<DraftFault[]>([]),
       network: networkArb({ nodes: opts.nodes, latencyKinds: p.latencyKinds, lossRateMax: p.lossRateMax, dupRateMax: p.dupRateMax }),
-      clocks: clocksArb({ nodes: opts.nodes, offsetMsMax: p.clockOffsetMsMax, driftPpmMax: p.clockDriftPpmMax, jumpsMax: p.clockJumpsMax, spanMs }),
+      clocks: clocksArb({ nodes: opts.nodes, offsetMsMax: p.clockOffsetMsMax, driftPpmMax: p.clockDriftPpmMax, jumpsMax: p.clockJumpsMax, spanMs: w.spanMs }),
       disk: p.varyFsync ? diskArb : fc.constant(undefined),
+      seed: fc.integer({ min: 0, max: 0x7fffffff }),
     })
-    .map((r) => assembleScenario(opts, r));
+    .map((r) => {
+      const f = r.workload;
+      const scale = (t: number) => (f.spanMs === w.spanMs ? t : Math.round((t * f.spanMs) / w.spanMs));
+      const network = r.env.lossy ? r.network : { ...r.network, defaultLink: { ...r.network.defaultLink, lossRate: 0, dupRate: 0 } };
+      return assembleScenario(opts, {
+        seed: r.seed,
+        sessions: buildSessions(w, f, r.drafts),
+        faults: buildFaults(r.faults, kinds, r.env.faultKinds, r.env.aim, scale),
+        network,
+        clocks: r.env.skew ? r.clocks : undefined,
+        disk: r.env.slowFsync ? r.disk : undefined,
+      });
+    });
 }
 
 interface ScenarioParts {
