@@ -27,7 +27,6 @@ import {
   isGuaranteeId,
   judgeScenario,
   runScenario,
-  scenarioArb,
   scenarioSize,
   standbyLag,
   type ModelEntry,
@@ -37,6 +36,7 @@ import {
   type Model,
   type Scenario,
 } from '../src/analysis.js';
+import { scenariosFor } from '../properties/harness.js';
 import { spacetimeSvg } from './spacetime-svg.js';
 import type { FindingDoc, LagOverTimeDoc, ModelDoc, ReportDoc } from './schema.js';
 import { judgeColumns, VariantAcc, type AccState, type Outcome, type RunFailure, type Target } from './accumulate.js';
@@ -355,8 +355,11 @@ function targetsOf(modelName: string, entry: ReportModelEntry): Target[] {
 }
 
 function arbFor(t: Target, profile: FaultProfileName): fc.Arbitrary<Scenario> {
-  // A column is one fault profile at full strength: no per-scenario feature draw.
-  return scenarioArb({ ...t.entry.workload, model: t.modelName, nodes: t.nodes, config: t.config, profile, swarm: false });
+  // The one way scenarios are drawn (as run and the suite do), but a column is one
+  // fault profile at full strength: no per-scenario feature draw.
+  return scenariosFor(t.entry.model, {
+    modelRef: t.modelName, config: t.config, profile, swarm: false, ...(t.entry.workload ? { workload: t.entry.workload } : {}),
+  });
 }
 
 /** fast-check seed of one (model, variant, profile): stable across reports with the same seed. */

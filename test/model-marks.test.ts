@@ -69,6 +69,7 @@ function ordinaryScenarios(name: string, perVariant: number): Scenario[] {
     const nodes = entry.model.nodes(entry.model.configure(config));
     const arb = scenarioArb({
       model: name, nodes, config, profile: entry.profile ?? 'everything', ...(entry.workload ?? {}), opsMin: 20, opsMax: 40, spanMs: 400,
+      swarm: false, // every fault kind on in every scenario: the moments of failover occur
     });
     return fc.sample(arb, { seed: 20261127, numRuns: perVariant });
   });
@@ -77,7 +78,7 @@ function ordinaryScenarios(name: string, perVariant: number): Scenario[] {
 const withoutMeta = (h: History): History => h.filter((e) => e.type !== 'meta');
 
 // Enough that rare moments (a rewind, a producer retry, a dual write) occur under other generators too.
-const RUNS_PER_VARIANT: Record<string, number> = { wal: 6, cdc: 12, migration: 32 };
+const RUNS_PER_VARIANT: Record<string, number> = { wal: 16, cdc: 12, migration: 32 };
 
 describe('built-in models declare the moments they mark', () => {
   for (const name of Object.keys(BUILTIN_MODELS)) {

@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_MODELS } from '../models/index.js';
 import { collectReport } from '../reports/run.js';
+import { toyEntry } from './helpers/report-model.js';
 
 describe('report: linearizability cells', () => {
   it('draw the partial linearization of their minimal run', async () => {
-    const wal = BUILTIN_MODELS['wal']!;
-    // Statement shipping without context: a standby's NOW()/RAND() differ, and a
-    // read on the primary after failover returns a value no order can explain.
-    const registry = { wal: { ...wal, variants: { 'statement-noctx': wal.variants['statement-noctx']! } } };
-    const r = await collectReport({ registry, runs: 6, seed: 1 });
-    const cell = r.models[0]!.variants[0]!.cells.find((c) => c.guarantee === 'linearizable-primary-reads')!;
-    expect(cell.broken).toBeGreaterThan(0);
-    const file = cell.counterexample!.linearization!;
-    expect(file).toMatch(/--linearization\.svg$/);
-    expect(r.diagrams[file]).toMatch(/^<svg/);
+    // What is tested is the drawing, not the search: take the first seed whose report
+    // breaks linearizable-primary-reads (a toy run breaks it only now and then).
+    let drawn: { file: string; svg: string | undefined } | undefined;
+    for (let seed = 1; seed <= 20 && !drawn; seed++) {
+      const r = await collectReport({ registry: { toy: toyEntry }, runs: 4, seed, shrinkBudget: 5 });
+      const cell = r.models[0]!.variants.flatMap((v) => v.cells).find((c) => c.guarantee === 'linearizable-primary-reads' && c.broken > 0);
+      const file = cell?.counterexample?.linearization;
+      if (file) drawn = { file, svg: r.diagrams[file] };
+    }
+    expect(drawn, 'no seed in 1..20 broke linearizable-primary-reads').toBeDefined();
+    expect(drawn!.file).toMatch(/--linearization\.svg$/);
+    expect(drawn!.svg).toMatch(/^<svg/);
   });
 });

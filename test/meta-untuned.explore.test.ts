@@ -9,7 +9,7 @@
  * reached when this test was written is asserted below, and the bugs still
  * missed are listed; a change that finds more should raise the floors and
  * shorten the list, never tune a search to a bug.
- * Slow (tens of minutes): runs with REPLICHECK_SLOW=1.
+ * Tens of CPU minutes: runs with REPLICHECK_EXPLORE=1 (not in the default or slow suites).
  */
 import { describe, expect, it } from 'vitest';
 import { huntUntuned, plantedBugs, UNTUNED_SEEDS, type BugHunt } from '../bench/explore.bench.js';
