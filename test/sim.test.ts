@@ -437,6 +437,17 @@ describe('limits and guards', () => {
     expect(run).toThrowError(ModelError);
     expect(run).toThrowError(/node a threw during start \(start\) at t=0\.000 ms \(seed 9\): boom/);
   });
+
+  it('a view that is not { role, data } is a ModelError saying what view() must return', () => {
+    for (const bad of [undefined, 'x', { role: 'node' }, { role: 'node', data: null }, { role: 1, data: {} }, { role: 'node', data: [] }]) {
+      const model = hookModel(() => {});
+      const program = model.program;
+      model.program = (...args) => ({ ...program(...args), view: () => bad as never });
+      const run = () => simulate({ model, config: {}, sim: { ...config(), nodes: ['a'], seed: 9 } });
+      expect(run, JSON.stringify(bad)).toThrowError(ModelError);
+      expect(run, JSON.stringify(bad)).toThrowError(/node a threw during view\(\) .*view\(\) must return \{ role: string, data: \{ key: value \} \}, got /);
+    }
+  });
 });
 
 describe('background traffic', () => {

@@ -414,11 +414,18 @@ class Simulation<C> {
 
   /** The node's view(), as a model callback. */
   private viewOf(slot: NodeSlot): NodeView {
+    let v: NodeView;
     try {
-      return slot.program.view();
+      v = slot.program.view();
     } catch (err) {
       return this.modelThrew(slot.id, 'view()', err);
     }
+    // A malformed view would surface later as a bare TypeError deep in a checker.
+    if (typeof v !== 'object' || v === null || typeof v.role !== 'string' || typeof v.data !== 'object' || v.data === null || Array.isArray(v.data)) {
+      const got = v === null || typeof v !== 'object' ? String(v) : JSON.stringify(v).slice(0, 120);
+      return this.modelThrew(slot.id, 'view()', new TypeError(`view() must return { role: string, data: { key: value } }, got ${got}`));
+    }
+    return v;
   }
 
   /** Queue model code to run on a node later (fsync callbacks), if that process still lives. */
