@@ -5,6 +5,7 @@
  * and unusable output directories exit 2 and leave nothing behind.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { quietly } from './helpers/cli.js';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,17 +37,6 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
     e.mockRestore();
     l.mockRestore();
     process.exitCode = undefined;
-  }
-}
-
-async function quietly<T>(f: () => Promise<T>): Promise<T> {
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  const l = vi.spyOn(console, 'log').mockImplementation(() => {});
-  try {
-    return await f();
-  } finally {
-    e.mockRestore();
-    l.mockRestore();
   }
 }
 

@@ -4,6 +4,7 @@
  * same whatever the worker count (only wall-clock timings and the date differ).
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { quietly } from './helpers/cli.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -21,17 +22,6 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function figures(r: CollectedReport): string {
   const { elapsedMs: _e, totals: { runsPerS: _r, ...totals }, ...rest } = r;
   return JSON.stringify({ ...rest, totals });
-}
-
-async function quietly<T>(f: () => Promise<T>): Promise<T> {
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  const l = vi.spyOn(console, 'log').mockImplementation(() => {});
-  try {
-    return await f();
-  } finally {
-    e.mockRestore();
-    l.mockRestore();
-  }
 }
 
 /** Every file of a report directory, wall-clock timings and the date blanked out. */

@@ -19,3 +19,15 @@ export async function cli(...args: string[]): Promise<{ code: number; out: strin
     process.exitCode = undefined;
   }
 }
+
+/** Run `f` with stderr and console.log silenced (a verb's progress and messages). */
+export async function quietly<T>(f: () => Promise<T>): Promise<T> {
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const l = vi.spyOn(console, 'log').mockImplementation(() => {});
+  try {
+    return await f();
+  } finally {
+    e.mockRestore();
+    l.mockRestore();
+  }
+}
