@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Fault, History, ModelEventEntry, TimedRequest } from '../src/analysis.js';
 import { simulate } from '../src/analysis.js';
-import { checkCdc, type CdcGuaranteeId } from '../src/check/cdc.js';
+import { brokerRecords, checkCdc, type CdcGuaranteeId } from '../src/check/cdc.js';
+import { withoutEvents } from './helpers/suppress-events.js';
 import { cdcModel } from '../models/cdc/index.js';
 import { at, del, inc, simConfig, w } from '../models/cdc/testkit.js';
 import { fnv1a } from '../models/cdc/common.js';
@@ -128,6 +129,40 @@ describe('CDC planted bugs are caught; the correct model passes the same run', (
     const { ok, bad } = both(raw, ops, [crash('connector', mid.t + 0.2)], 'resume-skips-position');
     expect(ok).toEqual([]);
     expect(bad).toContain('completeness');
+  });
+
+  it('resume-skips-position, silent: the broker\'s final read lacks the skipped change (a later write covers the key)', () => {
+    const raw = { preloadRows: 0, batchMax: 1, maxInFlight: 1, checkpointMs: 4 };
+    // A transaction writes b twice; c covers nothing, so only the broker can tell.
+    const ops = [at(10, ...['a', 'b', 'c', 'd'].map((k) => w(k, `${k}1`))), at(60, ...['a', 'b', 'c', 'd'].map((k) => w(k, `${k}2`)))];
+    const probe = run(raw, ops);
+    const mid = firstEvent(probe.history, 'checkpoint', (e) => Number(e.data?.['idx']) < 1000);
+    const silentRun = (bug?: string): string[] => {
+      const model = withoutEvents(cdcModel, ['cdc.publish', 'cdc.deliver', 'cdc.apply']);
+      const config = model.configure(raw, bug);
+      const sim = simConfig({ nodes: model.nodes(config), ops, faults: [crash('connector', mid.t + 0.2)], fsyncMs: 1 });
+      const { history } = simulate({ model, config, sim, ...(bug ? { bug } : {}) });
+      const claims = model.claims(config, bug).map((c) => c.id) as CdcGuaranteeId[];
+      return checkCdc(history, claims).map((v) => v.sentence);
+    };
+    expect(silentRun()).toEqual([]);
+    const bad = silentRun('resume-skips-position');
+    expect(bad.some((s) => /the broker's partitions .* hold no record of it/.test(s)), bad.join('\n')).toBe(true);
+  });
+});
+
+describe('the broker shows what its partitions hold', () => {
+  it('its final view lists every fsynced record, and completeness reads it', () => {
+    const { history } = run({ preloadRows: 0, partitions: 2 }, [at(10, w('a', 'v1')), at(12, del('a'))]);
+    const final = history.find((e) => e.type === 'final' && e.node === 'broker');
+    if (final?.type !== 'final') throw new Error('no broker final');
+    const recs = brokerRecords(final.view.data);
+    expect(recs.map((r) => [r.key, r.op, r.value])).toEqual([['a', 'c', 'v1'], ['a', 'd', null]]);
+    expect(new Set(recs.map((r) => r.partition)).size).toBe(1);
+    // Drop the delete from the broker's read: completeness names it.
+    const tampered = history.map((e) => (e === final ? { ...final, view: { ...final.view, data: Object.fromEntries(Object.entries(final.view.data).filter(([, v]) => !String(v).includes('"d"'))) } } : e));
+    const v = checkCdc(tampered, ['completeness']);
+    expect(v.map((x) => x.sentence).join('\n')).toMatch(/key a := nothing.*hold no record of it/);
   });
 });
 

@@ -7,8 +7,13 @@
  * producer-state snapshots are): a resent batch is acknowledged without a second
  * append and a batch that skips a sequence is refused (OutOfOrderSequence), so
  * retries can neither duplicate nor reorder. Consumer-group offsets are a file.
+ *
+ * view().data is a final read of every partition, as Jepsen's Kafka workload
+ * reads whole topics: one entry per fsynced record, `p<partition>@<offset>` →
+ * the JSON array [lsn, idx, key, op, after] (see brokerRecords in
+ * src/check/cdc.ts). Checkers compare it with what the source committed.
  */
-import type { NodeContext, NodeId, NodeProgram, NodeView } from '../../src/analysis.js';
+import type { NodeContext, NodeId, NodeProgram, NodeView, Value } from '../../src/analysis.js';
 import { type CdcEvent, isObj, POLL, posData } from './common.js';
 
 interface StoredRecord {
@@ -24,10 +29,14 @@ export function brokerProgram(partitions: number): NodeProgram {
   const flushed: number[] = new Array<number>(partitions).fill(0);
   const lastSeq = new Map<string, number>();
   let offsets: Record<string, number[]> = {};
+  /** The last data view built and the flushed counts it was built for (views are asked for often; records only grow). */
+  let held: { at: string; data: Record<string, Value> } = { at: '', data: {} };
+  let disk: NodeContext['disk'] | undefined;
 
   const file = (p: number): string => `p${p}`;
 
   function start(ctx: NodeContext): void {
+    disk = ctx.disk;
     offsets = { ...(ctx.disk.get<Record<string, number[]>>(OFFSETS) ?? {}) };
     for (let p = 0; p < partitions; p++) {
       const recs = ctx.disk.records<StoredRecord>(file(p));
@@ -78,6 +87,20 @@ export function brokerProgram(partitions: number): NodeProgram {
     ctx.disk.fsync(() => ctx.emit('offset.commit', { group, partition: p, offset }));
   }
 
+  /** Every fsynced record of every partition (what a consumer reading from offset 0 would get). */
+  function records(): Record<string, Value> {
+    const at = flushed.join(',');
+    if (at === held.at || !disk) return held.data;
+    const data: Record<string, Value> = {};
+    for (let p = 0; p < partitions; p++) {
+      disk.records<StoredRecord>(file(p)).slice(0, flushed[p]).forEach(({ event: e }, offset) => {
+        data[`p${p}@${offset}`] = JSON.stringify([e.pos.lsn, e.pos.idx, e.key, e.op, e.after]);
+      });
+    }
+    held = { at, data };
+    return data;
+  }
+
   return {
     start,
     onMessage(ctx, from, msg) {
@@ -98,7 +121,7 @@ export function brokerProgram(partitions: number): NodeProgram {
       const positions: Record<string, number> = {};
       flushed.forEach((n, p) => (positions[`p${p}`] = n));
       for (const [g, offs] of Object.entries(offsets)) offs.forEach((o, p) => (positions[`${g}.p${p}`] = o));
-      return { role: 'broker', data: {}, positions };
+      return { role: 'broker', data: records(), positions };
     },
   };
 }

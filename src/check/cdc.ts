@@ -13,7 +13,10 @@
  * them are compared with the source's committed history — acknowledged client
  * writes in the order of the commit positions their acknowledgements carry,
  * completed by the source's own log where its events account for its data
- * (preloaded rows). The sinks' own `cdc.apply` labels (`effect`, `recovered`)
+ * (preloaded rows). The broker's final view is a read of every partition
+ * (as Jepsen's Kafka workload reads whole topics): a committed change no
+ * partition holds reached no sink, even when later writes cover its key in
+ * every sink's rows. The sinks' own `cdc.apply` labels (`effect`, `recovered`)
  * may add findings the rows cannot show; they never clear one the rows show.
  *
  * The *snapshot point* S is the earliest of the slot position (`cdc.slot`) and
@@ -119,6 +122,58 @@ export interface CdcRun {
   chunks: ModelEventEntry[];
   source: SourceHistory;
   ops: Operation[];
+  /** What the broker's partitions hold at the end (its final read); undefined without a live broker that shows them. */
+  held?: BrokerHoldings;
+}
+
+/** One record a partition holds at the end. */
+export interface HeldRecord {
+  partition: string;
+  offset: number;
+  lsn: number;
+  idx: number;
+  key: string;
+  op: string;
+  value: Value;
+}
+
+export interface BrokerHoldings {
+  final: FinalEntry;
+  records: HeldRecord[];
+  /** `${lsn}\u0000${key}` → the values held for that change. */
+  byChange: Map<string, Value[]>;
+}
+
+/**
+ * The records a broker's final view shows: `p<partition>@<offset>` → the JSON
+ * array [lsn, idx, key, op, after] (models/cdc/broker.ts). Entries of another
+ * shape are not records; a view with none shows no partitions.
+ */
+export function brokerRecords(data: Record<string, Value>): HeldRecord[] {
+  const out: HeldRecord[] = [];
+  for (const [cell, raw] of Object.entries(data)) {
+    const m = /^(p\d+)@(\d+)$/.exec(cell);
+    if (!m || typeof raw !== 'string') continue;
+    let r: unknown;
+    try { r = JSON.parse(raw); } catch { continue; }
+    if (!Array.isArray(r) || r.length !== 5) continue;
+    const [lsn, idx, key, op, value] = r as unknown[];
+    if (typeof lsn !== 'number' || typeof idx !== 'number' || typeof key !== 'string' || typeof op !== 'string') continue;
+    if (value !== null && typeof value !== 'number' && typeof value !== 'string') continue;
+    out.push({ partition: m[1]!, offset: Number(m[2]), lsn, idx, key, op, value });
+  }
+  return out;
+}
+
+function holdings(final: FinalEntry): BrokerHoldings | undefined {
+  const records = brokerRecords(final.view.data);
+  if (records.length === 0) return undefined;
+  const byChange = new Map<string, Value[]>();
+  for (const r of records) {
+    const id = `${r.lsn}\u0000${r.key}`;
+    byChange.set(id, [...(byChange.get(id) ?? []), r.value]);
+  }
+  return { final, records, byChange };
 }
 
 function evPos(e: ModelEventEntry): EvPos {
@@ -146,6 +201,7 @@ export function parseCdcRun(history: History): CdcRun | undefined {
   };
   for (const e of history) {
     if (e.type === 'final') run.finals.set(e.node, e);
+    if (e.type === 'final' && e.alive && e.view.role === 'broker') run.held = holdings(e);
     if (e.type === 'event') parseEvent(run, e);
   }
   if (run.snapshotPoint === Infinity) run.snapshotPoint = 0;
@@ -487,7 +543,7 @@ export function checkCompleteness(history: History, options: CdcCheckOptions = {
   const out: Violation[] = [];
   for (const sink of run.sinks.values()) {
     if (!judged(sink, 'completeness', options)) continue;
-    const v = missingRow(run, sink) ?? missingApply(run, sink);
+    const v = missingRow(run, sink) ?? missingInBroker(run, sink) ?? missingApply(run, sink);
     if (v) out.push(v);
   }
   return out;
@@ -515,6 +571,48 @@ function missingRow(run: CdcRun, sink: SinkInfo): Violation | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * A change a client saw committed after the snapshot point that no partition
+ * of the broker holds at the end (its key and commit position, with the value
+ * it wrote) never reached any sink: sinks read only from the broker. Judged
+ * from the broker's final read, whatever the pipeline's events say.
+ */
+function missingInBroker(run: CdcRun, sink: SinkInfo): Violation | undefined {
+  const held = run.held;
+  if (!held) return undefined;
+  for (const [key, vs] of run.source.versions) {
+    for (const [i, v] of vs.entries()) {
+      if (v.lsn <= run.snapshotPoint || !changedRow(run, key, vs, i)) continue;
+      const values = held.byChange.get(`${v.lsn}\u0000${key}`) ?? [];
+      if (values.includes(v.value)) continue;
+      const by = v.op ? `by session ${v.op.session}, acknowledged at ${fmtMs(v.op.completeT!)}` : `at ${fmtMs(v.event?.t ?? 0)}`;
+      const has = values.length === 0 ? 'no record of it' : `only ${values.map(fmtValue).join(', ')} for it`;
+      return {
+        guarantee: 'completeness',
+        sentence: `sink ${sink.node} never got the change at source lsn ${v.lsn} (key ${key} := ${fmtValue(v.value)}, committed ${by}, ` +
+          `after the snapshot point lsn ${run.snapshotPoint}): at the end the broker's partitions (${held.records.length} records) hold ` +
+          `${has}, and sinks read only from the broker — a committed change was lost on the way`,
+        witness: compact([...(v.op ? opEntries(v.op) : [v.event]), run.snapshotEvent, held.final]),
+        data: { sink: sink.node, lsn: v.lsn, key, evidence: 'final-state' },
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether the version surely changed a row (and so left a change event): a
+ * delete changes nothing when the key was already absent, so a delete counts
+ * only after a known present version (no write of unknown outcome between)
+ * or after a write of the key earlier in its own transaction.
+ */
+function changedRow(run: CdcRun, key: string, vs: SourceVersion[], i: number): boolean {
+  const v = vs[i]!;
+  if (v.value !== null) return true;
+  if (v.op?.txn.some((m) => m.k === key && m.f !== 'r' && m.f !== 'del')) return true;
+  return i > 0 && vs[i - 1]!.value !== null && !run.source.maybe.has(key);
 }
 
 function lostChange(run: CdcRun, sink: SinkInfo, final: FinalEntry, key: string, v: SourceVersion, held: Value | undefined): Violation {
@@ -707,13 +805,16 @@ export function checkSnapshotHandover(history: History, _options: CdcCheckOption
   if (!run) return [];
   const out: Violation[] = [];
   const stale = run.publishes.find((p) => p.op === 'r' && valueAt(run.auth, p.key, p.lsn).value !== p.value);
+  // The broker's final read shows the same rows without the pipeline's word.
+  const held = stale ? undefined : run.held?.records.find((r) => r.op === 'r' && valueAt(run.auth, r.key, r.lsn).value !== r.value);
   if (stale) out.push(staleRow(run, stale));
+  else if (held) out.push(staleRow(run, { ...held, e: run.held!.final }));
   const gap = snapshotGap(run);
   if (gap) out.push(gap);
   return out;
 }
 
-function staleRow(run: CdcRun, p: EvPos): Violation {
+function staleRow(run: CdcRun, p: Omit<EvPos, 'e'> & { e: HistoryEntry }): Violation {
   const at = valueAt(run.auth, p.key, p.lsn);
   const chunk = run.chunks.find((c) => Number(c.data?.['high']) === p.lsn);
   const what = at.value === null ? 'the key did not exist then (a deleted row resurrected)' : `the source held ${fmtValue(at.value)}`;
