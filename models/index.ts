@@ -106,11 +106,15 @@ const cdc: BuiltinModel = {
 const migration: BuiltinModel = {
   model: migrationModel as unknown as Model,
   guarantees: GUARANTEE_FAMILIES.migration,
-  variants: { 'default': {}, 'small-chunks': { chunkSize: 1 }, 'late-start': { startAtMs: 60 }, 'dual-write': { cutover: 'dual-write' } },
+  variants: { 'default': {}, 'small-chunks': { chunkSize: 1 }, 'late-start': { startAtMs: 60 }, 'dual-write': { cutover: 'dual-write' }, 'dual-write-backfill': { cutover: 'dual-write', dualBeforeCopy: true } },
   workload: { opKinds: ['r', 'w'], keys: 4 },
   triggers: {
     // Writes packed around the cut-over (the move starts at 20 ms and freezes a few ms later).
     'cutover-drops-inflight': { variant: 'default', profile: 'calm', workload: { opKinds: ['r', 'w'], keys: 4, spanMs: 80 } },
+    'dual-write-partial-failure': { variant: 'dual-write', profile: 'everything' },
+    'verify-races-live-writes': { variant: 'default', profile: 'calm' },
+    'backfill-overwrites-newer': { variant: 'dual-write-backfill', profile: 'calm' },
+    'cutover-during-lag': { variant: 'default', profile: 'calm' },
   },
 };
 

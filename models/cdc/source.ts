@@ -35,6 +35,12 @@ export interface SourceOptions {
   preloadRows: number;
   /** NodeView role; 'primary' makes this node the authority for generic checkers. */
   role: string;
+  /**
+   * Planted migration bug 'dual-write-partial-failure': a dual write is sent
+   * once, after the local commit, and the client is answered at once — the
+   * target's refusal or a lost mirror is ignored (models/migration/index.ts).
+   */
+  mirrorBestEffort?: boolean;
 }
 
 type Job =
@@ -230,6 +236,11 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
         ctx.mark('commit-acked');
       };
       if (!mirror) return ack();
+      if (opts.mirrorBestEffort) {
+        // Bug: the second write is fire-and-forget; whatever the target answers, the client hears ok.
+        ctx.send(mirror.target, { type: 'mirror', from: lsn - 1, records: records.slice(lsn - 1, lsn) });
+        return ack();
+      }
       // Dual writes: acknowledged only once the target has it too; the queue waits.
       busy = true;
       mirrorWait = {

@@ -20,13 +20,15 @@ export interface MigrationConfig {
   startAtMs: number;
   /** Cut-over by a brief write freeze, or by dual writes (no pause; see mover.ts). */
   cutover: 'freeze' | 'dual-write';
+  /** With dual writes: turn them on before the bulk copy, so copied rows race live writes (see mover.ts). */
+  dualBeforeCopy: boolean;
 }
 
 export const OLD = 'old';
 export const NEW = 'new';
 export const MOVER = 'mover';
 
-export const MIGRATION_DEFAULTS: MigrationConfig = { preloadRows: 6, chunkSize: 2, pollMs: 5, lagMax: 2, startAtMs: 20, cutover: 'freeze' };
+export const MIGRATION_DEFAULTS: MigrationConfig = { preloadRows: 6, chunkSize: 2, pollMs: 5, lagMax: 2, startAtMs: 20, cutover: 'freeze', dualBeforeCopy: false };
 
 export const MIGRATION_KNOBS: ModelKnob[] = [
   { name: 'preloadRows', values: [0, 2, 6, 12], range: { min: 0, integer: true }, default: 6, description: 'rows in the source before the move' },
@@ -34,6 +36,7 @@ export const MIGRATION_KNOBS: ModelKnob[] = [
   { name: 'lagMax', values: [0, 2, 8], range: { min: 0, integer: true }, default: 2, description: 'stream lag (source records) at which the write freeze begins' },
   { name: 'startAtMs', values: [0, 20, 60], range: { min: 0, integer: true }, default: 20, description: 'true time the move begins' },
   { name: 'cutover', values: ['freeze', 'dual-write'], default: 'freeze', description: 'cut-over by a brief write freeze, or by synchronous dual writes to the target (no pause)' },
+  { name: 'dualBeforeCopy', values: [false, true], default: false, description: 'with dual writes: turn them on before the bulk copy (dual write, backfill, switch), so copied rows race live writes' },
 ];
 
 /**
@@ -56,6 +59,26 @@ export const MIGRATION_BUGS: PlantedBug[] = [
     name: 'cutover-drops-inflight',
     description: 'routing switches to the target as soon as the source is frozen, without draining the CDC stream up to the freeze position: writes committed just before the freeze never reach the target',
     source: 'gh-ost cut-over waits for its AllEventsUpToLockProcessed marker before swapping (openark/gh-ost#14); CockroachDB MOLT docs: pause traffic and let replication drain before cut-over (cockroachdb/docs#19532)',
+  },
+  {
+    name: 'dual-write-partial-failure',
+    description: 'with dual writes the source commits, answers the client, and sends the write to the target once: a refused or lost second write is ignored, so an acknowledged write never reaches the target',
+    source: 'pt-online-schema-change documentation: changes are mirrored by triggers on the original table, inside the writing transaction (a failed copy fails the write); Debezium blog "Reliable Microservices Data Exchange With the Outbox Pattern" (2019): dual writes without a shared transaction leave the two stores inconsistent when one write fails',
+  },
+  {
+    name: 'verify-races-live-writes',
+    description: "verification compares the source at the switch position with the target's live rows, which clients already write to, and resyncs every difference from the source: a write acknowledged by the target after the switch is overwritten with the source's older value",
+    source: 'AWS DMS user guide, "AWS DMS data resync": a mismatch found by validation is fixed by reading the current source row and applying it to the target, and "for tasks with change data capture (CDC), Data resync operates according to a configured schedule, temporarily pausing replication and validation while fixes are applied"; pt-table-checksum compares master and replica at one replication point for the same reason',
+  },
+  {
+    name: 'backfill-overwrites-newer',
+    description: 'the bulk copy writes its rows like REPLACE instead of INSERT IGNORE: a chunk read before a live (dual-written) change lands after it and overwrites the newer row with the older one',
+    source: 'pt-online-schema-change documentation and source: rows are copied with INSERT LOW_PRIORITY IGNORE ... SELECT while the triggers use REPLACE, so the copy never overwrites a row a live write already put there; gh-ost applies binlog events with REPLACE and copies rows with INSERT IGNORE (go/sql/builder.go, BuildRangeInsertQuery)',
+  },
+  {
+    name: 'cutover-during-lag',
+    description: 'the mover cuts over once the replication lag is under the threshold that started the cut-over, not once the stream has applied everything up to the switch position: the last changes before the switch never reach the target',
+    source: 'AWS DMS best practices: before cut-over stop writes and wait until CDCLatencySource and CDCLatencyTarget are near zero; gh-ost cut-over: throttling on --max-lag-millis is not enough, the swap waits until the binlog backlog is applied (AllEventsUpToLockProcessed, docs/cut-over.md)',
   },
 ];
 
@@ -80,9 +103,13 @@ function isPromoted(cluster: ClusterView): boolean {
 }
 
 function migrationProgram(node: NodeId, c: MigrationConfig, bug: string | undefined): NodeProgram {
-  if (node === OLD) return sourceProgram({ preloadRows: c.preloadRows, role: 'source' });
-  if (node === NEW) return targetProgram();
-  if (node === MOVER) return delayedStart(c.startAtMs, moverProgram({ source: OLD, target: NEW, chunkSize: c.chunkSize, pollMs: c.pollMs, lagMax: c.lagMax, cutover: c.cutover, ...(bug ? { bug } : {}) }));
+  if (node === OLD) return sourceProgram({ preloadRows: c.preloadRows, role: 'source', ...(bug === 'dual-write-partial-failure' ? { mirrorBestEffort: true } : {}) });
+  if (node === NEW) return targetProgram(bug ? { bug } : {});
+  if (node === MOVER) {
+    return delayedStart(c.startAtMs, moverProgram({
+      source: OLD, target: NEW, chunkSize: c.chunkSize, pollMs: c.pollMs, lagMax: c.lagMax, cutover: c.cutover, dualBeforeCopy: c.dualBeforeCopy, ...(bug ? { bug } : {}),
+    }));
+  }
   throw new Error(`migration: no node ${node}`);
 }
 
@@ -120,6 +147,11 @@ function configureMigration(raw: Record<string, unknown>, bug?: string): Migrati
     if (k === 'cutover') {
       if (v !== 'freeze' && v !== 'dual-write') throw new Error(`migration: option 'cutover' must be 'freeze' or 'dual-write', got ${JSON.stringify(v)}`);
       c.cutover = v;
+      continue;
+    }
+    if (k === 'dualBeforeCopy') {
+      if (typeof v !== 'boolean') throw new Error(`migration: option 'dualBeforeCopy' must be true or false, got ${JSON.stringify(v)}`);
+      c.dualBeforeCopy = v;
       continue;
     }
     const min = k === 'chunkSize' || k === 'pollMs' ? 1 : 0;

@@ -36,6 +36,13 @@ export interface MoverOptions {
    * the last one it took).
    */
   cutover: 'freeze' | 'dual-write';
+  /**
+   * With dual writes: turn them on before the bulk copy (the textbook order —
+   * dual writes, backfill, verify, switch), so copied rows race live ones and
+   * the target must keep the newer (INSERT IGNORE row copy). Otherwise they
+   * begin once the copy is done.
+   */
+  dualBeforeCopy?: boolean;
   bug?: string;
 }
 
@@ -83,7 +90,7 @@ export function moverProgram(o: MoverOptions): NodeProgram {
     if (st.phase === 'init') return void (waiting.has('slot') || ask(ctx, 'slot', o.source, { type: 'position' }));
     if (st.phase === 'verified') return;
     const verifyAt = { type: 'select', id: verifyId(), afterKey: null, limit: 1e9, atLsn: st.freezeLsn };
-    if (st.phase === 'cutover') return void (waiting.has('verify') || ask(ctx, 'verify', o.source, verifyAt));
+    if (st.phase === 'cutover') return void (waiting.has('verify') || waiting.has('dump') || ask(ctx, 'verify', o.source, verifyAt));
     // With dual writes the stream owes only what precedes D; the mirror carries the rest.
     const owed = o.cutover === 'freeze' || st.freezeLsn === undefined || st.applied < st.freezeLsn;
     const streaming = (st.phase === 'copy' || !(o.bug === 'cutover-drops-inflight')) && owed;
@@ -91,13 +98,16 @@ export function moverProgram(o: MoverOptions): NodeProgram {
     if (!st.copyDone && !waiting.has('select') && !waiting.has('copy')) {
       ask(ctx, 'select', o.source, { type: 'select', id: selectId(), afterKey: st.copyAfter, limit: o.chunkSize });
     }
-    if (st.phase === 'copy' && st.copyDone && head - st.applied <= o.lagMax && !waiting.has('freeze')) {
+    const early = o.cutover === 'dual-write' && o.dualBeforeCopy === true;
+    if (st.phase === 'copy' && (early || (st.copyDone && head - st.applied <= o.lagMax)) && !waiting.has('freeze')) {
       ask(ctx, 'freeze', o.source, o.cutover === 'freeze' ? { type: 'freeze', on: true } : { type: 'dual', target: o.target });
     }
     const caughtUp = st.freezeLsn !== undefined && st.applied >= st.freezeLsn;
     // Bug: promote as soon as the source is frozen, without draining the stream
     // up to the freeze position (gh-ost waits for its AllEventsUpToLockProcessed marker).
-    const ready = st.phase === 'frozen' && (caughtUp || o.bug === 'cutover-drops-inflight');
+    // Bug: cut over once the lag is under the threshold that started the cut-over, not zero.
+    const lagging = o.bug === 'cutover-during-lag' && head - st.applied <= o.lagMax;
+    const ready = st.phase === 'frozen' && st.copyDone && (caughtUp || o.bug === 'cutover-drops-inflight' || lagging);
     if (ready && !waiting.has('promote')) ask(ctx, 'promote', o.target, { type: 'promote', base: st.freezeLsn });
   }
 
@@ -142,7 +152,7 @@ export function moverProgram(o: MoverOptions): NodeProgram {
     waiting.delete('select');
     copyChunk = { after: st.copyAfter, last: rows.length > 0 ? rows[rows.length - 1]!.k : st.copyAfter, end: rows.length < o.chunkSize };
     copyId = `c${lsn}:${JSON.stringify(copyChunk)}`;
-    ask(ctx, 'copy', o.target, { type: 'load', id: copyId, items: rows.map((r) => ({ ...r, lsn })) });
+    ask(ctx, 'copy', o.target, { type: 'load', id: copyId, items: rows.map((r) => ({ ...r, lsn })), copy: true });
   }
 
   function onLoaded(ctx: NodeContext, id: string): void {
@@ -164,14 +174,28 @@ export function moverProgram(o: MoverOptions): NodeProgram {
 
   let atSwitch: Record<string, Value> | undefined;
 
+  let sourceAtF: Record<string, Value> | undefined;
+
   /** Compares the source at the freeze (it is read-only now) with the target at the switch. */
   function verify(ctx: NodeContext, rows: { k: string; v: Value }[]): void {
     waiting.delete('verify');
     const source: Record<string, Value> = Object.fromEntries(rows.map((r) => [r.k, r.v]));
-    const target = atSwitch ?? {};
+    if (o.bug === 'verify-races-live-writes') {
+      // Bug: compare with the target's live rows, which clients already write to.
+      sourceAtF = source;
+      return void ask(ctx, 'dump', o.target, { type: 'dump', id: verifyId() });
+    }
+    compare(ctx, source, atSwitch ?? {});
+  }
+
+  function compare(ctx: NodeContext, source: Record<string, Value>, target: Record<string, Value>): void {
     const keys = [...new Set([...Object.keys(source), ...Object.keys(target)])].sort();
     const diff = keys.filter((k) => (source[k] ?? null) !== (target[k] ?? null));
     ctx.emit('migration.verify', { equal: diff.length === 0, keys: keys.length, diff, freezeLsn: st.freezeLsn });
+    // ...and resync every difference from the source, as DMS data resync does — without pausing the writers.
+    if (o.bug === 'verify-races-live-writes' && diff.length > 0) {
+      ctx.send(o.target, { type: 'load', id: `resync:${st.freezeLsn}`, items: diff.map((k) => ({ k, v: source[k] ?? null, lsn: st.freezeLsn })), force: true });
+    }
     ctx.mark('verified');
     st.phase = 'verified';
     save(ctx);
@@ -204,6 +228,11 @@ export function moverProgram(o: MoverOptions): NodeProgram {
           ctx.emit(msg.type === 'frozen' ? 'migration.freeze' : 'migration.dual', { lsn: st.freezeLsn });
           save(ctx);
         }
+        break;
+      case 'dump':
+        if (String(msg.id) !== verifyId() || st.phase !== 'cutover' || !sourceAtF) return;
+        waiting.delete('dump');
+        compare(ctx, sourceAtF, msg.data as Record<string, Value>);
         break;
       case 'promoted':
         waiting.delete('promote');

@@ -48,14 +48,22 @@ interface Item {
 }
 
 type Job =
-  | { kind: 'load'; id: string; items: Item[]; from: string; upTo?: number }
+  | { kind: 'load'; id: string; items: Item[]; from: string; upTo?: number; copy?: boolean; force?: boolean }
   | { kind: 'mirror'; fromLsn: number; records: LogRecord[]; from: string }
   | { kind: 'promote'; base: number; from: string }
   | { kind: 'txn'; req: IncomingRequest };
 
 const IMAGE = 'image';
 
-export function targetProgram(): NodeProgram {
+export interface TargetOptions {
+  /**
+   * Planted bug 'backfill-overwrites-newer': copied rows are written like
+   * REPLACE, not INSERT IGNORE — a chunk read before a live write overwrites it.
+   */
+  bug?: string;
+}
+
+export function targetProgram(o: TargetOptions = {}): NodeProgram {
   let rows = new Map<string, TRow>();
   let promoted = false;
   let nextLsn = 0;
@@ -111,13 +119,17 @@ export function targetProgram(): NodeProgram {
     });
   }
 
-  /** Keeps per key the item with the highest lsn; returns what changed. */
-  function applyItems(items: Item[]): { writes: Record<string, Value>; lsns: Record<string, number> } {
+  /**
+   * Keeps per key the item with the highest lsn (a copied row loses to a newer
+   * live change, as gh-ost's and pt-online-schema-change's INSERT IGNORE row
+   * copy does); `overwrite` writes every item as it is. Returns what changed.
+   */
+  function applyItems(items: Item[], overwrite = false): { writes: Record<string, Value>; lsns: Record<string, number> } {
     const writes: Record<string, Value> = {};
     const lsns: Record<string, number> = {};
     for (const it of items) {
       const cur = rows.get(it.k);
-      if (cur && cur.lsn >= it.lsn) continue;
+      if (!overwrite && cur && cur.lsn >= it.lsn) continue;
       rows.set(it.k, { v: it.v, lsn: it.lsn });
       writes[it.k] = it.v;
       lsns[it.k] = it.lsn;
@@ -126,8 +138,9 @@ export function targetProgram(): NodeProgram {
   }
 
   /** A copy chunk or a stream batch; a batch's `upTo` is recorded with its rows (one write, like a checkpoint table). */
-  function load(ctx: NodeContext, { id, items, upTo }: { id: string; items: Item[]; upTo?: number }, from: string): void {
-    const { writes, lsns } = applyItems(items);
+  function load(ctx: NodeContext, { id, items, upTo, copy, force }: { id: string; items: Item[]; upTo?: number; copy?: boolean; force?: boolean }, from: string): void {
+    // A resync (force) writes the source's rows as they are; so does a REPLACE row copy (the bug).
+    const { writes, lsns } = applyItems(items, force === true || (copy === true && o.bug === 'backfill-overwrites-newer'));
     if (upTo !== undefined) streamHigh = Math.max(streamHigh, upTo);
     persist(ctx, () => {
       if (Object.keys(writes).length > 0) ctx.emit('migration.apply', { writes, lsns });
@@ -213,7 +226,12 @@ export function targetProgram(): NodeProgram {
     },
     onMessage(ctx, from, msg) {
       if (!isObj(msg)) return;
-      if (msg.type === 'load') queue.push({ kind: 'load', id: String(msg.id), items: msg.items as Item[], from, ...(typeof msg.upTo === 'number' ? { upTo: msg.upTo } : {}) });
+      if (msg.type === 'load') {
+        queue.push({
+          kind: 'load', id: String(msg.id), items: msg.items as Item[], from, ...(typeof msg.upTo === 'number' ? { upTo: msg.upTo } : {}),
+          ...(msg.copy === true ? { copy: true } : {}), ...(msg.force === true ? { force: true } : {}),
+        });
+      } else if (msg.type === 'dump') return void ctx.send(from, { type: 'dump', id: msg.id, data: liveData(rows) });
       else if (msg.type === 'mirror') queue.push({ kind: 'mirror', fromLsn: Number(msg.from), records: msg.records as LogRecord[], from });
       else if (msg.type === 'promote') queue.push({ kind: 'promote', base: Number(msg.base), from });
       pump(ctx);
