@@ -113,7 +113,8 @@ const migration: BuiltinModel = {
     'cutover-drops-inflight': { variant: 'default', profile: 'calm', workload: { opKinds: ['r', 'w'], keys: 4, spanMs: 80 } },
     'dual-write-partial-failure': { variant: 'dual-write', profile: 'everything' },
     'verify-races-live-writes': { variant: 'default', profile: 'calm' },
-    'backfill-overwrites-newer': { variant: 'dual-write-backfill', profile: 'calm' },
+    // Writes while the copy runs (the move starts at 20 ms).
+    'backfill-overwrites-newer': { variant: 'dual-write-backfill', profile: 'calm', workload: { opKinds: ['r', 'w'], keys: 4, spanMs: 80 } },
     'cutover-during-lag': { variant: 'default', profile: 'calm' },
   },
 };

@@ -4,8 +4,9 @@
  * and partitions — and the planted cut-over bug is caught on the same run.
  */
 import { describe, expect, it } from 'vitest';
-import type { Fault, History, TimedRequest } from '../src/analysis.js';
-import { simulate } from '../src/analysis.js';
+import type { Fault, History, ModelEventEntry, TimedRequest, Verdict } from '../src/analysis.js';
+import { decodeToken, judgeScenario, parseScenario, scenarioSize, simulate } from '../src/analysis.js';
+import { BUILTIN_MODELS } from '../models/index.js';
 import { checkMigration, type MigrationGuaranteeId } from '../src/check/migration.js';
 import { migrationModel } from '../models/migration/index.js';
 import { at, del, inc, r, simConfig, w } from '../models/cdc/testkit.js';
@@ -117,5 +118,91 @@ describe('migration', () => {
     expect(() => migrationModel.configure({ speed: 1 })).toThrow(/unknown option 'speed'/);
     expect(() => migrationModel.configure({ cutover: 'dual' })).toThrow(/'cutover' must be 'freeze' or 'dual-write', got "dual"/);
     expect(() => migrationModel.configure({}, 'nope')).toThrow(/unknown bug 'nope'/);
+  });
+});
+
+/**
+ * The planted bugs as the untuned search found them (`replicheck run migration
+ * --bug B --seed 1`, default budget) and shrank them: each token replays the
+ * shrunk counterexample. The bug breaks a claimed guarantee, the correct model
+ * passes the same scenario, the counterexample stays small, and the run still
+ * holds the situation the bug is about (so a changed simulator cannot make
+ * this pass vacuously).
+ */
+const SHRUNK: Record<string, { token: string; guarantee: MigrationGuaranteeId }> = {
+  'dual-write-partial-failure': { guarantee: 'migration-no-loss', token: 'rc1:VZDNTsMwEITfZc4OakQDxUe4woVrlYNJNpUV2xvsTUNV-d2R3QqJm_fH38zOFZ5HctDw9hSNWA5QGDhM9gR9xbAKnylCY1yNa7ZohaBq8UoTR3rj5QItcaWs8LWe_m02i4lijWsmY90ay89ENEK3h93-qeue25fSSclySNDHK-wIjdRCYWFnhws0lmi9iRco8HJbMvKRoB87hUjfxaX8hDqYoLFBYYbGXCDnSmta5F6BQoEP7L0V5NyX3mRWJzfqbOu8Wr7ncBPatwpTZA99BLsRvYJwKQIVMV8DqrRAsnGci6WRKvrdhlo6IxTKOX86A4ckJkghFJGHQ1ZwnNKnEYLelZCX-zvn_As' },
+  'verify-races-live-writes': { guarantee: 'migration-no-loss', token: 'rc1:rdI9T8QwDAbg__LO6Yn7rMjAAOuxsKIbQuOerKZJSdKWqsp_R-ndiARI3WI7fvQOntE6TQYSLV-9iuwsBCpna75Czqj66AbykNC9MsXoORLEUjxT7Ty9uG6CjL6nJPDRXyExkOd6KryqKBSGB7qtBQgEIg15LHeHw2lfPuZGCOxsgHyfwRoSYQuBzhmuJkh0nlvlJwi47vZJxdcA-SDg6TMnjF926deQGCHQQKLJxrBgxRbpIkA225VrW45ISfzf2a3k7FdyDis5x5Wc00pO-ZNzyb1a9SbmI7gIWIqj800GNS2DM9ulNCqSzbczo-G7YkNUNkKgzVE22yRgXAhvKtISTffd_Z0nbJuQ153RxZOl8U_qbnNMKSUBzWHJUYfJVuff1srNKaX0DQ' },
+  'backfill-overwrites-newer': { guarantee: 'migration-target-equals-source', token: 'rc1:jZG7buMwEEX_5daUYRkIsGCxRdLuNmkXLmhp5AzE15KjyIahf18MvQkCJEVYzYP3cO7whpBG8rAIfC5OOEUYDClOfIa9YVgkvVKBxbg4362FhWBa8khTKvSU8hVWykKbwWk5w-Lkhnli7ztVNkXtIq1UYFCJRti9BrVyihX2zw08wqL2MMjJ83CFRS4cXLnCIOX7JSe_a5MW-qujySW2-gSLFQYzLGZlvDZY12M7GlBU9pBCYMG2mTfOof826PAV6Ki1yS1edLqjQSRZU5kVOFJr_OLYUu-Eopq6YeZGCXyRpegisytyt7cSn18E9sfeYOQqH64vkadUAgwCx7aEXW8Q3EXjfvfQbL3pD5_12RWSpNsfnKd3QH1xmRTQGwwua_1hr84MfKr12Qm1fY9L_h9rh-NclR30d7ufyY9fexxSrOKi6NT3Fzc9_wA' },
+  'cutover-during-lag': { guarantee: 'migration-target-equals-source', token: 'rc1:ZZBLbsMwDETvMms6sIsUCHSGdtNtkYVq0w5hfVx94gSG7l7IadEC3Q055NOIG6wf2EDByhR0Eu9A6L0bZYLa0OfkrxygMGRtmjVIYhTCR56gftxmyEHc1Bg9gRCZB6hjFTGKdxHqfYMMUIgdCIs30t-hsASxOtxB8MtjSKfXCHVsCYE_6_Pp5nZjhMIKwgyFuUKuO63pUM4EdhXee2sloZRz7Y06m1SpZ4LjtPowV-DAu_Eibi-NTuxqmA2z7BQrt5QD15w6pEeslWW6JKhTSxgkpj_j2cnogwXBiqvh28OJYPWt6u7QlUK_-0__9xcdOPl6tV4bfgA6QrzohXcAoddL7T-39WcE42N804mhKi0v37qU8gU' },
+};
+
+function replayShrunk(bug: string): { bad: Verdict; clean: Verdict; size: { ops: number; faults: number } } {
+  const entry = BUILTIN_MODELS['migration']!;
+  const scenario = parseScenario(decodeToken(SHRUNK[bug]!.token));
+  expect(scenario.bug).toBe(bug);
+  const { bug: _planted, ...clean } = scenario;
+  return { bad: judgeScenario(entry.model, scenario), clean: judgeScenario(entry.model, clean), size: scenarioSize(scenario) };
+}
+
+function named(h: History, name: string, node?: string): ModelEventEntry[] {
+  return h.filter((e): e is ModelEventEntry => e.type === 'event' && e.name === name && (node === undefined || e.node === node));
+}
+
+describe('migration planted bugs: the untuned search\'s shrunk counterexamples', () => {
+  it('every planted bug has a shrunk counterexample here', () => {
+    expect(Object.keys(SHRUNK).sort()).toEqual(migrationModel.bugs.map((b) => b.name).filter((b) => b !== 'cutover-drops-inflight').sort());
+  });
+
+  for (const bug of Object.keys(SHRUNK)) {
+    it(`${bug}: caught, small, and the correct model passes the same scenario`, () => {
+      const { bad, clean, size } = replayShrunk(bug);
+      expect(bad.failure).toBeUndefined();
+      expect(bad.violations.map((v) => v.guarantee)).toContain(SHRUNK[bug]!.guarantee);
+      expect(size.ops).toBeLessThanOrEqual(12);
+      expect(size.faults).toBeLessThanOrEqual(3);
+      expect(clean.failure).toBeUndefined();
+      expect(clean.violations.map((v) => v.sentence)).toEqual([]);
+      expect(named(clean.run!.history, 'migration.verify')[0]?.data?.['equal']).toBe(true);
+    });
+  }
+
+  it('dual-write-partial-failure: the source acknowledged a write past the switch position; the correct source retires instead', () => {
+    const { bad, clean } = replayShrunk('dual-write-partial-failure');
+    const f = (v: Verdict): number => Number(named(v.run!.history, 'migration.cutover')[0]?.data?.['freezeLsn']);
+    const acked = (v: Verdict): number[] => v.run!.history.flatMap((e) => (e.type === 'ok' && e.node === 'old' && e.commit ? [e.commit.lsn] : []));
+    expect(Math.max(...acked(bad))).toBeGreaterThan(f(bad));
+    expect(acked(clean).every((l) => l <= f(clean))).toBe(true);
+  });
+
+  it('verify-races-live-writes: after the switch the target took a client write, then the resync overwrote it', () => {
+    const h = replayShrunk('verify-races-live-writes').bad.run!.history;
+    const cut = named(h, 'migration.cutover')[0]!;
+    const commits = named(h, 'txn.commit', 'new').filter((e) => e.t > cut.t);
+    const resync = named(h, 'migration.apply', 'new').filter((e) => e.t > cut.t);
+    expect(commits.length).toBeGreaterThan(0);
+    expect(resync.length).toBeGreaterThan(0);
+    expect(resync[0]!.t).toBeGreaterThan(commits[0]!.t);
+  });
+
+  it('backfill-overwrites-newer: a copied row older than the key\'s live row replaced it', () => {
+    const h = replayShrunk('backfill-overwrites-newer').bad.run!.history;
+    const newest = new Map<string, number>();
+    let regressed = false;
+    for (const e of named(h, 'migration.apply', 'new')) {
+      for (const [k, l] of Object.entries((e.data?.['lsns'] ?? {}) as Record<string, number>)) {
+        if (l < (newest.get(k) ?? -1)) regressed = true;
+        newest.set(k, Math.max(l, newest.get(k) ?? -1));
+      }
+    }
+    expect(regressed).toBe(true);
+  });
+
+  it('cutover-during-lag: the target was promoted before the stream brought a change at or before the switch position', () => {
+    const h = replayShrunk('cutover-during-lag').bad.run!.history;
+    const cut = named(h, 'migration.cutover')[0]!;
+    const f = Number(cut.data?.['freezeLsn']);
+    const committed = named(h, 'txn.commit', 'old').filter((e) => Number(e.data?.['lsn']) <= f).map((e) => Number(e.data?.['lsn']));
+    const took = new Set(named(h.slice(0, h.indexOf(cut)), 'migration.apply', 'new').flatMap((e) => Object.values((e.data?.['lsns'] ?? {}) as Record<string, number>)));
+    expect(committed.some((l) => !took.has(l))).toBe(true);
   });
 });
