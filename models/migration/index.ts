@@ -63,7 +63,7 @@ export const MIGRATION_BUGS: PlantedBug[] = [
   {
     name: 'dual-write-partial-failure',
     description: 'with dual writes the source commits, answers the client, and sends the write to the target once: a refused or lost second write is ignored, so an acknowledged write never reaches the target',
-    source: 'pt-online-schema-change documentation: changes are mirrored by triggers on the original table, inside the writing transaction (a failed copy fails the write); Debezium blog "Reliable Microservices Data Exchange With the Outbox Pattern" (2019): dual writes without a shared transaction leave the two stores inconsistent when one write fails',
+    source: 'pt-online-schema-change documentation: changes are mirrored to the new table by triggers on the original one, and MySQL "Using Triggers": "An error during either a BEFORE or AFTER trigger results in failure of the entire statement that caused trigger invocation" (the mirror cannot fail alone); Debezium blog "Reliable Microservices Data Exchange With the Outbox Pattern" (2019): dual writes without a shared transaction leave the two stores inconsistent when one write fails',
   },
   {
     name: 'verify-races-live-writes',
@@ -78,7 +78,7 @@ export const MIGRATION_BUGS: PlantedBug[] = [
   {
     name: 'cutover-during-lag',
     description: 'the mover cuts over once the replication lag is under the threshold that started the cut-over, not once the stream has applied everything up to the switch position: the last changes before the switch never reach the target',
-    source: 'AWS DMS best practices: before cut-over stop writes and wait until CDCLatencySource and CDCLatencyTarget are near zero; gh-ost cut-over: throttling on --max-lag-millis is not enough, the swap waits until the binlog backlog is applied (AllEventsUpToLockProcessed, docs/cut-over.md)',
+    source: 'MongoDB mongosync "Finalize Cutover Process": a small lagTimeSeconds (close to 0) is only the precondition to start the cut-over; after writes stop, "mongosync should remain active until it reaches the COMMITTED state. This allows mongosync to sync any additional writes"; gh-ost swaps only after its AllEventsUpToLockProcessed marker (openark/gh-ost#14)',
   },
 ];
 
