@@ -115,7 +115,7 @@ const migration: BuiltinModel = {
     'verify-races-live-writes': { variant: 'default', profile: 'calm' },
     // Writes while the copy runs (the move starts at 20 ms).
     'backfill-overwrites-newer': { variant: 'dual-write-backfill', profile: 'calm', workload: { opKinds: ['r', 'w'], keys: 4, spanMs: 80 } },
-    'cutover-during-lag': { variant: 'default', profile: 'calm' },
+    'cutover-during-lag': { variant: 'default', profile: 'calm', workload: { opKinds: ['r', 'w'], keys: 4, spanMs: 80 } },
   },
 };
 

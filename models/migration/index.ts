@@ -22,6 +22,8 @@ export interface MigrationConfig {
   cutover: 'freeze' | 'dual-write';
   /** With dual writes: turn them on before the bulk copy, so copied rows race live writes (see mover.ts). */
   dualBeforeCopy: boolean;
+  /** Planted bug 'cutover-during-lag' only (not a knob): reads go to the target once the cut-over begins. */
+  readsAtCutoverStart?: boolean;
 }
 
 export const OLD = 'old';
@@ -77,8 +79,8 @@ export const MIGRATION_BUGS: PlantedBug[] = [
   },
   {
     name: 'cutover-during-lag',
-    description: 'the mover cuts over once the replication lag is under the threshold that started the cut-over, not once the stream has applied everything up to the switch position: the last changes before the switch never reach the target',
-    source: 'MongoDB mongosync "Finalize Cutover Process": a small lagTimeSeconds (close to 0) is only the precondition to start the cut-over; after writes stop, "mongosync should remain active until it reaches the COMMITTED state. This allows mongosync to sync any additional writes"; gh-ost swaps only after its AllEventsUpToLockProcessed marker (openark/gh-ost#14)',
+    description: 'reads are switched to the target when the cut-over begins (the source freezes or dual writes start), while the target still replays the replication backlog: a read there misses a write the source acknowledged before it',
+    source: 'MongoDB mongosync "Finalize Cutover Process": a small lagTimeSeconds (close to 0) is only the precondition to start the cut-over; "mongosync should remain active until it reaches the COMMITTED state. This allows mongosync to sync any additional writes", and the application moves to the destination only once canWrite is true; Qlik Replicate terminology: apply latency is "the gap in seconds between capturing a change in one of the source tables and applying that change to the target endpoint"',
   },
 ];
 
@@ -92,7 +94,7 @@ export const migrationModel: Model<MigrationConfig> = {
   configure: configureMigration,
   nodes: () => [OLD, NEW, MOVER],
   program: (node, c, bug) => migrationProgram(node, c, bug),
-  route: (_req, _session, cluster) => (isPromoted(cluster) ? NEW : OLD),
+  route: (req, _session, cluster, c) => (isPromoted(cluster) || (c.readsAtCutoverStart === true && req.txn.every((m) => m.f === 'r') && cutoverBegun(cluster)) ? NEW : OLD),
   claims: (): GuaranteeClaim[] => MIGRATION_GUARANTEES.map((id) => ({ id, under: 'any crash, partition, pause or clog' })),
   quiescent: (cluster) => (cluster.nodes.find((n) => n.id === MOVER)?.view.positions?.['phase'] ?? 0) >= 4,
   marks: MIGRATION_MARKS,
@@ -100,6 +102,11 @@ export const migrationModel: Model<MigrationConfig> = {
 
 function isPromoted(cluster: ClusterView): boolean {
   return cluster.nodes.find((n) => n.id === NEW)?.view.role === 'primary';
+}
+
+/** The mover froze the source or turned dual writes on (its phase is 'frozen' or later). */
+function cutoverBegun(cluster: ClusterView): boolean {
+  return (cluster.nodes.find((n) => n.id === MOVER)?.view.positions?.['phase'] ?? 0) >= 2;
 }
 
 function migrationProgram(node: NodeId, c: MigrationConfig, bug: string | undefined): NodeProgram {
@@ -158,5 +165,6 @@ function configureMigration(raw: Record<string, unknown>, bug?: string): Migrati
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Error(`migration: option '${k}' must be a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
     (c as unknown as Record<string, number>)[k] = v;
   }
+  if (bug === 'cutover-during-lag') c.readsAtCutoverStart = true;
   return c;
 }

@@ -105,9 +105,7 @@ export function moverProgram(o: MoverOptions): NodeProgram {
     const caughtUp = st.freezeLsn !== undefined && st.applied >= st.freezeLsn;
     // Bug: promote as soon as the source is frozen, without draining the stream
     // up to the freeze position (gh-ost waits for its AllEventsUpToLockProcessed marker).
-    // Bug: cut over once the lag is under the threshold that started the cut-over, not zero.
-    const lagging = o.bug === 'cutover-during-lag' && head - st.applied <= o.lagMax;
-    const ready = st.phase === 'frozen' && st.copyDone && (caughtUp || o.bug === 'cutover-drops-inflight' || lagging);
+    const ready = st.phase === 'frozen' && st.copyDone && (caughtUp || o.bug === 'cutover-drops-inflight');
     if (ready && !waiting.has('promote')) ask(ctx, 'promote', o.target, { type: 'promote', base: st.freezeLsn });
   }
 

@@ -57,8 +57,9 @@ const IMAGE = 'image';
 
 export interface TargetOptions {
   /**
-   * Planted bug 'backfill-overwrites-newer': copied rows are written like
-   * REPLACE, not INSERT IGNORE — a chunk read before a live write overwrites it.
+   * Planted bugs: 'backfill-overwrites-newer' writes copied rows like
+   * REPLACE, not INSERT IGNORE (a chunk read before a live write overwrites
+   * it); 'cutover-during-lag' serves reads before the switch.
    */
   bug?: string;
 }
@@ -175,7 +176,12 @@ export function targetProgram(o: TargetOptions = {}): NodeProgram {
   }
 
   function txn(ctx: NodeContext, { id, req }: IncomingRequest): void {
-    if (!promoted) return ctx.reply(id, { type: 'fail', error: 'target does not serve clients before cut-over' });
+    if (!promoted) {
+      // Bug 'cutover-during-lag': reads are served while the target still replays the backlog.
+      const readOnly = req.txn.every((m) => m.f === 'r');
+      if (o.bug === 'cutover-during-lag' && readOnly) return ctx.reply(id, { type: 'ok', txn: executeTxn(ctx, req.txn, (k) => rows.get(k)?.v ?? null).out });
+      return ctx.reply(id, { type: 'fail', error: 'target does not serve clients before cut-over' });
+    }
     const { out, changes } = executeTxn(ctx, req.txn, (k) => rows.get(k)?.v ?? null);
     if (req.end === 'rollback' || changes.length === 0) return ctx.reply(id, { type: 'ok', txn: out });
     const lsn = ++nextLsn;

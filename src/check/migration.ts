@@ -154,11 +154,13 @@ function lostOp(run: MigrationRun, op: Operation, key: string, why: string): Vio
 }
 
 /**
- * 'migration-read-after-cutover': a read served by the target after the switch
- * returns a version at least as new as the last write to its key acknowledged
- * before the switch (versions ordered by the source log up to F, then the
- * target's commits). A read that follows its own transaction's write to the
- * key sees that write and is not judged (it may be rolled back and so in no log).
+ * 'migration-read-after-cutover': a read served by the target returns a
+ * version at least as new as the last write to its key the source
+ * acknowledged before the read began (versions ordered by the source log up to
+ * F, then the target's commits). Reads the target served before its switch
+ * are judged too: a client that was sent there early sees what it holds then.
+ * A read that follows its own transaction's write to the key sees that write
+ * and is not judged (it may be rolled back and so in no log).
  */
 export function checkReadAfterCutover(history: History, _options: CheckOptions = {}): Violation[] {
   const run = parseMigrationRun(history);
@@ -166,21 +168,22 @@ export function checkReadAfterCutover(history: History, _options: CheckOptions =
   const versions = versionIndex(run);
   const out: Violation[] = [];
   for (const op of run.ops) {
-    if (op.status !== 'ok' || op.node !== run.target || op.invokeT < run.cutover.t) continue;
+    if (op.status !== 'ok' || op.node !== run.target) continue;
     // A read after the transaction's own write to the key sees that write (an internal read), not the cut-over.
     const written = new Set<string>();
     for (const m of op.txn) {
       if (m.f !== 'r') written.add(m.k);
       if (m.f !== 'r' || m.v === undefined || written.has(m.k)) continue;
-      const need = lastAckBefore(run, m.k, run.cutover.t);
+      const need = lastAckBefore(run, m.k, op.invokeT);
       if (!need) continue;
       const seen = (versions.get(m.k) ?? [{ lsn: 0, v: null }]).filter((x) => x.v === m.v).map((x) => x.lsn);
       const newest = seen.length > 0 ? Math.max(...seen) : -1;
       if (newest >= need.lsn) continue;
       out.push({
         guarantee: 'migration-read-after-cutover',
-        sentence: `read of ${m.k} on target ${run.target} at ${fmtMs(op.invokeT)} (after cut-over at ${fmtMs(run.cutover.t)}) returned ` +
-          `${fmtValue(m.v)}, missing operation ${need.op.id}'s write at lsn ${need.lsn} acknowledged at ${fmtMs(need.op.completeT ?? 0)} — a write acknowledged before cut-over is invisible after it`,
+        sentence: `read of ${m.k} on target ${run.target} at ${fmtMs(op.invokeT)} (${op.invokeT < run.cutover.t ? 'before' : 'after'} cut-over at ${fmtMs(run.cutover.t)}) returned ` +
+          `${fmtValue(m.v)}, missing operation ${need.op.id}'s write at lsn ${need.lsn} acknowledged by the source at ${fmtMs(need.op.completeT ?? 0)}, before the read began — ` +
+          'the target served a read without a write the source had acknowledged',
         witness: [need.op.invoke, ...(need.op.completion ? [need.op.completion] : []), run.cutover, op.invoke, ...(op.completion ? [op.completion] : [])],
         data: { key: m.k, read: m.v, op: op.id, missing: need.op.id },
       });
