@@ -29,8 +29,6 @@ export interface PoolOptions {
   workerData?: unknown;
   /** Register tsx in the workers although the worker module is JavaScript. */
   typescript?: boolean;
-  /** Heap limits per worker (young generation size: see `RUN_WORKER_LIMITS`). */
-  resourceLimits?: import('node:worker_threads').ResourceLimits;
 }
 
 export type TaskOutcome<R> =
@@ -102,7 +100,6 @@ export class WorkerPool<T, R> {
     const worker = new Worker(bootstrap(this.moduleUrl, this.needsTsx()), {
       eval: true,
       workerData: this.opts.workerData ?? null,
-      ...(this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {}),
     });
     const slot: Slot = { worker, busy: true, ready: Promise.resolve() };
     slot.ready = new Promise<void>((resolve) => {
