@@ -5,7 +5,9 @@
  * Worker start-up and a warm-up round are left out; the ratio is what the second
  * core buys (2.0 would be perfect scaling; other load on the machine lowers it).
  * soak.cpu_ms_per_run is CPU time per run on 2 workers, which a busy machine
- * disturbs far less than wall time.
+ * disturbs far less than wall time; soak.cpu_ratio_2_workers divides it by the
+ * same on 1 worker (1.0: a second worker costs no extra CPU per run, so on an idle
+ * machine two workers take half the wall time of one, start-up aside).
  */
 import { BUILTIN_MODELS } from '../models/index.js';
 import { loadModel, type LoadedModel } from '../src/cli/load-model.js';
@@ -51,5 +53,6 @@ export async function run(): Promise<Figure[]> {
     { name: 'soak.runs_per_s_2_workers', value: Math.round(two.perS * 10) / 10, unit: 'runs/s', note },
     { name: 'soak.speedup_2_workers', value: Math.round((two.perS / one.perS) * 100) / 100, unit: '×' },
     { name: 'soak.cpu_ms_per_run', value: Math.round(two.cpuMs * 10) / 10, unit: 'ms', note: 'CPU time of all threads per run, 2 workers' },
+    { name: 'soak.cpu_ratio_2_workers', value: Math.round((two.cpuMs / one.cpuMs) * 100) / 100, unit: '×', note: 'CPU per run on 2 workers over 1 (warm workers)' },
   ];
 }

@@ -79,6 +79,10 @@ export interface Db {
   flushLsn: number;
   replayLsn: number;
   data: Map<string, Value>;
+  /** view().data as last built from `data` (unset whenever `data` changes): view() runs before every routed request. */
+  viewData: Record<string, Value> | undefined;
+  /** The last view() returned, handed out again while nothing it shows has changed. */
+  lastView: NodeView | undefined;
   /** The client operation whose commit wrote each visible value, where known (reads name it, as xmin does). */
   writers: Map<string, number>;
   /** Visible log since the snapshot base, to rewind exactly. */
@@ -102,7 +106,7 @@ export interface Db {
   /** Highest heartbeat sequence the monitor answered (ping-pong pacing). */
   hbAcked: number;
   /** Positions last reported to the primary, to stay silent when nothing moved. */
-  lastReport: string;
+  lastReport: { sid: number; write: number; flush: number; replay: number };
   /** Highest positions reported on stream `sid`, to mark the acknowledgements an update carries. */
   acked: { sid: number; write: number; flush: number; replay: number };
   leaseGranted: number;
@@ -228,6 +232,8 @@ function blank(
     flushLsn: 0,
     replayLsn: Math.min(snap.lsn, end),
     data: new Map(Object.entries(snap.data)),
+    viewData: undefined,
+    lastView: undefined,
     writers: new Map(),
     visLog: [],
     snapBase: snap,
@@ -245,7 +251,7 @@ function blank(
     walWriterArmed: false,
     hbSeq: 0,
     hbAcked: 0,
-    lastReport: '',
+    lastReport: { sid: -1, write: -1, flush: -1, replay: -1 },
     acked: { sid: 0, write: 0, flush: 0, replay: 0 },
     leaseGranted: 0,
     following: undefined,
@@ -297,6 +303,7 @@ export function makeVisible(
   op?: number,
 ): void {
   const obj = Object.fromEntries(writes);
+  db.viewData = undefined;
   for (const [k, v] of writes) {
     db.data.set(k, v);
     if (op !== undefined) db.writers.set(k, op);
@@ -304,9 +311,9 @@ export function makeVisible(
   }
   db.replayLsn = Math.max(db.replayLsn, lsn);
   // `op` names the client operation, so a checker can see what an indeterminate one did.
-  db.ctx.emit(name, { xid, lsn, timeline: tl, writes: obj, ...(op !== undefined ? { op } : {}) });
+  db.ctx.emit(name, op !== undefined ? { xid, lsn, timeline: tl, writes: obj, op } : { xid, lsn, timeline: tl, writes: obj });
   db.ctx.mark('visible');
-  db.visLog.push({ lsn, writes: obj, ...(op !== undefined ? { op } : {}) });
+  db.visLog.push(op !== undefined ? { lsn, writes: obj, op } : { lsn, writes: obj });
   db.unsnapped.push({ lsn, writes: obj });
   advanceSnapshot(db);
 }
@@ -376,6 +383,7 @@ function rebuildData(db: Db, to: number): void {
   }
   db.unsnapped = [];
   db.data = new Map(Object.entries(data));
+  db.viewData = undefined;
   // The snapshot holds commits only: its position is a transaction boundary, or a
   // restart would resume replay in the middle of a transaction and lose its first half.
   db.snapBase = { lsn: txnBoundary(db.log, db.replayLsn), data };
@@ -614,10 +622,21 @@ function heartbeat(db: Db): void {
 }
 
 function view(db: Db): NodeView {
-  const data: Record<string, Value> = {};
-  for (const [k, v] of db.data) if (v !== null) data[k] = v;
+  let data = db.viewData;
+  if (!data) {
+    data = {};
+    for (const [k, v] of db.data) if (v !== null) data[k] = v;
+    db.viewData = data;
+  }
   const end = Math.max(db.writeLsn, db.nextLsn - 1);
-  return {
+  const timeline = currentTl(db.lineage);
+  const streaming = db.role === 'standby' && db.started && !db.frozen ? 1 : 0;
+  const last = db.lastView;
+  if (last && last.role === db.role && last.data === data) {
+    const p = last.positions!;
+    if (p.write === db.writeLsn && p.flush === db.flushLsn && p.replay === db.replayLsn && p.end === end && p.timeline === timeline && p.streaming === streaming) return last;
+  }
+  const v: NodeView = {
     role: db.role,
     data,
     positions: {
@@ -625,8 +644,10 @@ function view(db: Db): NodeView {
       flush: db.flushLsn,
       replay: db.replayLsn,
       end,
-      timeline: currentTl(db.lineage),
-      streaming: db.role === 'standby' && db.started && !db.frozen ? 1 : 0,
+      timeline,
+      streaming,
     },
   };
+  db.lastView = v;
+  return v;
 }

@@ -100,9 +100,12 @@ export function report(db: Db, force = false): void {
   if (!db.following || !db.started || db.frozen || db.role !== 'standby') return;
   const flush = db.bug === 'ack-on-write-not-flush' ? db.writeLsn : db.flushLsn;
   const replay = db.bug === 'remote-apply-ack-before-replay' ? db.flushLsn : db.replayLsn;
-  const key = `${db.sid}:${db.writeLsn}:${flush}:${replay}`;
-  if (!force && key === db.lastReport) return;
-  db.lastReport = key;
+  const last = db.lastReport;
+  if (!force && last.sid === db.sid && last.write === db.writeLsn && last.flush === flush && last.replay === replay) return;
+  last.sid = db.sid;
+  last.write = db.writeLsn;
+  last.flush = flush;
+  last.replay = replay;
   db.ctx.send(db.following, { type: 'report', sid: db.sid, write: db.writeLsn, flush, replay } satisfies Msg);
   markAcks(db, flush, replay);
 }

@@ -94,7 +94,7 @@ export function hashHistory(history: History): string {
 /** An event in the queue; its time and sequence number live in the queue (./queue.ts). */
 type SimEvent =
   | { kind: 'deliver'; from: number; to: number; msg: unknown; id: number; stream: boolean; epoch: number; label: string; bg: boolean }
-  | { kind: 'timer'; node: number; id: number; inc: number }
+  | TimerEvent
   | { kind: 'flush'; complete: () => void }
   | { kind: 'call'; node: number; inc: number; during: string; fn: (p: NodeProgram, c: NodeContext) => void }
   | { kind: 'arrive'; req: number }
@@ -109,7 +109,12 @@ type SimEvent =
 
 type EventOf<K extends SimEvent['kind']> = Extract<SimEvent, { kind: K }>;
 
-interface TimerInfo {
+/** A timer is its own event: the live ones are kept by id on the node, so a cancelled one is skipped. */
+interface TimerEvent {
+  kind: 'timer';
+  node: number;
+  id: number;
+  inc: number;
   tag: string;
   payload: unknown;
   background: boolean;
@@ -130,7 +135,7 @@ interface NodeSlot {
   disk: SimDisk;
   rng: Rng;
   deferred: SimEvent[];
-  timers: Map<number, TimerInfo>;
+  timers: Map<number, TimerEvent>;
   /** Requests at this node whose reads are checked at the reply (see `observe`). */
   watch: RequestState[];
 }
@@ -514,9 +519,10 @@ class Simulation<C> {
     if (!Number.isFinite(delayMs) || delayMs < 0) throw new Error(`setTimer(${tag}): delay must be ≥ 0, got ${delayMs}`);
     const id = ++this.timerSeq;
     if (slot.inc !== inc || !slot.alive) return id;
-    slot.timers.set(id, { tag, payload, background });
+    const ev: TimerEvent = { kind: 'timer', node: slot.idx, id, inc, tag, payload, background };
+    slot.timers.set(id, ev);
     if (!background) this.foregroundTimers++;
-    this.push(this.now + slot.clock.trueDuration(delayMs), { kind: 'timer', node: slot.idx, id, inc });
+    this.push(this.now + slot.clock.trueDuration(delayMs), ev);
     return id;
   }
 
@@ -528,18 +534,17 @@ class Simulation<C> {
     if (!t.background) this.foregroundTimers--;
   }
 
-  private onTimer(ev: EventOf<'timer'>): void {
+  private onTimer(ev: TimerEvent): void {
     const slot = this.nodes[ev.node]!;
     if (slot.inc !== ev.inc || !slot.alive) return;
-    const t = slot.timers.get(ev.id);
-    if (!t) return;
+    if (slot.timers.get(ev.id) !== ev) return; // cancelled
     if (this.defer(slot, ev)) return;
     slot.timers.delete(ev.id);
-    if (!t.background) this.foregroundTimers--;
+    if (!ev.background) this.foregroundTimers--;
     try {
-      slot.program.onTimer(slot.ctx, t.tag, t.payload);
+      slot.program.onTimer(slot.ctx, ev.tag, ev.payload);
     } catch (err) {
-      this.modelThrew(slot.id, `onTimer(${t.tag})`, err);
+      this.modelThrew(slot.id, `onTimer(${ev.tag})`, err);
     }
     this.afterCallback(slot);
   }
@@ -700,13 +705,9 @@ class Simulation<C> {
   }
 
   private clusterView(): ClusterView {
-    return {
-      nodes: this.nodes.map((s) => ({
-        id: s.id,
-        alive: s.alive,
-        view: s.alive ? this.viewOf(s) : DOWN_VIEW,
-      })),
-    };
+    const nodes: ClusterView['nodes'] = [];
+    for (const s of this.nodes) nodes.push({ id: s.id, alive: s.alive, view: s.alive ? this.viewOf(s) : DOWN_VIEW });
+    return { nodes };
   }
 
   private issueNext(sessionIdx: number): void {
@@ -714,7 +715,12 @@ class Simulation<C> {
     const op = session.spec.ops[session.next]!;
     const req = session.info.lastCommit ? { ...op.req, after: session.info.lastCommit } : op.req;
     const view = this.clusterView();
-    const target = this.callModel('router', 'route()', () => this.model.route(req, session.info, view, this.config));
+    let target: NodeId | undefined;
+    try {
+      target = this.model.route(req, session.info, view, this.config);
+    } catch (err) {
+      this.modelThrew('router', 'route()', err);
+    }
     const id = this.requests.length;
     const node = target === undefined ? -1 : this.node(target, 'route()');
     const reads = checkedReads(req);
@@ -835,14 +841,18 @@ class Simulation<C> {
     r.state = 'done';
     this.openRequests--;
     const session = this.sessions[r.session]!;
-    const base = { t: this.now, op: r.id, session: session.spec.id, node: r.node < 0 ? 'none' : this.nodes[r.node]!.id };
+    // Each entry is built whole, in the key order the history hash pins (type, t, op, session, node, …).
+    const t = this.now;
+    const sid = session.spec.id;
+    const node = r.node < 0 ? 'none' : this.nodes[r.node]!.id;
     if (result.type === 'ok') {
-      this.history.push({ type: 'ok', ...base, txn: result.txn, ...(result.commit ? { commit: result.commit } : {}) });
-      if (result.commit) session.info.lastCommit = result.commit;
+      const { txn, commit } = result;
+      this.history.push(commit ? { type: 'ok', t, op: r.id, session: sid, node, txn, commit } : { type: 'ok', t, op: r.id, session: sid, node, txn });
+      if (commit) session.info.lastCommit = commit;
     } else if (result.type === 'fail') {
-      this.history.push({ type: 'fail', ...base, error: result.error });
+      this.history.push({ type: 'fail', t, op: r.id, session: sid, node, error: result.error });
     } else {
-      this.history.push({ type: 'info', ...base, reason: result.reason });
+      this.history.push({ type: 'info', t, op: r.id, session: sid, node, reason: result.reason });
     }
     session.next++;
     const op = session.spec.ops[session.next];
