@@ -1,16 +1,20 @@
 /**
  * Linearizability checker on Porcupine's labelled histories (test/fixtures/porcupine):
- * - lin.etcd_all_ms: check all 102 Jepsen etcd logs (register model), parsing excluded
- *   as in Porcupine's own benchmarks; lin.etcd_parse_ms: parsing them.
- * - lin.kv_c50_ms: check both 50-client kv logs, partitioned per key (stop at the
- *   first violating key, as Porcupine does).
+ * - lin.etcd_all_ms / _cpu_ms: check all 102 Jepsen etcd logs (register model), parsing
+ *   excluded as in Porcupine's own benchmarks; lin.etcd_parse_ms: parsing them.
+ * - lin.kv_c50_ok_ms, lin.kv_c50_bad_ms (and _cpu_ms): check each 50-client kv log,
+ *   partitioned per key (stop at the first violating key, as Porcupine does);
+ *   lin.kv_c50_ms is their sum (both logs).
  * - lin.kv_c50_peak_rss_mb: peak resident memory of a fresh process that parses and
  *   checks both c50 logs once (Node's own baseline, ~50 MB, included).
  * - lin.kv_c50_parse_ms: parsing both c50 logs (EDN, one op map per line).
  * - lin.check_cli_etcd_wall_ms / _cpu_ms: one `replicheck check --json` call over all
  *   102 etcd logs, as a user runs it (compiled launcher, fresh process; wall clock
  *   and the process's own CPU time). Built first so it never measures a stale dist/.
- * Medians of 5 runs after one warm-up (3 runs for the CLI call).
+ * Medians of 5 runs after one warm-up (3 runs for the CLI call). `_cpu_ms` figures are
+ * the process's CPU time over the same runs (all threads, GC included): on a shared
+ * machine they move less than wall time. Porcupine's figures on the same data and
+ * machine, and how they were taken, are in bench/README.md.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -35,16 +39,29 @@ function files(prefix: string): { file: string; text: string; linearizable: bool
     .map(([file, linearizable]) => ({ file, text: readFileSync(resolve(dataDir, 'test_data', file), 'utf8'), linearizable }));
 }
 
-function timeMs(fn: () => void): number {
-  const t0 = performance.now();
-  fn();
-  return performance.now() - t0;
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
-/** Run `fn` once to warm up, then RUNS times; the median in ms. */
-function medianMs(fn: () => void): number {
+/** Run `fn` once to warm up, then RUNS times; median wall and CPU ms. */
+function medians(fn: () => void): { wall: number; cpu: number } {
   fn();
-  return median(Array.from({ length: RUNS }, () => timeMs(fn)));
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const c0 = cpuMs();
+    const t0 = performance.now();
+    fn();
+    wall.push(performance.now() - t0);
+    cpu.push(cpuMs() - c0);
+  }
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+/** Median wall ms of `fn` (see medians). */
+function medianMs(fn: () => void): number {
+  return medians(fn).wall;
 }
 
 function assertVerdict(file: string, verdict: string, linearizable: boolean): void {
@@ -87,21 +104,26 @@ export async function run(): Promise<Figure[]> {
   const c50 = files('kv/c50');
   // Before any check: parsing is measured alone, not with the garbage of a search to collect.
   const kvParseMs = medianMs(() => c50.forEach((f) => parseKvLog(f.text)));
-  const etcdMs = medianMs(() => {
+  const etcdT = medians(() => {
     for (const f of parsed) assertVerdict(f.file, checkLinearizable(f.ops, registerModel).verdict, f.linearizable);
   });
   const kv = c50.map((f) => ({ ...f, ops: parseKvLog(f.text) }));
-  const kvMs = medianMs(() => {
-    for (const f of kv) assertVerdict(f.file, checkLinearizable(f.ops, kvModel).verdict, f.linearizable);
-  });
+  const kvT = kv.map((f) => ({ file: f.file, ...medians(() => assertVerdict(f.file, checkLinearizable(f.ops, kvModel).verdict, f.linearizable)) }));
+  const kvOk = kvT.find((k) => k.file === 'kv/c50-ok.txt')!;
+  const kvBad = kvT.find((k) => k.file === 'kv/c50-bad.txt')!;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: repo, stdio: 'inherit' });
   const cli = Array.from({ length: 3 }, () => cliCheck(etcd));
   const rss = median(Array.from({ length: RUNS }, () => peakRssMb(c50.map((f) => resolve(dataDir, 'test_data', f.file)))));
   return [
-    { name: 'lin.etcd_all_ms', value: etcdMs, unit: 'ms', note: `${etcd.length} etcd logs, check only` },
+    { name: 'lin.etcd_all_ms', value: etcdT.wall, unit: 'ms', note: `${etcd.length} etcd logs, check only` },
+    { name: 'lin.etcd_all_cpu_ms', value: etcdT.cpu, unit: 'ms', note: 'CPU time of the same runs' },
     { name: 'lin.etcd_parse_ms', value: parseMs, unit: 'ms', note: `${etcd.length} etcd logs` },
-    { name: 'lin.kv_c50_ms', value: kvMs, unit: 'ms', note: 'c50-ok + c50-bad, per key' },
+    { name: 'lin.kv_c50_ok_ms', value: kvOk.wall, unit: 'ms', note: 'c50-ok, per key' },
+    { name: 'lin.kv_c50_ok_cpu_ms', value: kvOk.cpu, unit: 'ms', note: 'CPU time of the same runs' },
+    { name: 'lin.kv_c50_bad_ms', value: kvBad.wall, unit: 'ms', note: 'c50-bad, per key, to the first violating key' },
+    { name: 'lin.kv_c50_bad_cpu_ms', value: kvBad.cpu, unit: 'ms', note: 'CPU time of the same runs' },
+    { name: 'lin.kv_c50_ms', value: kvOk.wall + kvBad.wall, unit: 'ms', note: 'c50-ok + c50-bad (sum of the two medians)' },
     { name: 'lin.kv_c50_parse_ms', value: kvParseMs, unit: 'ms', note: 'c50-ok + c50-bad, EDN' },
     { name: 'lin.check_cli_etcd_wall_ms', value: median(cli.map((c) => c.wallMs)), unit: 'ms', note: `one check call, ${etcd.length} etcd logs, fresh process` },
     { name: 'lin.check_cli_etcd_cpu_ms', value: median(cli.map((c) => c.cpuMs)), unit: 'ms', note: 'CPU of that process' },

@@ -93,6 +93,18 @@ describe("cas-register model (Knossos' semantics)", () => {
   });
 });
 
+describe('register state hash', () => {
+  it('agrees with equality (-0 and 0 alike) and tells apart nil, numbers and strings', () => {
+    const h = registerModel.hash;
+    expect(h(-0)).toBe(h(0));
+    expect(h(7)).toBe(h(3 + 4));
+    expect(h(2 ** 40)).toBe(h(2 ** 40));
+    expect(h(0.5)).toBe(h(1 / 2));
+    const distinct: Value[] = [null, 0, 1, -1, 2 ** 31, 2 ** 40, 0.5, '', '0', '1', ':a'];
+    expect(new Set(distinct.map(h)).size).toBe(distinct.length);
+  });
+});
+
 describe('P-compositionality and limits', () => {
   it('checks keys separately and reports the failing key', () => {
     const ops: RegOp[] = [

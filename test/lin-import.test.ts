@@ -104,6 +104,24 @@ describe('parseEdn', () => {
     expect(() => parseEdn('\n\n{:type :started, :process 0, :f :read}')).toThrow(/^line 3: expected :type :invoke, :ok, :fail or :info, found :type :started/);
   });
 
+  it('reads op maps field by field: the last of a repeated key wins, other keys and non-keyword keys are skipped, tags and #_ as in EDN', () => {
+    const text = [
+      '{:type :ok, :type :invoke, "type" :fail, :process 0, :f :write, :value {:a [1 2]}, :extra #{1 2}, :valuex 9}',
+      '#a #b {:type :ok, :process 0, :f :write, :value nil}',
+      '#_ {:type :ok, :process 1, :f :read} {:type :invoke, :process 1, :f :read, :value nil, :time 7}',
+    ].join('\n');
+    const jops = parseEdn(text);
+    expect(jops.map((o) => [o.process, o.f, o.outcome, o.call, o.ret, o.line])).toEqual([
+      [0, 'write', 'ok', 0, 1, 1],
+      [1, 'read', 'pending', 2, Infinity, 3],
+    ]);
+    const v = jops[0]!.invokeValue as { map: Map<string, unknown> };
+    expect([...v.map.keys()]).toEqual([':a']);
+    expect(() => parseEdn('{:type :invoke, :process 0, :f}')).toThrow(/^line 1: expected a map with an even number of forms, found 5 forms/);
+    // A vector followed by more forms is a sequence of forms, and the vector is not an op map.
+    expect(() => parseEdn('[{:type :invoke, :process 0, :f :read}]\n{:type :ok, :process 0, :f :read}')).toThrow(/^line 1: expected an operation map .*found a vector of 1/);
+  });
+
   it('rejects register ops the model does not know, naming the line', () => {
     expect(() => jepsenToRegisterOps(parseEdn('{:type :invoke, :process 0, :f :add, :value 1}'))).toThrow(/line 1: expected :f :read, :write or :cas/);
     expect(() => jepsenToRegisterOps(parseEdn('{:type :invoke, :process 0, :f :cas, :value 1}'))).toThrow(/line 1: expected :cas value \[from to\]/);

@@ -10,7 +10,6 @@
  */
 
 import type { Value } from '../history/types.js';
-import { fnv1a } from '../sim/random.js';
 
 /**
  * One client operation, as the checker sees it. `[call, ret]` is a closed
@@ -94,10 +93,21 @@ export interface KvOutput {
 }
 
 
+/** FNV-1a of `s` from a seed, so numbers' and strings' hashes differ without building a tagged string. */
+function hashText(seed: number, s: string): number {
+  let h = seed;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+// Called once per legal search step: no allocation on the common small-integer path.
 function hashValue(v: Value): number {
   if (v === null) return 0x9e3779b9;
-  if (typeof v === 'number') return fnv1a(`n${v}`);
-  return fnv1a(`s${v}`);
+  if (typeof v === 'number') {
+    if ((v | 0) === v) return Math.imul(v ^ 0x27d4eb2f, 0x165667b1) ^ 0x85ebca6b; // -0 | 0 === 0, as -0 === 0
+    return hashText(0x811c9dc5, String(v));
+  }
+  return hashText(0x050c5d1f, v);
 }
 
 function showValue(v: Value | undefined): string {

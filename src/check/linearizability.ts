@@ -407,7 +407,8 @@ function memoAdd<S>(m: Memo<S>, h: number, set: Uint32Array, state: S): void {
   if (m.size === m.chain.length) memoGrow(m);
   const i = m.size++;
   m.hashes[i] = h;
-  m.bits.set(set, i * m.words);
+  // A loop, not bits.set(set, offset): sets are a few words, where set()'s call overhead dominates.
+  for (let k = 0, w = m.words, base = i * w; k < w; k++) m.bits[base + k] = set[k]!;
   m.states.push(state);
   const b = h & (m.heads.length - 1);
   m.chain[i] = m.heads[b]!;

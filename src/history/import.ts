@@ -489,30 +489,53 @@ function readAtom(r: Reader): Edn {
   return { sym: tok };
 }
 
-/** Read every top-level EDN form with the line it starts on. */
-function readAll(text: string): { form: Edn; line: number }[] {
+/**
+ * The fields of an op map that the importers read, with the line the map
+ * starts on; `undefined` = absent. Other keys are read and dropped: an op map
+ * is read straight into this record, without a Map per operation, as a
+ * history is thousands of them.
+ */
+interface OpFields {
+  type: Edn | undefined;
+  process: Edn | undefined;
+  f: Edn | undefined;
+  key: Edn | undefined;
+  value: Edn | undefined;
+  time: Edn | undefined;
+  line: number;
+}
+
+/** A top-level form that is not an op map: an error, reported once the whole input is known to be a sequence of forms. */
+interface NotOp {
+  notOp: Edn;
+  line: number;
+}
+
+/** Op maps: a single top-level vector of maps, or maps one after another. */
+function opMaps(text: string): OpFields[] {
+  const tops = vectorElements(text) ?? readAllTop(text);
+  return tops.map((t) => {
+    if ('notOp' in t) throw new HistoryParseError(t.line, 'an operation map such as {:type :invoke, :process 0, :f :read, :value nil}', describeEdn(t.notOp));
+    return t;
+  });
+}
+
+/** Read every top-level form, op maps into their fields. */
+function readAllTop(text: string): (OpFields | NotOp)[] {
   const r = reader(text);
-  const forms: { form: Edn; line: number }[] = [];
+  const out: (OpFields | NotOp)[] = [];
   for (;;) {
     skipSpace(r);
-    if (r.i >= r.s.length) return forms;
-    const line = r.line;
-    forms.push({ form: readForm(r), line });
+    if (r.i >= r.s.length) return out;
+    out.push(readTop(r));
   }
 }
 
-/** Op maps with their lines: a single top-level vector of maps, or maps one after another. */
-function opMaps(text: string): { map: Map<string, Edn>; line: number }[] {
-  const elements = vectorElements(text);
-  if (elements) return elements.map(({ form, line }) => asOpMap(form, line));
-  return readAll(text).map(({ form, line }) => asOpMap(form, line));
-}
-
 /**
- * The elements of a history that is one top-level vector (or list), each with
- * the line it starts on; undefined when the text is anything else.
+ * The elements of a history that is one top-level vector (or list), op maps
+ * read into their fields; undefined when the text is anything else.
  */
-function vectorElements(text: string): { form: Edn; line: number }[] | undefined {
+function vectorElements(text: string): (OpFields | NotOp)[] | undefined {
   const r = reader(text);
   skipSpace(r);
   const open = text.charCodeAt(r.i);
@@ -520,13 +543,12 @@ function vectorElements(text: string): { form: Edn; line: number }[] | undefined
   const close = open === 91 ? 93 : 41;
   const start = r.line;
   r.i++;
-  const out: { form: Edn; line: number }[] = [];
+  const out: (OpFields | NotOp)[] = [];
   for (;;) {
     skipSpace(r);
     if (r.i >= text.length) throw new HistoryParseError(start, `a closing ${String.fromCharCode(close)}`, 'the end of the input');
     if (text.charCodeAt(r.i) === close) break;
-    const line = r.line;
-    out.push({ form: readForm(r), line });
+    out.push(readTop(r));
   }
   r.i++;
   skipSpace(r);
@@ -534,36 +556,145 @@ function vectorElements(text: string): { form: Edn; line: number }[] | undefined
   return r.i >= text.length ? out : undefined;
 }
 
-function asOpMap(form: Edn, line: number): { map: Map<string, Edn>; line: number } {
-  if (form === null || typeof form !== 'object' || Array.isArray(form) || !('map' in form)) {
-    throw new HistoryParseError(line, 'an operation map such as {:type :invoke, :process 0, :f :read, :value nil}', describeEdn(form));
+/** One form at r.i (spaces skipped): a map, tagged or not (`#jepsen.history.Op{…}`), into its fields; anything else as is. */
+function readTop(r: Reader): OpFields | NotOp {
+  const line = r.line;
+  const s = r.s;
+  let at = r.i;
+  // Tags stand for the tagged form, as in readDispatch; `#{` (a set) and `#_` (discard) take the general path.
+  while (s.charCodeAt(at) === 35 && s.charCodeAt(at + 1) !== 123 && s.charCodeAt(at + 1) !== 95) {
+    r.i = at + 1;
+    readAtom(r);
+    skipSpace(r);
+    at = r.i;
   }
-  return { map: form.map, line };
+  if (at < s.length && s.charCodeAt(at) === 123) return readOpMap(r, line);
+  const form = readForm(r);
+  if (form !== null && typeof form === 'object' && !Array.isArray(form) && 'map' in form) return fieldsOf(form.map, line);
+  return { notOp: form, line };
 }
 
-function kwField(m: Map<string, Edn>, field: string, line: number): string | undefined {
-  const v = m.get(field);
+function fieldsOf(m: Map<string, Edn>, line: number): OpFields {
+  return { type: m.get(':type'), process: m.get(':process'), f: m.get(':f'), key: m.get(':key'), value: m.get(':value'), time: m.get(':time'), line };
+}
+
+const F_TYPE = 0;
+const F_PROCESS = 1;
+const F_F = 2;
+const F_KEY = 3;
+const F_VALUE = 4;
+const F_TIME = 5;
+
+/** Which OpFields field a printed map key (as mapKey prints it) fills, or -1. */
+function fieldOf(key: string): number {
+  switch (key) {
+    case ':type':
+      return F_TYPE;
+    case ':process':
+      return F_PROCESS;
+    case ':f':
+      return F_F;
+    case ':key':
+      return F_KEY;
+    case ':value':
+      return F_VALUE;
+    case ':time':
+      return F_TIME;
+    default:
+      return -1;
+  }
+}
+
+/** The field a keyword key at r.i fills (or -1), read without slicing it out. */
+function keywordField(r: Reader): number {
+  const s = r.s;
+  const start = r.i;
+  const end = atomEnd(s, start);
+  if (end - start < 2) return fieldOf(mapKey(readAtom(r))); // a lone ':' is a symbol
+  r.i = end;
+  switch (end - start) {
+    case 2:
+      return s.charCodeAt(start + 1) === 102 ? F_F : -1; // :f
+    case 4:
+      return s.startsWith(':key', start) ? F_KEY : -1;
+    case 5:
+      return s.startsWith(':type', start) ? F_TYPE : s.startsWith(':time', start) ? F_TIME : -1;
+    case 6:
+      return s.startsWith(':value', start) ? F_VALUE : -1;
+    case 8:
+      return s.startsWith(':process', start) ? F_PROCESS : -1;
+    default:
+      return -1;
+  }
+}
+
+/** readMap for an op map: the same syntax and errors, the known keys stored as fields (the last of a repeated key wins, as in a Map). */
+function readOpMap(r: Reader, line: number): OpFields {
+  const start = r.line;
+  const s = r.s;
+  r.i++;
+  const op: OpFields = { type: undefined, process: undefined, f: undefined, key: undefined, value: undefined, time: undefined, line };
+  let count = 0;
+  let field = -1;
+  for (;; count++) {
+    skipSpace(r);
+    if (r.i >= s.length) throw new HistoryParseError(start, 'a closing }', 'the end of the input');
+    if (s.charCodeAt(r.i) === 125) {
+      r.i++;
+      break;
+    }
+    if (!(count & 1)) {
+      field = s.charCodeAt(r.i) === 58 ? keywordField(r) : fieldOf(mapKey(readForm(r)));
+      continue;
+    }
+    const v = readForm(r);
+    switch (field) {
+      case F_TYPE:
+        op.type = v;
+        break;
+      case F_PROCESS:
+        op.process = v;
+        break;
+      case F_F:
+        op.f = v;
+        break;
+      case F_KEY:
+        op.key = v;
+        break;
+      case F_VALUE:
+        op.value = v;
+        break;
+      case F_TIME:
+        op.time = v;
+        break;
+    }
+  }
+  if (count & 1) throw new HistoryParseError(start, 'a map with an even number of forms', `${count} forms`);
+  return op;
+}
+
+function kwField(v: Edn | undefined, field: string, line: number): string | undefined {
   if (v === undefined) return undefined;
   if (v !== null && typeof v === 'object' && 'kw' in v) return v.kw;
   throw new HistoryParseError(line, `${field} to be a keyword`, describeEdn(v));
 }
 
-function toRawEvent(m: Map<string, Edn>, line: number, index: number, useTime: boolean): RawEvent | undefined {
-  const type = kwField(m, ':type', line);
+function toRawEvent(m: OpFields, index: number, useTime: boolean): RawEvent | undefined {
+  const line = m.line;
+  const type = kwField(m.type, ':type', line);
   if (type !== 'invoke' && type !== 'ok' && type !== 'fail' && type !== 'info') {
     throw new HistoryParseError(line, ':type :invoke, :ok, :fail or :info', type === undefined ? 'no :type' : `:type :${type}`);
   }
-  const process = m.get(':process');
+  const process = m.process;
   if (typeof process !== 'number' || !Number.isInteger(process)) {
     if (process !== null && typeof process === 'object' && 'kw' in process) return undefined; // :nemesis and friends
     throw new HistoryParseError(line, ':process to be an integer (or a keyword such as :nemesis)', process === undefined ? 'no :process' : describeEdn(process));
   }
-  const f = kwField(m, ':f', line);
+  const f = kwField(m.f, ':f', line);
   if (f === undefined) throw new HistoryParseError(line, 'an :f such as :read', 'no :f');
-  const time = useTime ? (m.get(':time') as number) / 1e6 : index;
-  const ev: RawEvent = { type, process, f, value: m.get(':value') ?? null, time, line };
-  const key = m.get(':key');
-  if (key !== undefined) ev.key = key;
+  const time = useTime ? (m.time as number) / 1e6 : index;
+  const ev: RawEvent = { type, process, f, value: m.value ?? null, time, line };
+  if (m.key !== undefined) ev.key = m.key;
   return ev;
 }
 
@@ -574,10 +705,10 @@ function toRawEvent(m: Map<string, Edn>, line: number, index: number, useTime: b
  */
 export function parseEdn(text: string): JepsenOp[] {
   const maps = opMaps(text);
-  const useTime = maps.length > 0 && maps.every(({ map }) => typeof map.get(':time') === 'number');
+  const useTime = maps.length > 0 && maps.every((m) => typeof m.time === 'number');
   const events: RawEvent[] = [];
-  maps.forEach(({ map, line }, index) => {
-    const ev = toRawEvent(map, line, index, useTime);
+  maps.forEach((m, index) => {
+    const ev = toRawEvent(m, index, useTime);
     if (ev) events.push(ev);
   });
   return pairEvents(events);
