@@ -51,6 +51,7 @@ function hasTools(dir: string): boolean {
 export function pgUnavailableReason(): string | undefined {
   try {
     pgEnv();
+    loadPg();
     return undefined;
   } catch (err) {
     return (err as Error).message;
