@@ -412,7 +412,7 @@ export class PgCluster {
   /** pg_rewind `n` to the primary `p`'s timeline and configure it to stream from `p`. */
   private async rewind(n: PgNode, p: PgNode): Promise<void> {
     this.log(`pg_rewind ${n.id} from ${p.id}`);
-    await this.tool('pg_rewind', ['--target-pgdata', n.dataDir, '--source-server', `host=127.0.0.1 port=${p.port} user=${SUPERUSER} dbname=postgres`]);
+    await this.tool('pg_rewind', ['--no-sync', '--target-pgdata', n.dataDir, '--source-server', `host=127.0.0.1 port=${p.port} user=${SUPERUSER} dbname=postgres`]);
     n.upstream = p.id;
     n.replProxy.retarget(p.port);
     this.writeStandbyConf(n);
