@@ -57,7 +57,7 @@ describe.skipIf(skip)('synchronous_commit on real PostgreSQL', () => {
     process.stdout.write = ((s: string) => (lines.push(String(s)), true)) as typeof process.stdout.write;
     let code: number;
     try {
-      code = await liveCommand('pg', { replay: token, times: '1', json: true });
+      code = await liveCommand('pg', { replay: token, guarantee: 'durability', times: '1', json: true });
     } finally {
       process.stdout.write = write;
     }

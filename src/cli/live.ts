@@ -33,6 +33,7 @@ interface LiveCliOptions {
   profile?: string;
   seed?: string;
   replay?: string;
+  guarantee?: string;
   table?: boolean;
   out?: string;
   json?: boolean;
@@ -53,6 +54,7 @@ export function registerLive(program: Command): void {
     .option('--seed <n>', 'seed of the drawn scenarios (default 1)')
     .option('--times <n>', 'plays of each synchronous_commit table cell, or of --replay (default 1, replay 5)')
     .option('--replay <token>', 'play this scenario (a token printed by run or live) --times times and count how often it breaks')
+    .option('--guarantee <ids>', 'also judge these guarantees (comma-separated), claimed or not, whatever the faults')
     .option('--no-table', 'skip the synchronous_commit table')
     .option('--out <dir>', "write live.json and live.md (the report's live column and the table) to this directory")
     .option('--verbose', 'print cluster steps (initdb, promote, pg_rewind) on stderr')
@@ -82,6 +84,9 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
   const replay = opts.replay !== undefined ? parseScenario(decodeToken(opts.replay)) : undefined;
   const times = intOption(opts.times, '--times', 1, 1000) ?? (replay ? 5 : 1);
   const log = opts.verbose ? (l: string) => err(`  ${l}`) : undefined;
+  const extra = (opts.guarantee ?? '').split(',').map((g) => g.trim()).filter(Boolean);
+  for (const g of extra) if (!(GUARANTEE_FAMILIES.replication as readonly string[]).includes(g)) throw new OptionError(`--guarantee: unknown replication guarantee '${g}'`);
+  const extraClaims = extra.map((id) => ({ id }));
 
   // Loaded here: a missing server or driver is a clear exit 2 before anything starts.
   const { pgEnv, loadPg } = await import('../live/env.js');
@@ -96,9 +101,9 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
 
   if (replay) {
     if (!opts.json) err(`playing the scenario ${times} time(s) (${describeConfig(replay.config)})`);
-    const r = await reproduce(replay, times, { ...(log ? { log } : {}), onRun: (i, v) => !opts.json && err(`  run ${i + 1}: ${v.violations.length === 0 ? 'held' : v.violations.map((x) => x.guarantee).join(', ')} (${(v.run.ms / 1000).toFixed(1)} s)`) });
+    const r = await reproduce(replay, times, { ...(log ? { log } : {}), extraClaims, onRun: (i, v) => !opts.json && err(`  run ${i + 1}: ${v.violations.length === 0 ? 'held' : v.violations.map((x) => x.guarantee).join(', ')} (${(v.run.ms / 1000).toFixed(1)} s)`) });
     out['replay'] = { runs: r.runs, broke: r.broke, notJudged: r.notJudged, ms: r.ms };
-    if (r.example && !opts.json) println(explainLive(r.example, times));
+    if (r.example && !opts.json) println(explainLive(r.example, times, extra));
     if (!opts.json) println(reproductionLines(r.broke, r.runs).join('\n') || `nothing broke in ${r.runs} run(s)`);
     if (Object.keys(r.broke).length > 0) code = 1;
   }
@@ -122,7 +127,7 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
       for (const c of cells) {
         if (c.live.example) {
           println(`\n${c.level} / ${c.guarantee}: ${c.live.example.violations[0]!.sentence}`);
-          println(`  replay: npx replicheck live pg --replay ${c.token} --times 5`);
+          println(`  replay: npx replicheck live pg --replay ${c.token} --guarantee ${c.guarantee} --times 5`);
         }
       }
       const disagree = cells.filter((c) => c.disagree);
@@ -141,8 +146,10 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
     const claimed = new Set<string>();
     const found: { guarantee: string; sentence: string; token: string; run: number }[] = [];
     const t0 = Date.now();
+    const lagMax: number[] = [];
     for (let i = 0; i < drawn.length; i++) {
-      const v = await checkLive(drawn[i]!, log ? { log } : {});
+      const v = await checkLive(drawn[i]!, { ...(log ? { log } : {}), extraClaims });
+      lagMax.push(v.run.lag.reduce((m, l) => Math.max(m, l.replay), 0));
       for (const c of v.claims) claimed.add(c.id);
       for (const m of v.measured) {
         const cell = column.get(m.id) ?? { judged: 0, broke: 0 };
@@ -155,7 +162,7 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
       }
       if (v.violations.length > 0) {
         found.push({ guarantee: v.violations[0]!.guarantee, sentence: v.violations[0]!.sentence, token: v.token, run: i });
-        if (!opts.json) println(explainLive(v));
+        if (!opts.json) println(explainLive(v, 5, extra));
       }
       if (!opts.json) err(`  scenario ${i + 1}/${runs}: ${v.violations.length === 0 ? 'claims held' : `broke ${[...new Set(v.violations.map((x) => x.guarantee))].join(', ')}`} (${(v.run.ms / 1000).toFixed(1)} s)`);
     }
@@ -163,6 +170,8 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
     const perMinute = Math.round((runs / minutes) * 10) / 10;
     out['drawn'] = {
       variant, profile, seed, runs, perMinute, found,
+      // Largest replay lag (bytes of WAL behind, pg_stat_replication) sampled in each run.
+      replayLagMaxBytes: lagMax,
       column: Object.fromEntries(GUARANTEE_FAMILIES.replication.map((id) => [id, { claimed: claimed.has(id), ...(column.get(id) ?? { judged: 0, broke: 0 }) }])),
     };
     if (!opts.json) {

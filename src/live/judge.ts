@@ -69,7 +69,7 @@ export async function checkLive(scenario: Scenario, opts: LiveJudgeOptions & Liv
 }
 
 /** The explanation `replicheck run` prints, with the live replay command. */
-export function explainLive(v: LiveVerdict, times = 5): string {
+export function explainLive(v: LiveVerdict, times = 5, guarantees: readonly string[] = []): string {
   const history = v.run.history;
   const verdict: Verdict = {
     scenario: v.scenario,
@@ -81,7 +81,8 @@ export function explainLive(v: LiveVerdict, times = 5): string {
   };
   const text = explainVerdict(verdict, { label: `PostgreSQL (${describeConfig(v.scenario.config)})` });
   // A real run is not deterministic: the replay plays the schedule again and counts.
-  return text.replace(/npx replicheck replay (\S+)/, `npx replicheck live pg --replay $1 --times ${times}`);
+  const extra = guarantees.length > 0 ? ` --guarantee ${guarantees.join(',')}` : '';
+  return text.replace(/npx replicheck replay (\S+)/, `npx replicheck live pg --replay $1${extra} --times ${times}`);
 }
 
 export function describeConfig(c: Record<string, unknown>): string {
