@@ -19,18 +19,19 @@ const scratch = mkdtempSync(join(tmpdir(), 'replicheck-live-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 interface Started {
-  dir: string;
+  /** Every directory the child's clusters use, the template's included. */
+  dirs: string[];
   pids: number[];
-  reaper: number;
+  reapers: number[];
 }
 
 const CHILD = `
-import { PgCluster } from ${JSON.stringify(resolve('src/live/cluster.ts'))};
+import { PgCluster, liveDirs, liveReapers } from ${JSON.stringify(resolve('src/live/cluster.ts'))};
 import { treeOf } from ${JSON.stringify(resolve('src/live/procs.ts'))};
 const mode = process.argv[2];
 const c = await PgCluster.start({ standbys: 1, synchronousCommit: 'on', synchronousStandbyNames: '' });
 const pids = c.postmasters.flatMap((p) => treeOf(p));
-process.stdout.write(JSON.stringify({ dir: c.dir, pids, reaper: c.reaperPid }) + '\\n');
+process.stdout.write(JSON.stringify({ dirs: liveDirs(), pids, reapers: liveReapers() }) + '\\n');
 if (mode === 'throw') throw new Error('boom after start');
 if (mode === 'teardown') { await c.teardown(); process.exit(0); }
 setInterval(() => {}, 1000); // wait for the signal
@@ -68,7 +69,7 @@ function runChild(mode: string): Promise<{ started: Started; code: number | null
 async function leftovers(s: Started): Promise<string[]> {
   let left: string[] = [];
   for (let i = 0; i < 600; i++) {
-    left = [...s.pids.filter(alive).map((p) => `process ${p}`), ...(alive(s.reaper) ? [`reaper ${s.reaper}`] : []), ...(existsSync(s.dir) ? [`directory ${s.dir}`] : [])];
+    left = [...s.pids.filter(alive).map((p) => `process ${p}`), ...s.reapers.filter(alive).map((p) => `reaper ${p}`), ...s.dirs.filter((d) => existsSync(d)).map((d) => `directory ${d}`)];
     if (left.length === 0) return left;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -80,6 +81,8 @@ describe.skipIf(skip)('live pg: teardown whatever happens', () => {
     // Guard against a vacuous check: a child that records no process would pass every case below.
     const { started } = await runChild('teardown');
     expect(started.pids.length).toBeGreaterThanOrEqual(6); // two postmasters and their children
+    expect(started.dirs.length).toBe(2); // the cluster and the template it was copied from
+    expect(started.reapers.length).toBe(2);
     expect(await leftovers(started)).toEqual([]);
   });
 

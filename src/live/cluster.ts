@@ -98,9 +98,19 @@ function unhook(): void {
   for (const s of SIGNALS) process.removeListener(s, onSignal);
 }
 
-/** Clusters this process has running (tests check it is empty afterwards). */
+/** Clusters this process has running, templates included. */
 export function liveClusters(): number {
   return live.size;
+}
+
+/** The directories of every cluster this process holds, templates included (tests check they go). */
+export function liveDirs(): string[] {
+  return [...live].map((c) => c.dir);
+}
+
+/** The reaper processes of every cluster this process holds (tests check they go). */
+export function liveReapers(): number[] {
+  return [...live].flatMap((c) => (c.reaperPid !== undefined ? [c.reaperPid] : []));
 }
 
 // ───────────────────────────── helpers ─────────────────────────────
