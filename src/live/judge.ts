@@ -18,7 +18,7 @@ import { BUILTIN_MODELS } from '../../models/index.js';
 import { runLive, type LiveRun, type LiveRunOptions } from './run.js';
 
 /** Keys only the live target reads (the model would reject them). */
-const LIVE_ONLY = ['applyDelayMs'];
+const LIVE_ONLY = ['applyDelayMs', 'isolation'];
 
 export function modelConfig(config: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(config).filter(([k]) => !LIVE_ONLY.includes(k)));

@@ -49,7 +49,17 @@ export interface LiveConfig {
   rywWaitMs: number;
   /** recovery_min_apply_delay on the standbys (live only; the model's slow replay). */
   applyDelayMs: number;
+  /**
+   * Transaction isolation (live only). Default serializable: the model runs each
+   * transaction atomically, and under READ COMMITTED a read-then-write
+   * transaction is not atomic on PostgreSQL (it reads nothing, then overwrites a
+   * row committed meanwhile), which linearizability reports. Standbys take
+   * repeatable read, the strongest a hot standby allows.
+   */
+  isolation: 'serializable' | 'repeatable read' | 'read committed';
 }
+
+const ISOLATIONS = ['serializable', 'repeatable read', 'read committed'] as const;
 
 const SYNC_LEVELS = ['off', 'local', 'remote_write', 'on', 'remote_apply'];
 
@@ -74,7 +84,9 @@ export function liveConfig(raw: Record<string, unknown>): LiveConfig {
     failoverTimeoutMs: num('failoverTimeoutMs', 120),
     rywWaitMs: num('rywWaitMs', 200),
     applyDelayMs: num('applyDelayMs', 0),
+    isolation: str('isolation', 'serializable') as LiveConfig['isolation'],
   };
+  if (!ISOLATIONS.includes(c.isolation)) throw new Error(`live pg: isolation must be one of ${ISOLATIONS.join(', ')}`);
   if (!Number.isInteger(c.nodes) || c.nodes < 2 || c.nodes > 4) throw new Error(`live pg: nodes must be 2 to 4 (a primary and 1–3 standbys), got ${c.nodes}`);
   if (!SYNC_LEVELS.includes(c.synchronousCommit)) throw new Error(`live pg: synchronousCommit must be one of ${SYNC_LEVELS.join(', ')}`);
   if (raw['replication'] !== undefined && raw['replication'] !== 'pg') throw new Error("live pg: only replication 'pg' runs on PostgreSQL");
@@ -253,8 +265,17 @@ class Player {
 
   private healed = new Set<Fault>();
 
+  /** A fault on a node the server has not (the model's monitor 'm': replicheck plays the monitor itself). */
+  private foreign(f: Fault): boolean {
+    const nodes = f.kind === 'partition' ? [...f.from, ...f.to] : f.kind === 'clog' ? [f.from, f.to] : [f.node];
+    const missing = nodes.filter((n) => !this.cluster.nodes.has(n));
+    if (missing.length === 0) return false;
+    this.notes.push(`fault '${formatFault(f)}' names ${missing.join(', ')}, which the live cluster has not (replicheck plays the monitor); ${f.kind === 'partition' ? 'the rest of the cut applies' : 'skipped'}`);
+    return f.kind !== 'partition';
+  }
+
   private async inject(f: Fault): Promise<void> {
-    if (this.quiet) return;
+    if (this.quiet || this.foreign(f)) return;
     this.push({ type: 'fault', t: this.now(), phase: 'inject', fault: this.description(f) });
     switch (f.kind) {
       case 'crash': {
@@ -288,7 +309,7 @@ class Player {
   }
 
   private async heal(f: Fault): Promise<void> {
-    if (this.healed.has(f) || this.quiet) return;
+    if (this.healed.has(f) || this.quiet || (f.kind !== 'partition' && !this.history.some((e) => e.type === 'fault' && e.phase === 'inject' && e.fault.text === formatFault(f)))) return;
     this.healed.add(f);
     this.push({ type: 'fault', t: this.now(), phase: 'heal', fault: this.description(f) });
     switch (f.kind) {
@@ -562,7 +583,8 @@ class Player {
       const waited = await this.waitReplay(c, s.lastLsn);
       if (!waited) return { type: 'fail', error: `standby ${n.id} had not replayed ${s.lastLsn} within ${this.cfg.rywWaitMs} ms` };
     }
-    await c.query('BEGIN');
+    const level = n.role === 'standby' && this.cfg.isolation === 'serializable' ? 'repeatable read' : this.cfg.isolation;
+    await c.query(`BEGIN ISOLATION LEVEL ${level.toUpperCase()}`);
     const txn: MicroOp[] = [];
     for (const m of req.txn) txn.push(await this.micro(c, m, op));
     progress.commitSent = true;
