@@ -1,5 +1,5 @@
 /**
- * The `replicheck` command. Verbs: models, run, replay, check, report, soak.
+ * The `replicheck` command. Verbs: models, run, replay, check, report, soak, live.
  * Exit codes: 0 nothing broke, 1 a guarantee broke, 2 bad input or harness error,
  * 3 not judged (`run`: a claimed guarantee no run could judge; `check`: undecided).
  *
@@ -19,6 +19,7 @@ const VERBS: Record<string, () => Promise<Register>> = {
   check: async () => (await import('./check.js')).registerCheck,
   report: async () => (await import('./report.js')).registerReport,
   soak: async () => (await import('./soak.js')).registerSoak,
+  live: async () => (await import('./live.js')).registerLive,
 };
 
 /** The program with the given verbs registered (all of them by default). */

@@ -1,0 +1,217 @@
+/**
+ * `replicheck live pg`: the same scenarios, checkers and explanations against
+ * a real PostgreSQL primary and standbys started in a temporary directory.
+ *
+ *   replicheck live pg                       the synchronous_commit table, model beside server
+ *   replicheck live pg --runs 20 --variant async --profile crashes
+ *                                            also 20 scenarios drawn by the arbitraries, judged by the variant's claims
+ *   replicheck live pg --replay TOKEN --times 5
+ *                                            play a schedule again 5 times: how often does it break?
+ *
+ * Exit codes: 0 nothing broke that the variant claims and model and server
+ * agree on every table cell; 1 a claimed guarantee broke on the server, or a
+ * table cell where model and server disagree (a model bug or a finding);
+ * 2 bad input, PostgreSQL or the `pg` driver missing, or a harness error.
+ */
+import type { Command } from 'commander';
+import fc from 'fast-check';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUILTIN_MODELS } from '../../models/index.js';
+import { scenariosFor } from '../../properties/harness.js';
+import { GUARANTEE_FAMILIES } from '../check/guarantees.js';
+import { decodeToken } from '../scenario/compact.js';
+import { FAULT_PROFILE_NAMES, type FaultProfileName } from '../scenario/arbitraries.js';
+import { parseScenario } from '../scenario/validate.js';
+import type { Scenario } from '../scenario/types.js';
+import { intOption, MAX_SEED, OptionError, println } from './options.js';
+
+interface LiveCliOptions {
+  runs?: string;
+  times?: string;
+  variant?: string;
+  profile?: string;
+  seed?: string;
+  replay?: string;
+  guarantee?: string;
+  table?: boolean;
+  out?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/** Variants PostgreSQL itself can run: streaming physical WAL, 1–3 standbys. */
+const PG_VARIANTS = ['async', 'async-off', 'async-no-failover', 'sync-remote-write', 'sync-on', 'sync-remote-apply', 'quorum-any-1'];
+
+export function registerLive(program: Command): void {
+  program
+    .command('live')
+    .description('run the scenarios and checkers against a real PostgreSQL primary and standbys (temporary cluster on 127.0.0.1)')
+    .argument('<target>', "the system to start: 'pg' (PostgreSQL from the installed server binaries)")
+    .option('--runs <n>', 'also play N scenarios drawn by the arbitraries for --variant and --profile (default 0)')
+    .option('--variant <name>', `the WAL variant whose configuration and claims the drawn scenarios use: ${PG_VARIANTS.join(', ')} (default async)`)
+    .option('--profile <p>', `fault profile of drawn scenarios: ${FAULT_PROFILE_NAMES.join(', ')} (default crashes)`)
+    .option('--seed <n>', 'seed of the drawn scenarios (default 1)')
+    .option('--times <n>', 'plays of each synchronous_commit table cell, or of --replay (default 1, replay 5)')
+    .option('--replay <token>', 'play this scenario (a token printed by run or live) --times times and count how often it breaks')
+    .option('--guarantee <ids>', 'also judge these guarantees (comma-separated), claimed or not, whatever the faults')
+    .option('--no-table', 'skip the synchronous_commit table')
+    .option('--out <dir>', "write live.json and live.md (the report's live column and the table) to this directory")
+    .option('--verbose', 'print cluster steps (initdb, promote, pg_rewind) on stderr')
+    .option('--json', 'print one JSON object')
+    .addHelpText(
+      'after',
+      '\nNeeds the PostgreSQL server binaries (Debian: apt-get install postgresql; or REPLICHECK_PG_BIN) and the\n' +
+        "optional package 'pg'. Run as root, the servers run as the user 'postgres' (or REPLICHECK_PG_USER).\n" +
+        'Exit codes: 0 nothing claimed broke and model and server agree; 1 a claimed guarantee broke on the server\n' +
+        'or a table cell disagrees with the model; 2 bad input, PostgreSQL missing or a harness error.',
+    )
+    .action(async (target: string, opts: LiveCliOptions) => {
+      process.exitCode = await liveCommand(target, opts);
+    });
+}
+
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+export async function liveCommand(target: string, opts: LiveCliOptions): Promise<number> {
+  if (target !== 'pg') throw new OptionError(`live: unknown target '${target}' (known: pg)`);
+  const runs = intOption(opts.runs, '--runs', 0, 100_000) ?? 0;
+  const seed = intOption(opts.seed, '--seed', 0, MAX_SEED) ?? 1;
+  const variant = opts.variant ?? 'async';
+  if (!PG_VARIANTS.includes(variant)) throw new OptionError(`--variant must be one of ${PG_VARIANTS.join(', ')}, got '${variant}'`);
+  const profile = (opts.profile ?? 'crashes') as FaultProfileName;
+  if (!FAULT_PROFILE_NAMES.includes(profile)) throw new OptionError(`--profile must be one of ${FAULT_PROFILE_NAMES.join(', ')}, got '${opts.profile}'`);
+  const replay = opts.replay !== undefined ? parseScenario(decodeToken(opts.replay)) : undefined;
+  const times = intOption(opts.times, '--times', 1, 1000) ?? (replay ? 5 : 1);
+  const log = opts.verbose ? (l: string) => err(`  ${l}`) : undefined;
+  const extra = (opts.guarantee ?? '').split(',').map((g) => g.trim()).filter(Boolean);
+  for (const g of extra) if (!(GUARANTEE_FAMILIES.replication as readonly string[]).includes(g)) throw new OptionError(`--guarantee: unknown replication guarantee '${g}'`);
+  const extraClaims = extra.map((id) => ({ id }));
+
+  // Loaded here: a missing server or driver is a clear exit 2 before anything starts.
+  const { pgEnv, loadPg } = await import('../live/env.js');
+  const env = pgEnv();
+  loadPg();
+  const { describeConfig, explainLive, reproduce, checkLive } = await import('../live/judge.js');
+  const { syncTable, syncTableMarkdown } = await import('../live/sync-table.js');
+  if (!opts.json) err(`replicheck live pg: ${env.version} from ${env.bin}${env.uid !== undefined ? `, servers run as ${env.user}` : ''}`);
+  const started = Date.now();
+  const out: Record<string, unknown> = { target: 'pg', postgres: env.version };
+  let code = 0;
+
+  if (replay) {
+    if (!opts.json) err(`playing the scenario ${times} time(s) (${describeConfig(replay.config)})`);
+    const r = await reproduce(replay, times, { ...(log ? { log } : {}), extraClaims, onRun: (i, v) => !opts.json && err(`  run ${i + 1}: ${v.violations.length === 0 ? 'held' : v.violations.map((x) => x.guarantee).join(', ')} (${(v.run.ms / 1000).toFixed(1)} s)`) });
+    out['replay'] = { runs: r.runs, broke: r.broke, notJudged: r.notJudged, ms: r.ms };
+    if (r.example && !opts.json) println(explainLive(r.example, times, extra));
+    if (!opts.json) println(reproductionLines(r.broke, r.runs).join('\n') || `nothing broke in ${r.runs} run(s)`);
+    if (Object.keys(r.broke).length > 0) code = 1;
+  }
+
+  if (opts.table !== false && !replay) {
+    if (!opts.json) err(`synchronous_commit table: 2 cases × 3 levels, ${times} play(s) per cell, each on a fresh cluster`);
+    const cells = await syncTable(times, {
+      ...(log ? { log } : {}),
+      onCell: (c) => !opts.json && err(`  ${c.case} ${c.level}: model ${c.model}, PostgreSQL ${c.liveVerdict} (${c.live.broke[c.guarantee] ?? 0}/${c.live.runs})`),
+    });
+    out['syncTable'] = cells.map((c) => ({
+      case: c.case, level: c.level, guarantee: c.guarantee, model: c.model, live: c.liveVerdict,
+      broke: c.live.broke[c.guarantee] ?? 0, runs: c.live.runs, agree: !c.disagree, token: c.token || null,
+      ...(c.live.example ? { sentence: c.live.example.violations[0]?.sentence } : {}),
+    }));
+    const md = syncTableMarkdown(cells);
+    out['syncTableMarkdown'] = md;
+    if (!opts.json) {
+      println('\nsynchronous_commit on the model and on PostgreSQL:\n');
+      println(md);
+      for (const c of cells) {
+        if (c.live.example) {
+          println(`\n${c.level} / ${c.guarantee}: ${c.live.example.violations[0]!.sentence}`);
+          println(`  replay: npx replicheck live pg --replay ${c.token} --guarantee ${c.guarantee} --times 5`);
+        }
+      }
+      const disagree = cells.filter((c) => c.disagree);
+      println(disagree.length === 0 ? '\nmodel and server agree on every cell' : `\nmodel and server disagree on ${disagree.length} cell(s): a model bug or a finding`);
+    }
+    if (cells.some((c) => c.disagree)) code = 1;
+  }
+
+  if (runs > 0) {
+    const entry = BUILTIN_MODELS['wal']!;
+    const config = { ...entry.variants[variant]! };
+    const arb = scenariosFor(entry.model, { modelRef: 'wal', config, variant, profile, workload: { opsMax: 12, sessionsMax: 3, keys: 3 } });
+    const drawn: Scenario[] = fc.sample(arb, { seed, numRuns: runs });
+    if (!opts.json) err(`${runs} drawn scenario(s): variant ${variant} (${describeConfig(config)}), profile ${profile}, seed ${seed}`);
+    const column = new Map<string, { judged: number; broke: number; example?: string; token?: string }>();
+    const claimed = new Set<string>();
+    const found: { guarantee: string; sentence: string; token: string; run: number }[] = [];
+    const t0 = Date.now();
+    const lagMax: number[] = [];
+    for (let i = 0; i < drawn.length; i++) {
+      const v = await checkLive(drawn[i]!, { ...(log ? { log } : {}), extraClaims });
+      lagMax.push(v.run.lag.reduce((m, l) => Math.max(m, l.replay), 0));
+      for (const c of v.claims) claimed.add(c.id);
+      for (const m of v.measured) {
+        const cell = column.get(m.id) ?? { judged: 0, broke: 0 };
+        if (m.judged) cell.judged++;
+        if (m.violations > 0) {
+          cell.broke++;
+          if (!cell.example) Object.assign(cell, { example: m.example, token: v.token });
+        }
+        column.set(m.id, cell);
+      }
+      if (v.violations.length > 0) {
+        found.push({ guarantee: v.violations[0]!.guarantee, sentence: v.violations[0]!.sentence, token: v.token, run: i });
+        if (!opts.json) println(explainLive(v, 5, extra));
+      }
+      if (!opts.json) err(`  scenario ${i + 1}/${runs}: ${v.violations.length === 0 ? 'claims held' : `broke ${[...new Set(v.violations.map((x) => x.guarantee))].join(', ')}`} (${(v.run.ms / 1000).toFixed(1)} s)`);
+    }
+    const minutes = (Date.now() - t0) / 60_000;
+    const perMinute = Math.round((runs / minutes) * 10) / 10;
+    out['drawn'] = {
+      variant, profile, seed, runs, perMinute, found,
+      // Largest replay lag (bytes of WAL behind, pg_stat_replication) sampled in each run.
+      replayLagMaxBytes: lagMax,
+      column: Object.fromEntries(GUARANTEE_FAMILIES.replication.map((id) => [id, { claimed: claimed.has(id), ...(column.get(id) ?? { judged: 0, broke: 0 }) }])),
+    };
+    if (!opts.json) {
+      println(`\n${runs} scenario(s) on PostgreSQL, ${perMinute} per minute; claimed guarantees broken in ${found.length}`);
+      println(liveColumnMarkdown(out['drawn'] as DrawnColumn));
+    }
+    if (found.length > 0) code = 1;
+  }
+
+  out['ms'] = Date.now() - started;
+  if (opts.out) writeOut(opts.out, out);
+  if (opts.json) println(JSON.stringify(out));
+  return code;
+}
+
+interface DrawnColumn {
+  variant: string;
+  profile: string;
+  runs: number;
+  column: Record<string, { claimed: boolean; judged: number; broke: number; example?: string; token?: string }>;
+}
+
+function reproductionLines(broke: Record<string, number>, runs: number): string[] {
+  return Object.entries(broke).map(([g, n]) => `${g} broke in ${n} of ${runs} run(s) (${Math.round((100 * n) / runs)}%)`);
+}
+
+/** The report's live column: per guarantee, how often it broke on the server. */
+export function liveColumnMarkdown(d: DrawnColumn): string {
+  const lines = [`| guarantee | claimed by ${d.variant} | live: broke / judged (${d.runs} runs, ${d.profile}) |`, '|---|---|---|'];
+  for (const [id, c] of Object.entries(d.column)) {
+    lines.push(`| ${id} | ${c.claimed ? 'yes' : 'no'} | ${c.judged === 0 ? 'not judged' : `${c.broke} / ${c.judged}`} |`);
+  }
+  return lines.join('\n');
+}
+
+function writeOut(dir: string, out: Record<string, unknown>): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'live.json'), `${JSON.stringify({ schema: 'replicheck-live/1', ...out }, null, 2)}\n`);
+  const parts = ['# replicheck live: PostgreSQL', '', `Server: ${String(out['postgres'])}`, ''];
+  if (typeof out['syncTableMarkdown'] === 'string') parts.push('## synchronous_commit: model beside server', '', out['syncTableMarkdown'], '');
+  if (out['drawn']) parts.push('## Live column', '', liveColumnMarkdown(out['drawn'] as DrawnColumn), '');
+  writeFileSync(join(dir, 'live.md'), parts.join('\n'));
+}

@@ -1,0 +1,69 @@
+/**
+ * PostgreSQL's synchronous_commit table on a real server, beside the model's:
+ * async loses acknowledged writes on failover after kill -9 of the primary;
+ * on and remote_apply do not; on gives no read-your-writes on a standby whose
+ * replay lags; remote_apply does. Seven clusters in all (six cells and one
+ * replay through the CLI). Skipped with the reason printed when PostgreSQL is
+ * absent, unless REPLICHECK_REQUIRE_PG=1.
+ */
+import { describe, expect, it } from 'vitest';
+import { syncTable, type SyncCell } from '../src/live/sync-table.js';
+import { liveCommand } from '../src/cli/live.js';
+import { liveSkip } from './live-helpers.js';
+
+const skip = liveSkip();
+
+describe.skipIf(skip)('synchronous_commit on real PostgreSQL', () => {
+  let cells: SyncCell[] = [];
+  const cell = (c: string, level: string) => cells.find((x) => x.case === c && x.level === level)!;
+
+  it('plays every cell once', async () => {
+    cells = await syncTable(1);
+    expect(cells).toHaveLength(6);
+  }, 900_000);
+
+  it('async: kill -9 of the primary and failover lose acknowledged writes, explained and replayable', () => {
+    const c = cell('failover-loss', 'async');
+    expect(c.liveVerdict).toBe('broke');
+    expect(c.live.example!.violations[0]!.sentence).toMatch(/acknowledged by node n1 .* missing from authority n2's .* after failover to n2 .* acknowledged write lost/);
+    expect(c.token).toMatch(/^rc1:/);
+  });
+
+  it('on and remote_apply: the same schedule loses nothing acknowledged (and it was judged: writes were acknowledged)', () => {
+    for (const level of ['on', 'remote_apply']) {
+      const c = cell('failover-loss', level);
+      expect(c.live.notJudged['durability'] ?? 0, level).toBe(0);
+      expect(c.liveVerdict, level).toBe('held');
+    }
+  });
+
+  it('on: no read-your-writes on a standby whose replay lags; remote_apply: read-your-writes holds', () => {
+    expect(cell('standby-ryw', 'async').liveVerdict).toBe('broke');
+    expect(cell('standby-ryw', 'on').liveVerdict).toBe('broke');
+    expect(cell('standby-ryw', 'on').live.example!.violations[0]!.sentence).toMatch(/read your writes/);
+    const ra = cell('standby-ryw', 'remote_apply');
+    expect(ra.live.notJudged['read-your-writes'] ?? 0).toBe(0);
+    expect(ra.liveVerdict).toBe('held');
+  });
+
+  it('the model agrees with the server on every cell', () => {
+    expect(cells.filter((c) => c.disagree).map((c) => `${c.case}/${c.level}: model ${c.model}, server ${c.liveVerdict}`)).toEqual([]);
+  });
+
+  it('replay: the async loss token plays again through the CLI and reports how often it broke', async () => {
+    const token = cell('failover-loss', 'async').token;
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => (lines.push(String(s)), true)) as typeof process.stdout.write;
+    let code: number;
+    try {
+      code = await liveCommand('pg', { replay: token, guarantee: 'durability', times: '1', json: true });
+    } finally {
+      process.stdout.write = write;
+    }
+    const out = JSON.parse(lines.join('')) as { replay: { runs: number; broke: Record<string, number> } };
+    expect(out.replay.runs).toBe(1);
+    expect(out.replay.broke['durability']).toBe(1);
+    expect(code).toBe(1);
+  }, 300_000);
+});
