@@ -228,7 +228,8 @@ const KNOB_FACTOR = 4;
  * The knobs a swarm scenario may set: every numeric knob that declares a range
  * (a tunable the model must be correct for anywhere in it) and that the
  * variant does not set itself, over its typical values inside the range and
- * within {@link KNOB_FACTOR} of the variant's value, smallest first. A knob
+ * within {@link KNOB_FACTOR} of the variant's value (for topology, no more
+ * nodes than the variant's), smallest first. A knob
  * whose value is 0 (a mode: "never", "instantly") stays; knobs with a closed
  * list of values are design choices the variants pin. None: undefined.
  */
@@ -237,7 +238,17 @@ export function knobSpace<C>(model: Model<C>, config: Record<string, unknown>, b
     const r = k.range;
     const own = k.default;
     if (!r || k.name in config || typeof own !== 'number' || own <= 0) return [];
-    const near = (v: number) => v >= own / KNOB_FACTOR && v <= own * KNOB_FACTOR;
+    const nodeCount = (v: number): number | undefined => {
+      try {
+        return model.nodes(model.configure({ ...config, [k.name]: v }, bug)).length;
+      } catch {
+        return undefined;
+      }
+    };
+    // A topology is drawn only smaller than the variant's (small scope: what breaks
+    // on five nodes mostly breaks on two or three, and small clusters run faster).
+    const ownCount = nodeCount(own) ?? 0;
+    const near = (v: number) => v >= own / KNOB_FACTOR && v <= own * KNOB_FACTOR && (nodeCount(v) ?? 0) <= ownCount;
     const values = [...new Set(k.values.filter((v): v is number =>
       typeof v === 'number' && near(v) && v >= r.min && (r.max === undefined || v <= r.max) && (!r.integer || Number.isInteger(v))))].sort((a, b) => a - b);
     if (values.every((v) => v === own)) return [];

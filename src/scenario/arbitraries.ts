@@ -751,10 +751,8 @@ export function scenarioArb(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
       workload: workloadFeaturesArb(w, swarm),
       env,
       knobs: space ? knobDrawArb(space, topology) : fc.constant<KnobDraw | undefined>(undefined),
-      // Faults before ops: a fault timed by the n-th mark moves (or never fires)
-      // when ops go, so its anchor shrinks toward the 1st mark at offset 0 first.
-      faults: faultsMax > 0 ? draftFaultsArb(faultOpts, kinds, w.spanMs) : fc.constant<DraftFault[]>([]),
       drafts: draftWorkloadArb(w),
+      faults: faultsMax > 0 ? draftFaultsArb(faultOpts, kinds, w.spanMs) : fc.constant<DraftFault[]>([]),
       network: networkArb({ nodes: opts.nodes, latencyKinds: p.latencyKinds, lossRateMax: p.lossRateMax, dupRateMax: p.dupRateMax }),
       clocks: clocksArb({ nodes: opts.nodes, offsetMsMax: p.clockOffsetMsMax, driftPpmMax: p.clockDriftPpmMax, jumpsMax: p.clockJumpsMax, spanMs: w.spanMs }),
       disk: p.varyFsync ? diskArb : fc.constant(undefined),
@@ -803,8 +801,12 @@ function topologyKnobs(base: Record<string, unknown>, space: KnobSpace): boolean
 function knobDrawArb(space: KnobSpace, topology: readonly boolean[]): fc.Arbitrary<KnobDraw | undefined> {
   return fc.record({
     tune: fc.boolean(),
-    // Half the scenarios keep a knob's base value; the others draw one of its values.
-    picks: fc.tuple(...space.knobs.map((k) => fc.option(fc.integer({ min: 0, max: k.values.length - 1 }), { nil: undefined, freq: 2 }))),
+    // Two scenarios in three keep a knob's base value (where shrinking ends); the others draw one of its values.
+    picks: fc.tuple(...space.knobs.map((k) => fc.oneof(
+      { withCrossShrink: true },
+      { weight: 2, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: k.values.length - 1 }) },
+    ))),
   }).map((d): KnobDraw => ({ tune: d.tune, picks: d.picks.map((p, i) => (p === undefined || (!d.tune && !topology[i]) ? undefined : p)) }));
 }
 
