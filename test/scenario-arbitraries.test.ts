@@ -389,3 +389,18 @@ describe('knobs drawn per scenario', () => {
     }
   });
 });
+
+describe('knobSpace (the harness)', () => {
+  it('offers a model\'s topology knob, smaller clusters only, and not when the variant sets it', async () => {
+    const { knobSpace } = await import('../properties/harness.js');
+    const { BUILTIN_MODELS } = await import('../models/index.js');
+    const wal = BUILTIN_MODELS.wal!.model;
+    const space = knobSpace(wal, { synchronousCommit: 'on', synchronousStandbyNames: 'FIRST 1 (*)' });
+    expect(space?.knobs).toEqual([{ name: 'nodes', values: [2, 3], default: 3 }]);
+    expect(space?.nodesOf({ nodes: 2 })).toEqual(['n1', 'n2', 'm']);
+    // ANY 2 needs two standbys: the model rejects two nodes, so no scenario runs it.
+    expect(knobSpace(wal, { synchronousStandbyNames: 'ANY 2 (*)' })?.nodesOf({ synchronousStandbyNames: 'ANY 2 (*)', nodes: 2 })).toBeUndefined();
+    expect(knobSpace(wal, { nodes: 5 })).toBeUndefined();
+    expect(knobSpace(BUILTIN_MODELS.cdc!.model, {})).toBeUndefined();
+  });
+});
