@@ -403,4 +403,15 @@ describe('knobSpace (the harness)', () => {
     expect(knobSpace(wal, { nodes: 5 })).toBeUndefined();
     expect(knobSpace(BUILTIN_MODELS.cdc!.model, {})).toBeUndefined();
   });
+
+  it('scenariosFor draws the topology only when asked', async () => {
+    const { scenariosFor } = await import('../properties/harness.js');
+    const { BUILTIN_MODELS } = await import('../models/index.js');
+    const wal = BUILTIN_MODELS.wal!.model;
+    const config = { synchronousCommit: 'on', synchronousStandbyNames: 'FIRST 1 (*)' };
+    const sizes = (drawTopology: boolean) =>
+      new Set(fc.sample(scenariosFor(wal, { modelRef: 'wal', config, drawTopology }), { seed: 4, numRuns: 120 }).map((s) => s.config.nodes));
+    expect(sizes(false)).toEqual(new Set([undefined]));
+    expect(sizes(true)).toEqual(new Set([undefined, 2]));
+  });
 });
