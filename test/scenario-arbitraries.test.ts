@@ -6,11 +6,12 @@ import {
   FAULT_PROFILE_NAMES,
   clocksArb,
   faultsArb,
+  knobNodes,
   networkArb,
   scenarioArb,
   workloadArb,
 } from '../src/scenario/arbitraries.js';
-import type { ScenarioOptions } from '../src/scenario/arbitraries.js';
+import type { KnobSpace, ScenarioOptions } from '../src/scenario/arbitraries.js';
 import { scenarioSize } from '../src/scenario/compact.js';
 import type { Scenario } from '../src/scenario/types.js';
 import { parseScenario, toSimConfig } from '../src/scenario/validate.js';
@@ -320,5 +321,97 @@ describe('workloads without reads or writes', () => {
         if (m.f === 'upd') expect(m.expr).toHaveProperty('op');
       }
     }
+  });
+});
+
+describe('knobs drawn per scenario', () => {
+  // A toy model: `size` database nodes plus a monitor; `lag` is accepted only below `timeout`.
+  const nodesOf = (c: Record<string, unknown>): string[] | undefined => {
+    const size = (c.size as number | undefined) ?? 3;
+    if (((c.lag as number | undefined) ?? 10) >= ((c.timeout as number | undefined) ?? 100)) return undefined;
+    return [...Array.from({ length: size }, (_, i) => `n${i + 1}`), 'm'];
+  };
+  const space: KnobSpace = {
+    knobs: [
+      { name: 'size', values: [2, 3, 4], default: 3 },
+      { name: 'lag', values: [10, 50, 200], default: 10 },
+      { name: 'timeout', values: [50, 100], default: 100 },
+    ],
+    nodesOf,
+  };
+  const all = knobNodes({}, space);
+  const opts: ScenarioOptions = { model: 'toy', nodes: all, config: { mode: 'x' }, knobs: space, marks: ['tick'] };
+
+  it('the union of node lists puts the base topology first', () => {
+    expect(all).toEqual(['n1', 'n2', 'n3', 'm', 'n4']);
+  });
+
+  test.prop([scenarioArb(opts)], { numRuns: 300 })('every scenario is a configuration the model accepts, and names only its own nodes', (s) => {
+    const nodes = nodesOf(s.config);
+    expect(nodes).toBeDefined();
+    expect(s.config.mode).toBe('x');
+    expect(parseScenario(JSON.parse(JSON.stringify(s)))).toEqual(s);
+    expect(toSimConfig(s, nodes!).sessions).toEqual(s.sessions);
+    for (const f of s.faults) {
+      const named = f.kind === 'partition' ? [...f.from, ...f.to] : f.kind === 'clog' ? [f.from, f.to] : [f.node];
+      for (const n of [...named, ...(f.after ? [f.after.node] : [])]) expect(nodes).toContain(n);
+      if (f.kind === 'partition') expect(f.from.some((n) => f.to.includes(n))).toBe(false);
+    }
+    for (const n of Object.keys(s.clocks ?? {})) expect(nodes).toContain(n);
+    for (const l of Object.keys(s.network.links ?? {})) for (const n of l.split('->')) expect(nodes).toContain(n);
+  });
+
+  it('draws every topology, keeps the base in most scenarios, and varies timings only sometimes', () => {
+    const ss = fc.sample(scenarioArb(opts), { seed: 5, numRuns: 600 });
+    const sizes = new Map<unknown, number>();
+    for (const s of ss) sizes.set(s.config.size, (sizes.get(s.config.size) ?? 0) + 1);
+    expect([...sizes.keys()].sort()).toEqual([2, 4, undefined]);
+    expect(sizes.get(undefined)! / ss.length).toBeGreaterThan(0.5);
+    const tuned = ss.filter((s) => s.config.lag !== undefined || s.config.timeout !== undefined).length / ss.length;
+    expect(tuned).toBeGreaterThan(0.1);
+    expect(tuned).toBeLessThan(0.6);
+    // A rejected combination (lag ≥ timeout) falls back to the topology alone, never to an invalid config.
+    expect(ss.some((s) => (s.config.lag as number) >= ((s.config.timeout as number | undefined) ?? 100))).toBe(false);
+    expect(ss.some((s) => s.config.size === 4 && s.faults.some((f) => f.kind !== 'partition' && f.kind !== 'clog' && f.node === 'n4'))).toBe(true);
+  });
+
+  it('a failure needing two nodes shrinks to the smallest topology, and one needing none back to the base', () => {
+    const out = fc.check(fc.property(scenarioArb(opts), (s) => s.config.size !== 2), { seed: 9, numRuns: 1000 });
+    expect(out.failed).toBe(true);
+    expect(out.counterexample![0].config).toEqual({ mode: 'x', size: 2 });
+    const plain = fc.check(fc.property(scenarioArb(opts), (s) => writes(s).length === 0), { seed: 9, numRuns: 1000 });
+    expect(plain.counterexample![0].config).toEqual({ mode: 'x' });
+  });
+
+  it('swarm: false keeps the base configuration', () => {
+    for (const s of fc.sample(scenarioArb({ ...opts, nodes: ['n1', 'n2', 'n3', 'm'], swarm: false }), { seed: 3, numRuns: 50 })) {
+      expect(s.config).toEqual({ mode: 'x' });
+    }
+  });
+});
+
+describe('knobSpace (the harness)', () => {
+  it('offers a model\'s topology knob, smaller clusters only, and not when the variant sets it', async () => {
+    const { knobSpace } = await import('../properties/harness.js');
+    const { BUILTIN_MODELS } = await import('../models/index.js');
+    const wal = BUILTIN_MODELS.wal!.model;
+    const space = knobSpace(wal, { synchronousCommit: 'on', synchronousStandbyNames: 'FIRST 1 (*)' });
+    expect(space?.knobs).toEqual([{ name: 'nodes', values: [2, 3], default: 3 }]);
+    expect(space?.nodesOf({ nodes: 2 })).toEqual(['n1', 'n2', 'm']);
+    // ANY 2 needs two standbys: the model rejects two nodes, so no scenario runs it.
+    expect(knobSpace(wal, { synchronousStandbyNames: 'ANY 2 (*)' })?.nodesOf({ synchronousStandbyNames: 'ANY 2 (*)', nodes: 2 })).toBeUndefined();
+    expect(knobSpace(wal, { nodes: 5 })).toBeUndefined();
+    expect(knobSpace(BUILTIN_MODELS.cdc!.model, {})).toBeUndefined();
+  });
+
+  it('scenariosFor draws the topology only when asked', async () => {
+    const { scenariosFor } = await import('../properties/harness.js');
+    const { BUILTIN_MODELS } = await import('../models/index.js');
+    const wal = BUILTIN_MODELS.wal!.model;
+    const config = { synchronousCommit: 'on', synchronousStandbyNames: 'FIRST 1 (*)' };
+    const sizes = (drawTopology: boolean) =>
+      new Set(fc.sample(scenariosFor(wal, { modelRef: 'wal', config, drawTopology }), { seed: 4, numRuns: 120 }).map((s) => s.config.nodes));
+    expect(sizes(false)).toEqual(new Set([undefined]));
+    expect(sizes(true)).toEqual(new Set([undefined, 2]));
   });
 });

@@ -89,6 +89,12 @@ export const CDC_KNOBS: ModelKnob[] = [
   { name: 'snapshot', values: [true, false], default: true, description: 'initial DBLog-style incremental snapshot of the preloaded rows' },
   { name: 'preloadRows', values: [0, 2, 4, 8], range: { min: 0, integer: true }, default: 4, description: 'rows in the source before the connector starts' },
   { name: 'chunkSize', values: [1, 2, 4], range: { min: 1, integer: true }, default: 2, description: 'snapshot rows per chunk' },
+  { name: 'pollMs', values: [2, 5, 10], range: { min: 0.001 }, default: 5, description: 'connector and sink poll interval (Debezium poll.interval.ms, consumer poll loop)' },
+  { name: 'checkpointMs', values: [5, 10, 20, 50], range: { min: 0.001 }, default: 20, description: 'connector offset checkpoint interval (Debezium offset.flush.interval.ms)' },
+  { name: 'requestTimeoutMs', values: [20, 40, 100], range: { min: 0.001 }, default: 40, description: 'producer request.timeout.ms: a batch not acknowledged by then is resent' },
+  { name: 'batchMax', values: [1, 2, 4, 8], range: { min: 1, integer: true }, default: 4, description: 'most events in one producer batch' },
+  { name: 'commitIntervalMs', values: [5, 20, 50], range: { min: 0.001 }, default: 20, description: 'sink consumer offset commit interval (auto.commit.interval.ms)' },
+  { name: 'applyMs', values: [0, 2, 5], range: { min: 0 }, default: 2, description: "a sink's processing time per fetched batch" },
 ];
 
 /**

@@ -246,6 +246,10 @@ export function configure(raw: Record<string, unknown>, bug?: string): WalConfig
   const ssn = raw.synchronousStandbyNames ?? '';
   if (typeof ssn !== 'string') throw new Error('wal: synchronousStandbyNames must be a string like "FIRST 1 (n2, n3)"');
   c.syncStandbys = parseStandbyNames(ssn, dbNodes(c));
+  // A primary is never its own standby: more sync standbys than other nodes would make every commit wait forever.
+  if (c.syncStandbys.num > c.nodes - 1) {
+    throw new Error(`wal: synchronousStandbyNames wants ${c.syncStandbys.num} standbys but ${c.nodes} nodes have only ${c.nodes - 1} besides the primary`);
+  }
   if (c.leaseMs >= c.failoverTimeoutMs) {
     throw new Error(`wal: leaseMs (${c.leaseMs}) must be shorter than failoverTimeoutMs (${c.failoverTimeoutMs}) so the old primary stops before a new one starts`);
   }

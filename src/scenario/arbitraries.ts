@@ -177,6 +177,33 @@ export interface ScenarioOptions extends WorkloadOptions {
   /** Draw a feature set per scenario (default true); false turns every feature on. */
   swarm?: boolean;
   limits?: SimLimits;
+  /**
+   * Numeric knobs a scenario may set on top of `config` (swarm only). A knob
+   * that changes the node list is topology; `nodes` must then be the union of
+   * the node lists (see {@link knobNodes}), and each scenario's faults, links
+   * and clocks are mapped onto its own nodes.
+   */
+  knobs?: KnobSpace;
+}
+
+/** The knobs a scenario may draw, and how the model answers a configuration. */
+export interface KnobSpace {
+  /** Each knob's candidate values, plainest first (the first is where shrinking a drawn value ends). */
+  knobs: readonly { name: string; values: readonly number[]; default?: number }[];
+  /** The model's node ids under a configuration, or undefined when the model rejects it. */
+  nodesOf: (config: Record<string, unknown>) => readonly NodeId[] | undefined;
+}
+
+/**
+ * The nodes faults may name when knobs are drawn: the base configuration's
+ * nodes first, then any node some single knob value adds, in order.
+ */
+export function knobNodes(base: Record<string, unknown>, space: KnobSpace): NodeId[] {
+  const out = [...(space.nodesOf(base) ?? [])];
+  for (const k of space.knobs) {
+    for (const v of k.values) for (const n of space.nodesOf({ ...base, [k.name]: v }) ?? []) if (!out.includes(n)) out.push(n);
+  }
+  return out;
 }
 
 const ALL_POLICIES: readonly ReadPolicy[] = ['primary', 'any-standby', 'sticky-standby', 'read-your-writes'];
@@ -704,6 +731,9 @@ export function scenarioArb(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
     slowFsync: p.varyFsync ? flag(swarm) : fc.constant(false),
   });
   const faultOpts: FaultOptions = { nodes: opts.nodes, kinds, faultsMax, spanMs: w.spanMs, marks };
+  const space = swarm ? opts.knobs : undefined;
+  const base = opts.config ?? {};
+  const topology = space ? topologyKnobs(base, space) : [];
   // Features first: the shrinker tries switching whole features off before it
   // touches single values, which removes most of a scenario in a few runs
   // (measured: fewer shrink runs than features after the ops). The simulator
@@ -713,6 +743,7 @@ export function scenarioArb(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
     .record({
       workload: workloadFeaturesArb(w, swarm),
       env,
+      knobs: space ? knobDrawArb(space, topology) : fc.constant<KnobDraw | undefined>(undefined),
       drafts: draftWorkloadArb(w),
       faults: faultsMax > 0 ? draftFaultsArb(faultOpts, kinds, w.spanMs) : fc.constant<DraftFault[]>([]),
       network: networkArb({ nodes: opts.nodes, latencyKinds: p.latencyKinds, lossRateMax: p.lossRateMax, dupRateMax: p.dupRateMax }),
@@ -724,15 +755,120 @@ export function scenarioArb(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
       const f = r.workload;
       const scale = (t: number) => (f.spanMs === w.spanMs ? t : Math.round((t * f.spanMs) / w.spanMs));
       const network = r.env.lossy ? r.network : { ...r.network, defaultLink: { ...r.network.defaultLink, lossRate: 0, dupRate: 0 } };
-      return assembleScenario(opts, {
+      const parts: ScenarioParts = {
         seed: r.seed,
         sessions: buildSessions(w, f, r.drafts),
         faults: buildFaults(r.faults, kinds, r.env.faultKinds, r.env.aim, scale),
         network,
         clocks: r.env.skew ? r.clocks : undefined,
         disk: r.env.slowFsync ? r.disk : undefined,
-      });
+      };
+      if (!space || !r.knobs) return assembleScenario(opts, parts);
+      const drawn = drawnConfig(base, space, topology, r.knobs);
+      return assembleScenario({ ...opts, config: drawn.config }, onNodes(parts, opts.nodes, drawn.nodes));
     });
+}
+
+// ───────────────────────────── knobs ─────────────────────────────
+
+/**
+ * A scenario's knob settings: per knob, an index into its values or the base
+ * configuration's own (undefined, where shrinking ends). Topology knobs count
+ * on their own; the others only while `tune` is on, so most scenarios keep the
+ * variant's timings and a failure shrinks back to them when it can.
+ */
+interface KnobDraw {
+  tune: boolean;
+  picks: (number | undefined)[];
+}
+
+/** Which knobs change the node list. */
+function topologyKnobs(base: Record<string, unknown>, space: KnobSpace): boolean[] {
+  const own = (space.nodesOf(base) ?? []).join(',');
+  return space.knobs.map((k) => k.values.some((v) => {
+    const ns = space.nodesOf({ ...base, [k.name]: v });
+    return ns !== undefined && ns.join(',') !== own;
+  }));
+}
+
+function knobDrawArb(space: KnobSpace, topology: readonly boolean[]): fc.Arbitrary<KnobDraw | undefined> {
+  return fc.record({
+    tune: fc.boolean(),
+    // Two scenarios in three keep a knob's base value (where shrinking ends); the others draw one of its values.
+    picks: fc.tuple(...space.knobs.map((k) => fc.oneof(
+      { withCrossShrink: true },
+      { weight: 2, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: k.values.length - 1 }) },
+    ))),
+  }).map((d): KnobDraw => ({ tune: d.tune, picks: d.picks.map((p, i) => (p === undefined || (!d.tune && !topology[i]) ? undefined : p)) }));
+}
+
+/**
+ * The configuration a draw asks for, if the model accepts it; else the same
+ * with only the topology drawn; else the base. Knobs set to the base's own
+ * value are left out, so a shrunk scenario names only what it changed.
+ */
+function drawnConfig(
+  base: Record<string, unknown>,
+  space: KnobSpace,
+  topology: readonly boolean[],
+  d: KnobDraw,
+): { config: Record<string, unknown>; nodes: readonly NodeId[] | undefined } {
+  const build = (which: (i: number) => boolean): Record<string, unknown> => {
+    const c = { ...base };
+    space.knobs.forEach((k, i) => {
+      const p = d.picks[i];
+      const v = p === undefined ? undefined : k.values[p];
+      if (v !== undefined && which(i) && v !== (base[k.name] ?? k.default)) c[k.name] = v;
+    });
+    return c;
+  };
+  for (const config of [build(() => true), build((i) => topology[i] === true), { ...base }]) {
+    const nodes = space.nodesOf(config);
+    if (nodes) return { config, nodes };
+  }
+  return { config: { ...base }, nodes: undefined };
+}
+
+/**
+ * Parts drawn over `all` nodes, moved onto a scenario's own `nodes`: a node it
+ * lacks stands for the node at the same position, modulo. A partition or clog
+ * left without two distinct sides is dropped; so are links and clocks of
+ * nodes the scenario lacks.
+ */
+function onNodes(parts: ScenarioParts, all: readonly NodeId[], nodes: readonly NodeId[] | undefined): ScenarioParts {
+  if (!nodes || nodes.length === 0 || all.every((n) => nodes.includes(n))) return parts;
+  const has = new Set(nodes);
+  const to = (n: NodeId): NodeId => (has.has(n) ? n : nodes[Math.max(0, all.indexOf(n)) % nodes.length]!);
+  const faults: Fault[] = [];
+  for (const f0 of parts.faults) {
+    const f: Fault = f0.after ? { ...f0, after: { ...f0.after, node: to(f0.after.node) } } : { ...f0 };
+    if (f.kind === 'partition') {
+      const from = [...new Set(f.from.map(to))];
+      const dest = [...new Set(f.to.map(to))].filter((n) => !from.includes(n));
+      if (from.length === 0 || dest.length === 0) continue;
+      faults.push({ ...f, from, to: dest });
+    } else if (f.kind === 'clog') {
+      const a = to(f.from);
+      const b = to(f.to);
+      if (a === b) continue;
+      faults.push({ ...f, from: a, to: b });
+    } else {
+      faults.push({ ...f, node: to(f.node) });
+    }
+  }
+  let network = parts.network;
+  if (network.links) {
+    const links = Object.fromEntries(Object.entries(network.links).filter(([k]) => k.split('->').every((n) => has.has(n))));
+    const { links: _all, ...rest } = network;
+    network = Object.keys(links).length > 0 ? { ...rest, links } : rest;
+  }
+  let clocks = parts.clocks;
+  if (clocks) {
+    const kept = Object.fromEntries(Object.entries(clocks).filter(([n]) => has.has(n)));
+    clocks = Object.keys(kept).length > 0 ? kept : undefined;
+  }
+  return { ...parts, faults, network, clocks };
 }
 
 interface ScenarioParts {
