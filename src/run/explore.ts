@@ -23,6 +23,9 @@ import type { LoadedModel } from '../cli/load-model.js';
 import { targetOptions, type RunTarget } from './targets.js';
 import { WorkerPool, type TaskOutcome } from './pool.js';
 
+/** A shrink's watchdog, in run watchdogs. */
+const SHRINK_RUNS = 10;
+
 /** How one run ended. `held`: every claimed guarantee held. */
 export type RunStatus = 'held' | 'alarm' | 'failure';
 
@@ -287,7 +290,9 @@ function countFor(t: number, runs: number, targets: number): number {
 async function shrunk(pool: WorkerPool<RunTask, RunFinding>, opts: ExploreOptions, r: RunRecord): Promise<RunRecord> {
   if (opts.shrink === false) return r;
   if (r.finding.status === 'failure' && (r.finding.kind === 'hang' || r.finding.kind === 'crash')) return r;
-  const out = await pool.run({ target: r.target, seed: r.seed, position: r.position, shrink: true });
+  // A shrink is hundreds of runs: its watchdog is SHRINK_RUNS run watchdogs, so a
+  // busy machine does not cut it short (that would make the result depend on load).
+  const out = await pool.run({ target: r.target, seed: r.seed, position: r.position, shrink: true }, pool.timeoutMs * SHRINK_RUNS);
   // A shrink that hangs, crashes or no longer fails leaves the run's own token.
   if (out.kind !== 'done' || out.value.status === 'held' || out.value.token === r.finding.token) return r;
   return { ...r, finding: out.value, runToken: r.finding.token };

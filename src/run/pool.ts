@@ -55,6 +55,8 @@ interface Slot {
 interface Pending<T, R> {
   task: T;
   resolve: (o: TaskOutcome<R>) => void;
+  /** This task's watchdog, when it is not the pool's. */
+  timeoutMs: number | undefined;
 }
 
 type FromWorker<R> = { ready: true } | { value: R } | { error: string };
@@ -77,10 +79,10 @@ export class WorkerPool<T, R> {
   }
 
   /** Run one task on the next idle worker; never rejects. */
-  run(task: T): Promise<TaskOutcome<R>> {
+  run(task: T, timeoutMs?: number): Promise<TaskOutcome<R>> {
     if (this.closed) return Promise.resolve({ kind: 'crashed', message: 'the pool is closed' });
     return new Promise((resolve) => {
-      this.queue.push({ task, resolve });
+      this.queue.push({ task, resolve, timeoutMs });
       this.dispatch();
     });
   }
@@ -167,7 +169,7 @@ export class WorkerPool<T, R> {
     const onError = (err: Error): void => settle({ kind: 'crashed', message: err.message }, true);
     const onExit = (code: number): void => settle({ kind: 'crashed', message: `worker exited with code ${code}` }, true);
     // setTimeout fires at once past 2^31-1 ms; a longer watchdog is no watchdog.
-    const timer = setTimeout(() => settle({ kind: 'timeout', ms: Math.round(performance.now() - t0) }, true), Math.min(this.timeoutMs, MAX_TIMER_MS));
+    const timer = setTimeout(() => settle({ kind: 'timeout', ms: Math.round(performance.now() - t0) }, true), Math.min(p.timeoutMs ?? this.timeoutMs, MAX_TIMER_MS));
     worker.on('message', onMessage);
     worker.once('error', onError);
     worker.once('exit', onExit);
