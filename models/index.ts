@@ -11,6 +11,7 @@ import type {
 } from '../src/analysis.js';
 import { GUARANTEE_FAMILIES } from '../src/analysis.js';
 import { CDC_BUG_HINTS, cdcModel } from './cdc/index.js';
+import { leaderlessModel, leaderlessVariants, leaderlessWorkload } from './leaderless/index.js';
 import { migrationModel } from './migration/index.js';
 import { walModel, walTriggers, walVariants } from './wal/index.js';
 
@@ -114,7 +115,16 @@ const migration: BuiltinModel = {
   },
 };
 
-export const BUILTIN_MODELS: Record<string, BuiltinModel> = { wal, cdc, migration };
+/** Cassandra/Dynamo-shaped leaderless replication, last write wins. */
+const leaderless: BuiltinModel = {
+  model: leaderlessModel as unknown as Model,
+  variants: leaderlessVariants,
+  profile: 'everything',
+  workload: leaderlessWorkload,
+  guarantees: GUARANTEE_FAMILIES.leaderless,
+};
+
+export const BUILTIN_MODELS: Record<string, BuiltinModel> = { wal, cdc, migration, leaderless };
 
 /**
  * How the property suite runs one variant of a built-in model: its profile,

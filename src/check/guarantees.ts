@@ -37,11 +37,15 @@ import {
   checkSnapshotHandover,
 } from './cdc.js';
 import { checkMigrationNoLoss, checkReadAfterCutover, checkTargetEqualsSource } from './migration.js';
+import {
+  checkLwwConvergence, checkLwwDurability, checkLwwRealTimeOrder, checkReadLatest,
+  clockAnomaly, lwwAckedWrite, lwwOrderedWrites, lwwReadAfterAck, lwwReplicas,
+} from './lww.js';
 import type { Checker, CheckerTable, CheckOptions, Violation } from './types.js';
 import { coreOf, dataNodesOf, faultOutsideOf, finalsOf, opsOf } from './views.js';
 
 /** The kind of system a guarantee makes sense for (reports measure a model on its own kind). */
-export type GuaranteeSystem = 'replication' | 'cdc' | 'migration';
+export type GuaranteeSystem = 'replication' | 'cdc' | 'migration' | 'leaderless';
 
 /** Why a run cannot judge a guarantee, or undefined when it can. */
 export type Judgeable = (history: History, options: CheckOptions) => string | undefined;
@@ -360,6 +364,26 @@ export const GUARANTEES = [
     evidence: 'reads served by the target after cut-over against writes acknowledged before it',
     judgeable: all(cutover),
   },
+  {
+    id: 'lww-convergence', system: 'leaderless', family: 'leaderless', short: 'lww-conv', checker: checkLwwConvergence,
+    evidence: 'after the quiet phase, the final views of every live replica of each key (no authority needed)',
+    judgeable: all((_ev, h) => lwwReplicas(h)),
+  },
+  {
+    id: 'lww-durability', system: 'leaderless', family: 'leaderless', short: 'lww-dur', checker: checkLwwDurability,
+    evidence: "acknowledged writes' timestamps (commit.lsn) against each live replica's final value, in the LWW order",
+    judgeable: all((_ev, h) => lwwAckedWrite(h), (_ev, h) => lwwReplicas(h)),
+  },
+  {
+    id: 'read-latest', system: 'leaderless', family: 'leaderless', short: 'rd-latest', checker: checkReadLatest,
+    evidence: 'each read against the writes acknowledged before it began, in real time; judged only with exact clocks',
+    judgeable: all((_ev, h) => clockAnomaly(h), (_ev, h) => lwwReadAfterAck(h)),
+  },
+  {
+    id: 'lww-real-time-order', system: 'leaderless', family: 'leaderless', short: 'lww-rt', checker: checkLwwRealTimeOrder,
+    evidence: "acknowledged writes' timestamps against their real-time order (a later write must not lose)",
+    judgeable: all((_ev, h) => lwwOrderedWrites(h)),
+  },
 ] as const satisfies readonly GuaranteeDef[];
 
 export type GuaranteeId = (typeof GUARANTEES)[number]['id'];
@@ -374,6 +398,7 @@ export const GUARANTEE_FAMILIES: Readonly<Record<GuaranteeSystem, readonly Guara
   replication: idsWhere((g) => g.system === 'replication'),
   cdc: idsWhere((g) => g.system === 'cdc'),
   migration: idsWhere((g) => g.system === 'migration'),
+  leaderless: idsWhere((g) => g.system === 'leaderless'),
 };
 
 export const CHECKERS: Readonly<Record<GuaranteeId, Checker>> = Object.fromEntries(
