@@ -66,8 +66,8 @@ const DEFAULTS: LeaderlessConfig = {
 const LEVELS: Level[] = ['ONE', 'QUORUM', 'ALL'];
 
 export const knobs: ModelKnob[] = [
-  { name: 'nodes', values: [3, 4, 5], range: { min: 1, max: 9, integer: true }, default: 3, description: 'nodes n1..nN on one token ring' },
-  { name: 'rf', values: [1, 2, 3], range: { min: 1, max: 9, integer: true }, default: 3, description: 'replication factor: each key on RF consecutive ring nodes (SimpleStrategy)' },
+  { name: 'nodes', values: [3, 4, 5], range: { min: 1, max: 9, integer: true }, default: 3, description: 'nodes n1..nN on one token ring (default max(3, rf))' },
+  { name: 'rf', values: [1, 2, 3], range: { min: 1, max: 9, integer: true }, default: 3, description: 'replication factor: each key on RF consecutive ring nodes (SimpleStrategy); default min(3, nodes)' },
   { name: 'writeLevel', values: LEVELS, default: 'QUORUM', description: 'write consistency level: replica acknowledgements the coordinator waits for' },
   { name: 'readLevel', values: LEVELS, default: 'QUORUM', description: 'read consistency level: replica responses the coordinator merges (newest timestamp wins)' },
   { name: 'quorum', values: ['strict', 'sloppy'], default: 'strict', description: 'sloppy: nodes past the replicas on the ring take hinted writes that count towards W (Dynamo §4.6)' },
@@ -83,17 +83,22 @@ export function configure(raw: Record<string, unknown>): LeaderlessConfig {
   const known = new Set(knobs.map((k) => k.name));
   for (const k of Object.keys(raw)) if (!known.has(k)) throw new Error(`leaderless: unknown knob '${k}'; knobs: ${[...known].join(', ')}`);
   const c = { ...DEFAULTS, ...raw } as LeaderlessConfig;
+  // One given without the other: the ring holds at least RF nodes, RF is at most 3.
+  if (raw['nodes'] === undefined && typeof raw['rf'] === 'number') c.nodes = Math.min(9, Math.max(DEFAULTS.nodes, raw['rf']));
+  if (raw['rf'] === undefined && typeof raw['nodes'] === 'number') c.rf = Math.min(DEFAULTS.rf, raw['nodes']);
   const int = (n: unknown, min: number, max: number, name: string) => {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw new Error(`leaderless: ${name} must be an integer in [${min}, ${max}]`);
   };
   int(c.nodes, 1, 9, 'nodes');
-  int(c.rf, 1, c.nodes, 'rf (at most nodes)');
+  int(c.rf, 1, 9, 'rf');
+  if (c.rf > c.nodes) throw new Error(`leaderless: rf (${c.rf}) must be at most nodes (${c.nodes})`);
   for (const k of ['writeLevel', 'readLevel'] as const) if (!LEVELS.includes(c[k])) throw new Error(`leaderless: ${k} must be ONE, QUORUM or ALL`);
   if (c.quorum !== 'strict' && c.quorum !== 'sloppy') throw new Error("leaderless: quorum must be 'strict' or 'sloppy'");
   if (c.timestampResolution !== 'us' && c.timestampResolution !== 'ms') throw new Error("leaderless: timestampResolution must be 'us' or 'ms'");
   if (typeof c.hintedHandoff !== 'boolean') throw new Error('leaderless: hintedHandoff must be true or false');
   for (const k of ['hintWindowMs', 'gcGraceMs', 'timeoutMs', 'repairIdleMs'] as const) {
-    if (typeof c[k] !== 'number' || !(c[k] >= 0)) throw new Error(`leaderless: ${k} must be a number >= 0`);
+    const min = knobs.find((x) => x.name === k)!.range!.min;
+    if (typeof c[k] !== 'number' || !(c[k] >= min)) throw new Error(`leaderless: ${k} must be a number >= ${min}`);
   }
   return c;
 }
@@ -161,7 +166,7 @@ export const marks: MarkSpec[] = [
 export const leaderlessVariants: Record<string, Record<string, unknown>> = {
   'quorum-quorum': {},
   'one-one': { writeLevel: 'ONE', readLevel: 'ONE' },
-  'all-one': { writeLevel: 'ALL', readLevel: 'ONE' },
+  'all-one': { nodes: 5, writeLevel: 'ALL', readLevel: 'ONE' },
   'one-all': { writeLevel: 'ONE', readLevel: 'ALL' },
   'quorum-quorum-5': { nodes: 5 },
   'quorum-quorum-ms': { timestampResolution: 'ms' },

@@ -60,6 +60,8 @@ interface WriteH {
   acked: Set<NodeId>;
   /** Replicas whose write a fallback node took as a hint (sloppy quorum). */
   handed: Set<NodeId>;
+  /** Fallback nodes already asked to hold a hint for this write. */
+  via: Set<NodeId>;
   replied: boolean;
   txn: IncomingRequest['req']['txn'];
   timers: number[];
@@ -92,6 +94,8 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
   const writes = new Map<string, WriteH>();
   const reads = new Map<string, ReadH>();
   const lastHeard = new Map<NodeId, number>();
+  /** Peers whose connection broke and that have not been heard from since (the failure detector's view). */
+  const down = new Set<NodeId>();
   let seq = 0;
   let lsn = 0;
   let lastTs = 0;
@@ -167,7 +171,7 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
   function startWrite(ctx: NodeContext, r: IncomingRequest, k: string, v: Value): void {
     const cell: Cell = { v, ts: stamp(ctx), at: 0 };
     const h: WriteH = {
-      id: newId(), reqId: r.id, k, cell, replicas: replicasOf(k, c), acked: new Set(), handed: new Set(),
+      id: newId(), reqId: r.id, k, cell, replicas: replicasOf(k, c), acked: new Set(), handed: new Set(), via: new Set(),
       replied: false, txn: r.req.txn, timers: [],
     };
     writes.set(h.id, h);
@@ -177,7 +181,11 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
     }
     ctx.mark('write-sent');
     h.timers.push(ctx.setTimer(c.timeoutMs, 'w-timeout', h.id));
-    if (sloppy && c.nodes > c.rf) h.timers.push(ctx.setTimer(c.timeoutMs / 2, 'w-sloppy', h.id));
+    if (sloppy && c.nodes > c.rf) {
+      // Dynamo: replicas the failure detector holds down are skipped for the next healthy nodes at once.
+      if (h.replicas.some((n) => down.has(n))) handOff(ctx, h, (n) => down.has(n));
+      h.timers.push(ctx.setTimer(c.timeoutMs / 4, 'w-sloppy', h.id));
+    }
   }
 
   function ackCount(acked: Set<NodeId>): number {
@@ -204,13 +212,18 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
   /** Sloppy quorum: hand the write of each silent replica to the next healthy node past the replicas. */
   function goSloppy(ctx: NodeContext, h: WriteH): void {
     if (h.replied || ackCount(h.acked) >= W) return;
-    const fallbacks = preferenceList(h.k, c).slice(c.rf).filter((n) => n !== self);
+    handOff(ctx, h, () => true);
+  }
+
+  function handOff(ctx: NodeContext, h: WriteH, which: (n: NodeId) => boolean): void {
+    const fallbacks = preferenceList(h.k, c).slice(c.rf).filter((n) => n !== self && !down.has(n) && !h.via.has(n));
     let i = 0;
     for (const target of h.replicas) {
-      if (h.acked.has(target) || h.handed.has(target)) continue;
+      if (h.acked.has(target) || h.handed.has(target) || !which(target)) continue;
       const via = fallbacks[i++];
       if (!via) break;
       h.handed.add(target);
+      h.via.add(via);
       ctx.send(via, { type: 'hint-store', id: h.id, k: h.k, cell: h.cell, target } satisfies Msg);
     }
   }
@@ -361,6 +374,7 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
     onMessage(ctx, from, raw) {
       const m = raw as Msg;
       lastHeard.set(from, mono());
+      down.delete(from);
       if (m.type !== 'ae' && m.type !== 'ae-resp') activity++;
       switch (m.type) {
         case 'mut':
@@ -423,8 +437,9 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
       }
     },
 
-    onStreamBreak() {
+    onStreamBreak(_ctx, peer) {
       synced = false;
+      down.add(peer);
     },
 
     view(): NodeView {
