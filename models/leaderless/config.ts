@@ -168,6 +168,7 @@ export const leaderlessVariants: Record<string, Record<string, unknown>> = {
   'one-one': { writeLevel: 'ONE', readLevel: 'ONE' },
   'all-one': { nodes: 5, writeLevel: 'ALL', readLevel: 'ONE' },
   'one-all': { writeLevel: 'ONE', readLevel: 'ALL' },
+  // A five-node ring with RF 3, the usual small production cluster.
   'quorum-quorum-5': { nodes: 5 },
   'quorum-quorum-ms': { timestampResolution: 'ms' },
   'sloppy': { nodes: 5, quorum: 'sloppy' },
@@ -178,9 +179,11 @@ export const workload: WorkloadOptions = { opKinds: ['r', 'w', 'del'], keys: 3, 
 /**
  * Claims. Every variant converges after repair and keeps acknowledged writes
  * in the LWW order (a write is durable on W ≥ 1 replicas before it is
- * acknowledged). A read returns the latest acknowledged write only with
- * R + W > RF, strict quorums and microsecond timestamps — and the read-latest
- * checker itself declines runs with skewed clocks (see src/check/lww.ts).
+ * acknowledged). With R + W > RF and strict quorums a read returns a version
+ * at least as new, in the timestamp order, as every write acknowledged before
+ * it; it returns the latest acknowledged write in real time only with
+ * microsecond timestamps too — and that checker declines runs with skewed
+ * clocks (see src/check/lww.ts).
  * Sloppy hints live in memory, so the sloppy variant's durability does not
  * tolerate crashes. LWW losing real-time-later writes is measured, never claimed.
  */
@@ -190,6 +193,7 @@ export function claims(c: LeaderlessConfig): GuaranteeClaim[] {
     ? { id: 'lww-durability', tolerates: ['partition', 'clog', 'pause'], under: 'no crash (sloppy hints are in memory)' }
     : { id: 'lww-durability' });
   const strictOverlap = c.quorum === 'strict' && needed(c.readLevel, c.rf) + needed(c.writeLevel, c.rf) > c.rf;
+  if (strictOverlap) out.push({ id: 'lww-read-latest', under: 'R + W > RF, strict quorum' });
   if (strictOverlap && c.timestampResolution === 'us') out.push({ id: 'read-latest', under: 'R + W > RF, strict quorum, synchronised clocks' });
   return out;
 }

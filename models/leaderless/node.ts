@@ -437,9 +437,11 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
       }
     },
 
-    onStreamBreak(_ctx, peer) {
+    onStreamBreak(ctx, peer) {
       synced = false;
       down.add(peer);
+      // Dynamo: once a replica is held down, its writes in flight go to the next healthy node.
+      if (sloppy && c.nodes > c.rf) for (const h of writes.values()) if (!h.replied && h.replicas.includes(peer)) handOff(ctx, h, (n) => n === peer);
     },
 
     view(): NodeView {

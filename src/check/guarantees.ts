@@ -38,7 +38,7 @@ import {
 } from './cdc.js';
 import { checkMigrationNoLoss, checkReadAfterCutover, checkTargetEqualsSource } from './migration.js';
 import {
-  checkLwwConvergence, checkLwwDurability, checkLwwRealTimeOrder, checkReadLatest,
+  checkLwwConvergence, checkLwwDurability, checkLwwReadLatest, checkLwwRealTimeOrder, checkReadLatest,
   clockAnomaly, lwwAckedWrite, lwwOrderedWrites, lwwReadAfterAck, lwwReplicas,
 } from './lww.js';
 import type { Checker, CheckerTable, CheckOptions, Violation } from './types.js';
@@ -373,6 +373,11 @@ export const GUARANTEES = [
     id: 'lww-durability', system: 'leaderless', family: 'leaderless', short: 'lww-dur', checker: checkLwwDurability,
     evidence: "acknowledged writes' timestamps (commit.lsn) against each live replica's final value, in the LWW order",
     judgeable: all((_ev, h) => lwwAckedWrite(h), (_ev, h) => lwwReplicas(h)),
+  },
+  {
+    id: 'lww-read-latest', system: 'leaderless', family: 'leaderless', short: 'lww-read', checker: checkLwwReadLatest,
+    evidence: 'the write each read returned (by its value) against the timestamps of writes acknowledged before the read began',
+    judgeable: all((_ev, h) => lwwReadAfterAck(h)),
   },
   {
     id: 'read-latest', system: 'leaderless', family: 'leaderless', short: 'rd-latest', checker: checkReadLatest,

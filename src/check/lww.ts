@@ -214,6 +214,44 @@ export function checkReadLatest(history: History, _o: CheckOptions = {}): Violat
   return out;
 }
 
+// ───────────────────────────── read latest in the LWW order ─────────────────────────────
+
+/**
+ * 'lww-read-latest': what R + W > RF promises under any clocks — a read returns
+ * a version at least as high in the LWW order as every write acknowledged
+ * before it began. The value read names its write; a value of an
+ * indeterminate write (timestamp unknown to the client) is not judged.
+ */
+export function checkLwwReadLatest(history: History, _o: CheckOptions = {}): Violation[] {
+  const { writes, reads, byValue } = lwwIndex(history);
+  const out: Violation[] = [];
+  for (const r of reads) {
+    const list = writes.get(r.k) ?? [];
+    let top: (LwwWrite & { ts: number }) | undefined;
+    for (const w of list) {
+      if (w.acked && w.ts !== undefined && w.completeT < r.invokeT && (!top || compareLww(w as LwwWrite & { ts: number }, top) > 0)) top = w as LwwWrite & { ts: number };
+    }
+    if (!top) continue;
+    let x: LwwWrite | undefined;
+    if (r.v === null) {
+      if (top.v === null || list.some((w) => w.v === null && (w.ts === undefined || compareLww(w as LwwWrite & { ts: number }, top!) >= 0))) continue;
+    } else {
+      x = byValue.get(r.v);
+      if (x && x.k === r.k && (x.ts === undefined || compareLww(x as LwwWrite & { ts: number }, top) >= 0)) continue;
+    }
+    const what = r.v === null ? 'nothing' : fmtValue(r.v);
+    out.push({
+      guarantee: 'lww-read-latest',
+      sentence: `key ${r.k}: op ${r.op.id} (session ${r.op.session}) read ${what} from ${r.op.node} at ${fmtMs(r.completeT)}` +
+        (x ? ` (${describeWrite(x)})` : '') + `, but ${describeWrite(top)}, before the read began at ${fmtMs(r.invokeT)}` +
+        ' — the read returned an older version in the timestamp order',
+      witness: [r.op.invoke, ...(r.op.completion ? [r.op.completion] : []), ...(top.op.completion ? [top.op.completion] : [])],
+      data: { key: r.k, op: r.op.id, value: r.v, latest: top.op.id },
+    });
+  }
+  return out;
+}
+
 // ───────────────────────────── real-time order ─────────────────────────────
 
 /**
