@@ -125,16 +125,16 @@ const leaderless: BuiltinModel = {
   // Regression examples: a variant and environment where each bug shows quickly (untuned finding is run --bug).
   triggers: {
     // Two writes to one key in the same millisecond from different coordinators.
-    'tie-break-inconsistent': { variant: 'quorum-quorum-ms', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1, spanMs: 20 }, guarantees: ['lww-convergence', 'lww-durability'] },
+    'tie-break-inconsistent': { variant: 'quorum-quorum-ms', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1, spanMs: 20 }, guarantees: ['lww-convergence', 'lww-durability', 'lww-read-latest'] },
     // W = ONE, R = ALL: a read coordinated by a replica the write has not reached yet.
-    'read-repair-older-value': { variant: 'one-all', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1, spanMs: 20 }, guarantees: ['read-latest', 'lww-durability'] },
+    'read-repair-older-value': { variant: 'one-all', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1, spanMs: 20 }, guarantees: ['lww-read-latest', 'read-latest', 'lww-durability'] },
     // A replica cut off during a write gets its hint later, stamped anew.
     'hint-new-timestamp': { variant: 'one-one', profile: 'partitions', faultKinds: ['partition'], workload: { ...leaderlessWorkload, keys: 1 }, guarantees: ['lww-durability', 'lww-convergence'] },
     // A delete that reaches one replica before the write it deletes.
     'tombstone-purged-early': { variant: 'one-one', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1, spanMs: 20 }, guarantees: ['lww-durability'] },
-    'coordinator-counted-twice': { variant: 'quorum-quorum', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1, spanMs: 20 }, guarantees: ['read-latest'] },
+    'coordinator-counted-twice': { variant: 'quorum-quorum', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1, spanMs: 20 }, guarantees: ['lww-read-latest', 'read-latest'] },
     // W = ALL on five nodes with a replica cut off: the hint on a fallback node counts.
-    'sloppy-reported-as-strict': { variant: 'all-one', profile: 'partitions', faultKinds: ['partition'], workload: { ...leaderlessWorkload, keys: 1 }, guarantees: ['read-latest'] },
+    'sloppy-reported-as-strict': { variant: 'all-one', profile: 'partitions', faultKinds: ['partition'], workload: { ...leaderlessWorkload, keys: 1 }, guarantees: ['lww-read-latest', 'read-latest'] },
   },
 };
 

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { BUILTIN_MODELS, bugRunOptions, variantRunOptions } from '../models/index.js';
 import { leaderlessModel, replicasOf } from '../models/leaderless/index.js';
 import { checkModel } from '../properties/harness.js';
-import { judgeScenario, runScenario, type Scenario } from '../src/analysis.js';
+import { readFileSync } from 'node:fs';
+import { decodeToken, judgeScenario, parseScenario, runScenario, type Scenario } from '../src/analysis.js';
 
 const entry = BUILTIN_MODELS['leaderless']!;
 
@@ -62,6 +63,21 @@ describe('leaderless model', () => {
     expect(v.failure).toBeUndefined();
     expect(v.violations).toEqual([]);
     expect(v.outcomes.filter((o) => o.notJudged === undefined).map((o) => o.id)).toContain('lww-convergence');
+  });
+
+  it("the README's timestamp trap replays from its token: the later cancel is lost, no claim breaks", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### The timestamp trap'));
+    const token = /rc1:[A-Za-z0-9_-]+/.exec(section)![0];
+    const s = parseScenario(decodeToken(token));
+    const own = judgeScenario(leaderlessModel, s);
+    expect(own.violations).toEqual([]);
+    expect(own.outcomes.find((o) => o.id === 'read-latest')?.notJudged).toMatch(/clocks are skewed \(n1\)/);
+    const v = judgeScenario(leaderlessModel, s, { extraClaims: [{ id: 'lww-real-time-order' }] });
+    expect(v.violations).toHaveLength(1);
+    expect(v.violations[0]!.sentence).toContain("order-shipped stamped 10:03:00.010200 by n1's clock");
+    expect(v.violations[0]!.sentence).toContain("order-cancelled stamped 10:00:00.020200 by n2's clock");
+    expect(section).toContain(v.violations[0]!.sentence.slice(0, 60));
   });
 
   for (const variant of Object.keys(entry.variants)) {

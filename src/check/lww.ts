@@ -104,9 +104,9 @@ function replicatedKeys(h: History): string[] {
   return [...keys].sort();
 }
 
-const describeWrite = (w: LwwWrite) =>
+const describeWrite = (w: LwwWrite, clock = false) =>
   `op ${w.op.id} (session ${w.op.session}) ${w.v === null ? 'deleted it' : `wrote ${fmtValue(w.v)}`}` +
-  (w.ts !== undefined ? ` stamped ${fmtTs(w.ts)}` : '') +
+  (w.ts !== undefined ? ` stamped ${fmtTs(w.ts)}${clock ? ` by ${w.op.node}'s clock` : ''}` : '') +
   (w.acked ? `, acknowledged at ${fmtMs(w.completeT)}` : ' (indeterminate)');
 
 // ───────────────────────────── convergence ─────────────────────────────
@@ -270,8 +270,8 @@ export function checkLwwRealTimeOrder(history: History, _o: CheckOptions = {}): 
       if (!earlier) continue;
       out.push({
         guarantee: 'lww-real-time-order',
-        sentence: `key ${later.k}: ${describeWrite(earlier)} by ${earlier.op.node}'s clock; ${describeWrite(later)} by ` +
-          `${later.op.node}'s clock, begun after the first was acknowledged — last-write-wins keeps the earlier write and ` +
+        sentence: `key ${later.k}: ${describeWrite(earlier, true)}; ${describeWrite(later, true)}, ` +
+          `begun after the first was acknowledged — last-write-wins keeps the earlier write and ` +
           'silently discards the later one',
         witness: [earlier.op.completion ?? earlier.op.invoke, later.op.invoke, later.op.completion ?? later.op.invoke],
         data: { key: later.k, kept: earlier.op.id, lost: later.op.id, keptTs: earlier.ts, lostTs: later.ts },
