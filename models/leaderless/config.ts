@@ -157,8 +157,8 @@ export const marks: MarkSpec[] = [
   { name: 'write-acked', description: 'a coordinator acknowledged a write to its client (W replicas answered), the rest still in flight' },
   { name: 'hint-stored', description: 'a node stored a hint for a replica that did not answer (coordinator or sloppy fallback)' },
   { name: 'hint-replayed', description: 'a node replayed a stored hint to its replica' },
+  { name: 'read-sent', description: 'a read coordinator asked the other replicas for their version, none answered yet' },
   { name: 'read-repair', description: 'a read coordinator found stale replicas and sent them repairs, the read not yet answered' },
-  { name: 'tombstone-purged', description: 'compaction purged a tombstone from a node' },
   { name: 'repair-round', description: 'an idle node began an anti-entropy round with its peers' },
 ];
 

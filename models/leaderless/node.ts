@@ -141,7 +141,6 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
   function purge(ctx: NodeContext, k: string): void {
     cells.delete(k);
     ctx.disk.append('data', { k, purge: true } satisfies DiskRec);
-    ctx.mark('tombstone-purged');
   }
 
   /** The write path of a replica: commit log, fsync (batch mode), then memtable. */
@@ -267,6 +266,7 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
     reads.set(h.id, h);
     h.timer = ctx.setTimer(c.timeoutMs, 'r-timeout', h.id);
     for (const to of replicasOf(k, c)) if (to !== self) ctx.send(to, { type: 'read', id: h.id, k } satisfies Msg);
+    if (c.rf > 1) ctx.mark('read-sent');
     readResp(ctx, h, self, cells.get(k) ?? null);
   }
 

@@ -110,6 +110,9 @@ const STATE_EVENTS = new Set(['txn.commit', 'apply', 'cdc.apply', 'migration.app
 
 const NO_AUTHORITY = "no authority: no live node ends the run with role 'primary'";
 
+/** LWW guarantees judge stores without a primary; a run with one is judged by the authority's order instead. */
+const leaderless = (ev: Evidence) => (ev.authority ? "a live node ends the run with role 'primary': last-write-wins guarantees judge leaderless stores" : undefined);
+
 /** Compose preconditions: the first reason wins. */
 function all(...rules: ((ev: Evidence, h: History, o: CheckOptions) => string | undefined)[]): Judgeable {
   return (h, o) => {
@@ -367,27 +370,27 @@ export const GUARANTEES = [
   {
     id: 'lww-convergence', system: 'leaderless', family: 'leaderless', short: 'lww-conv', checker: checkLwwConvergence,
     evidence: 'after the quiet phase, the final views of every live replica of each key (no authority needed)',
-    judgeable: all((_ev, h) => lwwReplicas(h)),
+    judgeable: all(leaderless, (_ev, h) => lwwReplicas(h)),
   },
   {
     id: 'lww-durability', system: 'leaderless', family: 'leaderless', short: 'lww-dur', checker: checkLwwDurability,
     evidence: "acknowledged writes' timestamps (commit.lsn) against each live replica's final value, in the LWW order",
-    judgeable: all((_ev, h) => lwwAckedWrite(h)),
+    judgeable: all(leaderless, (_ev, h) => lwwAckedWrite(h)),
   },
   {
     id: 'lww-read-latest', system: 'leaderless', family: 'leaderless', short: 'lww-read', checker: checkLwwReadLatest,
     evidence: 'the write each read returned (by its value) against the timestamps of writes acknowledged before the read began',
-    judgeable: all((_ev, h) => lwwReadAfterAck(h)),
+    judgeable: all(leaderless, (_ev, h) => lwwReadAfterAck(h)),
   },
   {
     id: 'read-latest', system: 'leaderless', family: 'leaderless', short: 'rd-latest', checker: checkReadLatest,
     evidence: 'each read against the writes acknowledged before it began, in real time; judged only with exact clocks',
-    judgeable: all((_ev, h) => clockAnomaly(h), (_ev, h) => lwwReadAfterAck(h)),
+    judgeable: all(leaderless, (_ev, h) => clockAnomaly(h), (_ev, h) => lwwReadAfterAck(h)),
   },
   {
     id: 'lww-real-time-order', system: 'leaderless', family: 'leaderless', short: 'lww-rt', checker: checkLwwRealTimeOrder,
     evidence: "acknowledged writes' timestamps against their real-time order (a later write must not lose)",
-    judgeable: all((_ev, h) => lwwOrderedWrites(h)),
+    judgeable: all(leaderless, (_ev, h) => lwwOrderedWrites(h)),
   },
 ] as const satisfies readonly GuaranteeDef[];
 
