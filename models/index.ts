@@ -11,6 +11,7 @@ import type {
 } from '../src/analysis.js';
 import { GUARANTEE_FAMILIES } from '../src/analysis.js';
 import { CDC_BUG_HINTS, cdcModel } from './cdc/index.js';
+import { leaderlessModel, leaderlessVariants, leaderlessWorkload } from './leaderless/index.js';
 import { migrationModel } from './migration/index.js';
 import { walModel, walTriggers, walVariants } from './wal/index.js';
 
@@ -119,7 +120,30 @@ const migration: BuiltinModel = {
   },
 };
 
-export const BUILTIN_MODELS: Record<string, BuiltinModel> = { wal, cdc, migration };
+/** Cassandra/Dynamo-shaped leaderless replication, last write wins. */
+const leaderless: BuiltinModel = {
+  model: leaderlessModel as unknown as Model,
+  variants: leaderlessVariants,
+  profile: 'everything',
+  workload: leaderlessWorkload,
+  guarantees: GUARANTEE_FAMILIES.leaderless,
+  // Regression examples: a variant and environment where each bug shows quickly (untuned finding is run --bug).
+  triggers: {
+    // Two writes to one key in the same millisecond from different coordinators.
+    'tie-break-inconsistent': { variant: 'quorum-quorum-ms', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1, spanMs: 20 }, guarantees: ['lww-convergence', 'lww-durability', 'lww-read-latest'] },
+    // W = ONE, R = ALL: a read coordinated by a replica the write has not reached yet.
+    'read-repair-older-value': { variant: 'one-all', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1, spanMs: 20 }, guarantees: ['lww-read-latest', 'read-latest', 'lww-durability'] },
+    // A replica cut off during a write gets its hint later, stamped anew.
+    'hint-new-timestamp': { variant: 'one-one', profile: 'partitions', faultKinds: ['partition'], workload: { ...leaderlessWorkload, keys: 1 }, guarantees: ['lww-durability', 'lww-convergence'] },
+    // A delete that reaches one replica before the write it deletes.
+    'tombstone-purged-early': { variant: 'one-one', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1, spanMs: 20 }, guarantees: ['lww-durability'] },
+    'coordinator-counted-twice': { variant: 'quorum-quorum', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1, spanMs: 20 }, guarantees: ['lww-read-latest', 'read-latest'] },
+    // W = ALL on five nodes with a replica cut off: the hint on a fallback node counts.
+    'sloppy-reported-as-strict': { variant: 'all-one', profile: 'partitions', faultKinds: ['partition'], workload: { ...leaderlessWorkload, keys: 1 }, guarantees: ['lww-read-latest', 'read-latest'] },
+  },
+};
+
+export const BUILTIN_MODELS: Record<string, BuiltinModel> = { wal, cdc, migration, leaderless };
 
 /**
  * How the property suite runs one variant of a built-in model: its profile,

@@ -25,6 +25,7 @@ export const FAMILY_DESCRIPTIONS: Readonly<Record<PropertyFamily, string>> = {
   linearizability: 'Primary reads and all writes are linearizable per key.',
   cdc: 'Change data capture: each sink against the source.',
   migration: 'Online migration: the target against the source, before and after cut-over.',
+  leaderless: 'Leaderless last-write-wins: convergence, durability in the LWW order, read-latest, real-time order.',
 };
 
 /** Guarantee ids per family, in table order. */

@@ -29,6 +29,9 @@ const FAULTS_MAX = 3;
  * - commit-before-processing: one seed of three (seed 2, run 305).
  * - resume-skips-position: never (its trigger needs 8-change transactions,
  *   checkpoints every 2 ms and about 800 runs).
+ * - leaderless sloppy-reported-as-strict: none of the three seeds (it shows only on
+ *   five-node rings with a replica cut off while a write is acknowledged and a read
+ *   lands there: about 1 run in 100 of all-one).
  * Tried and measured at seeds 1–3, not kept as defaults (each found none of
  * these and lost finds elsewhere): the topology drawn per scenario from the
  * `nodes` knob (`drawTopology`; two-node wal runs in one scenario in six: still
@@ -45,6 +48,7 @@ const KNOWN_MISSES = new Set<string>([
   'wal:no-fencing',
   'cdc:commit-before-processing',
   'cdc:resume-skips-position',
+  'leaderless:sloppy-reported-as-strict',
 ]);
 /** Bugs found at every seed, of 22: 17 (before swarm scenarios and marks: 14). */
 const FOUND_FLOOR = 17;

@@ -37,11 +37,15 @@ import {
   checkSnapshotHandover,
 } from './cdc.js';
 import { checkMigrationNoLoss, checkReadAfterCutover, checkTargetEqualsSource } from './migration.js';
+import {
+  checkLwwConvergence, checkLwwDurability, checkLwwReadLatest, checkLwwRealTimeOrder, checkReadLatest,
+  clockAnomaly, lwwAckedWrite, lwwOrderedWrites, lwwReadAfterAck, lwwReplicas,
+} from './lww.js';
 import type { Checker, CheckerTable, CheckOptions, Violation } from './types.js';
 import { coreOf, dataNodesOf, faultOutsideOf, finalsOf, opsOf } from './views.js';
 
 /** The kind of system a guarantee makes sense for (reports measure a model on its own kind). */
-export type GuaranteeSystem = 'replication' | 'cdc' | 'migration';
+export type GuaranteeSystem = 'replication' | 'cdc' | 'migration' | 'leaderless';
 
 /** Why a run cannot judge a guarantee, or undefined when it can. */
 export type Judgeable = (history: History, options: CheckOptions) => string | undefined;
@@ -105,6 +109,9 @@ function evidence(h: History): Evidence {
 const STATE_EVENTS = new Set(['txn.commit', 'apply', 'cdc.apply', 'migration.apply']);
 
 const NO_AUTHORITY = "no authority: no live node ends the run with role 'primary'";
+
+/** LWW guarantees judge stores without a primary; a run with one is judged by the authority's order instead. */
+const leaderless = (ev: Evidence) => (ev.authority ? "a live node ends the run with role 'primary': last-write-wins guarantees judge leaderless stores" : undefined);
 
 /** Compose preconditions: the first reason wins. */
 function all(...rules: ((ev: Evidence, h: History, o: CheckOptions) => string | undefined)[]): Judgeable {
@@ -360,6 +367,31 @@ export const GUARANTEES = [
     evidence: 'reads served by the target after cut-over against writes acknowledged before it',
     judgeable: all(cutover),
   },
+  {
+    id: 'lww-convergence', system: 'leaderless', family: 'leaderless', short: 'lww-conv', checker: checkLwwConvergence,
+    evidence: 'after the quiet phase, the final views of every live replica of each key (no authority needed)',
+    judgeable: all(leaderless, (_ev, h) => lwwReplicas(h)),
+  },
+  {
+    id: 'lww-durability', system: 'leaderless', family: 'leaderless', short: 'lww-dur', checker: checkLwwDurability,
+    evidence: "acknowledged writes' timestamps (commit.lsn) against each live replica's final value, in the LWW order",
+    judgeable: all(leaderless, (_ev, h) => lwwAckedWrite(h)),
+  },
+  {
+    id: 'lww-read-latest', system: 'leaderless', family: 'leaderless', short: 'lww-read', checker: checkLwwReadLatest,
+    evidence: 'the write each read returned (by its value) against the timestamps of writes acknowledged before the read began',
+    judgeable: all(leaderless, (_ev, h) => lwwReadAfterAck(h)),
+  },
+  {
+    id: 'read-latest', system: 'leaderless', family: 'leaderless', short: 'rd-latest', checker: checkReadLatest,
+    evidence: 'each read against the writes acknowledged before it began, in real time; judged only with exact clocks',
+    judgeable: all(leaderless, (_ev, h) => clockAnomaly(h), (_ev, h) => lwwReadAfterAck(h)),
+  },
+  {
+    id: 'lww-real-time-order', system: 'leaderless', family: 'leaderless', short: 'lww-rt', checker: checkLwwRealTimeOrder,
+    evidence: "acknowledged writes' timestamps against their real-time order (a later write must not lose)",
+    judgeable: all(leaderless, (_ev, h) => lwwOrderedWrites(h)),
+  },
 ] as const satisfies readonly GuaranteeDef[];
 
 export type GuaranteeId = (typeof GUARANTEES)[number]['id'];
@@ -374,6 +406,7 @@ export const GUARANTEE_FAMILIES: Readonly<Record<GuaranteeSystem, readonly Guara
   replication: idsWhere((g) => g.system === 'replication'),
   cdc: idsWhere((g) => g.system === 'cdc'),
   migration: idsWhere((g) => g.system === 'migration'),
+  leaderless: idsWhere((g) => g.system === 'leaderless'),
 };
 
 export const CHECKERS: Readonly<Record<GuaranteeId, Checker>> = Object.fromEntries(

@@ -25,3 +25,4 @@ export {
   type StalenessSummary,
 } from './visibility.js';
 export { faultWindows, type FaultWindowSpan } from './faults.js';
+export { kStaleness, tVisibility, pbsCurves, type WarsLatencies, type PbsOptions, type PbsCurve, type PbsPoint } from './pbs.js';
