@@ -38,9 +38,9 @@ export * from './metrics/index.js';
 // checkers and judging
 export * from './check/types.js';
 export * from './check/guarantees.js';
-export * from './check/judge.js';
-export * from './check/explain.js';
-export * from './check/failures.js';
+export * from './verdict/judge.js';
+export * from './verdict/explain.js';
+export * from './verdict/failures.js';
 export * from './check/contract.js';
 export { checkConvergence } from './check/convergence.js';
 export * from './check/cdc.js';

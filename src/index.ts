@@ -28,10 +28,10 @@ export { parseScenario, ScenarioError } from './scenario/validate.js';
 export { encodeToken, decodeToken, scenarioSize } from './scenario/compact.js';
 
 // judging and explaining
-export { judgeScenario, runScenario, failed, type Verdict, type JudgeOptions, type ModelEntry } from './check/judge.js';
+export { judgeScenario, runScenario, failed, type Verdict, type JudgeOptions, type ModelEntry } from './verdict/judge.js';
 export type { Violation, CheckOptions, Checker, CheckerTable } from './check/types.js';
 export { GUARANTEES, type GuaranteeId } from './check/guarantees.js';
-export { explainVerdict, replayCommand } from './check/explain.js';
+export { explainVerdict, replayCommand } from './verdict/explain.js';
 export { textTimeline } from './history/timeline.js';
 export { readHistoryJsonl, writeHistoryJsonl } from './history/jsonl.js';
 

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadFailures, updateFailures } from '../src/check/failures.js';
+import { loadFailures, updateFailures } from '../src/verdict/failures.js';
 import fc from 'fast-check';
 import { checkModel, scenariosFor } from '../properties/harness.js';
 import { tinyAsyncModel } from '../models/examples/tiny-async.js';

@@ -11,7 +11,7 @@ import { tinyAsyncModel } from '../models/examples/tiny-async.js';
 import { walModel } from '../models/wal/index.js';
 import { checkModel } from '../properties/harness.js';
 import { checkModelContract, foldVisible } from '../src/check/contract.js';
-import { judgeScenario } from '../src/check/judge.js';
+import { judgeScenario } from '../src/verdict/judge.js';
 import { checkReplayIdempotent } from '../src/check/rollback.js';
 import { cli } from './helpers/cli.js';
 import type { Model } from '../src/analysis.js';

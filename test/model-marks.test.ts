@@ -12,7 +12,7 @@ import { BUILTIN_MODELS } from '../models/index.js';
 import { cdcModel } from '../models/cdc/index.js';
 import { migrationModel } from '../models/migration/index.js';
 import { walModel } from '../models/wal/index.js';
-import { judgeScenario, runScenario, type Verdict } from '../src/check/judge.js';
+import { judgeScenario, runScenario, type Verdict } from '../src/verdict/judge.js';
 import type { History, HistoryEntry, NodeId } from '../src/history/types.js';
 import { formatScenario } from '../src/scenario/compact.js';
 import { scenarioArb } from '../src/scenario/arbitraries.js';

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModel, type LoadedModel } from '../src/cli/load-model.js';
-import { judgeScenario } from '../src/check/judge.js';
+import { judgeScenario } from '../src/verdict/judge.js';
 import { decodeToken } from '../src/scenario/compact.js';
 import { parseScenario } from '../src/scenario/validate.js';
 import {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { tinyAsyncModel } from '../models/examples/tiny-async.js';
-import { runScenario } from '../src/check/judge.js';
+import { runScenario } from '../src/verdict/judge.js';
 import { decodeToken, encodeToken, formatScenario } from '../src/scenario/compact.js';
 import type { Scenario } from '../src/scenario/types.js';
 import { parseScenario, ScenarioError } from '../src/scenario/validate.js';

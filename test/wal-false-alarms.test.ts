@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { History } from '../src/history/types.js';
-import { judgeScenario } from '../src/check/judge.js';
+import { judgeScenario } from '../src/verdict/judge.js';
 import { ambiguousReads, externalReads, findAuthority, operations, placeRead } from '../src/history/ops.js';
 import { checkReadYourWrites, favouredSessionReads } from '../src/check/session.js';
 import { decodeToken } from '../src/scenario/compact.js';

@@ -5,7 +5,7 @@
  * commit in its WAL visible again, as PostgreSQL does ("the database system is starting up").
  */
 import { describe, expect, it } from 'vitest';
-import { judgeScenario } from '../src/check/judge.js';
+import { judgeScenario } from '../src/verdict/judge.js';
 import { decodeToken } from '../src/scenario/compact.js';
 import { parseScenario } from '../src/scenario/validate.js';
 import { walModel } from '../models/wal/index.js';

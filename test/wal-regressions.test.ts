@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { History } from '../src/history/types.js';
 import type { Scenario } from '../src/scenario/types.js';
 import type { ClientRequest, ClusterView } from '../src/analysis.js';
-import { judgeScenario } from '../src/check/judge.js';
+import { judgeScenario } from '../src/verdict/judge.js';
 import { walModel } from '../models/wal/index.js';
 import { events, finals } from './wal-helpers.js';
 

@@ -4,7 +4,7 @@
  * begin and writes (issue 10, a false convergence alarm of async-slow-replay).
  */
 import { describe, expect, it } from 'vitest';
-import { judgeScenario } from '../src/check/judge.js';
+import { judgeScenario } from '../src/verdict/judge.js';
 import { decodeToken } from '../src/scenario/compact.js';
 import { parseScenario } from '../src/scenario/validate.js';
 import type { Disk, NodeContext } from '../src/sim/types.js';

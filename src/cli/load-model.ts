@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ModelEntry } from '../check/judge.js';
+import type { ModelEntry } from '../verdict/judge.js';
 import type { Model } from '../sim/types.js';
 import { BUILTIN_MODELS } from '../../models/index.js';
 

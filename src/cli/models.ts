@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { ModelKnob } from '../sim/types.js';
 import { BUILTIN_MODELS } from '../../models/index.js';
-import type { ModelEntry } from '../check/judge.js';
+import type { ModelEntry } from '../verdict/judge.js';
 import { GUARANTEES } from '../check/guarantees.js';
 import { loadModel } from './load-model.js';
 import { println } from './options.js';

@@ -4,9 +4,9 @@
  * history as JSON lines.
  */
 import type { Command } from 'commander';
-import { explainVerdict } from '../check/explain.js';
-import { writeAtomic } from '../check/failures.js';
-import { failed, judgeScenario } from '../check/judge.js';
+import { explainVerdict } from '../verdict/explain.js';
+import { writeAtomic } from '../verdict/failures.js';
+import { failed, judgeScenario } from '../verdict/judge.js';
 import { checkerFor } from '../check/types.js';
 import { textTimeline } from '../history/timeline.js';
 import { writeHistoryJsonl } from '../history/jsonl.js';

@@ -21,9 +21,9 @@ import {
   retrySaved,
   type NotJudged,
 } from '../../properties/harness.js';
-import { explainVerdict, replayCommand } from '../check/explain.js';
-import { judgeScenario, type Verdict } from '../check/judge.js';
-import { DEFAULT_FAILURE_FILE } from '../check/failures.js';
+import { explainVerdict, replayCommand } from '../verdict/explain.js';
+import { judgeScenario, type Verdict } from '../verdict/judge.js';
+import { DEFAULT_FAILURE_FILE } from '../verdict/failures.js';
 import { FAULT_PROFILE_NAMES } from '../scenario/arbitraries.js';
 import { decodeToken, scenarioSize } from '../scenario/compact.js';
 import { parseScenario } from '../scenario/validate.js';

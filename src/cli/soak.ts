@@ -13,7 +13,7 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { BUILTIN_MODELS } from '../../models/index.js';
-import { replayCommand } from '../check/explain.js';
+import { replayCommand } from '../verdict/explain.js';
 import { DEFAULT_TIMEOUT_MS, defaultWorkers } from '../run/pool.js';
 import { explore, startRunPool, type ExploreResult, type RunRecord, type Shard } from '../run/explore.js';
 import { assertBug, parseProfile, variantTargets, type RunTarget } from '../run/targets.js';

@@ -6,9 +6,9 @@
  * column. A replay plays the schedule again N times and counts how often
  * each guarantee broke — a real run is not deterministic.
  */
-import { explainVerdict } from '../check/explain.js';
+import { explainVerdict } from '../verdict/explain.js';
 import { judgeClaims, measureGuarantees, GUARANTEE_FAMILIES, type ClaimOutcome, type GuaranteeMeasurement } from '../check/guarantees.js';
-import type { Verdict } from '../check/judge.js';
+import type { Verdict } from '../verdict/judge.js';
 import type { Violation } from '../check/types.js';
 import { hashHistory } from '../sim/run.js';
 import type { GuaranteeClaim, Model } from '../sim/types.js';

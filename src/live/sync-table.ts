@@ -17,7 +17,7 @@
 import type { GuaranteeClaim } from '../sim/types.js';
 import type { Scenario } from '../scenario/types.js';
 import type { TimedRequest } from '../sim/types.js';
-import { judgeScenario } from '../check/judge.js';
+import { judgeScenario } from '../verdict/judge.js';
 import { BUILTIN_MODELS } from '../../models/index.js';
 import { modelConfig, reproduce, type Reproduction } from './judge.js';
 import type { LiveRunOptions } from './run.js';

@@ -15,7 +15,7 @@
 import fc from 'fast-check';
 import { checkModel, GuaranteeBroken, guaranteeProperty, JudgedTally, scenariosFor } from '../../properties/harness.js';
 import type { ClaimOutcome } from '../check/guarantees.js';
-import type { HarnessFailure, Verdict } from '../check/judge.js';
+import type { HarnessFailure, Verdict } from '../verdict/judge.js';
 import { encodeToken, scenarioSize } from '../scenario/compact.js';
 import type { Scenario } from '../scenario/types.js';
 import { fnv1a } from '../sim/random.js';

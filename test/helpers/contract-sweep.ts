@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { defaultSeed, scenariosFor, type PropertyOptions } from '../../properties/harness.js';
 import { checkModelContract } from '../../src/check/contract.js';
-import { runScenario } from '../../src/check/judge.js';
+import { runScenario } from '../../src/verdict/judge.js';
 import type { Model } from '../../src/analysis.js';
 
 export function contractBreaches(model: Model, opts: PropertyOptions, runs: number, label: string): string[] {

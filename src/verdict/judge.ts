@@ -11,9 +11,9 @@ import type { Scenario } from '../scenario/types.js';
 import { toSimConfig } from '../scenario/validate.js';
 import { encodeToken } from '../scenario/compact.js';
 import type { FaultProfileName, WorkloadOptions } from '../scenario/arbitraries.js';
-import { judgeClaims, type ClaimOutcome } from './guarantees.js';
-import type { CheckerTable, CheckOptions, Violation } from './types.js';
-import { checkModelContract, contractMessage } from './contract.js';
+import { judgeClaims, type ClaimOutcome } from '../check/guarantees.js';
+import type { CheckerTable, CheckOptions, Violation } from '../check/types.js';
+import { checkModelContract, contractMessage } from '../check/contract.js';
 
 /** A run that could not be judged because the harness or the model failed. */
 export interface HarnessFailure {
