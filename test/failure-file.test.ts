@@ -23,7 +23,7 @@ const SCENARIO = fc.sample(scenariosFor(tinyAsyncModel, {}), { numRuns: 1, seed:
 
 /** One writer process adding `n` entries one at a time, each a locked read-modify-write. */
 function writer(path: string, name: string, n: number): Promise<number | null> {
-  const failures = pathToFileURL(join(repo, 'dist', 'src', 'check', 'failures.js')).href;
+  const failures = pathToFileURL(join(repo, 'dist', 'src', 'verdict', 'failures.js')).href;
   const script = `
     const { updateFailures } = await import(${JSON.stringify(failures)});
     const scenario = ${JSON.stringify(SCENARIO)};
