@@ -243,7 +243,8 @@ function lostSeen(run: MigrationRun): Violation | undefined {
 }
 
 /**
- * An acknowledged source write is lost when the target's row for one of its keys
+ * Events narrowing (both nodes' events account for their final data): an
+ * acknowledged source write is lost when the target's row for one of its keys
  * differs from the source's state at F and reflects an older commit (a key
  * absent on both sides — deleted before the copy — is fine).
  */
@@ -272,7 +273,7 @@ function lostOp(run: MigrationRun, op: Operation, key: string, why: string): Vio
     sentence: `operation ${op.id} (session ${op.session}) was acknowledged by source ${run.source} at ${fmtMs(op.completeT ?? op.invokeT)} ` +
       `with commit lsn ${op.commit?.lsn}, but at cut-over (${fmtMs(run.cutover.t)}, freeze lsn ${run.freezeLsn}) ${why} — an acknowledged write was lost in the move`,
     witness: [op.invoke, ...(op.completion ? [op.completion] : []), run.cutover],
-    data: { op: op.id, key, lsn: op.commit?.lsn },
+    data: { op: op.id, key, lsn: op.commit?.lsn, evidence: 'events' },
   };
 }
 
