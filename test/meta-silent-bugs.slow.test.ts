@@ -1,7 +1,7 @@
 /**
  * Meta-tests: a planted bug stays caught when the model is silent about it.
  * Each WAL bug that durability, lossless-failover or committed-prefix catch,
- * and each CDC bug, runs with the events that would tell on it suppressed
+ * each CDC bug and each migration bug runs with the events that would tell on it suppressed
  * (test/helpers/suppress-events.ts), under its own trigger's budget
  * (bugRunOptions); the checkers must find it from what the clients saw and
  * what the nodes hold. Every other WAL bug runs equally silent against the
@@ -25,6 +25,15 @@ const WAL_JUDGED = ['durability', 'lossless-failover', 'committed-prefix'];
 /** The pipeline's account of what it published, delivered and applied; the source's own log stays. */
 const CDC_SILENT = ['cdc.publish', 'cdc.deliver', 'cdc.apply'];
 const CDC_JUDGED = ['sink-convergence', 'per-key-order', 'completeness', 'exactly-once', 'delete-propagation', 'snapshot-handover'];
+/**
+ * Every event by which the source or the target describes what it holds: the
+ * rows the target took (copy, stream, dual writes, a resync), what survived a
+ * restart, both nodes' commits, and the mover's verification. Only
+ * `migration.cutover` stays: it marks the switch (a migration that never cut
+ * over is not judged), and says nothing of what either side holds.
+ */
+const MIGRATION_SILENT = ['migration.apply', 'migration.recover', 'migration.verify', 'txn.commit', 'recover'];
+const MIGRATION_JUDGED = ['migration-target-equals-source', 'migration-no-loss', 'migration-read-after-cutover'];
 
 /**
  * WAL bugs whose triggers list none of these checkers are caught elsewhere
@@ -55,6 +64,7 @@ for (const [bug, t] of Object.entries(BUILTIN_MODELS['wal']!.triggers ?? {})) {
   if (judged.length > 0 && !NOT_CAUGHT_HERE.has(bug)) cases.push({ model: 'wal', bug, silent: WAL_SILENT, judged });
 }
 for (const bug of Object.keys(BUILTIN_MODELS['cdc']!.triggers ?? {})) cases.push({ model: 'cdc', bug, silent: CDC_SILENT, judged: CDC_JUDGED });
+for (const bug of Object.keys(BUILTIN_MODELS['migration']!.triggers ?? {})) cases.push({ model: 'migration', bug, silent: MIGRATION_SILENT, judged: MIGRATION_JUDGED });
 
 /** Every other WAL bug, silent, against all the guarantees its trigger names. */
 const elsewhere: { bug: string; judged: readonly string[] }[] = [];

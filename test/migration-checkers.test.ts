@@ -34,7 +34,8 @@ function valid(opts: { applied?: Record<string, Value>; read?: Value; finalNew?:
     ev('new', 'txn.commit', { xid: 'op4', lsn: 3, timeline: 1, writes: { a: 2 } }, 63),
     { type: 'quiet', t: 100 },
     final('old', { a: 1, b: 'x' }),
-    final('new', opts.finalNew ?? { a: 2, b: 'x' }),
+    // By default the target's final view is what its events fold to (they account for its data).
+    final('new', opts.finalNew ?? { ...applied, a: 2 }),
   ];
 }
 
@@ -56,7 +57,7 @@ describe('migration checkers', () => {
   });
 
   it('a restart that recovers the full image replaces what the target held before', () => {
-    const h = valid({ applied: { a: 1 } });
+    const h = valid({ applied: { a: 1 }, finalNew: { a: 2, b: 'x' } });
     const applyAt = h.findIndex((e) => e.type === 'event' && e.name === 'migration.apply');
     h.splice(applyAt + 1, 0, ev('new', 'migration.recover', { writes: { a: 1, b: 'x' }, lsns: { a: 1, b: 2 } }, 21));
     expect(checkTargetEqualsSource(h)).toEqual([]);
@@ -76,17 +77,35 @@ describe('migration checkers', () => {
       { type: 'invoke', t: 70, op: 5, session: 's1', node: 'new', req: { txn, end: 'rollback' } },
       { type: 'ok', t: 71, op: 5, session: 's1', node: 'new', txn });
     expect(checkReadAfterCutover(h)).toEqual([]);
-    // The same read without the preceding write is judged, and is stale.
+    // The same read without the preceding write is judged, and is stale (a new
+    // history: a judged one is not mutated, its derived views are shared).
     const stale: MicroOp[] = [{ f: 'r', k: 'a', v: 'mine' }];
-    h.splice(at, 2,
+    const h2 = [...h];
+    h2.splice(at, 2,
       { type: 'invoke', t: 70, op: 5, session: 's1', node: 'new', req: { txn: stale, end: 'commit' } },
       { type: 'ok', t: 71, op: 5, session: 's1', node: 'new', txn: stale });
-    expect(checkReadAfterCutover(h).map((v) => v.data)).toEqual([expect.objectContaining({ key: 'a', op: 5 })]);
+    expect(checkReadAfterCutover(h2).map((v) => v.data)).toEqual([expect.objectContaining({ key: 'a', op: 5 })]);
   });
 
   it('no-loss catches a final target state that is not source-at-freeze plus the target’s commits', () => {
     const vs = checkMigrationNoLoss(valid({ finalNew: { a: 3, b: 'x' } }));
     expect(vs).toHaveLength(1);
     expect(vs[0]!.data).toMatchObject({ keys: ['a'] });
+  });
+
+  it('events alone never prove a loss: a target whose final view holds the row its events omit passes', () => {
+    // The events say b never reached the target; its final view (a final read of every key) holds it.
+    expect(checkMigration(valid({ applied: { a: 1 }, finalNew: { a: 2, b: 'x' } }))).toEqual([]);
+  });
+
+  it('a silent target (no apply events) is judged from the final views and the clients', () => {
+    const silent = (h: HistoryEntry[]) => h.filter((e) => !(e.type === 'event' && e.name === 'migration.apply'));
+    const h = silent(valid({ applied: { a: 1 } }));
+    expect(checkTargetEqualsSource(h).map((v) => v.data)).toEqual([expect.objectContaining({ keys: ['b'], evidence: 'final-state' })]);
+    expect(checkMigrationNoLoss(h).map((v) => v.data)).toEqual([expect.objectContaining({ op: 2, key: 'b', evidence: 'final-state' })]);
+    const stale = checkReadAfterCutover(silent(valid({ read: null })));
+    expect(stale.map((v) => v.data)).toEqual([expect.objectContaining({ key: 'b', op: 3, missing: 2, evidence: 'clients' })]);
+    // The same silent history with nothing missing passes.
+    expect(checkMigration(silent(valid()))).toEqual([]);
   });
 });

@@ -353,18 +353,18 @@ export const GUARANTEES = [
   {
     id: 'migration-target-equals-source', system: 'migration', family: 'migration', short: 'mig-equal',
     checker: checkTargetEqualsSource,
-    evidence: "the target's rows at cut-over against the source's log up to the freeze position",
+    evidence: "the target's final view against the source's on keys no client wrote on the target (events narrow: its rows at cut-over against the source's log up to the freeze position)",
     judgeable: all(cutover),
   },
   {
     id: 'migration-no-loss', system: 'migration', family: 'migration', short: 'mig-loss', checker: checkMigrationNoLoss,
-    evidence: "acknowledged source writes against the target at cut-over and after the quiet phase",
+    evidence: "every acknowledged write against the target's final view (events narrow: the target at cut-over)",
     judgeable: all(cutover),
   },
   {
     id: 'migration-read-after-cutover', system: 'migration', family: 'migration', short: 'mig-read',
     checker: checkReadAfterCutover,
-    evidence: 'reads served by the target after cut-over against writes acknowledged before it',
+    evidence: 'values read from the target against writes the source acknowledged before each read began',
     judgeable: all(cutover),
   },
   {

@@ -139,7 +139,11 @@ function readYourWritesSeen(ops: Operation[]): Violation[] {
   return out;
 }
 
-function explainsRead(index: WriteIndex, w: Operation, r: ObservedRead): boolean {
+/**
+ * Whether read `r` may have seen `w`'s write or one that may follow it (by the
+ * write `r` names, else by value): the test a read newer than `w` passes.
+ */
+export function explainsRead(index: WriteIndex, w: Operation, r: ObservedRead): boolean {
   const named = r.writer === undefined ? undefined : (index.writersByKey.get(r.key) ?? []).find((o) => o.id === r.writer);
   if (named && couldLeave(named, r.key, r.value)) return named === w || mayFollow(named, w);
   return couldLeave(w, r.key, r.value) || explainedAfter(index, r.key, r.value, w) !== undefined;
