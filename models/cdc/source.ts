@@ -274,6 +274,15 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
   return {
     start(ctx) {
       recoverFromDisk(ctx);
+      if (mirror && durableLsn > mirror.from) {
+        // Dual writes were on: commits recovered from the log may never have reached the
+        // target (the crash came before its ack). Mirror them before taking new work, as
+        // a write waiting for its dual write would have; otherwise the target's switch
+        // position stops short of commits the source holds.
+        busy = true;
+        mirrorWait = { lsn: durableLsn, ok: () => {}, refused: () => {} };
+        sendMirror(ctx);
+      }
       pump(ctx);
     },
     onMessage,
