@@ -21,6 +21,8 @@ export type { Scenario } from './scenario/types.js';
 export { simulate } from './sim/run.js';
 export { SimLimitError, DeterminismError, ModelError } from './sim/errors.js';
 export { fnv1a } from './sim/random.js';
+// last-write-wins reconcile order (Cassandra's), shared by LWW models and the LWW checkers
+export { compareLww } from './check/lww.js';
 
 // scenarios and replay tokens
 export { scenarioArb, type FaultKind, type FaultProfileName, type WorkloadOptions } from './scenario/arbitraries.js';

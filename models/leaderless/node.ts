@@ -4,7 +4,7 @@
  * partner in anti-entropy repair. See config.ts for the semantics followed.
  */
 import type { IncomingRequest, NodeContext, NodeId, NodeProgram, NodeView, Value } from '../../src/index.js';
-import { fnv1a } from '../../src/index.js';
+import { compareLww, fnv1a } from '../../src/index.js';
 import { needed, type LeaderlessBug, type LeaderlessConfig } from './config.js';
 
 /** A stored version: value (null = tombstone), write timestamp (µs), local time it was stored (for gc_grace). */
@@ -30,16 +30,10 @@ export const replicasOf = (key: string, c: LeaderlessConfig): NodeId[] => prefer
 
 /**
  * Reconcile order: newer timestamp, then a tombstone over a live cell, then the
- * larger value (Cassandra Cells.reconcile). > 0 when `a` wins.
+ * larger value (Cassandra Cells.reconcile). > 0 when `a` wins. The checkers judge
+ * by the same order (src/check/lww.ts).
  */
-export function compareCells(a: Pick<Cell, 'v' | 'ts'>, b: Pick<Cell, 'v' | 'ts'>): number {
-  if (a.ts !== b.ts) return a.ts - b.ts;
-  if (a.v === b.v) return 0;
-  if (a.v === null) return 1;
-  if (b.v === null) return -1;
-  if (typeof a.v === 'number' && typeof b.v === 'number') return a.v - b.v;
-  return String(a.v) < String(b.v) ? -1 : 1;
-}
+export const compareCells: (a: Pick<Cell, 'v' | 'ts'>, b: Pick<Cell, 'v' | 'ts'>) => number = compareLww;
 
 type Msg =
   | { type: 'mut'; id: string; k: string; cell: Cell; overwrite?: boolean }
