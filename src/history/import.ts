@@ -364,6 +364,15 @@ function readSeq(r: Reader, close: number): Edn[] {
   }
 }
 
+/** Skips space inside a map; true (past the `}`) at its end, an error at the end of the input. */
+function atMapEnd(r: Reader, start: number): boolean {
+  skipSpace(r);
+  if (r.i >= r.s.length) throw new HistoryParseError(start, 'a closing }', 'the end of the input');
+  if (r.s.charCodeAt(r.i) !== 125) return false;
+  r.i++;
+  return true;
+}
+
 function readMap(r: Reader): Edn {
   const start = r.line;
   const s = r.s;
@@ -372,12 +381,7 @@ function readMap(r: Reader): Edn {
   let count = 0;
   let key = '';
   for (;; count++) {
-    skipSpace(r);
-    if (r.i >= s.length) throw new HistoryParseError(start, 'a closing }', 'the end of the input');
-    if (s.charCodeAt(r.i) === 125) {
-      r.i++;
-      break;
-    }
+    if (atMapEnd(r, start)) break;
     if (count & 1) map.set(key, readForm(r));
     else key = s.charCodeAt(r.i) === 58 ? keywordKey(r) : mapKey(readForm(r));
   }
@@ -637,12 +641,7 @@ function readOpMap(r: Reader, line: number): OpFields {
   let count = 0;
   let field = -1;
   for (;; count++) {
-    skipSpace(r);
-    if (r.i >= s.length) throw new HistoryParseError(start, 'a closing }', 'the end of the input');
-    if (s.charCodeAt(r.i) === 125) {
-      r.i++;
-      break;
-    }
+    if (atMapEnd(r, start)) break;
     if (!(count & 1)) {
       field = s.charCodeAt(r.i) === 58 ? keywordField(r) : fieldOf(mapKey(readForm(r)));
       continue;
