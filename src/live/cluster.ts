@@ -41,6 +41,12 @@ export interface ClusterOptions {
    * anew. Default true: it saves most of a scenario's set-up time.
    */
   template?: boolean;
+  /**
+   * Clock skew per node: the FAKETIME value its server runs with under
+   * libfaketime (LD_PRELOAD). Wall clocks only: monotonic timers stay real
+   * (FAKETIME_DONT_FAKE_MONOTONIC), so timeouts keep their length.
+   */
+  faketime?: { lib: string; nodes: Record<NodeId, string> };
 }
 
 export type NodeState = 'running' | 'paused' | 'crashed' | 'stopped';
@@ -367,7 +373,7 @@ export class PgCluster {
       detached: true,
       stdio: ['ignore', fd, fd],
       ...(this.env.uid !== undefined ? { uid: this.env.uid, gid: this.env.gid } : {}),
-      env: { ...process.env, LC_ALL: 'C' },
+      env: { ...process.env, LC_ALL: 'C', ...this.faketimeEnv(n.id) },
     });
     closeSync(fd);
     proc.on('error', () => {});
@@ -390,6 +396,13 @@ export class PgCluster {
         await sleep(20);
       }
     }
+  }
+
+  private faketimeEnv(id: NodeId): Record<string, string> {
+    const f = this.opts.faketime;
+    const spec = f?.nodes[id];
+    if (!f || spec === undefined) return {};
+    return { LD_PRELOAD: f.lib, FAKETIME: spec, FAKETIME_DONT_FAKE_MONOTONIC: '1', FAKETIME_DONT_RESET: '1' };
   }
 
   logTail(id: NodeId, lines = 15): string {

@@ -106,3 +106,36 @@ export type PgModule = typeof import('pg');
 export function loadPg(): PgModule {
   return requireOptional<PgModule>('pg', 'the live PostgreSQL target (replicheck live pg)');
 }
+
+/**
+ * libfaketime (Debian: apt-get install libfaketime), for clock skew per
+ * server: REPLICHECK_FAKETIME_LIB, or Debian's multiarch path. Undefined when
+ * absent (skew is then left out, and the run says so).
+ */
+export function findFaketime(): string | undefined {
+  const given = process.env.REPLICHECK_FAKETIME_LIB;
+  if (given !== undefined) return given !== '' && existsSync(given) ? given : undefined;
+  const root = '/usr/lib';
+  let dirs: string[] = [];
+  try {
+    dirs = readdirSync(root);
+  } catch {
+    return undefined;
+  }
+  for (const d of ['faketime', ...dirs.map((x) => join(x, 'faketime'))]) {
+    const lib = join(root, d, 'libfaketime.so.1');
+    if (existsSync(lib)) return lib;
+  }
+  return undefined;
+}
+
+/**
+ * The FAKETIME value for a clock: its offset and drift (`+0.25 x1.0001`:
+ * 250 ms ahead, 100 ppm fast). The '.' needs LC_ALL=C, which every server gets.
+ */
+export function faketimeSpec(offsetMs: number, driftPpm: number): string {
+  const off = offsetMs / 1000;
+  const sign = off < 0 ? '-' : '+';
+  const rate = 1 + driftPpm * 1e-6;
+  return `${sign}${Math.abs(off).toFixed(6)}${driftPpm !== 0 ? ` x${rate.toFixed(9)}` : ''}`;
+}

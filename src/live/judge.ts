@@ -17,11 +17,33 @@ import { encodeToken } from '../scenario/compact.js';
 import { BUILTIN_MODELS } from '../../models/index.js';
 import { runLive, type LiveRun, type LiveRunOptions } from './run.js';
 
-/** Keys only the live target reads (the model would reject them). */
-const LIVE_ONLY = ['applyDelayMs', 'isolation'];
+/** Keys the live target reads that the WAL model may not know. */
+const LIVE_ONLY = ['applyDelayMs', 'isolation', 'commitCancelMs'];
 
+/**
+ * The model's configuration for a live scenario: live-only keys the model
+ * rejects are left out; one it accepts (a model that learned the knob) is kept,
+ * so the model judges the same case as the server.
+ */
 export function modelConfig(config: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(config).filter(([k]) => !LIVE_ONLY.includes(k)));
+  const base = Object.fromEntries(Object.entries(config).filter(([k]) => !LIVE_ONLY.includes(k)));
+  const m = walModel();
+  for (const k of LIVE_ONLY) {
+    if (!(k in config)) continue;
+    try {
+      m.configure({ ...base, [k]: config[k] });
+      base[k] = config[k];
+    } catch {
+      // the model has no such knob: the server alone reads it
+    }
+  }
+  return base;
+}
+
+/** The live-only keys of `config` the model does not read (said beside a table cell). */
+export function modelIgnores(config: Record<string, unknown>): string[] {
+  const kept = modelConfig(config);
+  return LIVE_ONLY.filter((k) => k in config && !(k in kept));
 }
 
 function walModel(): Model {

@@ -28,6 +28,8 @@ interface Pipe {
 interface DirState {
   delayMs: number;
   blocked: boolean;
+  /** The link's own latency, drawn per chunk (the scenario's network); undefined: loopback's. */
+  latency?: () => number;
 }
 
 export class LinkProxy {
@@ -65,6 +67,12 @@ export class LinkProxy {
 
   setDelay(dir: Direction, ms: number): void {
     this.dirs[dir].delayMs = Math.max(0, ms);
+  }
+
+  /** The link's latency per chunk, added to any fault's delay (undefined: none beyond loopback's). */
+  setLatency(dir: Direction, sample: (() => number) | undefined): void {
+    if (sample) this.dirs[dir].latency = sample;
+    else delete this.dirs[dir].latency;
   }
 
   setBlocked(dir: Direction, blocked: boolean): void {
@@ -128,14 +136,15 @@ export class LinkProxy {
     const pipe: Pipe = { from, to, dir, queue: [] };
     from.on('data', (chunk: Buffer) => {
       const st = this.dirs[dir];
-      if (st.delayMs === 0 && !st.blocked && pipe.queue.length === 0) {
+      const delay = st.delayMs + (st.latency?.() ?? 0);
+      if (delay === 0 && !st.blocked && pipe.queue.length === 0) {
         this.bytes[dir] += chunk.length;
         to.write(chunk);
         return;
       }
       // In order: a chunk never overtakes one held before it.
       const last = pipe.queue.at(-1)?.at ?? 0;
-      pipe.queue.push({ at: Math.max(last, Date.now() + st.delayMs), chunk });
+      pipe.queue.push({ at: Math.max(last, Date.now() + delay), chunk });
       this.flush(pipe);
     });
     return pipe;

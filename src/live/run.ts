@@ -19,8 +19,20 @@
  *   standby and its upstream. With failover 'auto' the harness plays the
  *   monitor: `failoverTimeoutMs` after the primary crashed it promotes the
  *   most advanced running standby; the former primary rejoins through
- *   pg_rewind when it restarts. Faults timed by a model's marks never fire
- *   (a real server marks nothing), clock skew is not applied (see README).
+ *   pg_rewind when it restarts. Faults timed by a model's marks are skipped
+ *   (a real server emits no marks to count), and the run says so.
+ * - Network: the scenario's link and client latencies are drawn per chunk in
+ *   the proxies (samples under 1 ms are left to loopback); loss and
+ *   duplication apply to datagrams only, in the model as here, and PostgreSQL
+ *   streams over TCP.
+ * - Clock skew: each server runs under libfaketime (LD_PRELOAD, FAKETIME =
+ *   its offset and drift) when the library is installed; wall clocks only,
+ *   jumps are not played. Without the library, skew is left out and said so.
+ * - In-doubt commits (live-only `commitCancelMs`): a COMMIT still waiting
+ *   that long is cancelled with pg_cancel_backend, as an operator or a
+ *   statement_timeout would; PostgreSQL answers COMMIT with a WARNING that it
+ *   committed locally and may not be replicated. The driver reports success,
+ *   so the history records `ok`, plus a 'commit-in-doubt' event.
  */
 import type {
   ClientRequest,
@@ -36,7 +48,9 @@ import type { Scenario } from '../scenario/types.js';
 import { formatFault } from '../scenario/compact.js';
 import { fnv1a } from '../sim/random.js';
 import { PgCluster, type PgNode } from './cluster.js';
-import { loadPg } from './env.js';
+import { faketimeSpec, findFaketime, loadPg } from './env.js';
+import { RandomStreams } from '../sim/random.js';
+import { sampleLatency } from '../sim/latency.js';
 import type { Client } from 'pg';
 
 /** The WAL model's configuration, as the live target reads it. */
@@ -57,6 +71,8 @@ export interface LiveConfig {
    * repeatable read, the strongest a hot standby allows.
    */
   isolation: 'serializable' | 'repeatable read' | 'read committed';
+  /** Cancel a COMMIT still waiting after this many ms (pg_cancel_backend; live only; 0 = never). */
+  commitCancelMs: number;
 }
 
 const ISOLATIONS = ['serializable', 'repeatable read', 'read committed'] as const;
@@ -85,6 +101,7 @@ export function liveConfig(raw: Record<string, unknown>): LiveConfig {
     rywWaitMs: num('rywWaitMs', 200),
     applyDelayMs: num('applyDelayMs', 0),
     isolation: str('isolation', 'serializable') as LiveConfig['isolation'],
+    commitCancelMs: num('commitCancelMs', 0),
   };
   if (!ISOLATIONS.includes(c.isolation)) throw new Error(`live pg: isolation must be one of ${ISOLATIONS.join(', ')}`);
   if (!Number.isInteger(c.nodes) || c.nodes < 2 || c.nodes > 4) throw new Error(`live pg: nodes must be 2 to 4 (a primary and 1–3 standbys), got ${c.nodes}`);
@@ -118,6 +135,20 @@ export interface LiveRun {
   lag: LagSample[];
   /** What the live run could not play as the scenario says (marks, skew, latency). */
   notes: string[];
+  /** Commits whose synchronous wait was cancelled (COMMIT answered with PostgreSQL's WARNING). */
+  inDoubt: number;
+  /** Clock skew: applied through libfaketime, or why not (undefined: the scenario has none). */
+  skew?: { applied: boolean; nodes: Record<NodeId, string>; reason?: string };
+}
+
+/** How the scenario's clocks will be played: FAKETIME per node, or why not. */
+export function skewPlan(scenario: Scenario): LiveRun['skew'] {
+  const clocks = Object.entries(scenario.clocks ?? {}).filter(([, c]) => c.offsetMs !== 0 || c.driftPpm !== 0 || (c.jumps?.length ?? 0) > 0);
+  if (clocks.length === 0) return undefined;
+  const nodes = Object.fromEntries(clocks.map(([id, c]) => [id, faketimeSpec(c.offsetMs, c.driftPpm)]));
+  const lib = findFaketime();
+  if (!lib) return { applied: false, nodes, reason: 'clock skew not applied: libfaketime is not installed (Debian: apt-get install libfaketime)' };
+  return { applied: true, nodes };
 }
 
 /** "0/3000060" → a number (exact below 2^53, i.e. 8 PiB of WAL). */
@@ -132,17 +163,26 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0,
 export async function runLive(scenario: Scenario, opts: LiveRunOptions = {}): Promise<LiveRun> {
   const cfg = liveConfig(scenario.config);
   const started = Date.now();
+  const skew = skewPlan(scenario);
+  const lib = skew?.applied ? findFaketime() : undefined;
   const cluster = await PgCluster.start({
     standbys: cfg.nodes - 1,
     synchronousCommit: cfg.synchronousCommit,
     synchronousStandbyNames: cfg.synchronousStandbyNames,
     applyDelayMs: cfg.applyDelayMs,
+    ...(lib && skew ? { faketime: { lib, nodes: skew.nodes } } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   });
   try {
     const play = new Player(cluster, scenario, cfg, opts);
+    if (skew) {
+      const applied = Object.entries(skew.nodes).map(([id, spec]) => `${id} FAKETIME='${spec}'`).join(', ');
+      play.notes.push(skew.applied ? `clock skew applied through libfaketime (wall clocks; monotonic timers real): ${applied}` : skew.reason!);
+      const jumps = Object.entries(scenario.clocks ?? {}).filter(([, c]) => (c.jumps?.length ?? 0) > 0).map(([id]) => id);
+      if (skew.applied && jumps.length > 0) play.notes.push(`clock jumps on ${jumps.join(', ')} not played (libfaketime's offset is fixed once a server starts)`);
+    }
     const history = await play.run();
-    return { history, ms: Date.now() - started, lag: play.lag, notes: play.notes };
+    return { history, ms: Date.now() - started, lag: play.lag, notes: play.notes, inDoubt: play.inDoubt, ...(skew ? { skew } : {}) };
   } finally {
     await cluster.teardown();
   }
@@ -151,6 +191,11 @@ export async function runLive(scenario: Scenario, opts: LiveRunOptions = {}): Pr
 interface SessionState {
   spec: SessionSpec;
   clients: Map<NodeId, Client>;
+  /** Backend pid of each client (to cancel a COMMIT waiting on synchronous replication). */
+  pids: Map<NodeId, number>;
+  /** The op whose COMMIT the server answered with "canceling wait for synchronous replication". */
+  cancelled?: number;
+  current?: number;
   lastLsn?: string;
   turn: number;
 }
@@ -161,6 +206,8 @@ class Player {
   private nextOp = 0;
   readonly lag: LagSample[] = [];
   readonly notes: string[] = [];
+  inDoubt = 0;
+  private readonly rng: RandomStreams;
   /** Network faults in force: "from->to" → extra delay, and blocked pairs (counts: faults overlap). */
   private readonly delays = new Map<string, number>();
   private readonly blocks = new Map<string, number>();
@@ -177,6 +224,19 @@ class Player {
   ) {
     // Real servers under load answer in milliseconds, not microseconds: at least 3 s before `info`.
     this.clientTimeoutMs = Math.max(scenario.limits?.clientTimeoutMs ?? 1000, 3000);
+    this.rng = new RandomStreams(scenario.seed);
+  }
+
+  /** A link's latency sampler for the proxies: undefined when every sample is below 1 ms (loopback's own). */
+  private latencyOf(link: string, client: boolean): (() => number) | undefined {
+    const net = this.scenario.network;
+    const dist = client ? net.clientLatency ?? { kind: 'constant' as const, ms: 0.2 } : net.links?.[link]?.latency ?? net.defaultLink.latency;
+    if (dist.kind === 'constant' && dist.ms < 1) return undefined;
+    const rng = this.rng.stream(`live:${link}`);
+    return () => {
+      const ms = sampleLatency(dist, rng);
+      return ms < 1 ? 0 : ms;
+    };
   }
 
   private now(): number {
@@ -195,15 +255,23 @@ class Player {
     const s = this.scenario;
     this.push({ type: 'meta', t: 0, model: s.model, ...(s.bug ? { bug: s.bug } : {}), seed: s.seed, nodes: this.ids, scenario: s });
     if (s.bug) this.notes.push(`planted bug '${s.bug}' exists only in the model; the real server runs as it is`);
-    if (s.clocks) this.notes.push('clock skew not applied (no libfaketime on this machine)');
-    this.notes.push('network latency and loss of the scenario not applied (loopback); partitions and clogs are');
+    const net = s.network;
+    const links = [net.defaultLink, ...Object.values(net.links ?? {})];
+    if (links.some((l) => (l.lossRate ?? 0) > 0 || (l.dupRate ?? 0) > 0)) {
+      this.notes.push('datagram loss and duplication not played: PostgreSQL replicates over TCP streams, which the model never drops either');
+    }
+    for (const n of this.cluster.nodes.values()) {
+      n.clientProxy.setLatency('up', this.latencyOf(`client->${n.id}`, true));
+      n.clientProxy.setLatency('down', this.latencyOf(`${n.id}->client`, true));
+    }
     // Connections are opened before the clock starts: a scenario's first milliseconds are its ops', not the handshakes'.
-    const sessions: SessionState[] = s.sessions.map((spec) => ({ spec, clients: new Map(), turn: 0 }));
+    const sessions: SessionState[] = s.sessions.map((spec) => ({ spec, clients: new Map(), pids: new Map(), turn: 0 }));
     for (const st of sessions) {
       const nodes = st.spec.ops.some((o) => o.req.txn.some((m) => m.f !== 'r')) || st.spec.policy === 'primary' ? [...this.cluster.nodes.values()] : [...this.cluster.nodes.values()].filter((n) => n.role === 'standby');
       for (const n of nodes) await (await this.client(st, n)).query('SELECT 1');
     }
     this.t0 = performance.now();
+    this.applyNet(false);
     for (const id of this.ids) this.push({ type: 'node', t: 0, node: id, ev: 'start' });
     this.scheduleFaults(s.faults);
     const lagLoop = this.sampleLag();
@@ -229,7 +297,7 @@ class Player {
   private scheduleFaults(faults: Fault[]): void {
     for (const f of faults) {
       if (f.after) {
-        this.notes.push(`fault '${formatFault(f)}' is timed by a model mark and never fires on a real server`);
+        this.notes.push(`fault '${formatFault(f)}' skipped: it is timed by the k-th occurrence of a model mark, which a real server does not emit`);
         continue;
       }
       const end = this.faultEnd(f);
@@ -356,6 +424,8 @@ class Player {
       }
       const down = `${up}->${n.id}`;
       const back = `${n.id}->${up}`;
+      n.replProxy.setLatency('down', this.latencyOf(down, false));
+      n.replProxy.setLatency('up', this.latencyOf(back, false));
       const blockedDown = this.blocks.has(down);
       const blockedUp = this.blocks.has(back);
       if (cutCrossing && (blockedDown || blockedUp)) n.replProxy.cut();
@@ -513,9 +583,17 @@ class Player {
     const { Client } = loadPg();
     const c = new Client({ host: '127.0.0.1', port: n.clientProxy.port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: this.clientTimeoutMs });
     c.on('error', () => {});
+    // PostgreSQL's answer to a cancelled synchronous wait: COMMIT succeeds, with this WARNING.
+    c.on('notice', (msg: { message?: string }) => {
+      if (/canceling wait for synchronous replication/i.test(msg.message ?? '') && s.current !== undefined) s.cancelled = s.current;
+    });
     s.clients.set(n.id, c);
     try {
       await c.connect();
+      if (this.cfg.commitCancelMs > 0) {
+        const r = await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        s.pids.set(n.id, r.rows[0]!.pid);
+      }
     } catch (err) {
       s.clients.delete(n.id);
       throw err;
@@ -588,13 +666,32 @@ class Player {
     const txn: MicroOp[] = [];
     for (const m of req.txn) txn.push(await this.micro(c, m, op));
     progress.commitSent = true;
-    await c.query(req.end === 'commit' ? 'COMMIT' : 'ROLLBACK');
     const writes = req.end === 'commit' && req.txn.some((m) => m.f !== 'r');
+    s.current = op;
+    const cancel = writes && this.cfg.commitCancelMs > 0 ? this.cancelLater(n, s.pids.get(n.id)) : undefined;
+    try {
+      await c.query(req.end === 'commit' ? 'COMMIT' : 'ROLLBACK');
+    } finally {
+      if (cancel) clearTimeout(cancel);
+      delete s.current;
+    }
+    if (s.cancelled === op) {
+      this.inDoubt++;
+      this.push({ type: 'event', t: this.now(), node: n.id, name: 'commit-in-doubt', data: { op, warning: 'canceling wait for synchronous replication; committed locally, may not be replicated' } });
+    }
     if (!writes) return { type: 'ok', txn };
     const r = await c.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
     const lsn = r.rows[0]!.lsn;
     s.lastLsn = lsn;
     return { type: 'ok', txn, commit: { lsn: lsnNumber(lsn) } };
+  }
+
+  /** pg_cancel_backend of a COMMIT still running after commitCancelMs (from the server's own port: control). */
+  private cancelLater(n: PgNode, pid: number | undefined): NodeJS.Timeout | undefined {
+    if (pid === undefined) return undefined;
+    return setTimeout(() => {
+      void this.cluster.sql(n, 'SELECT pg_cancel_backend($1)', [pid]).catch(() => {});
+    }, this.cfg.commitCancelMs);
   }
 
   private async waitReplay(c: Client, lsn: string): Promise<boolean> {

@@ -13,13 +13,21 @@
  *   the server, slow replay in the model). `on` acknowledges at the standby's
  *   flush, before replay: the read misses the session's write. remote_apply
  *   acknowledges after replay: the read sees it.
+ * - In-doubt commit: the standby's stream clogged, a COMMIT waiting on it is
+ *   cancelled (pg_cancel_backend) after 400 ms. PostgreSQL answers COMMIT with
+ *   a WARNING ("committed locally, may not be replicated"): the row is then
+ *   visible on the primary, a read there sees it, and kill -9 of the primary
+ *   with failover loses it. Judged by lossless-failover (a value read from a
+ *   primary survives failover), from reads alone. A model without the cancel
+ *   knob judges the same schedule without the cancel: the cell says so, and a
+ *   disagreement is flagged like any other.
  */
 import type { GuaranteeClaim } from '../sim/types.js';
 import type { Scenario } from '../scenario/types.js';
 import type { TimedRequest } from '../sim/types.js';
 import { judgeScenario } from '../verdict/judge.js';
 import { BUILTIN_MODELS } from '../../models/index.js';
-import { modelConfig, reproduce, type Reproduction } from './judge.js';
+import { modelConfig, modelIgnores, reproduce, type Reproduction } from './judge.js';
 import type { LiveRunOptions } from './run.js';
 
 export const SYNC_LEVELS = [
@@ -31,7 +39,7 @@ export const SYNC_LEVELS = [
 export type SyncLevel = (typeof SYNC_LEVELS)[number]['name'];
 
 export interface SyncCase {
-  id: 'failover-loss' | 'standby-ryw';
+  id: 'failover-loss' | 'standby-ryw' | 'in-doubt-commit';
   title: string;
   guarantee: string;
   scenario(level: SyncLevel): Scenario;
@@ -92,6 +100,23 @@ export const SYNC_CASES: readonly SyncCase[] = [
       network: NET,
     }),
   },
+  {
+    id: 'in-doubt-commit',
+    title: 'a commit whose synchronous wait was cancelled, read on the primary, survives failover',
+    guarantee: 'lossless-failover',
+    modelTweak: {},
+    scenario: (level) => ({
+      model: 'wal',
+      config: { ...levelConfig(level), nodes: 2, failover: 'auto', commitCancelMs: 400 },
+      seed: 1,
+      sessions: [{ id: 's1', policy: 'primary', ops: [w(0, 'k1', 's1-1'), w(400, 'k1', 's1-2'), r(1000, 'k1')] }],
+      faults: [
+        { kind: 'clog', atMs: 200, from: 'n1', to: 'n2', extraMs: 5000, durationMs: 6000 },
+        { kind: 'crash', atMs: 1400, node: 'n1', mode: 'process' },
+      ],
+      network: NET,
+    }),
+  },
 ];
 
 export type CellVerdict = 'held' | 'broke' | 'not judged';
@@ -103,6 +128,10 @@ export interface SyncCell {
   model: CellVerdict;
   /** The model's sentence when it broke. */
   modelSentence?: string;
+  /** Live-only knobs of the case the model does not read (it judged the schedule without them). */
+  modelIgnores: string[];
+  /** Commits whose synchronous wait the server cancelled, over all plays. */
+  inDoubt: number;
   live: Reproduction;
   liveVerdict: CellVerdict;
   token: string;
@@ -137,13 +166,17 @@ export async function syncTable(
       if (opts.levels && !opts.levels.includes(level)) continue;
       const model = modelCell(c, level);
       const scenario = c.scenario(level);
-      const live = await reproduce(scenario, times, { ...opts, guarantees: [c.guarantee], extraClaims: claimOf(c) });
+      let inDoubt = 0;
+      const live = await reproduce(scenario, times, {
+        ...opts, guarantees: [c.guarantee], extraClaims: claimOf(c),
+        onRun: (_, v) => (inDoubt += v.run.inDoubt),
+      });
       const broke = live.broke[c.guarantee] ?? 0;
       const unjudged = live.notJudged[c.guarantee] ?? 0;
       const liveVerdict: CellVerdict = broke > 0 ? 'broke' : unjudged === live.runs ? 'not judged' : 'held';
       const cell: SyncCell = {
         case: c.id, level, guarantee: c.guarantee, model: model.verdict, ...(model.sentence ? { modelSentence: model.sentence } : {}),
-        live, liveVerdict, token: live.example?.token ?? '', disagree: model.verdict !== liveVerdict,
+        modelIgnores: modelIgnores(scenario.config), inDoubt, live, liveVerdict, token: live.example?.token ?? '', disagree: model.verdict !== liveVerdict,
       };
       cells.push(cell);
       opts.onCell?.(cell);
@@ -161,7 +194,9 @@ export function syncTableMarkdown(cells: readonly SyncCell[]): string {
   for (const c of cells) {
     const title = SYNC_CASES.find((x) => x.id === c.case)!.title;
     const broke = c.live.broke[c.guarantee] ?? 0;
-    lines.push(`| ${title} | ${c.level} | ${c.guarantee} | ${c.model} | ${c.liveVerdict} (${broke}/${c.live.runs}) | ${c.disagree ? '**no**' : 'yes'} |`);
+    const ign = c.modelIgnores.length > 0 ? ` (without ${c.modelIgnores.join(', ')}: the model has no such knob)` : '';
+    const doubt = c.inDoubt > 0 ? `, ${c.inDoubt} COMMIT(s) answered in doubt` : '';
+    lines.push(`| ${title} | ${c.level} | ${c.guarantee} | ${c.model}${ign} | ${c.liveVerdict} (${broke}/${c.live.runs}${doubt}) | ${c.disagree ? '**no**' : 'yes'} |`);
   }
   return lines.join('\n');
 }
