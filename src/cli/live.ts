@@ -7,6 +7,12 @@
  *                                            also 20 scenarios drawn by the arbitraries, judged by the variant's claims
  *   replicheck live pg --replay TOKEN --times 5
  *                                            play a schedule again 5 times: how often does it break?
+ *   replicheck live pg --replay TOKEN --shrink
+ *                                            also shrink it: each candidate played up to --tries times,
+ *                                            kept when it breaks once; at most --shrink-runs plays
+ *
+ * A drawn scenario that breaks a claim is shrunk by default (fast-check's own
+ * shrinker on the same arbitrary; --shrink-runs 0 turns it off).
  *
  * Exit codes: 0 nothing broke that the variant claims and model and server
  * agree on every table cell; 1 a claimed guarantee broke on the server, or a
@@ -20,7 +26,7 @@ import { join } from 'node:path';
 import { BUILTIN_MODELS } from '../../models/index.js';
 import { scenariosFor } from '../../properties/harness.js';
 import { GUARANTEE_FAMILIES } from '../check/guarantees.js';
-import { decodeToken } from '../scenario/compact.js';
+import { decodeToken, formatSchedule, scenarioSize } from '../scenario/compact.js';
 import { FAULT_PROFILE_NAMES, type FaultProfileName } from '../scenario/arbitraries.js';
 import { parseScenario } from '../scenario/validate.js';
 import type { Scenario } from '../scenario/types.js';
@@ -35,6 +41,9 @@ interface LiveCliOptions {
   replay?: string;
   guarantee?: string;
   table?: boolean;
+  shrink?: boolean;
+  shrinkRuns?: string;
+  tries?: string;
   out?: string;
   json?: boolean;
   verbose?: boolean;
@@ -55,6 +64,9 @@ export function registerLive(program: Command): void {
     .option('--times <n>', 'plays of each synchronous_commit table cell, or of --replay (default 1, replay 5)')
     .option('--replay <token>', 'play this scenario (a token printed by run or live) --times times and count how often it breaks')
     .option('--guarantee <ids>', 'also judge these guarantees (comma-separated), claimed or not, whatever the faults')
+    .option('--shrink', 'with --replay: shrink the schedule when it breaks (drawn scenarios shrink by default)')
+    .option('--shrink-runs <n>', 'most live plays spent shrinking one finding (default 24; 0: no shrinking)')
+    .option('--tries <n>', 'plays per shrink candidate, kept when it breaks at least once; also the plays that say how often the minimal one reproduces (default 3)')
     .option('--no-table', 'skip the synchronous_commit table')
     .option('--out <dir>', "write live.json and live.md (the report's live column and the table) to this directory")
     .option('--verbose', 'print cluster steps (initdb, promote, pg_rewind) on stderr')
@@ -87,13 +99,43 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
   const extra = (opts.guarantee ?? '').split(',').map((g) => g.trim()).filter(Boolean);
   for (const g of extra) if (!(GUARANTEE_FAMILIES.replication as readonly string[]).includes(g)) throw new OptionError(`--guarantee: unknown replication guarantee '${g}'`);
   const extraClaims = extra.map((id) => ({ id }));
+  const shrinkRuns = intOption(opts.shrinkRuns, '--shrink-runs', 0, 10_000) ?? 24;
+  const tries = intOption(opts.tries, '--tries', 1, 100) ?? 3;
 
   // Loaded here: a missing server or driver is a clear exit 2 before anything starts.
   const { pgEnv, loadPg } = await import('../live/env.js');
   const env = pgEnv();
   loadPg();
-  const { describeConfig, explainLive, reproduce, checkLive } = await import('../live/judge.js');
+  const { describeConfig, explainLive, reproduce, checkLive, livePlays } = await import('../live/judge.js');
   const { syncTable, syncTableMarkdown } = await import('../live/sync-table.js');
+  const { shrinkDrawn, shrinkScenario } = await import('../live/shrink.js');
+  const { findFaketime } = await import('../live/env.js');
+  type Verdict = Awaited<ReturnType<typeof checkLive>>;
+  const play = async (s: Scenario) => {
+    const v = await checkLive(s, { ...(log ? { log } : {}), extraClaims });
+    return { broke: [...new Set(v.violations.map((x) => x.guarantee))], verdict: v };
+  };
+  const findings: Finding[] = [];
+  /** Shrink progress on stderr, the minimal schedule on stdout, its JSON for live.json. */
+  const shrinkReport = (r: Awaited<ReturnType<typeof shrinkScenario<Verdict>>>): ShrinkJson => {
+    const size = scenarioSize(r.scenario);
+    const out: ShrinkJson = {
+      token: r.token, ops: size.ops, faults: size.faults, schedule: formatSchedule(r.scenario),
+      plays: r.plays, candidates: r.candidates, kept: r.kept, budgetSpent: r.budgetSpent, reproduced: r.reproduced,
+    };
+    if (!opts.json) {
+      println(`\nshrunk (${r.guarantee}): ${size.ops} op(s), ${size.faults} fault(s) after ${r.candidates} candidate(s), ${r.plays} live play(s)${r.budgetSpent ? ' (budget spent: smaller may exist)' : ''}`);
+      println(out.schedule.map((l) => `  ${l}`).join('\n'));
+      println(`reproduces in ${r.reproduced.broke} of ${r.reproduced.runs} fresh play(s)`);
+      println(`  replay: npx replicheck live pg --replay ${r.token} --guarantee ${r.guarantee} --times 5`);
+    }
+    return out;
+  };
+  const onCandidate = (c: { kept: boolean; plays: number; spent: number; scenario: Scenario }) => {
+    if (opts.json) return;
+    const size = scenarioSize(c.scenario);
+    err(`  shrink: ${size.ops} op(s), ${size.faults} fault(s): ${c.kept ? `kept (broke on play ${c.plays})` : `held ${c.plays} time(s)`} [${c.spent}/${shrinkRuns}]`);
+  };
   if (!opts.json) err(`replicheck live pg: ${env.version} from ${env.bin}${env.uid !== undefined ? `, servers run as ${env.user}` : ''}`);
   const started = Date.now();
   const out: Record<string, unknown> = { target: 'pg', postgres: env.version };
@@ -102,10 +144,22 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
   if (replay) {
     if (!opts.json) err(`playing the scenario ${times} time(s) (${describeConfig(replay.config)})`);
     const r = await reproduce(replay, times, { ...(log ? { log } : {}), extraClaims, onRun: (i, v) => !opts.json && err(`  run ${i + 1}: ${v.violations.length === 0 ? 'held' : v.violations.map((x) => x.guarantee).join(', ')} (${(v.run.ms / 1000).toFixed(1)} s)`) });
-    out['replay'] = { runs: r.runs, broke: r.broke, notJudged: r.notJudged, ms: r.ms };
+    const rep: Record<string, unknown> = { runs: r.runs, broke: r.broke, rate: rates(r.broke, r.runs), notJudged: r.notJudged, ms: r.ms };
+    out['replay'] = rep;
     if (r.example && !opts.json) println(explainLive(r.example, times, extra));
     if (!opts.json) println(reproductionLines(r.broke, r.runs).join('\n') || `nothing broke in ${r.runs} run(s)`);
+    for (const [g, n] of Object.entries(r.broke)) findings.push({ source: 'replay', guarantee: g, token: opts.replay!, reproduced: { broke: n, runs: r.runs } });
     if (Object.keys(r.broke).length > 0) code = 1;
+    const first = r.example?.violations[0]?.guarantee;
+    if (opts.shrink && first && shrinkRuns > 0) {
+      if (!opts.json) err(`shrinking (${first}): each candidate played up to ${tries} time(s), at most ${shrinkRuns} plays`);
+      const sr = await shrinkScenario(replay, play, { guarantee: first, tries, budget: shrinkRuns, original: r.example!, onCandidate });
+      const shrunk = shrinkReport(sr);
+      rep['shrunk'] = shrunk;
+      findings.push({ source: 'replay-shrunk', guarantee: first, token: sr.token, reproduced: sr.reproduced });
+    } else if (opts.shrink && !opts.json) {
+      err(first ? 'shrinking off (--shrink-runs 0)' : 'nothing broke: nothing to shrink');
+    }
   }
 
   if (opts.table !== false && !replay) {
@@ -118,7 +172,13 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
       case: c.case, level: c.level, guarantee: c.guarantee, model: c.model, live: c.liveVerdict,
       broke: c.live.broke[c.guarantee] ?? 0, runs: c.live.runs, agree: !c.disagree, token: c.token || null,
       ...(c.live.example ? { sentence: c.live.example.violations[0]?.sentence } : {}),
+      rate: (c.live.broke[c.guarantee] ?? 0) / c.live.runs, inDoubt: c.inDoubt, modelIgnores: c.modelIgnores,
+      ...(c.modelSentence ? { modelSentence: c.modelSentence } : {}),
     }));
+    for (const c of cells) {
+      const n = c.live.broke[c.guarantee] ?? 0;
+      if (n > 0) findings.push({ source: 'syncTable', case: c.case, level: c.level, guarantee: c.guarantee, token: c.token, reproduced: { broke: n, runs: c.live.runs } });
+    }
     const md = syncTableMarkdown(cells);
     out['syncTableMarkdown'] = md;
     if (!opts.json) {
@@ -140,11 +200,12 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
     const entry = BUILTIN_MODELS['wal']!;
     const config = { ...entry.variants[variant]! };
     const arb = scenariosFor(entry.model, { modelRef: 'wal', config, variant, profile, workload: { opsMax: 12, sessionsMax: 3, keys: 3 } });
+    // Scenario i is fast-check's run at path i of the seed: the shrinker finds it there again.
     const drawn: Scenario[] = fc.sample(arb, { seed, numRuns: runs });
     if (!opts.json) err(`${runs} drawn scenario(s): variant ${variant} (${describeConfig(config)}), profile ${profile}, seed ${seed}`);
     const column = new Map<string, { judged: number; broke: number; example?: string; token?: string }>();
     const claimed = new Set<string>();
-    const found: { guarantee: string; sentence: string; token: string; run: number }[] = [];
+    const found: { guarantee: string; sentence: string; token: string; run: number; reproduced?: { broke: number; runs: number }; shrunk?: ShrinkJson }[] = [];
     const t0 = Date.now();
     const lagMax: number[] = [];
     for (let i = 0; i < drawn.length; i++) {
@@ -160,13 +221,25 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
         }
         column.set(m.id, cell);
       }
-      if (v.violations.length > 0) {
-        found.push({ guarantee: v.violations[0]!.guarantee, sentence: v.violations[0]!.sentence, token: v.token, run: i });
-        if (!opts.json) println(explainLive(v, 5, extra));
-      }
       if (!opts.json) err(`  scenario ${i + 1}/${runs}: ${v.violations.length === 0 ? 'claims held' : `broke ${[...new Set(v.violations.map((x) => x.guarantee))].join(', ')}`} (${(v.run.ms / 1000).toFixed(1)} s)`);
+      if (v.violations.length > 0) {
+        const g = v.violations[0]!.guarantee;
+        const f: (typeof found)[number] = { guarantee: g, sentence: v.violations[0]!.sentence, token: v.token, run: i };
+        found.push(f);
+        if (!opts.json) println(explainLive(v, 5, extra));
+        if (shrinkRuns > 0) {
+          if (!opts.json) err(`shrinking scenario ${i + 1} (${g}) with fast-check's shrinker: each candidate played up to ${tries} time(s), at most ${shrinkRuns} plays`);
+          const sr = await shrinkDrawn(arb, { seed, path: i }, play, { guarantee: g, tries, budget: shrinkRuns, original: v, onCandidate });
+          f.shrunk = shrinkReport(sr);
+          f.reproduced = sr.reproduced;
+          findings.push({ source: 'drawn', guarantee: g, token: sr.token, reproduced: sr.reproduced });
+        } else {
+          findings.push({ source: 'drawn', guarantee: g, token: v.token, reproduced: { broke: 1, runs: 1 } });
+        }
+      }
     }
     const minutes = (Date.now() - t0) / 60_000;
+    // Drawn scenarios judged per minute of wall time, shrinking included.
     const perMinute = Math.round((runs / minutes) * 10) / 10;
     out['drawn'] = {
       variant, profile, seed, runs, perMinute, found,
@@ -182,9 +255,49 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
   }
 
   out['ms'] = Date.now() - started;
+  // Every live play of this command (table cells, drawn, replays, shrink candidates) per minute of wall time.
+  out['plays'] = livePlays.count;
+  out['scenariosPerMinute'] = livePlays.count === 0 ? 0 : Math.round((livePlays.count / ((Date.now() - started) / 60_000)) * 10) / 10;
+  out['findings'] = findings;
+  const lib = findFaketime();
+  out['clockSkew'] = lib ? { libfaketime: lib, applied: true } : { libfaketime: null, applied: false, reason: 'libfaketime not installed: clock skew left out' };
+  out['notes'] = [...livePlays.notes].sort();
+  if (!opts.json) {
+    println(`\n${livePlays.count} live scenario play(s) in ${((Date.now() - started) / 60_000).toFixed(1)} min: ${String(out['scenariosPerMinute'])} per minute`);
+    for (const f of findings) println(`  ${f.guarantee} (${f.source}${f.level ? ` ${f.case}/${f.level}` : ''}): reproduced in ${f.reproduced.broke} of ${f.reproduced.runs} play(s)`);
+    println(lib ? `clock skew: applied per server through libfaketime (${lib})` : 'clock skew: left out (libfaketime not installed)');
+    for (const n of out['notes'] as string[]) if (/skipped|not played|not applied|left out/.test(n)) println(`not played: ${n}`);
+  }
   if (opts.out) writeOut(opts.out, out);
   if (opts.json) println(JSON.stringify(out));
   return code;
+}
+
+/** One finding and how often it reproduced (live.json `findings`). */
+interface Finding {
+  source: 'syncTable' | 'drawn' | 'replay' | 'replay-shrunk';
+  guarantee: string;
+  token: string;
+  reproduced: { broke: number; runs: number };
+  case?: string;
+  level?: string;
+}
+
+/** A shrunk finding (live.json). */
+interface ShrinkJson {
+  token: string;
+  ops: number;
+  faults: number;
+  schedule: string[];
+  plays: number;
+  candidates: number;
+  kept: number;
+  budgetSpent: boolean;
+  reproduced: { broke: number; runs: number };
+}
+
+function rates(broke: Record<string, number>, runs: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(broke).map(([g, n]) => [g, n / runs]));
 }
 
 interface DrawnColumn {
@@ -213,5 +326,15 @@ function writeOut(dir: string, out: Record<string, unknown>): void {
   const parts = ['# replicheck live: PostgreSQL', '', `Server: ${String(out['postgres'])}`, ''];
   if (typeof out['syncTableMarkdown'] === 'string') parts.push('## synchronous_commit: model beside server', '', out['syncTableMarkdown'], '');
   if (out['drawn']) parts.push('## Live column', '', liveColumnMarkdown(out['drawn'] as DrawnColumn), '');
+  const findings = out['findings'] as Finding[];
+  parts.push('## How often each finding reproduces', '', `${String(out['plays'])} live plays, ${String(out['scenariosPerMinute'])} per minute.`, '');
+  if (findings.length === 0) parts.push('Nothing broke.', '');
+  else {
+    parts.push('| finding | guarantee | reproduced | replay token |', '|---|---|---|---|');
+    for (const f of findings) parts.push(`| ${f.source}${f.case ? ` ${f.case}/${f.level}` : ''} | ${f.guarantee} | ${f.reproduced.broke} / ${f.reproduced.runs} | \`${f.token}\` |`);
+    parts.push('');
+  }
+  const notes = out['notes'] as string[];
+  if (notes.length > 0) parts.push('## What the live runs did not play as the scenario says', '', ...notes.map((n) => `- ${n}`), '');
   writeFileSync(join(dir, 'live.md'), parts.join('\n'));
 }

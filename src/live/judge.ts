@@ -84,9 +84,15 @@ export function judgeLive(scenario: Scenario, run: LiveRun, opts: LiveJudgeOptio
   return { scenario, token: encodeToken(scenario), claims, violations, outcomes, measured, run };
 }
 
+/** Live plays in this process and their wall time (scenarios per minute in the CLI summary). */
+export const livePlays = { count: 0, ms: 0, notes: new Set<string>() };
+
 /** Play and judge one scenario on a fresh cluster. */
 export async function checkLive(scenario: Scenario, opts: LiveJudgeOptions & LiveRunOptions = {}): Promise<LiveVerdict> {
   const run = await runLive(scenario, opts);
+  livePlays.count++;
+  livePlays.ms += run.ms;
+  for (const n of run.notes) livePlays.notes.add(n);
   return judgeLive(scenario, run, opts);
 }
 
