@@ -89,4 +89,28 @@ describe('LinkProxy', () => {
     expect(await until(() => e.closed())).toBe(true);
     await p.close();
   });
+
+  it("a link's latency holds each chunk for a drawn time, in order, and adds to a clog", async () => {
+    const p = new LinkProxy(echoPort, 'test');
+    await p.start();
+    const c = await open(p.port);
+    const draws: number[] = [];
+    p.setLatency('up', () => {
+      draws.push(40);
+      return 40;
+    });
+    const t0 = Date.now();
+    c.sock.write('a');
+    // Not through after 20 ms: the latency holds it.
+    expect(await until(() => c.got() !== '', 4)).toBe(false);
+    expect(await until(() => c.got() === 'a')).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(39);
+    expect(draws).toEqual([40]);
+    p.setLatency('up', undefined);
+    c.sock.write('b');
+    expect(await until(() => c.got() === 'ab')).toBe(true);
+    expect(draws).toHaveLength(1);
+    c.sock.destroy();
+    await p.close();
+  });
 });

@@ -143,7 +143,7 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
 
   if (replay) {
     if (!opts.json) err(`playing the scenario ${times} time(s) (${describeConfig(replay.config)})`);
-    const r = await reproduce(replay, times, { ...(log ? { log } : {}), extraClaims, onRun: (i, v) => !opts.json && err(`  run ${i + 1}: ${v.violations.length === 0 ? 'held' : v.violations.map((x) => x.guarantee).join(', ')} (${(v.run.ms / 1000).toFixed(1)} s)`) });
+    const r = await reproduce(replay, times, { ...(log ? { log } : {}), extraClaims, onRun: (i, v) => !opts.json && err(`  run ${i + 1}: ${v.violations.length === 0 ? 'held' : [...new Set(v.violations.map((x) => x.guarantee))].join(', ')} (${(v.run.ms / 1000).toFixed(1)} s)`) });
     const rep: Record<string, unknown> = { runs: r.runs, broke: r.broke, rate: rates(r.broke, r.runs), notJudged: r.notJudged, ms: r.ms };
     out['replay'] = rep;
     if (r.example && !opts.json) println(explainLive(r.example, times, extra));
@@ -260,12 +260,13 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
   out['scenariosPerMinute'] = livePlays.count === 0 ? 0 : Math.round((livePlays.count / ((Date.now() - started) / 60_000)) * 10) / 10;
   out['findings'] = findings;
   const lib = findFaketime();
-  out['clockSkew'] = lib ? { libfaketime: lib, applied: true } : { libfaketime: null, applied: false, reason: 'libfaketime not installed: clock skew left out' };
+  // Whether a scenario's clock skew can be played here (each run's notes say what it applied).
+  out['clockSkew'] = lib ? { libfaketime: lib, available: true } : { libfaketime: null, available: false, reason: 'libfaketime not installed: clock skew left out' };
   out['notes'] = [...livePlays.notes].sort();
   if (!opts.json) {
     println(`\n${livePlays.count} live scenario play(s) in ${((Date.now() - started) / 60_000).toFixed(1)} min: ${String(out['scenariosPerMinute'])} per minute`);
     for (const f of findings) println(`  ${f.guarantee} (${f.source}${f.level ? ` ${f.case}/${f.level}` : ''}): reproduced in ${f.reproduced.broke} of ${f.reproduced.runs} play(s)`);
-    println(lib ? `clock skew: applied per server through libfaketime (${lib})` : 'clock skew: left out (libfaketime not installed)');
+    println(lib ? `clock skew: played per server through libfaketime (${lib})` : 'clock skew: left out (libfaketime not installed)');
     for (const n of out['notes'] as string[]) if (/skipped|not played|not applied|left out/.test(n)) println(`not played: ${n}`);
   }
   if (opts.out) writeOut(opts.out, out);
