@@ -44,6 +44,7 @@ interface LiveCliOptions {
   shrink?: boolean;
   shrinkRuns?: string;
   tries?: string;
+  longFork?: string;
   out?: string;
   json?: boolean;
   verbose?: boolean;
@@ -66,6 +67,7 @@ export function registerLive(program: Command): void {
     .option('--guarantee <ids>', 'also judge these guarantees (comma-separated), claimed or not, whatever the faults')
     .option('--shrink', 'with --replay: shrink the schedule when it breaks (drawn scenarios shrink by default)')
     .option('--shrink-runs <n>', 'most live plays spent shrinking one finding (default 24; 0: no shrinking)')
+    .option('--long-fork <seconds>', 'also probe for long fork (primary and standby reads seeing two writes in opposite orders) this many seconds at each of on and local (default 0: off)')
     .option('--tries <n>', 'plays per shrink candidate, kept when it breaks at least once; also the plays that say how often the minimal one reproduces (default 3)')
     .option('--no-table', 'skip the synchronous_commit table')
     .option('--out <dir>', "write live.json and live.md (the report's live column and the table) to this directory")
@@ -101,6 +103,7 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
   const extraClaims = extra.map((id) => ({ id }));
   const shrinkRuns = intOption(opts.shrinkRuns, '--shrink-runs', 0, 10_000) ?? 24;
   const tries = intOption(opts.tries, '--tries', 1, 100) ?? 3;
+  const longForkS = intOption(opts.longFork, '--long-fork', 0, 3600) ?? 0;
 
   // Loaded here: a missing server or driver is a clear exit 2 before anything starts.
   const { pgEnv, loadPg } = await import('../live/env.js');
@@ -254,6 +257,22 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
     if (found.length > 0) code = 1;
   }
 
+  if (longForkS > 0) {
+    const { probeLongFork } = await import('../live/long-fork.js');
+    const probes = [];
+    for (const level of ['on', 'local']) {
+      if (!opts.json) err(`long-fork probe: synchronous_commit=${level}, ${longForkS} s of 4 writers and 2 readers each on the primary and the standby`);
+      const r = await probeLongFork({ ms: longForkS * 1000, synchronousCommit: level, ...(log ? { log } : {}) });
+      probes.push(r);
+      if (!opts.json) {
+        println(`\nlong fork, synchronous_commit=${level}: ${r.forks} incomparable read pair(s) among ${r.distinct} distinct reads (${r.reads.primary} on the primary, ${r.reads.standby} on the standby, ${r.writes} writes in ${longForkS} s)`);
+        if (r.example) println(`  ${r.example.sentence}`);
+      }
+      if (r.forks > 0) findings.push({ source: 'long-fork', level, guarantee: 'long-fork', token: '', reproduced: { broke: r.forks > 0 ? 1 : 0, runs: 1 } });
+    }
+    out['longFork'] = probes;
+  }
+
   out['ms'] = Date.now() - started;
   // Every live play of this command (table cells, drawn, replays, shrink candidates) per minute of wall time.
   out['plays'] = livePlays.count;
@@ -265,7 +284,7 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
   out['notes'] = [...livePlays.notes].sort();
   if (!opts.json) {
     println(`\n${livePlays.count} live scenario play(s) in ${((Date.now() - started) / 60_000).toFixed(1)} min: ${String(out['scenariosPerMinute'])} per minute`);
-    for (const f of findings) println(`  ${f.guarantee} (${f.source}${f.level ? ` ${f.case}/${f.level}` : ''}): reproduced in ${f.reproduced.broke} of ${f.reproduced.runs} play(s)`);
+    for (const f of findings) println(`  ${f.guarantee} (${f.source}${f.case ? ` ${f.case}/${f.level}` : f.level ? ` ${f.level}` : ''}): reproduced in ${f.reproduced.broke} of ${f.reproduced.runs} play(s)`);
     println(lib ? `clock skew: played per server through libfaketime (${lib})` : 'clock skew: left out (libfaketime not installed)');
     for (const n of out['notes'] as string[]) if (/skipped|not played|not applied|left out/.test(n)) println(`not played: ${n}`);
   }
@@ -276,7 +295,7 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
 
 /** One finding and how often it reproduced (live.json `findings`). */
 interface Finding {
-  source: 'syncTable' | 'drawn' | 'replay' | 'replay-shrunk';
+  source: 'syncTable' | 'drawn' | 'replay' | 'replay-shrunk' | 'long-fork';
   guarantee: string;
   token: string;
   reproduced: { broke: number; runs: number };
@@ -332,7 +351,7 @@ function writeOut(dir: string, out: Record<string, unknown>): void {
   if (findings.length === 0) parts.push('Nothing broke.', '');
   else {
     parts.push('| finding | guarantee | reproduced | replay token |', '|---|---|---|---|');
-    for (const f of findings) parts.push(`| ${f.source}${f.case ? ` ${f.case}/${f.level}` : ''} | ${f.guarantee} | ${f.reproduced.broke} / ${f.reproduced.runs} | \`${f.token}\` |`);
+    for (const f of findings) parts.push(`| ${f.source}${f.case ? ` ${f.case}/${f.level}` : f.level ? ` ${f.level}` : ''} | ${f.guarantee} | ${f.reproduced.broke} / ${f.reproduced.runs} | ${f.token ? `\`${f.token}\`` : '(a probe, no schedule)'} |`);
     parts.push('');
   }
   const notes = out['notes'] as string[];
