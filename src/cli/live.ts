@@ -110,7 +110,7 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
   const env = pgEnv();
   loadPg();
   const { describeConfig, explainLive, reproduce, checkLive, livePlays } = await import('../live/judge.js');
-  const { syncTable, syncTableMarkdown } = await import('../live/sync-table.js');
+  const { syncTable, syncTableMarkdown, SYNC_CASES, SYNC_LEVELS } = await import('../live/sync-table.js');
   const { shrinkDrawn, shrinkScenario } = await import('../live/shrink.js');
   const { findFaketime } = await import('../live/env.js');
   type Verdict = Awaited<ReturnType<typeof checkLive>>;
@@ -166,7 +166,7 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
   }
 
   if (opts.table !== false && !replay) {
-    if (!opts.json) err(`synchronous_commit table: 2 cases × 3 levels, ${times} play(s) per cell, each on a fresh cluster`);
+    if (!opts.json) err(`synchronous_commit table: ${SYNC_CASES.length} cases × ${SYNC_LEVELS.length} levels, ${times} play(s) per cell, each on a fresh cluster`);
     const cells = await syncTable(times, {
       ...(log ? { log } : {}),
       onCell: (c) => !opts.json && err(`  ${c.case} ${c.level}: model ${c.model}, PostgreSQL ${c.liveVerdict} (${c.live.broke[c.guarantee] ?? 0}/${c.live.runs})`),
@@ -257,7 +257,9 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
     if (found.length > 0) code = 1;
   }
 
+  let probeMs = 0;
   if (longForkS > 0) {
+    const probeStart = Date.now();
     const { probeLongFork } = await import('../live/long-fork.js');
     const probes = [];
     for (const level of ['on', 'local']) {
@@ -271,19 +273,21 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
       if (r.forks > 0) findings.push({ source: 'long-fork', level, guarantee: 'long-fork', token: '', reproduced: { broke: r.forks > 0 ? 1 : 0, runs: 1 } });
     }
     out['longFork'] = probes;
+    probeMs = Date.now() - probeStart;
   }
 
   out['ms'] = Date.now() - started;
-  // Every live play of this command (table cells, drawn, replays, shrink candidates) per minute of wall time.
+  // Every live play of this command (table cells, drawn, replays, shrink candidates) per minute of wall time (the long-fork probe's time left out).
+  const playMinutes = (Date.now() - started - probeMs) / 60_000;
   out['plays'] = livePlays.count;
-  out['scenariosPerMinute'] = livePlays.count === 0 ? 0 : Math.round((livePlays.count / ((Date.now() - started) / 60_000)) * 10) / 10;
+  out['scenariosPerMinute'] = livePlays.count === 0 ? 0 : Math.round((livePlays.count / playMinutes) * 10) / 10;
   out['findings'] = findings;
   const lib = findFaketime();
   // Whether a scenario's clock skew can be played here (each run's notes say what it applied).
   out['clockSkew'] = lib ? { libfaketime: lib, available: true } : { libfaketime: null, available: false, reason: 'libfaketime not installed: clock skew left out' };
   out['notes'] = [...livePlays.notes].sort();
   if (!opts.json) {
-    println(`\n${livePlays.count} live scenario play(s) in ${((Date.now() - started) / 60_000).toFixed(1)} min: ${String(out['scenariosPerMinute'])} per minute`);
+    println(`\n${livePlays.count} live scenario play(s) in ${playMinutes.toFixed(1)} min: ${String(out['scenariosPerMinute'])} per minute`);
     for (const f of findings) println(`  ${f.guarantee} (${f.source}${f.case ? ` ${f.case}/${f.level}` : f.level ? ` ${f.level}` : ''}): reproduced in ${f.reproduced.broke} of ${f.reproduced.runs} play(s)`);
     println(lib ? `clock skew: played per server through libfaketime (${lib})` : 'clock skew: left out (libfaketime not installed)');
     for (const n of out['notes'] as string[]) if (/skipped|not played|not applied|left out/.test(n)) println(`not played: ${n}`);
