@@ -251,7 +251,7 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
       column: Object.fromEntries(GUARANTEE_FAMILIES.replication.map((id) => [id, { claimed: claimed.has(id), ...(column.get(id) ?? { judged: 0, broke: 0 }) }])),
     };
     if (!opts.json) {
-      println(`\n${runs} scenario(s) on PostgreSQL, ${perMinute} per minute; claimed guarantees broken in ${found.length}`);
+      println(`\n${runs} scenario(s) on PostgreSQL, ${perMinute} per minute (shrinking included); claimed guarantees broken in ${found.length}`);
       println(liveColumnMarkdown(out['drawn'] as DrawnColumn));
     }
     if (found.length > 0) code = 1;
