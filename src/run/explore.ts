@@ -216,7 +216,7 @@ export async function explore(pool: WorkerPool<RunTask, RunFinding>, opts: Explo
   const t0 = performance.now();
   const failing: RunRecord[] = [];
   const outcomes = new Map<number, Judged[]>();
-  const maxInFlight = pool.size * 2; // keep every worker fed while answers travel back
+  const maxInFlight = pool.size * (pool.depth + 1); // every worker holds `depth` runs, and more wait their turn
   let next = 0; // position in the shard's sequence of indices
   let done = 0;
   let stopAt = Infinity; // no index at or above this is handed out
@@ -320,6 +320,8 @@ export function startRunPool(opts: { refs: string[]; workers?: number; timeoutMs
     ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     workerData: { refs: opts.refs },
+    // A run is milliseconds: the next one waits in the worker rather than a round trip away.
+    depth: 2,
     // A user's model given as a .ts path needs tsx in the worker even from compiled JS.
     typescript: opts.refs.some((r) => /\.(ts|mts|cts)$/.test(r)),
   });

@@ -9,6 +9,14 @@
  * shows in its outcome, so callers whose tasks are pure get results independent of
  * the worker count.
  *
+ * A worker may hold `depth` tasks at once (default 1): it answers them one after
+ * another, so with depth 2 the next task is already waiting when it answers one,
+ * instead of idling for a round trip through this thread (on a busy machine that
+ * thread may wait long to be scheduled). Only the task a worker is running has a
+ * watchdog: a queued task's starts when the one before it is answered. When a
+ * worker is replaced, the tasks queued behind the one it failed go back to the
+ * front of the pool's queue: they never ran.
+ *
  * Workers load TypeScript sources: when the worker module is a `.ts` file (run
  * through tsx or vitest) or the caller asks for it (a user's model given as a `.ts`
  * path), the worker registers tsx's ESM loader before importing its module. Hooks
@@ -29,6 +37,8 @@ export interface PoolOptions {
   workerData?: unknown;
   /** Register tsx in the workers although the worker module is JavaScript. */
   typescript?: boolean;
+  /** Tasks a worker holds at once, running one, the rest queued (default 1; use 1 for long tasks, or a slow one holds up those behind it). */
+  depth?: number;
 }
 
 export type TaskOutcome<R> =
@@ -44,12 +54,20 @@ export function defaultWorkers(): number {
   return availableParallelism();
 }
 
-interface Slot {
+interface Slot<T, R> {
   worker: Worker;
   ready: Promise<void>;
-  busy: boolean;
+  up: boolean;
+  /** Tasks sent to this worker, in the order it runs them; the first is running. */
+  held: Pending<T, R>[];
+  /** The running task's watchdog. */
+  timer?: ReturnType<typeof setTimeout>;
+  /** When the running task started, as `performance.now()`. */
+  startedAt: number;
   /** Set when the worker could not load its module: every task it gets fails with this. */
   bootError?: string;
+  /** Set once the slot is replaced: its worker's late events are ignored. */
+  dead: boolean;
 }
 
 interface Pending<T, R> {
@@ -62,11 +80,12 @@ interface Pending<T, R> {
 type FromWorker<R> = { ready: true } | { value: R } | { error: string };
 
 export class WorkerPool<T, R> {
-  private readonly slots: Slot[] = [];
+  private readonly slots: Slot<T, R>[] = [];
   private readonly queue: Pending<T, R>[] = [];
   private closed = false;
   readonly size: number;
   readonly timeoutMs: number;
+  readonly depth: number;
 
   /** `moduleUrl`: the worker module, which calls `serveTasks` at load. */
   constructor(
@@ -75,10 +94,11 @@ export class WorkerPool<T, R> {
   ) {
     this.size = Math.max(1, opts.workers ?? defaultWorkers());
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.depth = Math.max(1, opts.depth ?? 1);
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
   }
 
-  /** Run one task on the next idle worker; never rejects. */
+  /** Run one task on the next worker with room; never rejects. */
   run(task: T, timeoutMs?: number): Promise<TaskOutcome<R>> {
     if (this.closed) return Promise.resolve({ kind: 'crashed', message: 'the pool is closed' });
     return new Promise((resolve) => {
@@ -95,32 +115,44 @@ export class WorkerPool<T, R> {
   async close(): Promise<void> {
     this.closed = true;
     for (const p of this.queue.splice(0)) p.resolve({ kind: 'crashed', message: 'the pool is closed' });
+    for (const slot of this.slots) {
+      clearTimeout(slot.timer);
+      slot.dead = true;
+      for (const p of slot.held.splice(0)) p.resolve({ kind: 'crashed', message: 'the pool is closed' });
+    }
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
-  private spawn(): Slot {
+  private spawn(): Slot<T, R> {
     const worker = new Worker(bootstrap(this.moduleUrl, this.needsTsx()), {
       eval: true,
       workerData: this.opts.workerData ?? null,
     });
-    const slot: Slot = { worker, busy: true, ready: Promise.resolve() };
+    const slot: Slot<T, R> = { worker, up: false, held: [], startedAt: 0, dead: false, ready: Promise.resolve() };
     slot.ready = new Promise<void>((resolve) => {
-      let up = false;
-      const onMessage = (m: FromWorker<R>): void => {
-        if (!('ready' in m)) return;
-        up = true;
-        worker.off('message', onMessage);
-        slot.busy = false;
-        resolve();
-        this.dispatch();
-      };
-      worker.on('message', onMessage);
-      worker.once('error', (err) => {
-        if (up) return; // an error while running a task is that task's outcome
-        slot.bootError = `worker could not start: ${err.message}`;
-        slot.busy = false;
-        resolve();
-        this.dispatch();
+      worker.on('message', (m: FromWorker<R>) => {
+        if (slot.dead) return;
+        if ('ready' in m) {
+          slot.up = true;
+          resolve();
+          return this.dispatch();
+        }
+        this.answered(slot, 'value' in m ? { kind: 'done', value: m.value } : { kind: 'crashed', message: m.error });
+      });
+      worker.on('error', (err) => {
+        if (slot.dead) return;
+        if (!slot.up) {
+          slot.bootError = `worker could not start: ${err.message}`;
+          slot.up = true;
+          resolve();
+          return this.dispatch();
+        }
+        // An error while running a task is that task's outcome.
+        this.replace(slot, { kind: 'crashed', message: err.message });
+      });
+      worker.on('exit', (code) => {
+        if (slot.dead || !slot.up || slot.bootError !== undefined) return;
+        this.replace(slot, { kind: 'crashed', message: `worker exited with code ${code}` });
       });
     });
     return slot;
@@ -130,50 +162,58 @@ export class WorkerPool<T, R> {
     return this.opts.typescript === true || this.moduleUrl.pathname.endsWith('.ts');
   }
 
+  /** Hand queued tasks to workers with room, the least loaded first. */
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (this.closed || this.queue.length === 0) return;
-      if (!slot.busy) this.start(slot, this.queue.shift()!);
+    for (let room = 1; room <= this.depth; room++) {
+      for (const slot of this.slots) {
+        if (this.closed || this.queue.length === 0) return;
+        if (!slot.up || slot.dead || slot.held.length >= room) continue;
+        this.send(slot, this.queue.shift()!);
+      }
     }
   }
 
-  private start(slot: Slot, p: Pending<T, R>): void {
+  private send(slot: Slot<T, R>, p: Pending<T, R>): void {
     if (slot.bootError !== undefined) {
       // Not respawned: a module that fails to load would fail again, in a loop.
       p.resolve({ kind: 'crashed', message: slot.bootError });
       queueMicrotask(() => this.dispatch());
       return;
     }
-    slot.busy = true;
-    const { worker } = slot;
-    const t0 = performance.now();
-    const settle = (o: TaskOutcome<R>, replace: boolean): void => {
-      clearTimeout(timer);
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-      if (replace) {
-        void worker.terminate();
-        const i = this.slots.indexOf(slot);
-        if (i >= 0 && !this.closed) this.slots[i] = this.spawn();
-      } else {
-        slot.busy = false;
-      }
-      p.resolve(o);
-      this.dispatch();
-    };
-    const onMessage = (m: FromWorker<R>): void => {
-      if ('value' in m) settle({ kind: 'done', value: m.value }, false);
-      else if ('error' in m) settle({ kind: 'crashed', message: m.error }, false);
-    };
-    const onError = (err: Error): void => settle({ kind: 'crashed', message: err.message }, true);
-    const onExit = (code: number): void => settle({ kind: 'crashed', message: `worker exited with code ${code}` }, true);
+    slot.held.push(p);
+    slot.worker.postMessage(p.task);
+    if (slot.held.length === 1) this.startWatchdog(slot);
+  }
+
+  private startWatchdog(slot: Slot<T, R>): void {
+    const p = slot.held[0];
+    if (!p) return;
+    slot.startedAt = performance.now();
     // setTimeout fires at once past 2^31-1 ms; a longer watchdog is no watchdog.
-    const timer = setTimeout(() => settle({ kind: 'timeout', ms: Math.round(performance.now() - t0) }, true), Math.min(p.timeoutMs ?? this.timeoutMs, MAX_TIMER_MS));
-    worker.on('message', onMessage);
-    worker.once('error', onError);
-    worker.once('exit', onExit);
-    worker.postMessage(p.task);
+    const ms = Math.min(p.timeoutMs ?? this.timeoutMs, MAX_TIMER_MS);
+    slot.timer = setTimeout(() => this.replace(slot, { kind: 'timeout', ms: Math.round(performance.now() - slot.startedAt) }), ms);
+  }
+
+  /** The running task's answer: settle it, start the next one's watchdog, refill. */
+  private answered(slot: Slot<T, R>, o: TaskOutcome<R>): void {
+    clearTimeout(slot.timer);
+    const p = slot.held.shift();
+    this.startWatchdog(slot);
+    p?.resolve(o);
+    this.dispatch();
+  }
+
+  /** The running task failed with its worker: settle it, requeue the tasks behind it, start a fresh worker. */
+  private replace(slot: Slot<T, R>, o: TaskOutcome<R>): void {
+    clearTimeout(slot.timer);
+    slot.dead = true;
+    void slot.worker.terminate();
+    const [running, ...behind] = slot.held.splice(0);
+    this.queue.unshift(...behind);
+    const i = this.slots.indexOf(slot);
+    if (i >= 0 && !this.closed) this.slots[i] = this.spawn();
+    running?.resolve(o);
+    this.dispatch();
   }
 }
 
@@ -186,12 +226,17 @@ export function serveTasks<T, R>(handler: (task: T) => R | Promise<R>, init?: ()
   if (!port) throw new Error('serveTasks runs inside a worker thread');
   void (async () => {
     if (init) await init();
-    port.on('message', async (task: T) => {
+    // One task after another, answered in the order they came (the pool matches answers by order).
+    let chain: Promise<void> = Promise.resolve();
+    const answer = async (task: T): Promise<void> => {
       try {
         port.postMessage({ value: await handler(task) });
       } catch (err) {
         port.postMessage({ error: err instanceof Error ? err.message : String(err) });
       }
+    };
+    port.on('message', (task: T) => {
+      chain = chain.then(() => answer(task));
     });
     port.postMessage({ ready: true });
   })();
