@@ -72,7 +72,7 @@ function paint(c: CellDoc, text: string, colour: boolean): string {
  * such as CDC sink checks on a WAL model) are listed in one line instead, so
  * the grid shows what matters; report.json keeps every cell.
  */
-export function splitColumns(m: ModelDoc): { shown: number[]; quiet: string[] } {
+export function splitColumns(m: Pick<ModelDoc, 'guarantees'> & { variants: readonly { cells: CellDoc[] }[] }): { shown: number[]; quiet: string[] } {
   const shown: number[] = [];
   const quiet: string[] = [];
   m.guarantees.forEach((g, i) => {

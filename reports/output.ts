@@ -13,6 +13,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import {
   anomalyCountsChart,
   chartFont,
+  commitLatencyChart,
+  readScalingChart,
   convergenceHistogramChart,
   lagOverTimeChart,
   lagPercentilesChart,
@@ -175,12 +177,32 @@ export function renderCharts(c: CollectedReport): { charts: ChartDoc[]; pngs: Re
     const title = `${m.name}: time to converge after faults heal (${values.length} runs)`;
     add({ file: `charts/convergence-${slug(m.name)}.png`, kind: 'convergence', title, model: m.name }, convergenceHistogramChart(values, { ...WIDE, title }));
   }
+  addCostCharts(c, add);
+  for (const l of c.levels) {
+    const curves = l.pbs.curves.map((x) => ({ label: `R=${x.r} W=${x.w}`, points: x.points }));
+    const title = `${l.model}: PBS t-visibility, N=${l.pbs.n} (P(consistent read) t ms after commit, WARS model)`;
+    add({ file: `charts/pbs-${slug(l.model)}.png`, kind: 'pbs', title, model: l.model }, visibilityCurvesChart(curves, { ...WIDE, heightPx: 460, title }));
+  }
   const counts = anomalyCounts(c);
   if (counts.length > 0) {
     const title = 'Runs with a violation, per guarantee and fault profile (every model, claimed or not)';
     add({ file: 'charts/anomalies.png', kind: 'anomalies', title, model: null }, anomalyCountsChart(counts, { ...WIDE, heightPx: 460, title }));
   }
   return { charts, pngs };
+}
+
+function addCostCharts(c: CollectedReport, add: (doc: ChartDoc, png: Buffer) => void): void {
+  const costs = c.costs;
+  if (!costs) return;
+  const bars = costs.commitLatency.filter((x) => x.profile !== 'all');
+  if (bars.some((b) => b.count > 0)) {
+    const title = `${costs.model}: commit latency per synchronous_commit level and semi-sync wait point, per fault profile (ms)`;
+    add({ file: 'charts/commit-latency.png', kind: 'commit-latency', title, model: costs.model }, commitLatencyChart(bars, { ...WIDE, heightPx: 460, title }));
+  }
+  if (costs.readScaling.some((r) => r.readsPerS !== null)) {
+    const title = `${costs.model}: reads as standbys are added — busiest node's reads/s and stale reads, per read policy`;
+    add({ file: 'charts/read-scaling.png', kind: 'read-scaling', title, model: costs.model }, readScalingChart(costs.readScaling, { ...WIDE, heightPx: 460, title }));
+  }
 }
 
 /** Bars stay readable up to about this many groups of five in a 1000 px chart; more rows go to a second chart. */
