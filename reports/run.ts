@@ -250,8 +250,10 @@ export async function collectReport(opts: CollectOptions): Promise<CollectedRepo
   let extras: Awaited<ReturnType<typeof runExtras>>;
   try {
     // The costs and level matrices go to the same pool, queued behind the matrix cells.
+    const matrixP = runAll(targets, resolved, execute, opts.onProgress);
     const extrasP = runExtras(opts.registry, resolved, execute);
-    ({ accs, lagCandidates } = await runAll(targets, resolved, execute, opts.onProgress));
+    extrasP.catch(() => undefined); // awaited below; when the matrix fails first, its error is the one reported
+    ({ accs, lagCandidates } = await matrixP);
     extras = await extrasP;
     await shrinkAll([...accs.values()], { runs, seed, shrinkBudget, diagrams, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }, execute);
   } finally {

@@ -76,7 +76,7 @@ describe('replicheck report: files', () => {
 
   it('report.json validates against its schema and covers every requested model', () => {
     expect(validateReport(doc)).toEqual([]);
-    expect(doc.schemaVersion).toBe(2);
+    expect(doc.schemaVersion).toBe(3);
     expect(doc.models.map((m) => m.name)).toEqual(Object.keys(registry));
     expect(doc.options).toMatchObject({ runs: 2, seed: 1, shrinkBudget: 5, profiles: ['calm', 'lossy-network', 'partitions', 'clock-skew', 'crashes', 'everything'] });
     for (const m of doc.models) for (const v of m.variants) expect(v.runs).toBe(12);
