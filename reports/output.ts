@@ -29,6 +29,9 @@ import { REPORT_SCHEMA_VERSION, type ChartDoc, type ReportDoc, type SummaryDoc }
 /** Written into every report directory: the only proof that replacing the directory loses nothing of the user's. */
 export const REPORT_MARKER = '.replicheck-report';
 
+/** What `replicheck live pg --out DIR` writes: a directory holding only these may become a report (which keeps them). */
+export const LIVE_FILES = ['live.json', 'live.md'] as const;
+
 /** The output directory cannot be used (not writable, not a directory, not a report). Exit 2. */
 export class ReportOutputError extends Error {
   override name = 'ReportOutputError';
@@ -51,7 +54,9 @@ export function checkOutput(outDir: string): string {
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new ReportOutputError(`output ${out} exists and is not a directory`);
     const entries = readdirSync(out);
-    if (entries.length > 0 && !entries.includes(REPORT_MARKER)) {
+    // Only `live pg --out` files: the report picks them up and keeps them.
+    const liveOnly = entries.every((e) => (LIVE_FILES as readonly string[]).includes(e));
+    if (entries.length > 0 && !entries.includes(REPORT_MARKER) && !liveOnly) {
       throw new ReportOutputError(
         `refusing to replace ${out}: it is not empty and was not written by replicheck report (no ${REPORT_MARKER} marker); choose another --out or empty it`,
       );

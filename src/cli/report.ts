@@ -126,7 +126,9 @@ export async function reportCommand(
   let written: WrittenReport;
   try {
     written = writeStaged(staging, collected, { version: packageVersion(), generatedAt: new Date().toISOString() });
+    // The live results stay with the report they are part of (live.md too when they came from the output directory).
     if (live) copyFileSync(resolve(live.source), join(staging.dir, 'live.json'));
+    if (live && opts.live === undefined && existsSync(join(out, 'live.md'))) copyFileSync(join(out, 'live.md'), join(staging.dir, 'live.md'));
     commitOutput(staging);
   } catch (err) {
     discardOutput(staging);
