@@ -476,9 +476,10 @@ export interface CommitLatencyBar {
 }
 
 /**
- * Commit latency per level: one group per level, one bar per profile, p99 as
- * the bar and p50 as a point on it (what a client usually waits, and the tail),
- * logarithmic when values span more than two decades.
+ * Commit latency per level: one group per level, one floating bar per profile
+ * spanning p50 (bottom) to p99 (top) — what a client usually waits and the
+ * tail in one mark; logarithmic when values span more than two decades. A
+ * level without commits under a profile leaves a gap.
  */
 export function commitLatencyChartConfig(bars: readonly CommitLatencyBar[], opts: { title?: string } = {}): ChartConfiguration {
   const levels = [...new Set(bars.map((b) => b.level))];
@@ -490,17 +491,26 @@ export function commitLatencyChartConfig(bars: readonly CommitLatencyBar[], opts
     type: 'bar',
     data: {
       labels: levels,
-      datasets: [
-        ...profiles.map((p, i) => ({ type: 'bar' as const, label: `${p} p99`, data: levels.map((l) => at(l, p)?.p99 ?? null), backgroundColor: seriesStyle(i).color, order: 2 })),
-        ...profiles.map((p, i) => ({
-          type: 'line' as const, label: `${p} p50`, data: levels.map((l) => at(l, p)?.p50 ?? null), borderColor: '#000000', backgroundColor: seriesStyle(i).color,
-          showLine: false, pointStyle: 'rectRot' as const, pointRadius: 4, order: 1,
-        })),
-      ],
+      datasets: profiles.map((p, i) => ({
+        label: p,
+        data: levels.map((l) => {
+          const b = at(l, p);
+          return b && b.p50 !== null && b.p99 !== null ? [b.p50, b.p99] : null;
+        }),
+        backgroundColor: seriesStyle(i).color,
+        // p50 = p99 (a level that never waits) would be an invisible bar.
+        minBarLength: 3,
+      })),
     },
     options: {
-      plugins: { title: title(opts.title ?? 'Commit latency per level (bars p99, diamonds p50)') },
-      scales: { y: { type: log ? 'logarithmic' : 'linear', beginAtZero: !log, title: { display: true, text: 'ms from invocation to acknowledgement' } } },
+      plugins: { title: title(opts.title ?? 'Commit latency per level (each bar: p50 at the bottom to p99 at the top)') },
+      scales: {
+        y: {
+          type: log ? 'logarithmic' : 'linear',
+          ...(log ? { min: Math.min(...values) / 2 } : { beginAtZero: true }),
+          title: { display: true, text: 'ms from invocation to acknowledgement (bar: p50 → p99)' },
+        },
+      },
     },
   } as ChartConfiguration;
 }

@@ -60,7 +60,7 @@ const COMMIT_WORKLOAD: WorkloadOptions = { opsMin: 20, opsMax: 40 };
 const READ_WORKLOAD: WorkloadOptions = { opKinds: ['r', 'w'], opsMin: 30, opsMax: 50, sessionsMax: 4, txnOpsMax: 1, rollback: false };
 
 /** Scenarios per (level or topology, profile) in the default report: a modest budget (see README for the CPU cost). */
-export const DEFAULT_COST_RUNS = 6;
+export const DEFAULT_COST_RUNS = 4;
 
 /** The knobs the studies set themselves, never drawn. */
 const SET_BY_STUDY = new Set(['nodes', 'replication', 'synchronousCommit', 'synchronousStandbyNames', 'semisyncWaitPoint']);

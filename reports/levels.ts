@@ -16,7 +16,7 @@ import type { ReportModelEntry } from './run.js';
 import type { PbsDoc } from './schema.js';
 
 /** Scenarios per (level pair, profile) in the default report: nine pairs, so a modest budget. */
-export const DEFAULT_LEVEL_RUNS = 6;
+export const DEFAULT_LEVEL_RUNS = 4;
 
 export interface LevelPair {
   /** "W=QUORUM R=ONE". */

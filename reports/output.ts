@@ -201,7 +201,7 @@ function addCostCharts(c: CollectedReport, add: (doc: ChartDoc, png: Buffer) => 
   if (!costs) return;
   const bars = costs.commitLatency.filter((x) => x.profile !== 'all');
   if (bars.some((b) => b.count > 0)) {
-    const title = `${costs.model}: commit latency per synchronous_commit level and semi-sync wait point, per fault profile (ms)`;
+    const title = `${costs.model}: commit latency per synchronous_commit level and semi-sync wait point, per fault profile (bars: p50 → p99, ms)`;
     add({ file: 'charts/commit-latency.png', kind: 'commit-latency', title, model: costs.model }, commitLatencyChart(bars, { ...WIDE, heightPx: 460, title }));
   }
   if (costs.readScaling.some((r) => r.readsPerS !== null)) {

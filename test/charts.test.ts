@@ -346,7 +346,7 @@ describe('spacetimeSvg', () => {
 });
 
 describe('cost charts (configuration)', () => {
-  it('commit latency: a p99 bar and a p50 point per profile, levels in order, log axis only for a wide spread', () => {
+  it('commit latency: a p50 → p99 bar per profile, levels in order, log axis only for a wide spread', () => {
     const bars = [
       { level: 'off', profile: 'calm', p50: 0.4, p99: 0.5 },
       { level: 'on', profile: 'calm', p50: 5, p99: 20 },
@@ -355,9 +355,9 @@ describe('cost charts (configuration)', () => {
     ];
     const cfg = commitLatencyChartConfig(bars) as any;
     expect(cfg.data.labels).toEqual(['off', 'on']);
-    expect(cfg.data.datasets.map((d: any) => d.label)).toEqual(['calm p99', 'crashes p99', 'calm p50', 'crashes p50']);
-    expect(cfg.data.datasets[1].data).toEqual([0.6, null]); // no commits measured: a gap, not 0
-    expect(cfg.data.datasets[2].data).toEqual([0.4, 5]);
+    expect(cfg.data.datasets.map((d: any) => d.label)).toEqual(['calm', 'crashes']);
+    expect(cfg.data.datasets[0].data).toEqual([[0.4, 0.5], [5, 20]]); // each bar spans p50 → p99
+    expect(cfg.data.datasets[1].data).toEqual([[0.4, 0.6], null]); // no p99: a gap, not 0
     expect(cfg.options.scales.y.type).toBe('linear');
     expect((commitLatencyChartConfig([...bars, { level: 'remote_apply', profile: 'calm', p50: 50, p99: 500 }]) as any).options.scales.y.type).toBe('logarithmic');
   });
