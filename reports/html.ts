@@ -171,7 +171,8 @@ function liveRow(col: NonNullable<LiveDoc['column']>, guarantees: readonly strin
     const c = col.cells.find((x) => x.guarantee === g);
     if (!c) return '<td class="live none" title="not measured on the server">—</td>';
     const cls = c.judged === 0 ? 'not-judged' : c.broke > 0 ? (c.claimed ? 'finding' : 'broken') : c.claimed ? 'holds' : 'held';
-    const model = c.model ? `model ${c.model.broken}/${c.model.runs}${c.model.profile === 'all' ? '' : ` under ${c.model.profile}`}` : 'no model cell';
+    const model = !c.model ? 'no model cell' : c.model.runs === 0 ? 'the model judged it in no run'
+      : `model ${c.model.broken}/${c.model.runs}${c.model.profile === 'all' ? '' : ` under ${c.model.profile}`}`;
     const tip = `PostgreSQL · ${g}: broke in ${c.broke} of ${c.judged} judged runs (${model})${c.example ? ` — e.g. ${c.example}` : ''}`;
     const share = c.judged > 0 ? c.broke / c.judged : 0;
     const style = cls === 'broken' ? ` style="--share:${(0.25 + 0.75 * share).toFixed(2)}"` : '';

@@ -12,6 +12,7 @@ import { collectReport, type CollectedReport } from '../reports/run.js';
 import { renderCharts } from '../reports/output.js';
 import { reportMarkdown } from '../reports/markdown.js';
 import { reportHtml } from '../reports/html.js';
+import { terminalSummary } from '../reports/matrix.js';
 import { drawConfig, drawnKnobs } from '../reports/costs.js';
 import { liveDoc, LiveInputError, parseLive, readLive } from '../reports/live.js';
 import { REPORT_SCHEMA_VERSION, validateReport, type ModelDoc, type ReportDoc } from '../reports/schema.js';
@@ -142,6 +143,8 @@ describe('report sections: live PostgreSQL column', () => {
     const html = reportHtml(doc, { pngs, diagrams: {} });
     expect(html).toContain('↳ PostgreSQL (live)');
     expect(html).toContain('<section id="live">');
+    expect(html.match(/class="[a-z-]+ live disagree"/g)).toHaveLength(doc.live!.disagreements.filter((d) => d.where === 'matrix').length);
+    expect(terminalSummary(doc, 'r/index.html')).toContain(`≠ live PostgreSQL 15.10 (fixture): ${doc.live!.disagreements.length} disagreement(s)`);
   });
 
   it('without live data: no live row, no live section, and it is said once', () => {
