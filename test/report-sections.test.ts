@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { BUILTIN_MODELS } from '../models/index.js';
-import { collectReport, type CollectedReport } from '../reports/run.js';
+import { builtinRegistryModule, collectReport, type CollectedReport } from '../reports/run.js';
 import { renderCharts } from '../reports/output.js';
 import { reportMarkdown } from '../reports/markdown.js';
 import { reportHtml } from '../reports/html.js';
@@ -88,6 +88,17 @@ describe('report sections: costs', () => {
     const seeds = [1, 2, 3, 4, 5].map((s) => JSON.stringify(drawConfig(model, {}, s, 0)));
     expect(new Set(seeds).size).toBeGreaterThan(1);
   });
+});
+
+describe('report sections: determinism', () => {
+  it('the same figures on two worker threads as in this thread', async () => {
+    const two = await collectReport({
+      registry: BUILTIN_MODELS, models: ['wal', 'leaderless'], workers: 2, registryModule: builtinRegistryModule(),
+      profiles: ['calm'], runs: 1, shrinkBudget: 0, costRuns: 1, levelRuns: 1,
+    });
+    expect(JSON.stringify(two.costs)).toBe(JSON.stringify(collected.costs));
+    expect(JSON.stringify(two.levels)).toBe(JSON.stringify(collected.levels));
+  }, 300_000);
 });
 
 describe('report sections: consistency levels and PBS', () => {
