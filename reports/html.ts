@@ -140,7 +140,9 @@ function matrix(doc: ReportDoc): string {
   const tables = doc.models.map((m) => modelMatrix(m, doc.live)).join('\n');
   const live = doc.live?.column
     ? `<p class="intro">The row <b>↳ PostgreSQL (live)</b> under ${esc(doc.live.column.model)}/${esc(doc.live.column.variant)} is the same guarantees judged on a real server (${esc(doc.live.postgres)}; ${plural(doc.live.column.runs, 'run')} under ${esc(doc.live.column.profile)}): runs broken / runs judged; a red outline marks a cell where model and server disagree (<a href="#live">details</a>).</p>`
-    : '<p class="muted small">No live column: no live server results were given (run <code>replicheck live pg --out DIR</code>, then <code>replicheck report --live DIR/live.json</code>).</p>';
+    : doc.live
+      ? '<p class="muted small">No live column: the live results hold no drawn scenarios (<code>replicheck live pg --runs N --variant V --out DIR</code> adds them); their synchronous_commit table is <a href="#live">below</a>.</p>'
+      : '<p class="muted small">No live column: no live server results were given (run <code>replicheck live pg --out DIR</code>, then <code>replicheck report --live DIR/live.json</code>).</p>';
   return `<section id="matrix"><h2>Guarantee matrix</h2>
 <p class="intro">Rows are model variants, columns guarantees. Claimed guarantees are checked in every run where the claim is in force (no fault outside what it tolerates); the rest are measured. Numbers are runs broken / runs judged. Click a broken cell for its smallest counterexample; hover for details.</p>
 ${LEGEND_HTML}

@@ -58,7 +58,10 @@ export function reportMarkdown(doc: ReportDoc): string {
     doc.live?.column
       ? wrap(`The row "↳ PostgreSQL (live)" is ${doc.live.column.model}/${doc.live.column.variant} judged on a real server ` +
           `(${doc.live.column.runs} runs under ${doc.live.column.profile}): runs broken / judged; ≠ marks a disagreement with the model.`)
-      : wrap('No live column: no live server results were given (`replicheck live pg --out DIR`, then `replicheck report --live DIR/live.json`).'),
+      : doc.live
+        ? wrap('No live column: the live results hold no drawn scenarios (`replicheck live pg --runs N --variant V --out DIR` adds them); ' +
+            'their synchronous_commit table is below.')
+        : wrap('No live column: no live server results were given (`replicheck live pg --out DIR`, then `replicheck report --live DIR/live.json`).'),
     '',
   );
   for (const m of doc.models) out.push(...modelTables(m, doc.live), '');
@@ -168,12 +171,12 @@ function costsSection(doc: ReportDoc): string[] {
     `tunables drawn from the report seed: ${c.drawnKnobs.join(', ')}.`), '');
   const profiles = [...new Set(c.commitLatency.map((x) => x.profile))];
   const levels = [...new Set(c.commitLatency.map((x) => x.level))];
-  out.push('Commit latency, p50 / p99 ms (client invocation → acknowledgement of committed writes):', '');
+  out.push('Commit latency, p50/p99 ms (client invocation → acknowledgement of committed writes):', '');
   out.push(`| level | ${profiles.map((p) => (p === 'all' ? 'every profile' : p)).join(' | ')} |`, `|---|${profiles.map(() => '--:').join('|')}|`);
   for (const lv of levels) {
     out.push(`| ${esc(lv)} | ${profiles.map((p) => {
       const x = c.commitLatency.find((y) => y.level === lv && y.profile === p);
-      return x && x.count > 0 ? `${ms(x.p50!)} / ${ms(x.p99!)}` : '—';
+      return x && x.count > 0 ? `${ms(x.p50!)}/${ms(x.p99!)}` : '—';
     }).join(' | ')} |`);
   }
   out.push('', 'Reads as standbys are added (asynchronous replication, pooled over the profiles):', '');

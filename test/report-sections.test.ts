@@ -12,7 +12,8 @@ import { builtinRegistryModule, collectReport, type CollectedReport } from '../r
 import { renderCharts } from '../reports/output.js';
 import { reportMarkdown } from '../reports/markdown.js';
 import { reportHtml } from '../reports/html.js';
-import { terminalSummary } from '../reports/matrix.js';
+import { displayWidth, terminalSummary } from '../reports/matrix.js';
+import { MARKDOWN_COLUMNS } from '../reports/markdown.js';
 import { drawConfig, drawnKnobs } from '../reports/costs.js';
 import { liveDoc, LiveInputError, parseLive, readLive } from '../reports/live.js';
 import { REPORT_SCHEMA_VERSION, validateReport, type ModelDoc, type ReportDoc } from '../reports/schema.js';
@@ -62,6 +63,15 @@ describe('report sections: costs', () => {
     expect(pooled('remote_write').p50!).toBeLessThanOrEqual(pooled('on').p50!);
     expect(pooled('on').p50!).toBeLessThanOrEqual(pooled('remote_apply').p50!);
     expect(doc.charts.some((c) => c.kind === 'commit-latency')).toBe(true);
+  });
+
+  it('summary.md keeps the costs table within its line width with every profile and wide figures', () => {
+    const profiles = ['calm', 'lossy-network', 'partitions', 'clock-skew', 'crashes', 'everything', 'all'];
+    const wide = doc.costs!.commitLatency.filter((c) => c.profile === 'all')
+      .flatMap((c) => profiles.map((profile) => ({ ...c, profile, p50: 123.456, p99: 98765.4 })));
+    const md = reportMarkdown({ ...doc, costs: { ...doc.costs!, commitLatency: wide } });
+    expect(md).toMatch(/^\| semisync AFTER_COMMIT \| 123\/98765 \|/m);
+    for (const l of md.split('\n')) expect(displayWidth(l), l).toBeLessThanOrEqual(MARKDOWN_COLUMNS);
   });
 
   it('read scaling: 1–3 standbys × every read policy; reads from the primary are never stale', () => {
@@ -156,6 +166,17 @@ describe('report sections: live PostgreSQL column', () => {
     expect(html).toContain('<section id="live">');
     expect(html.match(/class="[a-z-]+ live disagree"/g)).toHaveLength(doc.live!.disagreements.filter((d) => d.where === 'matrix').length);
     expect(terminalSummary(doc, 'r/index.html')).toContain(`≠ live PostgreSQL 15.10 (fixture): ${doc.live!.disagreements.length} disagreement(s)`);
+  });
+
+  it('live results without drawn scenarios: the table, no live row, and the reason said once', () => {
+    const tableOnly = liveDoc({ ...readLive(LIVE_FIXTURE).input, drawn: null }, 'live.json', doc.models);
+    const d = { ...doc, live: tableOnly };
+    expect(validateReport(d)).toEqual([]);
+    const md = reportMarkdown(d);
+    expect(md).not.toContain('↳ PostgreSQL');
+    expect(md.match(/the live results hold no drawn scenarios/g)).toHaveLength(1);
+    expect(md).toMatch(/^\| standby-ryw \| remote_apply \| read-your-writes \| held \| broke \| 1 of 3 \| \*\*no\*\* \|$/m);
+    expect(reportHtml(d, { pngs, diagrams: {} }).match(/the live results hold no drawn scenarios/g)).toHaveLength(1);
   });
 
   it('without live data: no live row, no live section, and it is said once', () => {
