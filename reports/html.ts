@@ -254,7 +254,7 @@ function costsSection(doc: ReportDoc, assets: HtmlAssets): string {
   return `<section id="costs"><h2>What replication costs</h2>
 <p class="intro">Measured on ${esc(c.model)}'s simulated histories: ${plural(c.runs, 'scenario')} per level (or topology) and fault profile, each with the model's tunables (${esc(c.drawnKnobs.join(', '))}) drawn from the report seed — the same draws and scenarios for every level.${c.failedRuns > 0 ? ` ${plural(c.failedRuns, 'run')} could not finish and gave no figures.` : ''}</p>
 <h3>Write speed: commit latency per level</h3>
-<p class="intro">Client invocation to acknowledgement of committed writes (p50 / p99 ms, nearest rank). Failed and indeterminate commits are left out. Synchronous levels wait for one standby (FIRST 1).</p>
+<p class="intro">Client invocation to acknowledgement of committed writes (p50 / p99 ms, nearest rank). Failed and indeterminate commits are left out. PostgreSQL's synchronous levels wait for one standby (FIRST 1); semi-sync for <code>semisyncAcks</code> replicas (a drawn tunable).</p>
 ${fig('commit-latency')}${commitTable}
 <h3>Read speed: adding standbys</h3>
 <p class="intro">Asynchronous replication with 1–3 standbys, every session on one read policy, pooled over the fault profiles. The simulated nodes have no request-processing capacity, so total reads/s follows the offered load; what a standby buys is the load taken off the busiest node, and what it costs is stale reads.</p>

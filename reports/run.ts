@@ -12,6 +12,11 @@
  *
  * Models come in as a registry (name → entry, shaped like BUILTIN_MODELS), so
  * the CLI passes the built-in ones and tests pass their own.
+ *
+ * Beside the matrix, on the same pool: the costs the seed names (reports/costs.ts,
+ * for a model with the WAL knobs), a leaderless model's matrix per consistency
+ * level with PBS curves (reports/levels.ts), and a live server's column
+ * (reports/live.ts, from live.json).
  */
 import fc from 'fast-check';
 import {
