@@ -465,3 +465,106 @@ export function anomalyCountsChart(counts: readonly AnomalyCount[], opts: ChartS
     opts,
   );
 }
+
+// ───────────────────────────── costs ─────────────────────────────
+
+export interface CommitLatencyBar {
+  level: string;
+  profile: string;
+  p50: number | null;
+  p99: number | null;
+}
+
+/**
+ * Commit latency per level: one group per level, one floating bar per profile
+ * spanning p50 (bottom) to p99 (top) — what a client usually waits and the
+ * tail in one mark; logarithmic when values span more than two decades. A
+ * level without commits under a profile leaves a gap.
+ */
+export function commitLatencyChartConfig(bars: readonly CommitLatencyBar[], opts: { title?: string } = {}): ChartConfiguration {
+  const levels = [...new Set(bars.map((b) => b.level))];
+  const profiles = [...new Set(bars.map((b) => b.profile))];
+  const at = (l: string, p: string): CommitLatencyBar | undefined => bars.find((b) => b.level === l && b.profile === p);
+  const values = bars.flatMap((b) => [b.p50, b.p99]).filter((v): v is number => v !== null && v > 0);
+  const log = values.length > 0 && Math.max(...values) / Math.min(...values) > 100;
+  return {
+    type: 'bar',
+    data: {
+      labels: levels,
+      datasets: profiles.map((p, i) => ({
+        label: p,
+        data: levels.map((l) => {
+          const b = at(l, p);
+          return b && b.p50 !== null && b.p99 !== null ? [b.p50, b.p99] : null;
+        }),
+        backgroundColor: seriesStyle(i).color,
+        // p50 = p99 (a level that never waits) would be an invisible bar.
+        minBarLength: 3,
+      })),
+    },
+    options: {
+      plugins: { title: title(opts.title ?? 'Commit latency per level (each bar: p50 at the bottom to p99 at the top)') },
+      scales: {
+        y: {
+          type: log ? 'logarithmic' : 'linear',
+          ...(log ? { min: Math.min(...values) / 2 } : { beginAtZero: true }),
+          title: { display: true, text: 'ms from invocation to acknowledgement (bar: p50 → p99)' },
+        },
+      },
+    },
+  } as ChartConfiguration;
+}
+
+export function commitLatencyChart(bars: readonly CommitLatencyBar[], opts: ChartSize & { title?: string } = {}): Buffer {
+  return render(commitLatencyChartConfig(bars, opts), opts);
+}
+
+export interface ReadScalingPoint {
+  standbys: number;
+  policy: string;
+  readsPerS: number | null;
+  busiestNodeReadsPerS: number | null;
+  staleFraction: number | null;
+}
+
+/**
+ * Reads as standbys are added: per read policy, the busiest node's reads per
+ * second (solid, left axis: the load a replica takes off) and the share of
+ * stale reads (dashed, right axis: what it costs).
+ */
+export function readScalingChartConfig(points: readonly ReadScalingPoint[], opts: { title?: string } = {}): ChartConfiguration {
+  const policies = [...new Set(points.map((p) => p.policy))];
+  const standbys = [...new Set(points.map((p) => p.standbys))].sort((a, b) => a - b);
+  const series = (policy: string, f: (p: ReadScalingPoint) => number | null) =>
+    standbys.map((s) => {
+      const p = points.find((x) => x.policy === policy && x.standbys === s);
+      return p ? f(p) : null;
+    });
+  return {
+    type: 'line',
+    data: {
+      labels: standbys.map((s) => `${s} standby${s === 1 ? '' : 's'}`),
+      datasets: [
+        ...policies.map((p, i) => ({
+          label: `${p}: busiest node reads/s`, data: series(p, (x) => x.busiestNodeReadsPerS), yAxisID: 'y',
+          borderColor: seriesStyle(i).color, backgroundColor: seriesStyle(i).color, pointStyle: seriesStyle(i).pointStyle, pointRadius: 4,
+        })),
+        ...policies.map((p, i) => ({
+          label: `${p}: stale reads`, data: series(p, (x) => (x.staleFraction === null ? null : x.staleFraction * 100)), yAxisID: 'y1',
+          borderColor: seriesStyle(i).color, backgroundColor: seriesStyle(i).color, borderDash: [6, 4], pointStyle: seriesStyle(i).pointStyle, pointRadius: 3,
+        })),
+      ],
+    },
+    options: {
+      plugins: { title: title(opts.title ?? 'Reads as standbys are added') },
+      scales: {
+        y: { beginAtZero: true, position: 'left', title: { display: true, text: 'reads/s on the busiest node (solid)' } },
+        y1: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false }, title: { display: true, text: '% stale reads (dashed)' } },
+      },
+    },
+  } as ChartConfiguration;
+}
+
+export function readScalingChart(points: readonly ReadScalingPoint[], opts: ChartSize & { title?: string } = {}): Buffer {
+  return render(readScalingChartConfig(points, opts), opts);
+}

@@ -11,7 +11,12 @@
 import { plural } from '../src/analysis.js';
 import { cellSummary, splitColumns } from './matrix.js';
 import { slug } from './run.js';
-import type { CellDoc, ChartDoc, ModelDoc, ReportDoc, SummaryDoc, VariantDoc } from './schema.js';
+import { liveCellText } from './live.js';
+import type { CellDoc, ChartDoc, LevelsDoc, LiveDoc, ModelDoc, ReportDoc, SummaryDoc, VariantDoc } from './schema.js';
+
+/** What the matrix draws of a model: its variants' cells (a level pair is drawn as a variant). */
+type MatrixModel = Pick<ModelDoc, 'name' | 'description' | 'guarantees'> & { variants: readonly MatrixRow[] };
+type MatrixRow = Pick<VariantDoc, 'name' | 'config' | 'runs' | 'cells'>;
 
 export interface HtmlAssets {
   /** Chart files (path relative to the report) → PNG. */
@@ -25,6 +30,9 @@ export function reportHtml(doc: ReportDoc, assets: HtmlAssets): string {
     header(doc),
     matrix(doc),
     findings(doc),
+    liveSection(doc),
+    levelsSection(doc, assets),
+    costsSection(doc, assets),
     chartSection('lag', 'Replication lag', lagIntro(doc), doc, ['lag-percentiles', 'lag-over-time'], lagTables(doc), assets),
     chartSection('visibility', 'Read visibility', VIS_INTRO, doc, ['visibility'], stalenessTable(doc), assets),
     chartSection('convergence', 'Convergence after faults heal', CONV_INTRO, doc, ['convergence'], '', assets),
@@ -89,7 +97,7 @@ ${card(String(doc.totals.brokenCells - claims), 'unclaimed guarantees broke (mea
 ${card(String(doc.totals.runs), `runs · ${(doc.elapsedMs / 1000).toFixed(1)} s · ${doc.totals.runsPerS} runs/s`)}
 ${card(String(harness), 'runs that could not be judged', harness > 0 ? 'bad' : '')}
 </div>
-<nav><a href="#matrix">Guarantee matrix</a><a href="#findings">Findings</a><a href="#lag">Lag</a><a href="#visibility">Visibility</a><a href="#convergence">Convergence</a><a href="#anomalies">Anomalies</a><a href="#counterexamples">Counterexamples</a></nav>
+<nav><a href="#matrix">Guarantee matrix</a><a href="#findings">Findings</a>${doc.live ? '<a href="#live">Live PostgreSQL</a>' : ''}${doc.levels.length > 0 ? '<a href="#levels">Consistency levels</a>' : ''}${doc.costs ? '<a href="#costs">Costs</a>' : ''}<a href="#lag">Lag</a><a href="#visibility">Visibility</a><a href="#convergence">Convergence</a><a href="#anomalies">Anomalies</a><a href="#counterexamples">Counterexamples</a></nav>
 </header>`;
 }
 
@@ -129,27 +137,53 @@ const LEGEND_HTML = `<div class="legend">
 </div>`;
 
 function matrix(doc: ReportDoc): string {
-  const tables = doc.models.map((m) => modelMatrix(m)).join('\n');
+  const tables = doc.models.map((m) => modelMatrix(m, doc.live)).join('\n');
+  const live = doc.live?.column
+    ? `<p class="intro">The row <b>↳ PostgreSQL (live)</b> under ${esc(doc.live.column.model)}/${esc(doc.live.column.variant)} is the same guarantees judged on a real server (${esc(doc.live.postgres)}; ${plural(doc.live.column.runs, 'run')} under ${esc(doc.live.column.profile)}): runs broken / runs judged; a red outline marks a cell where model and server disagree (<a href="#live">details</a>).</p>`
+    : doc.live
+      ? '<p class="muted small">No live column: the live results hold no drawn scenarios (<code>replicheck live pg --runs N --variant V --out DIR</code> adds them); their synchronous_commit table is <a href="#live">below</a>.</p>'
+      : '<p class="muted small">No live column: no live server results were given (run <code>replicheck live pg --out DIR</code>, then <code>replicheck report --live DIR/live.json</code>).</p>';
   return `<section id="matrix"><h2>Guarantee matrix</h2>
 <p class="intro">Rows are model variants, columns guarantees. Claimed guarantees are checked in every run where the claim is in force (no fault outside what it tolerates); the rest are measured. Numbers are runs broken / runs judged. Click a broken cell for its smallest counterexample; hover for details.</p>
 ${LEGEND_HTML}
+${live}
 ${tables}</section>`;
 }
 
-function modelMatrix(m: ModelDoc): string {
+function modelMatrix(m: MatrixModel, live: LiveDoc | null = null, heading = true): string {
   const { shown, quiet } = splitColumns(m);
   const head = shown.map((i) => `<th class="g" title="${esc(m.guarantees[i]!)}"><span>${esc(m.guarantees[i]!)}</span></th>`).join('');
+  const col = live?.column && live.column.model === m.name ? live.column : null;
   const rows = m.variants
-    .map((v) => `<tr><th class="v" title="${esc(JSON.stringify(v.config))}">${esc(v.name)}<small>${v.runs} runs</small></th>${shown.map((i) => matrixCell(m, v, v.cells[i]!)).join('')}</tr>`)
+    .map((v) => {
+      const row = `<tr><th class="v" title="${esc(JSON.stringify(v.config))}">${esc(v.name)}<small>${v.runs} runs</small></th>${shown.map((i) => matrixCell(m, v, v.cells[i]!)).join('')}</tr>`;
+      return col && col.variant === v.name ? `${row}\n${liveRow(col, shown.map((i) => m.guarantees[i]!))}` : row;
+    })
     .join('\n');
   const also = quiet.length > 0 ? `<p class="muted small">Also measured, never broke: ${quiet.map(esc).join(', ')}.</p>` : '';
-  return `<h3>${esc(m.name)}</h3><p class="desc">${esc(m.description)}</p>
+  return `${heading ? `<h3>${esc(m.name)}</h3><p class="desc">${esc(m.description)}</p>` : ''}
 <div class="scroll"><table class="matrix"><thead><tr><th class="corner">variant \\ guarantee</th>${head}</tr></thead><tbody>
 ${rows}
 </tbody></table></div>${also}`;
 }
 
-function matrixCell(m: ModelDoc, v: VariantDoc, c: CellDoc): string {
+/** The live server's row under its variant: broke/judged per shown column, disagreements outlined. */
+function liveRow(col: NonNullable<LiveDoc['column']>, guarantees: readonly string[]): string {
+  const cells = guarantees.map((g) => {
+    const c = col.cells.find((x) => x.guarantee === g);
+    if (!c) return '<td class="live none" title="not measured on the server">—</td>';
+    const cls = c.judged === 0 ? 'not-judged' : c.broke > 0 ? (c.claimed ? 'finding' : 'broken') : c.claimed ? 'holds' : 'held';
+    const model = !c.model ? 'no model cell' : c.model.runs === 0 ? 'the model judged it in no run'
+      : `model ${c.model.broken}/${c.model.runs}${c.model.profile === 'all' ? '' : ` under ${c.model.profile}`}`;
+    const tip = `PostgreSQL · ${g}: broke in ${c.broke} of ${c.judged} judged runs (${model})${c.example ? ` — e.g. ${c.example}` : ''}`;
+    const share = c.judged > 0 ? c.broke / c.judged : 0;
+    const style = cls === 'broken' ? ` style="--share:${(0.25 + 0.75 * share).toFixed(2)}"` : '';
+    return `<td class="${cls} live${c.agree === false ? ' disagree' : ''}"${style} title="${esc(tip)}">${esc(liveCellText(c))}${c.agree === false ? '<em>≠ model</em>' : ''}</td>`;
+  });
+  return `<tr class="live"><th class="v">↳ PostgreSQL (live)<small>${col.runs} runs · ${esc(col.profile)}</small></th>${cells.join('')}</tr>`;
+}
+
+function matrixCell(m: MatrixModel, v: MatrixRow, c: CellDoc): string {
   const tip = `${v.name} · ${c.guarantee}: ${cellSummary(c)}${c.example ? ` — e.g. ${c.example}` : ''}`;
   const text = c.status === 'finding' || c.status === 'broken' ? `${c.broken}/${c.runs}` : c.status === 'holds' ? '✓' : c.status === 'held' ? '·' : '?';
   const share = c.runs > 0 ? c.broken / c.runs : 0;
@@ -158,6 +192,73 @@ function matrixCell(m: ModelDoc, v: VariantDoc, c: CellDoc): string {
   const mark = c.claimed && c.outsideBroken > 0 ? `<em>+${c.outsideBroken} outside</em>` : '';
   const inner = c.counterexample ? `<a href="#${cxId(m.name, v.name, c.guarantee)}">${text}</a>` : text;
   return `<td class="${c.status}"${style} title="${esc(tip)}">${inner}${mark}</td>`;
+}
+
+// ───────────────────────────── live, levels, costs ─────────────────────────────
+
+function liveSection(doc: ReportDoc): string {
+  const l = doc.live;
+  if (!l) return '';
+  const dis = l.disagreements.length === 0
+    ? '<p class="ok">✓ Model and server agree on every guarantee both judged.</p>'
+    : `<div class="disagree-box"><b>${plural(l.disagreements.length, 'disagreement')} between model and server</b> — each is a model bug or a finding:<ul>${l.disagreements
+        .map((d) => `<li>${esc(d.sentence)}${d.token ? `<br><code class="cmd">npx replicheck live pg --replay ${esc(d.token)} --guarantee ${esc(d.guarantee)} --times 5</code>` : ''}</li>`)
+        .join('')}</ul></div>`;
+  const col = l.column;
+  const colTable = col
+    ? `<h3>Live column: ${esc(col.model)}/${esc(col.variant)} on PostgreSQL</h3><p class="intro">${plural(col.runs, 'scenario')} drawn for ${esc(col.variant)} under ${esc(col.profile)}${col.perMinute !== null ? ` (${col.perMinute} per minute)` : ''}; the model's cell is the same variant in this report.</p>
+<div class="scroll"><table class="data"><thead><tr><th>guarantee</th><th>claimed</th><th>model: broken / runs</th><th>PostgreSQL: broken / judged</th><th>agree</th><th>example on the server</th></tr></thead><tbody>${col.cells
+        .map((c) => `<tr${c.agree === false ? ' class="bad"' : ''}><td>${esc(c.guarantee)}</td><td>${c.claimed ? 'yes' : 'no'}</td><td>${c.model ? `${c.model.broken} / ${c.model.runs}${c.model.profile === 'all' ? '' : ` (${esc(c.model.profile)})`}` : '—'}</td><td>${c.judged === 0 ? 'not judged' : `${c.broke} / ${c.judged}`}</td><td>${c.agree === null ? '—' : c.agree ? 'yes' : '<b>no</b>'}</td><td>${esc(c.example ?? '')}</td></tr>`)
+        .join('')}</tbody></table></div>`
+    : '';
+  const sync = l.syncTable.length === 0 ? '' : `<h3>synchronous_commit: model beside server</h3>
+<div class="scroll"><table class="data"><thead><tr><th>case</th><th>synchronous_commit</th><th>guarantee</th><th>model</th><th>PostgreSQL</th><th>reproduced</th><th>agree</th></tr></thead><tbody>${l.syncTable
+    .map((r) => `<tr${r.agree ? '' : ' class="bad"'}><td>${esc(r.case)}</td><td>${esc(r.level)}</td><td>${esc(r.guarantee)}</td><td>${esc(r.model)}</td><td>${esc(r.live)}</td><td>${r.broke} of ${r.runs}</td><td>${r.agree ? 'yes' : '<b>no</b>'}</td></tr>`)
+    .join('')}</tbody></table></div>`;
+  const replay = l.replay
+    ? `<h3>Replayed schedule</h3><p>${l.replay.broke.length === 0 ? `Nothing broke in ${plural(l.replay.runs, 'play')}.` : l.replay.broke.map((b) => `${esc(b.guarantee)} broke in ${b.runs} of ${l.replay!.runs} plays`).join('; ')}</p>`
+    : '';
+  return `<section id="live"><h2>Live PostgreSQL beside the model</h2><p class="intro">From ${esc(l.source)} (${esc(l.postgres)}). Real runs are not deterministic: counts say how often a break reproduced.</p>${dis}${colTable}${sync}${replay}</section>`;
+}
+
+function levelsSection(doc: ReportDoc, assets: HtmlAssets): string {
+  if (doc.levels.length === 0) return '';
+  const parts = doc.levels.map((l) => {
+    const charts = doc.charts.filter((c) => c.kind === 'pbs' && c.model === l.model).map((c) => figure(c, doc, assets)).join('\n');
+    const m: MatrixModel = { name: l.model, description: '', guarantees: l.guarantees, variants: l.variants };
+    return `<h3>${esc(l.model)}: guarantees per consistency level</h3>
+<p class="intro">Every write level × read level on the default ring (${plural(l.runs, 'run')} per pair and fault profile; cells as in the matrix above). With R + W > RF a read overlaps every acknowledged write; below it, reads may miss one — how often is measured here.</p>
+${modelMatrix(m, null, false)}
+<p class="intro">PBS (Bailis et al., VLDB 2012): the probability that a read t ms after a commit returns it, for N = ${l.pbs.n} and every R, W, by Monte Carlo over the WARS model (${l.pbs.trials} trials per point; legs: <span class="mono">${esc(JSON.stringify(l.pbs.legs))}</span>).</p>
+${charts}`;
+  });
+  return `<section id="levels"><h2>Consistency levels</h2>${parts.join('\n')}</section>`;
+}
+
+function costsSection(doc: ReportDoc, assets: HtmlAssets): string {
+  const c = doc.costs;
+  if (!c) return '';
+  const fig = (kind: ChartDoc['kind']): string => doc.charts.filter((x) => x.kind === kind).map((x) => figure(x, doc, assets)).join('\n');
+  const profiles = [...new Set(c.commitLatency.map((x) => x.profile))];
+  const levels = [...new Set(c.commitLatency.map((x) => x.level))];
+  const cellOf = (lv: string, p: string): string => {
+    const x = c.commitLatency.find((y) => y.level === lv && y.profile === p);
+    return x && x.count > 0 ? `${fmt(x.p50!)} / ${fmt(x.p99!)}` : '—';
+  };
+  const commitTable = `<div class="scroll"><table class="data"><thead><tr><th>level</th>${profiles.map((p) => `<th>${esc(p === 'all' ? 'every profile' : p)}</th>`).join('')}</tr></thead><tbody>${levels
+    .map((lv) => `<tr><td>${esc(lv)}</td>${profiles.map((p) => `<td>${cellOf(lv, p)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table></div>`;
+  const readTable = `<div class="scroll"><table class="data"><thead><tr><th>standbys</th><th>read policy</th><th>runs</th><th>reads/s</th><th>busiest node reads/s</th><th>read p50 (ms)</th><th>read p99</th><th>stale reads</th><th>stale p99 (ms)</th></tr></thead><tbody>${c.readScaling
+    .map((r) => `<tr><td>${r.standbys}</td><td>${esc(r.policy)}</td><td>${r.runs}</td><td>${r.readsPerS ?? '—'}</td><td>${r.busiestNodeReadsPerS ?? '—'}</td><td>${r.latencyMs.p50 === null ? '—' : fmt(r.latencyMs.p50)}</td><td>${r.latencyMs.p99 === null ? '—' : fmt(r.latencyMs.p99)}</td><td>${r.staleFraction === null ? '—' : `${(r.staleFraction * 100).toFixed(1)}%`}</td><td>${r.staleMsP99 === null ? '—' : fmt(r.staleMsP99)}</td></tr>`)
+    .join('')}</tbody></table></div>`;
+  return `<section id="costs"><h2>What replication costs</h2>
+<p class="intro">Measured on ${esc(c.model)}'s simulated histories: ${plural(c.runs, 'scenario')} per level (or topology) and fault profile, each with the model's tunables (${esc(c.drawnKnobs.join(', '))}) drawn from the report seed — the same draws and scenarios for every level.${c.failedRuns > 0 ? ` ${plural(c.failedRuns, 'run')} could not finish and gave no figures.` : ''}</p>
+<h3>Write speed: commit latency per level</h3>
+<p class="intro">Client invocation to acknowledgement of committed writes (p50 / p99 ms, nearest rank). Failed and indeterminate commits are left out. PostgreSQL's synchronous levels wait for one standby (FIRST 1); semi-sync for <code>semisyncAcks</code> replicas (a drawn tunable).</p>
+${fig('commit-latency')}${commitTable}
+<h3>Read speed: adding standbys</h3>
+<p class="intro">Asynchronous replication with 1–3 standbys, every session on one read policy, pooled over the fault profiles. The simulated nodes have no request-processing capacity, so total reads/s follows the offered load; what a standby buys is the load taken off the busiest node, and what it costs is stale reads.</p>
+${fig('read-scaling')}${readTable}</section>`;
 }
 
 // ───────────────────────────── charts and tables ─────────────────────────────
@@ -292,6 +393,12 @@ td.holds,.sw.holds{background:#5cb85f;color:#fff}
 td.broken{background:rgba(230,159,0,var(--share,.6));color:#3d2600}
 .sw.broken{background:#E69F00}
 td.held,.sw.held{background:#eef0f3;color:#98a2b3}
+tr.live th.v{color:var(--blue)}
+td.live{outline:1px dashed var(--blue);outline-offset:-3px}
+td.live.disagree{outline:3px solid var(--red);outline-offset:-3px}
+td.live.none{background:#fff;color:#98a2b3}
+.disagree-box{background:var(--redbg);border:1px solid var(--red);border-radius:8px;padding:10px 14px;margin:8px 0}
+table.data tr.bad td{background:var(--redbg)}
 td.not-judged,.sw.not-judged{background:repeating-linear-gradient(45deg,#f4f5f7,#f4f5f7 4px,#e9ebef 4px,#e9ebef 8px);color:#98a2b3}
 figure{margin:16px 0;background:var(--card);border:1px solid var(--line);border-radius:10px;padding:10px}
 figure img{max-width:100%;height:auto;display:block}

@@ -12,7 +12,10 @@
  * joins back into the same command when it is pasted.
  */
 import { displayWidth, shortName, splitColumns, wrapText } from './matrix.js';
-import type { CellDoc, ModelDoc, ReportDoc, SummaryDoc, VariantDoc } from './schema.js';
+import { liveCellText } from './live.js';
+import type { CellDoc, LiveDoc, ModelDoc, ReportDoc, SummaryDoc, VariantDoc } from './schema.js';
+
+type MatrixModel = Pick<ModelDoc, 'name' | 'guarantees'> & { variants: readonly Pick<VariantDoc, 'name' | 'cells'>[] };
 
 /** Longest line summary.md writes. */
 export const MARKDOWN_COLUMNS = 120;
@@ -51,7 +54,20 @@ export function reportMarkdown(doc: ReportDoc): string {
     ...LEGEND,
     '',
   ];
-  for (const m of doc.models) out.push(...modelTables(m), '');
+  out.push(
+    doc.live?.column
+      ? wrap(`The row "↳ PostgreSQL (live)" is ${doc.live.column.model}/${doc.live.column.variant} judged on a real server ` +
+          `(${doc.live.column.runs} runs under ${doc.live.column.profile}): runs broken / judged; ≠ marks a disagreement with the model.`)
+      : doc.live
+        ? wrap('No live column: the live results hold no drawn scenarios (`replicheck live pg --runs N --variant V --out DIR` adds them); ' +
+            'their synchronous_commit table is below.')
+        : wrap('No live column: no live server results were given (`replicheck live pg --out DIR`, then `replicheck report --live DIR/live.json`).'),
+    '',
+  );
+  for (const m of doc.models) out.push(...modelTables(m, doc.live), '');
+  out.push(...liveSection(doc));
+  out.push(...levelsSection(doc));
+  out.push(...costsSection(doc));
   out.push(...lagSection(doc));
   out.push(...findingsSection(doc));
   out.push(...brokenCellsSection(doc));
@@ -67,27 +83,110 @@ function cell(c: CellDoc): string {
 }
 
 /** One model's matrix as one or more tables (columns split so every row fits), then the column names. */
-function modelTables(m: ModelDoc): string[] {
+function modelTables(m: MatrixModel, live: LiveDoc | null = null, heading = `### ${esc(m.name)}`): string[] {
+  const col = live?.column && live.column.model === m.name ? live.column : null;
+  const liveCell = (g: string): string => {
+    const c = col?.cells.find((x) => x.guarantee === g);
+    return c ? `${c.agree === false ? '≠ ' : ''}${liveCellText(c)}` : '—';
+  };
   const { shown, quiet } = splitColumns(m);
   const head = Math.max(m.name.length, ...m.variants.map((v) => v.name.length)) + 4;
-  const width = (i: number): number => Math.max(shortName(m.guarantees[i]!).length, ...m.variants.map((v) => displayWidth(cell(v.cells[i]!)))) + 3;
+  const width = (i: number): number =>
+    Math.max(shortName(m.guarantees[i]!).length, ...m.variants.map((v) => displayWidth(cell(v.cells[i]!))), col ? displayWidth(liveCell(m.guarantees[i]!)) : 0) + 3;
   const chunks: number[][] = [];
   for (const i of shown) {
     const cur = chunks[chunks.length - 1];
     if (cur && head + cur.reduce((n, j) => n + width(j), 0) + width(i) + 1 <= MARKDOWN_COLUMNS) cur.push(i);
     else chunks.push([i]);
   }
-  const out = [`### ${esc(m.name)}`, ''];
+  const out = heading ? [heading, ''] : [];
   for (const cols of chunks.length > 0 ? chunks : [[]]) {
     out.push(`| ${esc(m.name)} | ${cols.map((i) => esc(shortName(m.guarantees[i]!))).join(' | ')} |`);
     out.push(`|---|${cols.map(() => ':-:').join('|')}|`);
-    for (const v of m.variants) out.push(`| ${esc(v.name)} | ${cols.map((i) => cell(v.cells[i]!)).join(' | ')} |`);
+    for (const v of m.variants) {
+      out.push(`| ${esc(v.name)} | ${cols.map((i) => cell(v.cells[i]!)).join(' | ')} |`);
+      if (col && col.variant === v.name) out.push(`| ↳ PostgreSQL (live) | ${cols.map((i) => liveCell(m.guarantees[i]!)).join(' | ')} |`);
+    }
     out.push('');
   }
   const named = shown.map((i) => m.guarantees[i]!).filter((g) => shortName(g) !== g).map((g) => `${shortName(g)} = ${g}`);
   if (named.length > 0) out.push(wrap(`Columns: ${named.join(', ')}.`), '');
   if (quiet.length > 0) out.push(wrap(`Also measured, never broke: ${quiet.map(esc).join(', ')}.`), '');
   return out.slice(0, out.length - 1);
+}
+
+// ───────────────────────────── live, levels, costs ─────────────────────────────
+
+function liveSection(doc: ReportDoc): string[] {
+  const l = doc.live;
+  if (!l) return [];
+  const out = ['## Live PostgreSQL beside the model', '', wrap(`From ${esc(l.source)} (${esc(l.postgres)}). Real runs are not deterministic: counts say how often a break reproduced.`), ''];
+  if (l.disagreements.length === 0) out.push('Model and server agree on every guarantee both judged.', '');
+  else {
+    out.push(`**${l.disagreements.length} disagreement(s) between model and server** (a model bug or a finding):`, '');
+    for (const d of l.disagreements) {
+      out.push(wrap(`- ≠ ${esc(d.sentence)}`, 2));
+      if (d.token) out.push('', ...commandBlock(`npx replicheck live pg --replay ${d.token} --guarantee ${d.guarantee} --times 5`, '  '), '');
+    }
+    out.push('');
+  }
+  if (l.syncTable.length > 0) {
+    out.push('| case | synchronous_commit | guarantee | model | PostgreSQL | reproduced | agree |', '|---|---|---|---|---|--:|---|');
+    for (const r of l.syncTable) {
+      out.push(`| ${esc(r.case)} | ${esc(r.level)} | ${esc(r.guarantee)} | ${esc(r.model)} | ${esc(r.live)} | ${r.broke} of ${r.runs} | ${r.agree ? 'yes' : '**no**'} |`);
+    }
+    out.push('');
+  }
+  if (l.replay) {
+    const broke = l.replay.broke.map((b) => `${b.guarantee} broke in ${b.runs} of ${l.replay!.runs} plays`);
+    out.push(wrap(`Replayed schedule: ${broke.length === 0 ? `nothing broke in ${l.replay.runs} plays` : broke.join('; ')}.`), '');
+  }
+  return out;
+}
+
+function levelsSection(doc: ReportDoc): string[] {
+  const out: string[] = [];
+  for (const l of doc.levels) {
+    out.push(`## ${esc(l.model)}: guarantees per consistency level`, '');
+    out.push(wrap(`Every write level × read level on the default ring, ${l.runs} runs per pair and fault profile.`), '');
+    out.push(...modelTables({ name: l.model, guarantees: l.guarantees, variants: l.variants }, null, ''), '');
+    const at = (r: number, w: number, t: number): string => {
+      const p = l.pbs.curves.find((c) => c.r === r && c.w === w)?.points.find((x) => x.tMs === t);
+      return p ? p.probability.toFixed(3) : '—';
+    };
+    const ts = l.pbs.curves[0]?.points.map((p) => p.tMs) ?? [];
+    out.push(wrap(`PBS t-visibility, N = ${l.pbs.n}: P(a read t ms after commit returns it), ${l.pbs.trials} Monte Carlo trials per point (WARS legs in report.json).`), '');
+    out.push(`| R, W | ${ts.map((t) => `t=${t} ms`).join(' | ')} |`, `|---|${ts.map(() => '--:').join('|')}|`);
+    for (const c of l.pbs.curves) out.push(`| R=${c.r} W=${c.w} | ${ts.map((t) => at(c.r, c.w, t)).join(' | ')} |`);
+    out.push('');
+  }
+  return out;
+}
+
+function costsSection(doc: ReportDoc): string[] {
+  const c = doc.costs;
+  if (!c) return [];
+  const out = ['## What replication costs', ''];
+  out.push(wrap(`Measured on ${c.model}'s simulated histories, ${c.runs} scenarios per level (or topology) and fault profile; ` +
+    `tunables drawn from the report seed: ${c.drawnKnobs.join(', ')}.`), '');
+  const profiles = [...new Set(c.commitLatency.map((x) => x.profile))];
+  const levels = [...new Set(c.commitLatency.map((x) => x.level))];
+  out.push('Commit latency, p50/p99 ms (client invocation → acknowledgement of committed writes):', '');
+  out.push(`| level | ${profiles.map((p) => (p === 'all' ? 'every profile' : p)).join(' | ')} |`, `|---|${profiles.map(() => '--:').join('|')}|`);
+  for (const lv of levels) {
+    out.push(`| ${esc(lv)} | ${profiles.map((p) => {
+      const x = c.commitLatency.find((y) => y.level === lv && y.profile === p);
+      return x && x.count > 0 ? `${ms(x.p50!)}/${ms(x.p99!)}` : '—';
+    }).join(' | ')} |`);
+  }
+  out.push('', 'Reads as standbys are added (asynchronous replication, pooled over the profiles):', '');
+  out.push('| standbys | policy | reads/s | busiest node reads/s | read p50 / p99 ms | stale reads |', '|--:|---|--:|--:|--:|--:|');
+  for (const r of c.readScaling) {
+    const lat = r.latencyMs.p50 === null ? '—' : `${ms(r.latencyMs.p50)} / ${ms(r.latencyMs.p99!)}`;
+    out.push(`| ${r.standbys} | ${r.policy} | ${r.readsPerS ?? '—'} | ${r.busiestNodeReadsPerS ?? '—'} | ${lat} | ${r.staleFraction === null ? '—' : `${(r.staleFraction * 100).toFixed(1)}%`} |`);
+  }
+  out.push('');
+  return out;
 }
 
 // ───────────────────────────── lag ─────────────────────────────

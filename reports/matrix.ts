@@ -72,7 +72,7 @@ function paint(c: CellDoc, text: string, colour: boolean): string {
  * such as CDC sink checks on a WAL model) are listed in one line instead, so
  * the grid shows what matters; report.json keeps every cell.
  */
-export function splitColumns(m: ModelDoc): { shown: number[]; quiet: string[] } {
+export function splitColumns(m: Pick<ModelDoc, 'guarantees'> & { variants: readonly { cells: CellDoc[] }[] }): { shown: number[]; quiet: string[] } {
   const shown: number[] = [];
   const quiet: string[] = [];
   m.guarantees.forEach((g, i) => {
@@ -197,6 +197,11 @@ export function terminalSummary(doc: ReportDoc, indexPath: string, opts: { colou
   if (claims.length > FINDINGS_SHOWN) out.push(wrapText(`… and ${claims.length - FINDINGS_SHOWN} more findings (summary.md and index.html list them all)`));
   for (const f of unjudged) out.push(wrapText(`? ${f.model}/${f.variant}: claimed '${f.guarantee}' not judged in any of ${f.runs} runs (${f.sentence})`, TERMINAL_COLUMNS, 4));
   for (const f of harness) out.push(wrapText(`! ${f.model}/${f.variant}: ${f.broken} run(s) could not be judged (${f.guarantee}): ${f.sentence}`, TERMINAL_COLUMNS, 4));
+  if (doc.live) {
+    const n = doc.live.disagreements.length;
+    out.push(wrapText(n === 0 ? `live ${doc.live.postgres}: model and server agree wherever both judged`
+      : `≠ live ${doc.live.postgres}: ${n} disagreement(s) between model and server (summary.md and index.html list them)`, TERMINAL_COLUMNS, 4));
+  }
   const secs = (doc.elapsedMs / 1000).toFixed(1);
   out.push('', `${doc.totals.runs} runs in ${secs} s (${doc.totals.runsPerS} runs/s)`, `report: ${indexPath}`);
   return out.join('\n');

@@ -13,6 +13,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import {
   anomalyCountsChart,
   chartFont,
+  commitLatencyChart,
+  readScalingChart,
   convergenceHistogramChart,
   lagOverTimeChart,
   lagPercentilesChart,
@@ -26,6 +28,9 @@ import { REPORT_SCHEMA_VERSION, type ChartDoc, type ReportDoc, type SummaryDoc }
 
 /** Written into every report directory: the only proof that replacing the directory loses nothing of the user's. */
 export const REPORT_MARKER = '.replicheck-report';
+
+/** What `replicheck live pg --out DIR` writes: a directory holding only these may become a report (which keeps them). */
+export const LIVE_FILES = ['live.json', 'live.md'] as const;
 
 /** The output directory cannot be used (not writable, not a directory, not a report). Exit 2. */
 export class ReportOutputError extends Error {
@@ -49,7 +54,9 @@ export function checkOutput(outDir: string): string {
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new ReportOutputError(`output ${out} exists and is not a directory`);
     const entries = readdirSync(out);
-    if (entries.length > 0 && !entries.includes(REPORT_MARKER)) {
+    // Only `live pg --out` files: the report picks them up and keeps them.
+    const liveOnly = entries.every((e) => (LIVE_FILES as readonly string[]).includes(e));
+    if (entries.length > 0 && !entries.includes(REPORT_MARKER) && !liveOnly) {
       throw new ReportOutputError(
         `refusing to replace ${out}: it is not empty and was not written by replicheck report (no ${REPORT_MARKER} marker); choose another --out or empty it`,
       );
@@ -175,12 +182,32 @@ export function renderCharts(c: CollectedReport): { charts: ChartDoc[]; pngs: Re
     const title = `${m.name}: time to converge after faults heal (${values.length} runs)`;
     add({ file: `charts/convergence-${slug(m.name)}.png`, kind: 'convergence', title, model: m.name }, convergenceHistogramChart(values, { ...WIDE, title }));
   }
+  addCostCharts(c, add);
+  for (const l of c.levels) {
+    const curves = l.pbs.curves.map((x) => ({ label: `R=${x.r} W=${x.w}`, points: x.points }));
+    const title = `${l.model}: PBS t-visibility, N=${l.pbs.n} (P(consistent read) t ms after commit, WARS model)`;
+    add({ file: `charts/pbs-${slug(l.model)}.png`, kind: 'pbs', title, model: l.model }, visibilityCurvesChart(curves, { ...WIDE, heightPx: 460, title }));
+  }
   const counts = anomalyCounts(c);
   if (counts.length > 0) {
     const title = 'Runs with a violation, per guarantee and fault profile (every model, claimed or not)';
     add({ file: 'charts/anomalies.png', kind: 'anomalies', title, model: null }, anomalyCountsChart(counts, { ...WIDE, heightPx: 460, title }));
   }
   return { charts, pngs };
+}
+
+function addCostCharts(c: CollectedReport, add: (doc: ChartDoc, png: Buffer) => void): void {
+  const costs = c.costs;
+  if (!costs) return;
+  const bars = costs.commitLatency.filter((x) => x.profile !== 'all');
+  if (bars.some((b) => b.count > 0)) {
+    const title = `${costs.model}: commit latency per synchronous_commit level and semi-sync wait point, per fault profile (bars: p50 → p99, ms)`;
+    add({ file: 'charts/commit-latency.png', kind: 'commit-latency', title, model: costs.model }, commitLatencyChart(bars, { ...WIDE, heightPx: 460, title }));
+  }
+  if (costs.readScaling.some((r) => r.readsPerS !== null)) {
+    const title = `${costs.model}: reads as standbys are added — busiest node's reads/s and stale reads, per read policy`;
+    add({ file: 'charts/read-scaling.png', kind: 'read-scaling', title, model: costs.model }, readScalingChart(costs.readScaling, { ...WIDE, heightPx: 460, title }));
+  }
 }
 
 /** Bars stay readable up to about this many groups of five in a 1000 px chart; more rows go to a second chart. */

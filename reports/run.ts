@@ -12,6 +12,11 @@
  *
  * Models come in as a registry (name → entry, shaped like BUILTIN_MODELS), so
  * the CLI passes the built-in ones and tests pass their own.
+ *
+ * Beside the matrix, on the same pool: the costs the seed names (reports/costs.ts,
+ * for a model with the WAL knobs), a leaderless model's matrix per consistency
+ * level with PBS curves (reports/levels.ts), and a live server's column
+ * (reports/live.ts, from live.json).
  */
 import fc from 'fast-check';
 import {
@@ -38,7 +43,10 @@ import {
 } from '../src/analysis.js';
 import { scenariosFor } from '../properties/harness.js';
 import { spacetimeSvg } from './spacetime-svg.js';
-import type { FindingDoc, LagOverTimeDoc, ModelDoc, ReportDoc } from './schema.js';
+import type { FindingDoc, LagOverTimeDoc, LevelsDoc, ModelDoc, ReportDoc } from './schema.js';
+import { answerCostTask, assembleCosts, costTasks, DEFAULT_COST_RUNS, type CostAnswer, type CostTask } from './costs.js';
+import { DEFAULT_LEVEL_RUNS, levelPairs, pbsDoc } from './levels.js';
+import { liveDoc, type LiveInput } from './live.js';
 import { judgeColumns, VariantAcc, type AccState, type Outcome, type RunFailure, type Target } from './accumulate.js';
 import { DEFAULT_TIMEOUT_MS, WorkerPool } from '../src/run/pool.js';
 
@@ -79,6 +87,12 @@ export interface CollectOptions {
   workers?: number;
   /** A module exporting this registry (what workers import): its URL and export name. */
   registryModule?: RegistryModule;
+  /** Scenarios per (commit level or read topology, profile) for the costs section; 0 leaves it out. */
+  costRuns?: number;
+  /** Scenarios per (consistency level pair, profile) for a leaderless model's level matrix; 0 leaves it out. */
+  levelRuns?: number;
+  /** A live server's results (live.json), shown beside the model's cells. */
+  live?: { input: LiveInput; source: string };
 }
 
 export interface RegistryModule {
@@ -126,6 +140,8 @@ export interface CellTask {
   kind: 'cell';
   model: string;
   variant: string;
+  /** A configuration of the report's own (a consistency-level pair), named `variant`; default: the registry's variant. */
+  config?: Record<string, unknown>;
   profile: FaultProfileName;
   runs: number;
   seed: number;
@@ -150,14 +166,15 @@ export interface ShrinkTask {
   shrinkBudget: number;
 }
 
-export type ReportTask = CellTask | ShrinkTask;
-export type ReportAnswer = CellAnswer | ShrinkResult;
+export type ReportTask = CellTask | ShrinkTask | CostTask;
+export type ReportAnswer = CellAnswer | ShrinkResult | CostAnswer;
 
 const targetCache = new WeakMap<ReportModelEntry, Target[]>();
 
-function targetFor(registry: ReportRegistry, model: string, variant: string): Target {
+function targetFor(registry: ReportRegistry, model: string, variant: string, config?: Record<string, unknown>): Target {
   const entry = registry[model];
   if (!entry) throw new Error(`report worker: no model '${model}' in the registry`);
+  if (config) return targetOf(model, entry, variant, config);
   let ts = targetCache.get(entry);
   if (!ts) targetCache.set(entry, (ts = targetsOf(model, entry)));
   const t = ts.find((x) => x.variant === variant);
@@ -167,7 +184,12 @@ function targetFor(registry: ReportRegistry, model: string, variant: string): Ta
 
 /** Answer one report task: what a report worker does, and what this thread does without workers. */
 export function answerReportTask(registry: ReportRegistry, task: ReportTask): ReportAnswer {
-  const t = targetFor(registry, task.model, task.variant);
+  if (task.kind === 'cost') {
+    const entry = registry[task.model];
+    if (!entry) throw new Error(`report worker: no model '${task.model}' in the registry`);
+    return answerCostTask(entry, task);
+  }
+  const t = targetFor(registry, task.model, task.variant, task.kind === 'cell' ? task.config : undefined);
   if (task.kind === 'shrink') return shrinkCell(t, task.guarantee, task.inClaim, task.start, task);
   const acc = new VariantAcc(t);
   const lag: CellAnswer['lag'] = [];
@@ -230,8 +252,14 @@ export async function collectReport(opts: CollectOptions): Promise<CollectedRepo
   const { execute, close } = executor(opts, runs, shrinkBudget);
   let accs: Map<Target, VariantAcc>;
   let lagCandidates: LagCandidate[];
+  let extras: Awaited<ReturnType<typeof runExtras>>;
   try {
-    ({ accs, lagCandidates } = await runAll(targets, resolved, execute, opts.onProgress));
+    // The costs and level matrices go to the same pool, queued behind the matrix cells.
+    const matrixP = runAll(targets, resolved, execute, opts.onProgress);
+    const extrasP = runExtras(opts.registry, resolved, execute);
+    extrasP.catch(() => undefined); // awaited below; when the matrix fails first, its error is the one reported
+    ({ accs, lagCandidates } = await matrixP);
+    extras = await extrasP;
     await shrinkAll([...accs.values()], { runs, seed, shrinkBudget, diagrams, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }, execute);
   } finally {
     await close();
@@ -240,14 +268,68 @@ export async function collectReport(opts: CollectOptions): Promise<CollectedRepo
   const findings = collectFindings([...accs.values()]);
   return {
     elapsedMs: round(performance.now() - t0, 1),
-    options: { models: modelNames, profiles, runs, seed, shrinkBudget },
+    options: { models: modelNames, profiles, runs, seed, shrinkBudget, costRuns: resolved.costRuns, levelRuns: resolved.levelRuns },
     totals: totals([...accs.values()], models, findings, performance.now() - t0),
     profiles: profiles.map((p) => ({ name: p, description: FAULT_PROFILES[p].description })),
     models,
     findings,
     anomalies: anomalies(models, profiles),
     lagOverTime: lagOverTime(lagCandidates),
+    costs: extras.costs,
+    levels: extras.levels,
+    live: opts.live ? liveDoc(opts.live.input, opts.live.source, models) : null,
     diagrams,
+  };
+}
+
+/**
+ * The sections beyond the matrix: the costs the seed names (for a model with
+ * the WAL knobs) and the per-consistency-level matrix with PBS curves (for a
+ * model with level knobs), each a set of pool tasks merged in task order.
+ */
+async function runExtras(
+  registry: ReportRegistry,
+  o: { modelNames: string[]; profiles: FaultProfileName[]; seed: number; costRuns: number; levelRuns: number },
+  execute: Execute,
+): Promise<{ costs: CollectedReport['costs']; levels: LevelsDoc[] }> {
+  const costModel = o.modelNames.find((m) => costTasks(m, registry[m]!, o.profiles, 1, o.seed).length > 0);
+  const costs = costModel
+    ? (async () => {
+        const tasks = costTasks(costModel, registry[costModel]!, o.profiles, o.costRuns, o.seed);
+        const answers = await Promise.all(tasks.map((t) => execute<CostAnswer>(t, `${costModel} costs: ${t.label} × ${t.profile}`)));
+        return assembleCosts(costModel, registry[costModel]!, tasks, answers, o.costRuns);
+      })()
+    : Promise.resolve(null);
+  const levels = Promise.all(
+    o.levelRuns === 0 ? [] : o.modelNames.filter((m) => levelPairs(registry[m]!).length > 0).map((m) => levelMatrix(m, registry[m]!, o, execute)),
+  );
+  return { costs: await costs, levels: await levels };
+}
+
+async function levelMatrix(
+  name: string,
+  entry: ReportModelEntry,
+  o: { profiles: FaultProfileName[]; seed: number; levelRuns: number },
+  execute: Execute,
+): Promise<LevelsDoc> {
+  const base = entry.variants[Object.keys(entry.variants)[0]!] ?? {};
+  const targets = levelPairs(entry).map((p) => targetOf(name, entry, p.name, { ...base, ...p.config }));
+  const cells = targets.flatMap((t) => o.profiles.map((profile) => ({ t, profile })));
+  const answers = await Promise.all(cells.map(({ t, profile }) => {
+    const task: CellTask = { kind: 'cell', model: name, variant: t.variant, config: t.config, profile, runs: o.levelRuns, seed: o.seed };
+    return execute<CellAnswer>(task, `${name} ${t.variant} × ${profile}`);
+  }));
+  const accs = new Map<Target, VariantAcc>(targets.map((t) => [t, new VariantAcc(t)]));
+  answers.forEach((a, i) => accs.get(cells[i]!.t)!.absorb(a.state));
+  const doc = modelDoc(name, entry, targets, accs);
+  return {
+    model: name,
+    runs: o.levelRuns,
+    guarantees: doc.guarantees,
+    variants: doc.variants.map((v) => ({
+      name: v.name, config: v.config, claims: v.claims.map((c) => ({ id: c.id, under: c.under })), runs: v.runs, harnessFailures: v.harnessFailures, cells: v.cells,
+    })),
+    pbs: pbsDoc(entry),
   };
 }
 
@@ -308,6 +390,8 @@ function resolveOptions(opts: CollectOptions): {
   runs: number;
   seed: number;
   shrinkBudget: number;
+  costRuns: number;
+  levelRuns: number;
 } {
   const profiles = opts.profiles && opts.profiles.length > 0 ? [...new Set(opts.profiles)] : FAULT_PROFILE_NAMES;
   for (const p of profiles) {
@@ -327,31 +411,38 @@ function resolveOptions(opts: CollectOptions): {
   if (!Number.isInteger(runs) || runs < 1) throw new ReportInputError(`runs must be an integer ≥ 1, got ${runs}`);
   if (!Number.isInteger(seed)) throw new ReportInputError(`seed must be an integer, got ${seed}`);
   if (!Number.isInteger(shrinkBudget) || shrinkBudget < 0) throw new ReportInputError(`shrink budget must be an integer ≥ 0, got ${shrinkBudget}`);
-  return { modelNames, profiles: profiles as FaultProfileName[], runs, seed, shrinkBudget };
+  const costRuns = opts.costRuns ?? DEFAULT_COST_RUNS;
+  const levelRuns = opts.levelRuns ?? DEFAULT_LEVEL_RUNS;
+  for (const [name, v] of [['cost runs', costRuns], ['level runs', levelRuns]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new ReportInputError(`${name} must be an integer ≥ 0, got ${v}`);
+  }
+  return { modelNames, profiles: profiles as FaultProfileName[], runs, seed, shrinkBudget, costRuns, levelRuns };
 }
 
 /** Variants of a model, configured and with their claims; a claim no checker knows is an error. */
 function targetsOf(modelName: string, entry: ReportModelEntry): Target[] {
+  return Object.entries(entry.variants).map(([variant, config]) => targetOf(modelName, entry, variant, config));
+}
+
+function targetOf(modelName: string, entry: ReportModelEntry, variant: string, config: Record<string, unknown>): Target {
   const family = Object.keys(entry.checkers ?? {});
-  return Object.entries(entry.variants).map(([variant, config]) => {
-    let claims: GuaranteeClaim[];
-    let nodes: string[];
-    try {
-      const c = entry.model.configure(config);
-      claims = entry.model.claims(c);
-      nodes = entry.model.nodes(c);
-    } catch (err) {
-      throw new ReportInputError(`model '${modelName}' variant '${variant}': ${(err as Error).message}`);
+  let claims: GuaranteeClaim[];
+  let nodes: string[];
+  try {
+    const c = entry.model.configure(config);
+    claims = entry.model.claims(c);
+    nodes = entry.model.nodes(c);
+  } catch (err) {
+    throw new ReportInputError(`model '${modelName}' variant '${variant}': ${(err as Error).message}`);
+  }
+  for (const c of claims) {
+    if (!isGuaranteeId(c.id) && !family.includes(c.id)) {
+      throw new ReportInputError(`model '${modelName}' variant '${variant}' claims '${c.id}', which no checker knows`);
     }
-    for (const c of claims) {
-      if (!isGuaranteeId(c.id) && !family.includes(c.id)) {
-        throw new ReportInputError(`model '${modelName}' variant '${variant}' claims '${c.id}', which no checker knows`);
-      }
-    }
-    const applicable = entry.guarantees ? [...entry.guarantees] : [...GUARANTEE_IDS, ...family];
-    const columns = [...new Set<string>([...applicable, ...claims.map((c) => c.id)])];
-    return { modelName, entry, variant, config, claims, columns, nodes };
-  });
+  }
+  const applicable = entry.guarantees ? [...entry.guarantees] : [...GUARANTEE_IDS, ...family];
+  const columns = [...new Set<string>([...applicable, ...claims.map((c) => c.id)])];
+  return { modelName, entry, variant, config, claims, columns, nodes };
 }
 
 function arbFor(t: Target, profile: FaultProfileName): fc.Arbitrary<Scenario> {

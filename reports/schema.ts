@@ -6,6 +6,11 @@
  * (a field removed, renamed or changing meaning); adding an optional field
  * does not bump it. Version 2: a cell's status may be 'not-judged' and every
  * cell carries `notJudged` (null, or the runs none could judge and why).
+ * Version 3: `costs` (commit latency per synchronous_commit level and
+ * semi-sync wait point, read scaling), `levels` (a leaderless model's matrix
+ * per consistency level and its PBS curves), `live` (a real server's column
+ * from `replicheck live pg --out`), options `costRuns` / `levelRuns`, and the
+ * chart kinds 'commit-latency', 'read-scaling' and 'pbs'.
  * REPORT_JSON_SCHEMA below is standard JSON Schema (draft
  * 2020-12), so any validator (ajv, …) can check a report; `validateReport` is a
  * small built-in validator for the subset of keywords the schema uses.
@@ -17,7 +22,7 @@
 
 import type { LatencySummary } from '../src/analysis.js';
 
-export const REPORT_SCHEMA_VERSION = 2;
+export const REPORT_SCHEMA_VERSION = 3;
 
 /** HDR percentiles of a distribution in ms: the metrics' own summary, as stored. */
 export type SummaryDoc = LatencySummary;
@@ -147,9 +152,124 @@ export interface LagOverTimeDoc {
   faults: { startMs: number; endMs: number; kind: string; label: string }[];
 }
 
+/** Commit latency (client invocation → acknowledgement of a committed write) of one level under one profile ('all': pooled). */
+export interface CommitLatencyDoc {
+  level: string;
+  config: Record<string, unknown>;
+  profile: string;
+  runs: number;
+  /** Commits measured; p50/p99/max are nearest-rank, null without commits. */
+  count: number;
+  p50: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+export interface LatencyPercentilesDoc {
+  count: number;
+  p50: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** Reads with `standbys` standbys and every session on one read policy, pooled over the report's profiles. */
+export interface ReadScalingDoc {
+  standbys: number;
+  policy: string;
+  runs: number;
+  /** Mean over runs of reads completed per second of the reads' span; null without reads. */
+  readsPerS: number | null;
+  /** The same for the node that served most reads: the load a read replica takes off. */
+  busiestNodeReadsPerS: number | null;
+  latencyMs: LatencyPercentilesDoc;
+  /** Reads that missed a committed version / reads measured. */
+  staleFraction: number | null;
+  /** p99 of how long stale reads were behind (ms); null when none was stale. */
+  staleMsP99: number | null;
+}
+
+/** The costs the seed names, from the WAL model's histories. */
+export interface CostsDoc {
+  model: string;
+  /** Scenarios per (level or topology, profile). */
+  runs: number;
+  /** Tunable knobs drawn per run from the report seed. */
+  drawnKnobs: string[];
+  /** Runs the simulator could not finish (no figures from them). */
+  failedRuns: number;
+  commitLatency: CommitLatencyDoc[];
+  readScaling: ReadScalingDoc[];
+}
+
+/** One (write level, read level) row of a leaderless model's matrix. */
+export interface LevelRowDoc {
+  name: string;
+  config: Record<string, unknown>;
+  claims: { id: string; under: string | null }[];
+  runs: number;
+  harnessFailures: number;
+  cells: CellDoc[];
+}
+
+/** A leaderless model's guarantees per consistency level, and its PBS curves. */
+export interface LevelsDoc {
+  model: string;
+  /** Scenarios per (level pair, profile). */
+  runs: number;
+  guarantees: string[];
+  variants: LevelRowDoc[];
+  pbs: PbsDoc;
+}
+
+export interface PbsDoc {
+  n: number;
+  trials: number;
+  /** The WARS legs' latency distributions (w, a, r, s). */
+  legs: Record<string, unknown>;
+  curves: { r: number; w: number; points: { tMs: number; probability: number }[] }[];
+}
+
+/** One guarantee on the live server beside the model's cell for the same variant. */
+export interface LiveCellDoc {
+  guarantee: string;
+  claimed: boolean;
+  judged: number;
+  broke: number;
+  example: string | null;
+  token: string | null;
+  /** The model's cell (under the live profile when the report ran it), or null when the report has no such cell. */
+  model: { status: CellDoc['status']; runs: number; broken: number; profile: string } | null;
+  /** null: one side judged nothing, so nothing to compare. */
+  agree: boolean | null;
+}
+
+export interface LiveDoc {
+  /** The live.json file read (as given). */
+  source: string;
+  target: string;
+  postgres: string;
+  column: { model: string; variant: string; profile: string; runs: number; perMinute: number | null; cells: LiveCellDoc[] } | null;
+  syncTable: {
+    case: string;
+    level: string;
+    guarantee: string;
+    model: string;
+    live: string;
+    broke: number;
+    runs: number;
+    agree: boolean;
+    token: string | null;
+    sentence: string | null;
+  }[];
+  /** A replayed schedule: how often each guarantee broke. */
+  replay: { runs: number; broke: { guarantee: string; runs: number }[] } | null;
+  /** Every place model and server disagree, one sentence each. */
+  disagreements: { where: 'matrix' | 'synchronous-commit'; guarantee: string; sentence: string; token: string | null }[];
+}
+
 export interface ChartDoc {
   file: string;
-  kind: 'lag-percentiles' | 'lag-over-time' | 'visibility' | 'convergence' | 'anomalies';
+  kind: 'lag-percentiles' | 'lag-over-time' | 'visibility' | 'convergence' | 'anomalies' | 'commit-latency' | 'read-scaling' | 'pbs';
   title: string;
   /** Model the chart is about, or null for a chart over every model. */
   model: string | null;
@@ -161,7 +281,7 @@ export interface ReportDoc {
   /** When the report was written (for people; every other figure but the timings is deterministic). */
   generatedAt: string;
   elapsedMs: number;
-  options: { models: string[]; profiles: string[]; runs: number; seed: number; shrinkBudget: number };
+  options: { models: string[]; profiles: string[]; runs: number; seed: number; shrinkBudget: number; costRuns: number; levelRuns: number };
   totals: {
     runs: number;
     events: number;
@@ -177,6 +297,11 @@ export interface ReportDoc {
   /** Runs with a violation per guarantee and fault profile, over every model (claimed or not). */
   anomalies: { guarantee: string; profile: string; runs: number; broken: number }[];
   lagOverTime: LagOverTimeDoc | null;
+  /** Null when no model with the WAL knobs was in the report, or costRuns was 0. */
+  costs: CostsDoc | null;
+  levels: LevelsDoc[];
+  /** Null when no live.json was given. */
+  live: LiveDoc | null;
   charts: ChartDoc[];
   /** False when the machine had no font: charts were drawn without text. */
   chartLabels: boolean;
@@ -260,6 +385,48 @@ const variant = obj({
   }),
 });
 
+const latencyPct = obj({ count: int, p50: nullable(num), p99: nullable(num), max: nullable(num) });
+
+const costs = obj({
+  model: str,
+  runs: int,
+  drawnKnobs: arr(str),
+  failedRuns: int,
+  commitLatency: arr(obj({ level: str, config: { type: 'object' }, profile: str, runs: int, count: int, p50: nullable(num), p99: nullable(num), max: nullable(num) })),
+  readScaling: arr(obj({
+    standbys: int, policy: str, runs: int, readsPerS: nullable(num), busiestNodeReadsPerS: nullable(num), latencyMs: latencyPct,
+    staleFraction: nullable({ type: 'number', minimum: 0, maximum: 1 }), staleMsP99: nullable(num),
+  })),
+});
+
+const probability = { type: 'number', minimum: 0, maximum: 1 };
+
+const levels = obj({
+  model: str,
+  runs: int,
+  guarantees: arr(str),
+  variants: arr(obj({ name: str, config: { type: 'object' }, claims: arr(obj({ id: str, under: nullable(str) })), runs: int, harnessFailures: int, cells: arr(ref('cell')) })),
+  pbs: obj({ n: int, trials: int, legs: { type: 'object' }, curves: arr(obj({ r: int, w: int, points: arr(obj({ tMs: num, probability })) })) }),
+});
+
+const status = { enum: ['finding', 'holds', 'broken', 'held', 'not-judged'] };
+
+const live = obj({
+  source: str,
+  target: str,
+  postgres: str,
+  column: nullable(obj({
+    model: str, variant: str, profile: str, runs: int, perMinute: nullable(num),
+    cells: arr(obj({
+      guarantee: str, claimed: { type: 'boolean' }, judged: int, broke: int, example: nullable(str), token: nullable(str),
+      model: nullable(obj({ status, runs: int, broken: int, profile: str })), agree: nullable({ type: 'boolean' }),
+    })),
+  })),
+  syncTable: arr(obj({ case: str, level: str, guarantee: str, model: str, live: str, broke: int, runs: int, agree: { type: 'boolean' }, token: nullable(str), sentence: nullable(str) })),
+  replay: nullable(obj({ runs: int, broke: arr(obj({ guarantee: str, runs: int })) })),
+  disagreements: arr(obj({ where: { enum: ['matrix', 'synchronous-commit'] }, guarantee: str, sentence: str, token: nullable(str) })),
+});
+
 /** The JSON Schema of report.json (draft 2020-12). */
 export const REPORT_JSON_SCHEMA: Schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -270,7 +437,7 @@ export const REPORT_JSON_SCHEMA: Schema = {
     tool: obj({ name: { const: 'replicheck' }, version: str }),
     generatedAt: str,
     elapsedMs: num,
-    options: obj({ models: arr(str), profiles: arr(str), runs: int, seed: { type: 'integer' }, shrinkBudget: int }),
+    options: obj({ models: arr(str), profiles: arr(str), runs: int, seed: { type: 'integer' }, shrinkBudget: int, costRuns: int, levelRuns: int }),
     totals: obj({
       runs: int,
       events: int,
@@ -307,17 +474,20 @@ export const REPORT_JSON_SCHEMA: Schema = {
         faults: arr(obj({ startMs: num, endMs: num, kind: str, label: str })),
       }),
     ),
+    costs: nullable(ref('costs')),
+    levels: arr(ref('levels')),
+    live: nullable(ref('live')),
     charts: arr(
       obj({
         file: str,
-        kind: { enum: ['lag-percentiles', 'lag-over-time', 'visibility', 'convergence', 'anomalies'] },
+        kind: { enum: ['lag-percentiles', 'lag-over-time', 'visibility', 'convergence', 'anomalies', 'commit-latency', 'read-scaling', 'pbs'] },
         title: str,
         model: nullable(str),
       }),
     ),
     chartLabels: { type: 'boolean' },
   }),
-  $defs: { summary, counterexample, cell, variant },
+  $defs: { summary, counterexample, cell, variant, costs, levels, live },
 };
 
 // ───────────────────────────── validator ─────────────────────────────

@@ -10,6 +10,8 @@ import {
   placeLabels,
   seriesStyle,
   visibilityChartConfig,
+  commitLatencyChartConfig,
+  readScalingChartConfig,
   lagOverTimeChart,
   lagPercentilesChart,
   visibilityCurvesChart,
@@ -340,5 +342,37 @@ describe('spacetimeSvg', () => {
     expect(occurrences(jump, /<text[^>]*class="gap-text">≈ 496 ms later<\/text>/g)).toBe(1);
     expect(occurrences(jump, /class="gap-cut"/g)).toBe(2); // the break crosses the client lane and n1
     expect([isGap(10, 1), isGap(5, 1), isGap(0.5, 0.01)]).toEqual([true, false, false]);
+  });
+});
+
+describe('cost charts (configuration)', () => {
+  it('commit latency: a p50 → p99 bar per profile, levels in order, log axis only for a wide spread', () => {
+    const bars = [
+      { level: 'off', profile: 'calm', p50: 0.4, p99: 0.5 },
+      { level: 'on', profile: 'calm', p50: 5, p99: 20 },
+      { level: 'off', profile: 'crashes', p50: 0.4, p99: 0.6 },
+      { level: 'on', profile: 'crashes', p50: 12, p99: null },
+    ];
+    const cfg = commitLatencyChartConfig(bars) as any;
+    expect(cfg.data.labels).toEqual(['off', 'on']);
+    expect(cfg.data.datasets.map((d: any) => d.label)).toEqual(['calm', 'crashes']);
+    expect(cfg.data.datasets[0].data).toEqual([[0.4, 0.5], [5, 20]]); // each bar spans p50 → p99
+    expect(cfg.data.datasets[1].data).toEqual([[0.4, 0.6], null]); // no p99: a gap, not 0
+    expect(cfg.options.scales.y.type).toBe('linear');
+    expect((commitLatencyChartConfig([...bars, { level: 'remote_apply', profile: 'calm', p50: 50, p99: 500 }]) as any).options.scales.y.type).toBe('logarithmic');
+  });
+
+  it('read scaling: busiest-node reads on the left axis, stale percent on the right, one pair per policy', () => {
+    const pts = [1, 2, 3].flatMap((n) => ['primary', 'any-standby'].map((policy) => ({
+      standbys: n, policy, readsPerS: 10, busiestNodeReadsPerS: policy === 'primary' ? 10 : 10 / n, staleFraction: policy === 'primary' ? 0 : 0.1 * n,
+    })));
+    const cfg = readScalingChartConfig(pts) as any;
+    expect(cfg.data.labels).toEqual(['1 standby', '2 standbys', '3 standbys']);
+    const ds = Object.fromEntries(cfg.data.datasets.map((d: any) => [d.label, d]));
+    expect(ds['any-standby: busiest node reads/s'].data).toEqual([10, 5, 10 / 3]);
+    expect(ds['any-standby: busiest node reads/s'].yAxisID).toBe('y');
+    expect(ds['any-standby: stale reads'].data.map((v: number) => Math.round(v))).toEqual([10, 20, 30]);
+    expect(ds['any-standby: stale reads'].yAxisID).toBe('y1');
+    expect(cfg.options.scales.y1.position).toBe('right');
   });
 });

@@ -17,6 +17,7 @@ import { validateReport, type ReportDoc } from '../reports/schema.js';
 import { toyEntry } from './helpers/report-model.js';
 
 const registry = { ...BUILTIN_MODELS, toy: toyEntry };
+const LIVE_FIXTURE = join(import.meta.dirname, 'fixtures/live/live.json');
 let root: string;
 let out: string;
 let doc: ReportDoc;
@@ -43,7 +44,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'replicheck-report-test-'));
   out = join(root, 'report');
-  const code = await quietly(() => reportCommand({ runs: '2', out, shrink: '5' }, registry));
+  const code = await quietly(() => reportCommand({ runs: '2', out, shrink: '5', costRuns: '1', levelRuns: '1', live: LIVE_FIXTURE }, registry));
   expect(code).toBe(0);
   doc = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as ReportDoc;
 });
@@ -65,8 +66,12 @@ async function pixels(file: string): Promise<{ width: number; height: number; da
 describe('replicheck report: files', () => {
   it('writes report.json, summary.md, index.html, every chart kind and a diagram per broken cell', () => {
     const files = readdirSync(out);
-    expect(files.sort()).toEqual(['.replicheck-report', 'charts', 'index.html', 'report.json', 'spacetime', 'summary.md']);
-    expect(new Set(doc.charts.map((c) => c.kind))).toEqual(new Set(['lag-percentiles', 'lag-over-time', 'visibility', 'convergence', 'anomalies']));
+    expect(files.sort()).toEqual(['.replicheck-report', 'charts', 'index.html', 'live.json', 'report.json', 'spacetime', 'summary.md']);
+    expect(new Set(doc.charts.map((c) => c.kind))).toEqual(
+      new Set(['lag-percentiles', 'lag-over-time', 'visibility', 'convergence', 'anomalies', 'commit-latency', 'read-scaling', 'pbs']),
+    );
+    expect(readFileSync(join(out, 'live.json'), 'utf8')).toBe(readFileSync(LIVE_FIXTURE, 'utf8'));
+    expect(doc.live?.column?.variant).toBe('async');
     for (const c of doc.charts) expect(existsSync(join(out, c.file)), c.file).toBe(true);
     const svgs = doc.models.flatMap((m) => m.variants.flatMap((v) => v.cells.map((c) => c.counterexample?.svg).filter((s): s is string => !!s)));
     expect(svgs.length).toBeGreaterThan(0);
@@ -76,7 +81,7 @@ describe('replicheck report: files', () => {
 
   it('report.json validates against its schema and covers every requested model', () => {
     expect(validateReport(doc)).toEqual([]);
-    expect(doc.schemaVersion).toBe(2);
+    expect(doc.schemaVersion).toBe(3);
     expect(doc.models.map((m) => m.name)).toEqual(Object.keys(registry));
     expect(doc.options).toMatchObject({ runs: 2, seed: 1, shrinkBudget: 5, profiles: ['calm', 'lossy-network', 'partitions', 'clock-skew', 'crashes', 'everything'] });
     for (const m of doc.models) for (const v of m.variants) expect(v.runs).toBe(12);
@@ -124,6 +129,30 @@ describe('replicheck report: files', () => {
     expect(existsSync(join(out, 'stale.txt'))).toBe(false);
     expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).options.models).toEqual(['toy']);
     expect(readdirSync(root)).toEqual(['report']);
+  });
+});
+
+describe('replicheck report: live results', () => {
+  it('a directory holding only live pg\'s files becomes the report, which shows and keeps them', async () => {
+    const dir = join(root, 'live-dir');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'live.json'), readFileSync(LIVE_FIXTURE));
+    writeFileSync(join(dir, 'live.md'), '# replicheck live: PostgreSQL\n');
+    const code = await quietly(() => reportCommand({ runs: '1', out: dir, models: 'toy', profiles: 'calm', shrink: '0' }, registry));
+    expect(code).toBe(0);
+    expect(readdirSync(dir)).toEqual(expect.arrayContaining(['live.json', 'live.md', 'report.json', '.replicheck-report']));
+    const d = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ReportDoc;
+    expect(d.live?.postgres).toBe('PostgreSQL 15.10 (fixture)');
+    expect(d.live?.disagreements.some((x) => x.where === 'synchronous-commit')).toBe(true);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('--live naming no live.json exits 2 and writes nothing', async () => {
+    const dir = join(root, 'live-bad');
+    const r = await cli(['report', '--models', 'toy', '--live', join(root, 'nope.json'), '--out', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--live: .*nope\.json does not exist/);
+    expect(existsSync(dir)).toBe(false);
   });
 });
 

@@ -101,7 +101,7 @@ describe('report runner', () => {
     const r = await report();
     const grid = modelGrid(r.models[0]!);
     expect(grid.split('\n')[2]).toMatch(/^overclaim\s+✓\s+✓.*✗ \d+\/\d+/);
-    const doc = { ...r, schemaVersion: 2 as const, tool: { name: 'replicheck' as const, version: '0' }, generatedAt: '', charts: [], chartLabels: true };
+    const doc = { ...r, schemaVersion: 3 as const, tool: { name: 'replicheck' as const, version: '0' }, generatedAt: '', charts: [], chartLabels: true };
     const text = terminalSummary(doc, 'replicheck-report/index.html');
     expect(text).toContain("✗ toy/overclaim: claimed 'read-your-writes' broke");
     expect(text).toContain('npx replicheck replay rc1:');

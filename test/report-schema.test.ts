@@ -38,12 +38,12 @@ describe('report.json schema', () => {
 
   it('is standard JSON Schema with a versioned id', () => {
     expect(REPORT_JSON_SCHEMA.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
-    expect(REPORT_JSON_SCHEMA.$id).toMatch(/report-2\.json$/);
+    expect(REPORT_JSON_SCHEMA.$id).toMatch(/report-3\.json$/);
   });
 
   it.each([
     ['missing field', (d: any) => delete d.totals.runs, "$.totals: missing required 'runs'"],
-    ['wrong schema version', (d: any) => (d.schemaVersion = 1), '$.schemaVersion: must be 2'],
+    ['wrong schema version', (d: any) => (d.schemaVersion = 1), '$.schemaVersion: must be 3'],
     ['wrong type', (d: any) => (d.models[0].variants[0].runs = '12'), '$.models[0].variants[0].runs: must be integer, got string'],
     ['negative count', (d: any) => (d.models[0].variants[0].cells[0].broken = -1), '$.models[0].variants[0].cells[0].broken: must be ≥ 0'],
     ['unknown status', (d: any) => (d.models[0].variants[0].cells[0].status = 'maybe'), '$.models[0].variants[0].cells[0].status: must be one of finding, holds, broken, held, not-judged'],

@@ -48,14 +48,14 @@ const wideModel: ModelDoc = {
 
 const doc: ReportDoc = {
   schemaVersion: REPORT_SCHEMA_VERSION, tool: { name: 'replicheck', version: '0' }, generatedAt: '', elapsedMs: 1000,
-  options: { models: ['wal'], profiles: ['calm', 'partitions'], runs: 50, seed: 1, shrinkBudget: 30 },
+  options: { models: ['wal'], profiles: ['calm', 'partitions'], runs: 50, seed: 1, shrinkBudget: 30, costRuns: 0, levelRuns: 0 },
   totals: { runs: 900, events: 1, runsPerS: 900, findings: 1, harnessFailures: 0, brokenCells: 3, cells: 36 },
   profiles: [], models: [wideModel],
   findings: [{
     kind: 'claim-broken', model: 'wal', variant: 'async', guarantee: 'convergence', profile: 'partitions', runs: 300, broken: 12,
     sentence: `key k1: ${'node n2 ended with a value no other node holds '.repeat(5)}`, replay: REPLAY,
   }],
-  anomalies: [], lagOverTime: null, charts: [], chartLabels: true,
+  anomalies: [], lagOverTime: null, costs: null, levels: [], live: null, charts: [], chartLabels: true,
 };
 
 const lines = (s: string): string[] => s.split('\n');

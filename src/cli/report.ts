@@ -10,10 +10,14 @@
  * which case nothing is written.
  */
 import type { Command } from 'commander';
-import { relative } from 'node:path';
+import { copyFileSync, existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { BUILTIN_MODELS } from '../../models/index.js';
 import { terminalSummary } from '../../reports/matrix.js';
+import { DEFAULT_COST_RUNS } from '../../reports/costs.js';
+import { DEFAULT_LEVEL_RUNS } from '../../reports/levels.js';
+import { readLive } from '../../reports/live.js';
 import { checkOutput, commitOutput, discardOutput, stageOutput, writeStaged, type WrittenReport } from '../../reports/output.js';
 import {
   builtinRegistryModule,
@@ -37,6 +41,9 @@ export interface ReportCliOptions {
   json?: boolean;
   strict?: boolean;
   workers?: string;
+  costRuns?: string;
+  levelRuns?: string;
+  live?: string;
 }
 
 export const DEFAULT_REPORT_DIR = 'replicheck-report';
@@ -51,6 +58,9 @@ export function registerReport(program: Command): void {
     .option('--out <dir>', `output directory, replaced atomically (default ./${DEFAULT_REPORT_DIR}/)`)
     .option('--seed <n>', 'report seed: the same seed gives the same figures (default 1)')
     .option('--shrink <n>', `simulations spent shrinking each broken cell (default ${DEFAULT_SHRINK_BUDGET}; 0 keeps the smallest run found)`)
+    .option('--cost-runs <n>', `scenarios per commit level (or read topology) and profile for the costs section (default ${DEFAULT_COST_RUNS}; 0 leaves it out)`)
+    .option('--level-runs <n>', `scenarios per consistency-level pair and profile for a leaderless model (default ${DEFAULT_LEVEL_RUNS}; 0 leaves it out)`)
+    .option('--live <file>', "a live server's results (live.json from 'replicheck live pg --out DIR', or DIR): the matrix's live column (default: live.json in the output directory, if any)")
     .option('--workers <n>', `worker threads (default ${defaultWorkers()}, the cores available); the report is the same whatever the count`)
     .option('--strict', 'exit 1 when a claimed guarantee broke or a run could not be judged')
     .option('--json', 'print report.json on stdout (progress goes to stderr)')
@@ -78,7 +88,12 @@ export async function reportCommand(
   const workers = intOption(opts.workers, '--workers', 1) ?? defaultWorkers();
   const seed = intOption(opts.seed, '--seed', 0, MAX_SEED);
   const shrinkBudget = intOption(opts.shrink, '--shrink', 0);
+  const costRuns = intOption(opts.costRuns, '--cost-runs', 0, MAX_RUNS);
+  const levelRuns = intOption(opts.levelRuns, '--level-runs', 0, MAX_RUNS);
   const out = checkOutput(opts.out ?? DEFAULT_REPORT_DIR);
+  // `live pg --out` into the report's directory leaves live.json there: it is picked up (and kept) unless --live says otherwise.
+  const livePath = opts.live ?? (existsSync(join(out, 'live.json')) ? join(out, 'live.json') : undefined);
+  const live = livePath !== undefined ? readLive(livePath) : undefined;
   const progress = makeProgress();
   let collected: Awaited<ReturnType<typeof collectReport>>;
   try {
@@ -89,6 +104,9 @@ export async function reportCommand(
       ...(runs !== undefined ? { runs } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(shrinkBudget !== undefined ? { shrinkBudget } : {}),
+      ...(costRuns !== undefined ? { costRuns } : {}),
+      ...(levelRuns !== undefined ? { levelRuns } : {}),
+      ...(live ? { live: { input: live.input, source: relative(process.cwd(), live.source) || live.source } } : {}),
       onProgress: progress.update,
       ...(registryModule ? { workers, registryModule } : {}),
     });
@@ -108,6 +126,9 @@ export async function reportCommand(
   let written: WrittenReport;
   try {
     written = writeStaged(staging, collected, { version: packageVersion(), generatedAt: new Date().toISOString() });
+    // The live results stay with the report they are part of (live.md too when they came from the output directory).
+    if (live) copyFileSync(resolve(live.source), join(staging.dir, 'live.json'));
+    if (live && opts.live === undefined && existsSync(join(out, 'live.md'))) copyFileSync(join(out, 'live.md'), join(staging.dir, 'live.md'));
     commitOutput(staging);
   } catch (err) {
     discardOutput(staging);

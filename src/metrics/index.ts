@@ -26,3 +26,14 @@ export {
 } from './visibility.js';
 export { faultWindows, type FaultWindowSpan } from './faults.js';
 export { kStaleness, tVisibility, pbsCurves, type WarsLatencies, type PbsOptions, type PbsCurve, type PbsPoint } from './pbs.js';
+export {
+  percentile,
+  latencyPercentiles,
+  completedOps,
+  commitLatencies,
+  readOps,
+  readLoad,
+  type LatencyPercentiles,
+  type CompletedOp,
+  type ReadLoad,
+} from './costs.js';
