@@ -177,7 +177,7 @@ export const BUG_NAMES = [
   'expose-in-progress-txn',
   'sync-cancel-reported-as-rollback',
   'apply-ignores-commit-order',
-  'remote-write-ack-before-local-flush',
+  'sync-ack-before-local-flush',
   'mixed-logs-unsafe-as-statement',
 ] as const;
 export type WalBug = (typeof BUG_NAMES)[number];
@@ -252,9 +252,9 @@ export const bugs: PlantedBug[] = [
     source: 'MySQL replica_preserve_commit_order=OFF: a multi-threaded replica commits independent transactions out of source order; https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_preserve_commit_order',
   },
   {
-    name: 'remote-write-ack-before-local-flush',
-    description: "under remote_write the walsender streams WAL the primary has not fsynced and the commit is acknowledged once a standby wrote it, so a primary OS crash (the primary restarting as primary) loses an acknowledged commit",
-    source: 'PostgreSQL walsender.c XLogSendPhysical: "it\'s unsafe to send WAL that is not securely down to disk on the primary: if the primary subsequently crashes and restarts, standbys must not have applied any WAL that got lost on the primary"; https://github.com/postgres/postgres/blob/master/src/backend/replication/walsender.c',
+    name: 'sync-ack-before-local-flush',
+    description: "the walsender streams WAL the primary has not fsynced and a synchronous commit is acknowledged once the standbys have it, before the primary's own flush, so a primary OS crash (the primary restarting as primary) loses an acknowledged commit — under remote_write too, whose claim tolerates the primary's OS crash",
+    source: 'PostgreSQL xact.c RecordTransactionCommit flushes the commit record (XLogFlush) before SyncRepWaitForLSN, and walsender.c XLogSendPhysical: "it\'s unsafe to send WAL that is not securely down to disk on the primary: if the primary subsequently crashes and restarts, standbys must not have applied any WAL that got lost on the primary"; https://github.com/postgres/postgres/blob/master/src/backend/replication/walsender.c',
   },
   {
     name: 'mixed-logs-unsafe-as-statement',
@@ -598,9 +598,10 @@ export const walTriggers: Record<WalBug, WalBugTrigger> = {
   'apply-ignores-commit-order': {
     variant: 'async-no-failover-wal-order', profile: 'calm', guarantees: ['committed-prefix', 'no-long-fork', 'convergence'],
   },
-  // The primary's machine crashes between a standby's write ack and its own fsync, and it comes back as primary.
-  'remote-write-ack-before-local-flush': {
-    variant: 'sync-remote-write', profile: 'crashes', faultKinds: ['crash'], workload: { spanMs: 60, opKinds: ['w'] }, guarantees: LOSS,
+  // The primary's machine crashes between a standby's ack and its own fsync, and it comes back as primary.
+  'sync-ack-before-local-flush': {
+    variant: 'sync-remote-write-2-nodes', config: { ...walVariants['sync-remote-write']!, nodes: 2 }, profile: 'crashes', faultKinds: ['crash'],
+    workload: { spanMs: 60, opKinds: ['w'] }, guarantees: LOSS, runs: 1500,
   },
   'mixed-logs-unsafe-as-statement': { variant: 'mixed-unsafe-functions', profile: 'calm', guarantees: ['convergence', 'committed-prefix'] },
 };

@@ -465,25 +465,29 @@ export function replayRecord(db: Db, rec: WalRec, name: 'txn.commit' | 'apply'):
 
 /**
  * Planted bug (a multi-threaded applier with replica_preserve_commit_order=OFF):
- * a commit is held back, and the next one, if it touches other keys, becomes
- * visible first — standbys show independent transactions in different orders.
+ * a commit is held back for a moment, and later ones on other keys become
+ * visible first — readers see independent transactions in different orders.
  */
 function applyUnordered(db: Db, rec: WalRec, writes: Map<string, Value>): void {
   const held = db.heldCommit;
   if (!held) {
+    // A worker that lags: its commit shows when the next one lands, or a moment later.
     db.heldCommit = { rec, writes };
+    db.ctx.setTimer(HELD_COMMIT_MS, 'held-commit', rec.lsn);
     return;
   }
+  // A later commit on other keys overtakes the held one, which shows when its time is up.
+  if ([...writes.keys()].every((k) => !held.writes.has(k))) return makeVisible(db, 'apply', rec.xid, rec.lsn, rec.tl, writes, rec.op);
   db.heldCommit = undefined;
-  const disjoint = [...writes.keys()].every((k) => !held.writes.has(k));
-  const order = disjoint ? [{ rec, writes }, held] : [held, { rec, writes }];
-  for (const x of order) makeVisible(db, 'apply', x.rec.xid, x.rec.lsn, x.rec.tl, x.writes, x.rec.op);
+  for (const x of [held, { rec, writes }]) makeVisible(db, 'apply', x.rec.xid, x.rec.lsn, x.rec.tl, x.writes, x.rec.op);
 }
 
-/** Show a commit applyUnordered held back (replay caught up, or the node is promoted). */
-export function releaseHeldCommit(db: Db): void {
+const HELD_COMMIT_MS = 5;
+
+/** Show a commit applyUnordered held back (its time is up, or the node is promoted); `lsn` names it. */
+export function releaseHeldCommit(db: Db, lsn?: number): void {
   const held = db.heldCommit;
-  if (!held) return;
+  if (!held || (lsn !== undefined && held.rec.lsn !== lsn)) return;
   db.heldCommit = undefined;
   makeVisible(db, 'apply', held.rec.xid, held.rec.lsn, held.rec.tl, held.writes, held.rec.op);
 }
@@ -646,6 +650,8 @@ function onTimer(db: Db, tag: string, payload: unknown): void {
       return primary.cancelWait(db, payload as number);
     case 'manualrewind':
       return standby.operatorRewind(db);
+    case 'held-commit':
+      return releaseHeldCommit(db, payload as number);
     default:
       throw new Error(`wal: unknown timer ${tag}`);
   }

@@ -137,11 +137,14 @@ function writeOut(db: Db): void {
 }
 
 /**
- * Planted bug: remote_write acknowledges once a standby wrote the WAL, which the
- * walsender sent before the primary's own fsync finished.
+ * Planted bug: the walsender streams WAL before the primary's own fsync, and a
+ * synchronous commit is acknowledged once the standbys have it, without waiting
+ * for the local flush (SyncRepWaitForLSN before XLogFlush).
  */
 function shipsUnflushed(db: Db): boolean {
-  return db.bug === 'remote-write-ack-before-local-flush' && db.c.replication === 'pg' && db.c.synchronousCommit === 'remote_write';
+  const c = db.c;
+  const sync = c.synchronousCommit === 'remote_write' || c.synchronousCommit === 'on' || c.synchronousCommit === 'remote_apply';
+  return db.bug === 'sync-ack-before-local-flush' && c.replication === 'pg' && sync && c.syncStandbys.num > 0;
 }
 
 /** The WAL writer (wal_writer_delay) writes and flushes buffered `off` commits. */

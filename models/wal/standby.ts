@@ -215,7 +215,6 @@ function persistAppliedLazily(db: Db): void {
 
 function afterReplay(db: Db): void {
   if (db.priorityEnd === 0) db.priorityEnd = -1;
-  releaseHeldCommit(db);
   report(db);
 }
 
