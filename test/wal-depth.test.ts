@@ -6,49 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Fault } from '../src/sim/types.js';
 import type { History } from '../src/history/types.js';
-import { checkLosslessFailover } from '../src/check/durability.js';
 import { checkNoLongFork } from '../src/check/long-fork.js';
 import { walModel } from '../models/wal/index.js';
 import { injectedFaultKinds } from '../src/history/ops.js';
 import { at, completion, events, finals, r, run, sim, w } from './wal-helpers.js';
 
 const SYNC_ON = { synchronousCommit: 'on', synchronousStandbyNames: 'FIRST 1 (*)', nodes: 2 };
-
-describe('in-doubt commits', () => {
-  /**
-   * The real sequence: n1 is cut off from its only standby, a commit waits; n1 crashes
-   * and comes back as primary (the monitor never lost it), recovery marks the commit
-   * committed, a client reads it; then n1 is isolated, the monitor promotes n2, which
-   * never had it: the value a client read is gone.
-   */
-  const faults: Fault[] = [
-    { kind: 'partition', atMs: 5, from: ['n1'], to: ['n2'], durationMs: 400 },
-    { kind: 'crash', atMs: 20, node: 'n1', mode: 'process', restartAfterMs: 2 },
-    { kind: 'partition', atMs: 60, from: ['n1'], to: ['m'], durationMs: 345 },
-  ];
-  const history = (extra: Record<string, unknown>): History =>
-    run({ ...SYNC_ON, ...extra }, (n) => sim(n, [{ id: 'writer', ops: [at(10, w('k1', 'v1'))] }, { id: 'reader', ops: [at(40, r('k1'))] }], faults));
-
-  it('PostgreSQL (inDoubtCommits visible): a client reads a commit no standby has, and failover loses it', () => {
-    const h = history({});
-    expect(completion(h, 0)).toMatchObject({ type: 'info' }); // the writer never learns
-    expect(completion(h, 1)).toMatchObject({ type: 'ok', txn: [{ k: 'k1', v: 'v1' }] });
-    expect(events(h, 'promote', 'n2')).toHaveLength(1);
-    expect(finals(h)['n2']!.data['k1']).toBeUndefined();
-    expect(checkLosslessFailover(h).map((v) => v.sentence)).toEqual([expect.stringMatching(/k1/)]);
-    // The claim says so: no primary crash is tolerated by lossless-failover.
-    const claim = walModel.claims(walModel.configure({ ...SYNC_ON })).find((c) => c.id === 'lossless-failover')!;
-    expect(claim.tolerates).not.toContain('crash:process');
-    expect(claim.tolerates).toContain('crash@replica');
-    expect(claim.source).toMatch(/marked fully committed/);
-  });
-
-  it('inDoubtCommits hidden (stricter): the recovered commit waits for the standby, the reader sees nothing to lose', () => {
-    const h = history({ inDoubtCommits: 'hidden' });
-    expect(completion(h, 1)).not.toMatchObject({ type: 'ok', txn: [{ k: 'k1', v: 'v1' }] });
-    expect(checkLosslessFailover(h)).toEqual([]);
-  });
-});
 
 describe('statement_timeout cancels a synchronous wait', () => {
   const cut: Fault[] = [{ kind: 'partition', atMs: 5, from: ['n1'], to: ['n2'], durationMs: 200 }];
