@@ -135,6 +135,8 @@ export interface Db {
    * operator runs it ('approved'); 'none' otherwise.
    */
   rewindState: 'none' | 'waiting' | 'approved';
+  /** Set at process start, cleared by the first resume(): only that one is crash recovery. */
+  bootedAsPrimary: boolean;
   /** Planted bug apply-ignores-commit-order: a replayed commit not yet shown. */
   heldCommit: { rec: WalRec; writes: Map<string, Value> } | undefined;
   /**
@@ -195,6 +197,7 @@ function recover(ctx: NodeContext, id: NodeId, c: WalConfig, bug: WalBug | undef
   const log = ctx.disk.records<WalRec>('wal');
   const snap = ctx.disk.get<Snapshot>('snap') ?? { lsn: 0, data: {} };
   const db = blank(ctx, id, c, bug, state, log, snap);
+  db.bootedAsPrimary = state.role === 'primary';
   if (bug === 'retransmit-applied-twice' && state.role === 'standby') db.replayLsn = Math.min(db.replayLsn, ctx.disk.get<number>('applied') ?? 0);
   // Always say what survived: a machine crash before the first fsync leaves no trace on
   // disk, so a restart then looks like a first start — yet commits it showed are gone.
@@ -281,6 +284,7 @@ function blank(
     readWaits: [],
     gen: 0,
     rewindState: 'none',
+    bootedAsPrimary: true,
     heldCommit: undefined,
     startingUp: true,
   };

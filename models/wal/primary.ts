@@ -401,8 +401,12 @@ export function resume(db: Db): void {
   const open = new Map<string, Map<string, Value>>();
   for (const i of db.replayQueue) recoverRecord(db, db.log[i]!, open);
   db.replayQueue = [];
-  // PostgreSQL marks them committed at recovery, in WAL order, whether a standby has them or not.
-  if (db.c.inDoubtCommits === 'visible') {
+  // PostgreSQL marks them committed at crash recovery, in WAL order, whether a standby has
+  // them or not. A primary that stepped down and is named again without restarting (the
+  // model's lease lapse) keeps them waiting: only a restart recovers.
+  const recovering = db.bootedAsPrimary;
+  db.bootedAsPrimary = false;
+  if (db.c.inDoubtCommits === 'visible' && recovering) {
     for (const w of db.waiters) if (w.reqId < 0) show(db, w);
     db.waiters = db.waiters.filter((w) => w.reqId >= 0);
   }

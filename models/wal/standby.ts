@@ -239,6 +239,7 @@ export function promote(db: Db, tl: number): void {
   db.ctx.emit('promote', { timeline: tl, lsn: start });
   db.ctx.mark('promoted');
   db.role = 'primary';
+  db.bootedAsPrimary = false;
   db.following = undefined;
   db.started = false;
   db.frozen = false;
