@@ -31,9 +31,39 @@ export interface WalConfig {
   semisyncAcks: number;
   /** 0 = never fall back to async (wait forever, like PostgreSQL). */
   semisyncTimeoutMs: number;
-  shipping: 'row' | 'statement';
+  /** binlog_format: ROW, STATEMENT, or MIXED (statements, unsafe ones as row images). */
+  shipping: 'row' | 'statement' | 'mixed';
   /** Statement shipping only: NOW()'s timestamp and RAND()'s seed travel with the statement. */
   statementContext: boolean;
+  /** The function the workload's `now` ops call: NOW() (timestamp binlogged) or SYSDATE() (unsafe: the replica's clock). */
+  timeFunction: 'NOW()' | 'SYSDATE()';
+  /** The function the workload's `rand` ops call: RAND() (seed binlogged), or UUID() / USER() (unsafe: evaluated anew on the replica). */
+  randomFunction: 'RAND()' | 'UUID()' | 'USER()';
+  /**
+   * What a restarted primary does with commits its WAL holds that were still waiting
+   * for synchronous standbys: 'visible' (PostgreSQL: marked committed at recovery) or
+   * 'hidden' (stricter: wait again for the standbys before showing them).
+   */
+  inDoubtCommits: 'visible' | 'hidden';
+  /**
+   * statement_timeout for a COMMIT's synchronous-replication wait (0 = none, the default):
+   * the wait is cancelled, the commit stays (committed locally and visible) and the
+   * client gets a warning, which the history records as `info`.
+   */
+  statementTimeoutMs: number;
+  /**
+   * Longest a committing backend takes from its wake-up to leaving the ProcArray (where
+   * the commit becomes visible on the primary); commits woken together leave in any
+   * order. 0 = visible exactly in WAL commit order (stricter than PostgreSQL).
+   */
+  procArrayDelayMs: number;
+  /**
+   * How a former primary on a diverged timeline rejoins: 'auto' (Patroni use_pg_rewind:
+   * pg_rewind runs at once) or 'manual' (plain PostgreSQL refuses the stream until an
+   * operator runs pg_rewind, `manualRewindMs` later).
+   */
+  rewind: 'auto' | 'manual';
+  manualRewindMs: number;
   failover: 'none' | 'auto';
   promotion: 'most-advanced' | 'priority';
   fencing: boolean;
@@ -62,6 +92,13 @@ const DEFAULTS: WalConfig = {
   semisyncTimeoutMs: 0,
   shipping: 'row',
   statementContext: true,
+  timeFunction: 'NOW()',
+  randomFunction: 'RAND()',
+  inDoubtCommits: 'visible',
+  statementTimeoutMs: 0,
+  procArrayDelayMs: 0.2,
+  rewind: 'auto',
+  manualRewindMs: 100,
   failover: 'auto',
   promotion: 'most-advanced',
   fencing: true,
@@ -82,8 +119,15 @@ export const knobs: ModelKnob[] = [
   { name: 'semisyncWaitPoint', values: ['AFTER_SYNC', 'AFTER_COMMIT'], default: 'AFTER_SYNC', description: 'MySQL rpl_semi_sync_source_wait_point: wait for the replica ack before or after the engine commit becomes visible' },
   { name: 'semisyncAcks', values: [1, 2], range: { min: 1, max: 8, integer: true }, default: 1, description: 'MySQL rpl_semi_sync_source_wait_for_replica_count' },
   { name: 'semisyncTimeoutMs', values: [0, 50, 10000], range: { min: 0 }, default: 0, description: 'MySQL rpl_semi_sync_source_timeout; after it the source silently reverts to async (0 = never)' },
-  { name: 'shipping', values: ['row', 'statement'], default: 'row', description: 'ship row images (physical/row-based) or statements the replica re-executes' },
+  { name: 'shipping', values: ['row', 'statement', 'mixed'], default: 'row', description: 'binlog_format: ship row images (physical/row-based), statements the replica re-executes, or MIXED (statements; unsafe ones as row images)', source: 'https://dev.mysql.com/doc/refman/8.0/en/binary-log-mixed.html' },
   { name: 'statementContext', values: [true, false], default: true, description: "statement shipping: the source's timestamp and RAND() seed travel with the statement (MySQL binlog does)" },
+  { name: 'timeFunction', values: ['NOW()', 'SYSDATE()'], default: 'NOW()', description: "what `now` ops call: NOW() (the binlog carries the source's timestamp) or SYSDATE() (unsafe for STATEMENT: the replica reads its own clock; MIXED logs it as a row)", source: 'https://dev.mysql.com/doc/refman/8.0/en/replication-rbr-safe-unsafe.html' },
+  { name: 'randomFunction', values: ['RAND()', 'UUID()', 'USER()'], default: 'RAND()', description: 'what `rand` ops call: RAND() (seed binlogged; a warning in STATEMENT, a row in MIXED) or UUID() / USER() (unsafe for STATEMENT: the replica computes its own; MIXED logs a row)', source: 'https://dev.mysql.com/doc/refman/8.0/en/replication-features-functions.html' },
+  { name: 'inDoubtCommits', values: ['visible', 'hidden'], default: 'visible', description: 'a restarted primary marks commits that were waiting for synchronous standbys committed at once (PostgreSQL), or hides them until the standbys acknowledge (stricter)', source: 'https://www.postgresql.org/docs/current/warm-standby.html#SYNCHRONOUS-REPLICATION-HA ("those waiting transactions will be marked fully committed once the primary database recovers")' },
+  { name: 'statementTimeoutMs', values: [0, 50], range: { min: 0 }, default: 0, description: 'statement_timeout on COMMIT: a cancelled synchronous-replication wait leaves the commit visible locally and answers a warning (info); 0 = never cancel', source: 'https://www.postgresql.org/docs/current/warm-standby.html#SYNCHRONOUS-REPLICATION ("canceling wait for synchronous replication ... already committed locally")' },
+  { name: 'procArrayDelayMs', values: [0, 0.2, 1], range: { min: 0 }, default: 0.2, description: 'most a committing backend takes to leave the ProcArray after its wake-up; commits woken together become visible on the primary in any order (0 = in WAL order)', source: 'Jepsen, Amazon RDS for PostgreSQL 17.4 (2025): visibility order differs from WAL commit order, https://jepsen.io/analyses/amazon-rds-for-postgresql-17.4' },
+  { name: 'rewind', values: ['auto', 'manual'], default: 'auto', description: "a former primary on a diverged timeline: pg_rewind runs at once (Patroni use_pg_rewind) or it refuses to stream until an operator runs pg_rewind (plain PostgreSQL)", source: 'https://www.postgresql.org/docs/current/app-pgrewind.html; https://patroni.readthedocs.io/en/latest/yaml_configuration.html (use_pg_rewind)' },
+  { name: 'manualRewindMs', values: [100], range: { min: 0 }, default: 100, description: "rewind 'manual': how long after the refusal the operator runs pg_rewind" },
   { name: 'failover', values: ['none', 'auto'], default: 'auto', description: 'automatic failover by a monitor node (pg_auto_failover / Patroni style)' },
   { name: 'promotion', values: ['most-advanced', 'priority'], default: 'most-advanced', description: 'which reachable standby the monitor promotes' },
   { name: 'fencing', values: [true, false], default: true, description: 'the old primary stops serving when its lease lapses or the monitor fences it' },
@@ -131,6 +175,10 @@ export const BUG_NAMES = [
   'retransmit-applied-twice',
   'out-of-order-apply-after-reconnect',
   'expose-in-progress-txn',
+  'sync-cancel-reported-as-rollback',
+  'apply-ignores-commit-order',
+  'sync-ack-before-local-flush',
+  'mixed-logs-unsafe-as-statement',
 ] as const;
 export type WalBug = (typeof BUG_NAMES)[number];
 
@@ -193,6 +241,26 @@ export const bugs: PlantedBug[] = [
     description: "the standby makes each replayed row change visible at once instead of at the transaction's commit record",
     source: 'PostgreSQL hot standby keeps uncommitted changes invisible via KnownAssignedXids (high-availability.html#HOT-STANDBY); the mutant drops that, as in a READ UNCOMMITTED reader',
   },
+  {
+    name: 'sync-cancel-reported-as-rollback',
+    description: 'a COMMIT whose synchronous-replication wait statement_timeout cancels is reported to the client as an error, though it committed locally and other sessions see it',
+    source: 'PostgreSQL warm-standby.html#SYNCHRONOUS-REPLICATION: a cancelled wait answers "WARNING: canceling wait for synchronous replication ... The transaction has already committed locally, but might not have been replicated to the standby"; an application or proxy treating the cancel as a rollback retries or reports a visible write as failed',
+  },
+  {
+    name: 'apply-ignores-commit-order',
+    description: 'the standby applies commits of transactions on different keys in an order of its own, so two standbys (or a standby and the primary) show them in opposite orders',
+    source: 'MySQL replica_preserve_commit_order=OFF: a multi-threaded replica commits independent transactions out of source order; https://dev.mysql.com/doc/refman/8.0/en/replication-options-replica.html#sysvar_replica_preserve_commit_order',
+  },
+  {
+    name: 'sync-ack-before-local-flush',
+    description: "the walsender streams WAL the primary has not fsynced and a synchronous commit is acknowledged once the standbys have it, before the primary's own flush, so a primary OS crash (the primary restarting as primary) loses an acknowledged commit — under remote_write too, whose claim tolerates the primary's OS crash",
+    source: 'PostgreSQL xact.c RecordTransactionCommit flushes the commit record (XLogFlush) before SyncRepWaitForLSN, and walsender.c XLogSendPhysical: "it\'s unsafe to send WAL that is not securely down to disk on the primary: if the primary subsequently crashes and restarts, standbys must not have applied any WAL that got lost on the primary"; https://github.com/postgres/postgres/blob/master/src/backend/replication/walsender.c',
+  },
+  {
+    name: 'mixed-logs-unsafe-as-statement',
+    description: 'binlog_format=MIXED logs statements calling SYSDATE(), UUID() or USER() as statements instead of switching to row images, so the replica computes other values',
+    source: 'MySQL binary-log-mixed.html: in MIXED format the server switches to row-based logging "when a function contains UUID()", "when USER(), CURRENT_USER() ... is used"; replication-rbr-safe-unsafe.html lists SYSDATE() as unsafe',
+  },
 ];
 
 /** Named variants the property suite iterates (raw configs for `configure`). */
@@ -213,6 +281,10 @@ export const walVariants: Record<string, Record<string, unknown>> = {
   'async-lagging-replay': { synchronousCommit: 'local', synchronousStandbyNames: '', replayMsPerRecord: 5 },
   'statement-slow-replay': { synchronousCommit: 'local', synchronousStandbyNames: '', shipping: 'statement', replayMsPerRecord: 1 },
   'statement-noctx': { synchronousCommit: 'on', synchronousStandbyNames: 'FIRST 1 (*)', shipping: 'statement', statementContext: false },
+  'sync-on-statement-timeout': { synchronousCommit: 'on', synchronousStandbyNames: 'FIRST 1 (*)', statementTimeoutMs: 50 },
+  'async-no-failover-wal-order': { synchronousCommit: 'local', synchronousStandbyNames: '', failover: 'none', procArrayDelayMs: 0 },
+  'mixed-unsafe-functions': { synchronousCommit: 'on', synchronousStandbyNames: 'FIRST 1 (*)', shipping: 'mixed', timeFunction: 'SYSDATE()', randomFunction: 'UUID()' },
+  'async-manual-rewind': { synchronousCommit: 'local', synchronousStandbyNames: '', rewind: 'manual' },
 };
 
 // ───────────────────────────── validation ─────────────────────────────
@@ -231,8 +303,15 @@ export function configure(raw: Record<string, unknown>, bug?: string): WalConfig
   c.semisyncWaitPoint = oneOf(raw, 'semisyncWaitPoint', c.semisyncWaitPoint, ['AFTER_SYNC', 'AFTER_COMMIT']);
   c.semisyncAcks = int(raw, 'semisyncAcks', c.semisyncAcks, 1, c.nodes - 1);
   c.semisyncTimeoutMs = num(raw, 'semisyncTimeoutMs', c.semisyncTimeoutMs, 0);
-  c.shipping = oneOf(raw, 'shipping', c.shipping, ['row', 'statement']);
+  c.shipping = oneOf(raw, 'shipping', c.shipping, ['row', 'statement', 'mixed']);
   c.statementContext = bool(raw, 'statementContext', c.statementContext);
+  c.timeFunction = oneOf(raw, 'timeFunction', c.timeFunction, ['NOW()', 'SYSDATE()']);
+  c.randomFunction = oneOf(raw, 'randomFunction', c.randomFunction, ['RAND()', 'UUID()', 'USER()']);
+  c.inDoubtCommits = oneOf(raw, 'inDoubtCommits', c.inDoubtCommits, ['visible', 'hidden']);
+  c.statementTimeoutMs = num(raw, 'statementTimeoutMs', c.statementTimeoutMs, 0);
+  c.procArrayDelayMs = num(raw, 'procArrayDelayMs', c.procArrayDelayMs, 0);
+  c.rewind = oneOf(raw, 'rewind', c.rewind, ['auto', 'manual']);
+  c.manualRewindMs = num(raw, 'manualRewindMs', c.manualRewindMs, 0);
   c.failover = oneOf(raw, 'failover', c.failover, ['none', 'auto']);
   c.promotion = oneOf(raw, 'promotion', c.promotion, ['most-advanced', 'priority']);
   c.fencing = bool(raw, 'fencing', c.fencing);
@@ -338,10 +417,25 @@ function durableUnder(c: WalConfig): string[] | undefined {
     if (c.failover === 'auto') return undefined;
     return c.replication === 'pg' && c.synchronousCommit === 'off' ? noCrash : ALL_FAULTS;
   }
-  // remote_write: the standby copy sits in its OS cache, so a standby OS crash can lose it.
-  if (c.replication === 'pg' && c.synchronousCommit === 'remote_write') return ALL_FAULTS.filter((f) => f !== 'crash:machine');
+  // remote_write: the standby copy sits in its OS cache, so a standby OS crash can lose it;
+  // the primary fsynced before acknowledging, so its own OS crash cannot.
+  if (remoteWrite(c)) return REMOTE_WRITE_FAULTS;
   return ALL_FAULTS;
 }
+
+function remoteWrite(c: WalConfig): boolean {
+  return c.replication === 'pg' && c.synchronousCommit === 'remote_write' && c.syncStandbys.num > 0;
+}
+
+/**
+ * Fault kinds name the crashed node's role when the crash came (the node that
+ * served the last acknowledged write before it is the primary: crash@primary,
+ * crash:machine@primary; any other node: @replica).
+ */
+const REMOTE_WRITE_FAULTS = ['crash:process', 'crash:machine@primary', 'partition', 'pause', 'clog'];
+
+const PG_SYNC_DOC = 'https://www.postgresql.org/docs/current/warm-standby.html#SYNCHRONOUS-REPLICATION';
+const PG_WAL_DOC = 'https://www.postgresql.org/docs/current/runtime-config-wal.html#GUC-SYNCHRONOUS-COMMIT';
 
 /**
  * What the variant guarantees. Ids follow the checkers' vocabulary; `tolerates`
@@ -351,9 +445,11 @@ function durableUnder(c: WalConfig): string[] | undefined {
  */
 export function claims(c: WalConfig, _bug?: string): GuaranteeClaim[] {
   const out: GuaranteeClaim[] = [];
-  const add = (id: string, under: string, tolerates = ALL_FAULTS) => out.push({ id, under, tolerates });
-  // Statements re-executed without the source's NOW()/RAND() context diverge by design.
-  const statementOk = c.shipping === 'row' || c.statementContext;
+  const add = (id: string, under: string, tolerates = ALL_FAULTS, source?: string) => out.push({ id, under, tolerates, ...(source ? { source } : {}) });
+  // Statements re-executed without the source's NOW()/RAND() context, or calling functions
+  // unsafe for STATEMENT format (SYSDATE(), UUID(), USER()), diverge by design.
+  const unsafeFns = c.timeFunction === 'SYSDATE()' || c.randomFunction !== 'RAND()';
+  const statementOk = c.shipping === 'row' || (c.statementContext && !(c.shipping === 'statement' && unsafeFns));
   if (statementOk) {
     add('convergence', 'after the quiet phase every live node holds the primary state');
     add('committed-prefix', "every node's visible log is a prefix of the primary's commit order (after rewinds)");
@@ -362,15 +458,24 @@ export function claims(c: WalConfig, _bug?: string): GuaranteeClaim[] {
   add('no-intermediate-read', 'no node shows a value a transaction overwrote before committing');
   const durable = durableUnder(c);
   if (durable) {
-    add('durability', 'an acknowledged commit is in the final primary state', durable);
-    add('monotonic-writes', "a session's acknowledged writes survive in session order", durable);
+    const src = remoteWrite(c) ? `${PG_WAL_DOC} (remote_write: "data preservation if the standby instance of PostgreSQL crashes, but not if the standby suffers an operating-system-level crash")` : undefined;
+    add('durability', 'an acknowledged commit is in the final primary state', durable, src);
+    add('monotonic-writes', "a session's acknowledged writes survive in session order", durable, src);
   }
   const lossless = losslessFailover(c) && statementOk;
   if (lossless) {
-    const t = c.replication === 'pg' && c.synchronousCommit === 'remote_write' ? durable : ALL_FAULTS;
-    add('lossless-failover', 'failover loses no acknowledged commit and no value read from a primary', t);
-    add('writes-follow-reads', 'a write that follows a read is ordered after the write it read', t);
-    add('linearizable-primary-reads', 'reads served by the primary, with all writes, are linearizable per key', t);
+    // A restarted primary shows its in-doubt commits (no standby may have them), a
+    // client reads one, and a later failover loses it: no primary crash is tolerated.
+    const inDoubt = c.inDoubtCommits === 'visible';
+    let t = remoteWrite(c) ? durable! : ALL_FAULTS;
+    if (inDoubt) t = remoteWrite(c) ? ['crash:process@replica', 'partition', 'pause', 'clog'] : ['crash@replica', 'partition', 'pause', 'clog'];
+    const src = inDoubt
+      ? `${PG_SYNC_DOC}#SYNCHRONOUS-REPLICATION-HA ("If the primary restarts while commits are waiting for acknowledgment, those waiting transactions will be marked fully committed once the primary database recovers"); MySQL AFTER_SYNC crash recovery likewise commits the transactions its binary log holds`
+      : PG_SYNC_DOC;
+    const under = inDoubt ? ', unless the primary crashes (its in-doubt commits become visible)' : '';
+    add('lossless-failover', `failover loses no acknowledged commit and no value read from a primary${under}`, t, src);
+    add('writes-follow-reads', `a write that follows a read is ordered after the write it read${under}`, t, src);
+    add('linearizable-primary-reads', `reads served by the primary, with all writes, are linearizable per key${under}`, t, src);
   } else if (c.failover === 'none' && statementOk) {
     add('writes-follow-reads', 'a write that follows a read is ordered after the write it read', durable);
     add('linearizable-primary-reads', 'reads served by the (only) primary, with all writes, are linearizable per key', durable);
@@ -385,12 +490,21 @@ export function claims(c: WalConfig, _bug?: string): GuaranteeClaim[] {
     // A standby may show a not-yet-acknowledged commit that a failover then drops.
     if (c.failover === 'none') add('monotonic-reads', 'every session, whatever its read policy', t);
   }
+  // Readers on the primary and on standbys agree on one order of commits only when the
+  // primary shows commits in WAL order (MySQL's ordered binlog commit; PostgreSQL with
+  // procArrayDelayMs 0, stricter than the real one) and no failover discards a branch.
+  if (c.failover === 'none' && statementOk && durable && (c.replication === 'semisync' || c.procArrayDelayMs === 0)) {
+    add('no-long-fork', 'readers on any nodes never see two transactions in opposite orders', durable,
+      'PostgreSQL does not promise this across primary and standby readers: Jepsen, Amazon RDS for PostgreSQL 17.4 (2025), https://jepsen.io/analyses/amazon-rds-for-postgresql-17.4');
+  }
   return out;
 }
 
 /** True when failover can never lose an acknowledged or visible commit (given the faults). */
 function losslessFailover(c: WalConfig): boolean {
   if (c.failover !== 'auto' || !c.fencing || c.promotion !== 'most-advanced') return false;
+  // A cancelled wait leaves a commit visible that no standby may have.
+  if (c.replication === 'pg' && c.statementTimeoutMs > 0) return false;
   if (c.replication === 'semisync') return c.semisyncTimeoutMs === 0 && c.semisyncWaitPoint === 'AFTER_SYNC';
   return replicatedAcks(c) > 0;
 }
@@ -476,4 +590,18 @@ export const walTriggers: Record<WalBug, WalBugTrigger> = {
   'expose-in-progress-txn': {
     variant: 'async-slow-replay', profile: 'calm', guarantees: ['committed-prefix', 'no-aborted-read', 'no-intermediate-read'],
   },
+  // Cut off from its standby, the primary's commit waits until statement_timeout; a reader sees it.
+  'sync-cancel-reported-as-rollback': {
+    variant: 'sync-on-statement-timeout', profile: 'partitions', faultKinds: ['partition'], workload: { spanMs: 200 },
+    guarantees: ['no-aborted-read'],
+  },
+  'apply-ignores-commit-order': {
+    variant: 'async-no-failover-wal-order', profile: 'calm', guarantees: ['committed-prefix', 'no-long-fork', 'convergence'],
+  },
+  // The primary's machine crashes between a standby's ack and its own fsync, and it comes back as primary.
+  'sync-ack-before-local-flush': {
+    variant: 'sync-remote-write-2-nodes', config: { ...walVariants['sync-remote-write']!, nodes: 2 }, profile: 'crashes', faultKinds: ['crash'],
+    workload: { spanMs: 60, opKinds: ['w'] }, guarantees: LOSS, runs: 1500,
+  },
+  'mixed-logs-unsafe-as-statement': { variant: 'mixed-unsafe-functions', profile: 'calm', guarantees: ['convergence', 'committed-prefix'] },
 };

@@ -54,6 +54,8 @@ export interface Sender {
   write: number;
   flush: number;
   replay: number;
+  /** pg_stat_replication state: 'streaming' once caught up (true), 'catchup' before (false). */
+  streaming: boolean;
 }
 
 export interface ReadWait {
@@ -97,6 +99,8 @@ export interface Db {
   locked: Map<string, number>;
   queue: IncomingRequest[];
   waiters: Waiter[];
+  /** Commits whose wait ended, not yet out of the ProcArray (invisible, unanswered). */
+  leaving: Waiter[];
   senders: Map<NodeId, Sender>;
   sidSeq: number;
   asyncFallback: boolean;
@@ -126,6 +130,15 @@ export interface Db {
   replayTimer: TimerId | undefined;
   readWaits: ReadWait[];
   gen: number;
+  /**
+   * rewind 'manual': 'waiting' after refusing a stream that needs pg_rewind, until the
+   * operator runs it ('approved'); 'none' otherwise.
+   */
+  rewindState: 'none' | 'waiting' | 'approved';
+  /** Set at process start, cleared by the first resume(): only that one is crash recovery. */
+  bootedAsPrimary: boolean;
+  /** Planted bug apply-ignores-commit-order: a replayed commit not yet shown. */
+  heldCommit: { rec: WalRec; writes: Map<string, Value> } | undefined;
   /**
    * Crash recovery has not finished: commits found in the WAL past the recovered
    * snapshot may have been acknowledged before the crash yet are not visible again,
@@ -184,6 +197,7 @@ function recover(ctx: NodeContext, id: NodeId, c: WalConfig, bug: WalBug | undef
   const log = ctx.disk.records<WalRec>('wal');
   const snap = ctx.disk.get<Snapshot>('snap') ?? { lsn: 0, data: {} };
   const db = blank(ctx, id, c, bug, state, log, snap);
+  db.bootedAsPrimary = state.role === 'primary';
   if (bug === 'retransmit-applied-twice' && state.role === 'standby') db.replayLsn = Math.min(db.replayLsn, ctx.disk.get<number>('applied') ?? 0);
   // Always say what survived: a machine crash before the first fsync leaves no trace on
   // disk, so a restart then looks like a first start — yet commits it showed are gone.
@@ -245,6 +259,7 @@ function blank(
     locked: new Map(),
     queue: [],
     waiters: [],
+    leaving: [],
     senders: new Map(),
     sidSeq: 0,
     asyncFallback: false,
@@ -268,6 +283,9 @@ function blank(
     replayTimer: undefined,
     readWaits: [],
     gen: 0,
+    rewindState: 'none',
+    bootedAsPrimary: true,
+    heldCommit: undefined,
     startingUp: true,
   };
 }
@@ -339,6 +357,7 @@ export function advanceSnapshot(db: Db): void {
  */
 export function rewind(db: Db, to: number, lineage: Lineage): void {
   db.gen++;
+  db.heldCommit = undefined;
   db.ctx.disk.truncate('wal', indexAfter(db.log, to));
   db.writeLsn = Math.min(db.writeLsn, to);
   db.flushLsn = Math.min(db.flushLsn, to);
@@ -431,19 +450,50 @@ export function replayRecord(db: Db, rec: WalRec, name: 'txn.commit' | 'apply'):
     db.pending.set(rec.xid, txn);
     const k = rec.k!;
     const cur = txn.has(k) ? txn.get(k)! : (db.data.get(k) ?? null);
-    const reexec = db.c.shipping === 'statement' && rec.stmt !== undefined && rec.src !== db.id;
+    const reexec = rec.stmt !== undefined && rec.src !== db.id;
     const v = reexec ? evalStmt(rec.stmt!, cur, db.ctx) : (rec.v ?? null);
     txn.set(k, v);
     if (db.bug === 'expose-in-progress-txn' && name === 'apply') exposeWrite(db, rec, k, v);
   } else if (rec.rec === 'commit') {
-    makeVisible(db, name, rec.xid, rec.lsn, rec.tl, db.pending.get(rec.xid) ?? new Map(), rec.op);
+    const writes = db.pending.get(rec.xid) ?? new Map<string, Value>();
     db.pending.delete(rec.xid);
     db.undo.delete(rec.xid);
+    if (db.bug === 'apply-ignores-commit-order' && name === 'apply') return applyUnordered(db, rec, writes);
+    makeVisible(db, name, rec.xid, rec.lsn, rec.tl, writes, rec.op);
   } else {
     db.pending.delete(rec.xid);
     if (db.bug === 'expose-in-progress-txn') undoExposed(db, rec);
   }
   db.replayLsn = Math.max(db.replayLsn, rec.lsn);
+}
+
+/**
+ * Planted bug (a multi-threaded applier with replica_preserve_commit_order=OFF):
+ * a commit is held back for a moment, and later ones on other keys become
+ * visible first — readers see independent transactions in different orders.
+ */
+function applyUnordered(db: Db, rec: WalRec, writes: Map<string, Value>): void {
+  const held = db.heldCommit;
+  if (!held) {
+    // A worker that lags: its commit shows when the next one lands, or a moment later.
+    db.heldCommit = { rec, writes };
+    db.ctx.setTimer(HELD_COMMIT_MS, 'held-commit', rec.lsn);
+    return;
+  }
+  // A later commit on other keys overtakes the held one, which shows when its time is up.
+  if ([...writes.keys()].every((k) => !held.writes.has(k))) return makeVisible(db, 'apply', rec.xid, rec.lsn, rec.tl, writes, rec.op);
+  db.heldCommit = undefined;
+  for (const x of [held, { rec, writes }]) makeVisible(db, 'apply', x.rec.xid, x.rec.lsn, x.rec.tl, x.writes, x.rec.op);
+}
+
+const HELD_COMMIT_MS = 5;
+
+/** Show a commit applyUnordered held back (its time is up, or the node is promoted); `lsn` names it. */
+export function releaseHeldCommit(db: Db, lsn?: number): void {
+  const held = db.heldCommit;
+  if (!held || (lsn !== undefined && held.rec.lsn !== lsn)) return;
+  db.heldCommit = undefined;
+  makeVisible(db, 'apply', held.rec.xid, held.rec.lsn, held.rec.tl, held.writes, held.rec.op);
 }
 
 /** Planted bug: a replayed row change becomes visible before its commit record. */
@@ -598,6 +648,14 @@ function onTimer(db: Db, tag: string, payload: unknown): void {
       return standby.rywTimeout(db, payload as number);
     case 'fallback':
       return primary.fallback(db, payload as number);
+    case 'procarray':
+      return primary.leaveProcArray(db, payload as number);
+    case 'syncwait':
+      return primary.cancelWait(db, payload as number);
+    case 'manualrewind':
+      return standby.operatorRewind(db);
+    case 'held-commit':
+      return releaseHeldCommit(db, payload as number);
     default:
       throw new Error(`wal: unknown timer ${tag}`);
   }

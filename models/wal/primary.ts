@@ -14,6 +14,18 @@
  * ends (ProcArrayEndTransaction runs after SyncRepWaitForLSN), like MySQL's
  * AFTER_SYNC; MySQL's AFTER_COMMIT shows it first and waits afterwards.
  *
+ * Visibility order is not WAL order in PostgreSQL: each woken backend leaves the
+ * ProcArray on its own schedule (up to procArrayDelayMs here), so commits woken
+ * together become visible on the primary in any order, while standbys replay
+ * them in WAL order (Jepsen, RDS for PostgreSQL 17.4: Long Fork). MySQL's
+ * binlog group commit keeps commit order (binlog_order_commits=ON).
+ *
+ * In-doubt commits (warm-standby.html#SYNCHRONOUS-REPLICATION-HA): a commit
+ * whose wait is cancelled (statement_timeout, demotion) stays committed locally
+ * and visible, the client gets a warning (`info`); after a restart the primary
+ * marks the commits its WAL holds committed at once (inDoubtCommits 'visible'),
+ * whether or not any standby has them.
+ *
  * Concurrency: a writing transaction runs atomically at arrival unless a key it
  * touches belongs to a commit still waiting (row locks are held until the
  * commit becomes visible); then it queues. Read-only transactions read the
@@ -23,7 +35,7 @@ import type { CommitPos, IncomingRequest, MicroOp, NodeId, Value } from '../../s
 import { BUG_FALLBACK_MS, MONITOR } from './config.js';
 import { currentTl, divergence, indexAfter, type Msg, type WalRec } from './log.js';
 import { makeVisible, persistState, queueReplay, readVisible, resetReplayCursor, type Db, type Waiter } from './node.js';
-import { bindStmt, evalStmt, shipStmt } from './statements.js';
+import { bindStmt, evalStmt, logFormat, shipStmt, unsafeForStatement } from './statements.js';
 
 export function onRequest(db: Db, r: IncomingRequest): void {
   if (!r.req.txn.some((op) => op.f !== 'r')) return readOnly(db, r);
@@ -74,6 +86,7 @@ function execute(db: Db, r: IncomingRequest): void {
   for (const k of keys) db.locked.set(k, (db.locked.get(k) ?? 0) + 1);
   db.waiters.push(w);
   armFallback(db, lsn);
+  if (db.c.replication === 'pg' && db.c.statementTimeoutMs > 0) db.ctx.setTimer(db.c.statementTimeoutMs, 'syncwait', r.id);
   writeOut(db);
 }
 
@@ -81,11 +94,14 @@ function execute(db: Db, r: IncomingRequest): void {
 function step(db: Db, op: MicroOp, xid: string, local: Map<string, Value>): MicroOp {
   const cur = local.has(op.k) ? local.get(op.k)! : (db.working.get(op.k) ?? null);
   if (op.f === 'r') return { ...op, v: cur };
-  const stmt = bindStmt(op, db.ctx)!;
+  const stmt = bindStmt(op, db.ctx, db.c)!;
   const v = evalStmt(stmt, cur, db.ctx);
   local.set(op.k, v);
   const withCtx = db.c.statementContext && db.bug !== 'statement-without-context';
-  const shipped = db.c.shipping === 'statement' ? { stmt: shipStmt(stmt, withCtx) } : {};
+  const format = logFormat(stmt, db.c.shipping, db.bug);
+  // binlog_format=STATEMENT logs an unsafe statement anyway, with a warning.
+  if (format === 'statement' && db.c.shipping === 'statement' && unsafeForStatement(stmt)) db.ctx.emit('binlog.unsafe', { xid, k: op.k, fn: stmt.f });
+  const shipped = format === 'statement' ? { stmt: shipStmt(stmt, withCtx) } : {};
   append(db, { xid, rec: 'write', k: op.k, v, ...shipped });
   return op.f === 'w' || op.f === 'del' ? op : { ...op, v };
 }
@@ -116,6 +132,19 @@ function writeOut(db: Db): void {
   }
   const upto = db.writeLsn;
   syncLog(db, upto);
+  // Planted bug: the WAL senders stream what is written, before the local fsync.
+  if (shipsUnflushed(db)) for (const peer of db.senders.keys()) ship(db, peer, db.writeLsn);
+}
+
+/**
+ * Planted bug: the walsender streams WAL before the primary's own fsync, and a
+ * synchronous commit is acknowledged once the standbys have it, without waiting
+ * for the local flush (SyncRepWaitForLSN before XLogFlush).
+ */
+function shipsUnflushed(db: Db): boolean {
+  const c = db.c;
+  const sync = c.synchronousCommit === 'remote_write' || c.synchronousCommit === 'on' || c.synchronousCommit === 'remote_apply';
+  return db.bug === 'sync-ack-before-local-flush' && c.replication === 'pg' && sync && c.syncStandbys.num > 0;
 }
 
 /** The WAL writer (wal_writer_delay) writes and flushes buffered `off` commits. */
@@ -175,16 +204,22 @@ export function onHello(db: Db, from: NodeId, m: Extract<Msg, { type: 'hello' }>
   // Planted bug: accept the standby's own end even when its suffix diverged (no pg_rewind).
   const start = db.bug === 'rejoin-without-rewind' ? m.end : sane;
   const sid = ++db.sidSeq;
-  db.senders.set(from, { sid, next: start + 1, write: 0, flush: 0, replay: 0 });
+  db.senders.set(from, { sid, next: start + 1, write: 0, flush: 0, replay: 0, streaming: false });
   db.ctx.send(from, { type: 'start', from: start, lineage: db.lineage, sid } satisfies Msg);
   ship(db, from);
 }
 
-function ship(db: Db, peer: NodeId): void {
+/**
+ * Send a standby the WAL it lacks up to `upto`: only what is flushed here, as
+ * walsender.c does ("unsafe to send WAL that is not securely down to disk on the
+ * primary: if the primary subsequently crashes and restarts, standbys must not
+ * have applied any WAL that got lost on the primary").
+ */
+function ship(db: Db, peer: NodeId, upto = db.flushLsn): void {
   const s = db.senders.get(peer);
-  if (!s || s.next > db.flushLsn) return;
-  const recs = db.log.slice(indexAfter(db.log, s.next - 1), indexAfter(db.log, db.flushLsn));
-  s.next = db.flushLsn + 1;
+  if (!s || s.next > upto) return;
+  const recs = db.log.slice(indexAfter(db.log, s.next - 1), indexAfter(db.log, upto));
+  s.next = upto + 1;
   if (!recs.length) return;
   db.ctx.send(peer, { type: 'wal', recs } satisfies Msg);
   db.ctx.emit('wal.send', { to: peer, lsn: recs[recs.length - 1]!.lsn });
@@ -200,6 +235,7 @@ export function onReport(db: Db, from: NodeId, m: Extract<Msg, { type: 'report' 
   s.write = m.write;
   s.flush = m.flush;
   s.replay = m.replay;
+  if (!s.streaming && m.write >= db.flushLsn) s.streaming = true;
   db.ctx.emit('standby.report', { from, write: m.write, flush: m.flush, replay: m.replay });
   if (db.asyncFallback && ackCount(db, db.flushLsn, 'flush', allStandbys(db)) >= db.c.semisyncAcks) {
     db.asyncFallback = false; // a replica caught up: semi-sync switches back on
@@ -233,7 +269,7 @@ function visibleBeforeAck(db: Db): boolean {
 }
 
 function ready(db: Db, lsn: number): boolean {
-  if (db.flushLsn < lsn) return false;
+  if (db.flushLsn < lsn && !shipsUnflushed(db)) return false;
   if (db.asyncFallback) return true;
   const c = db.c;
   if (c.replication === 'semisync') return ackCount(db, lsn, 'flush', allStandbys(db)) >= c.semisyncAcks;
@@ -241,8 +277,17 @@ function ready(db: Db, lsn: number): boolean {
   const kind = c.synchronousCommit === 'remote_write' ? 'write' : c.synchronousCommit === 'on' ? 'flush' : 'replay';
   const names = c.syncStandbys.names.filter((n) => n !== db.id);
   if (c.syncStandbys.method === 'ANY') return ackCount(db, lsn, kind, names) >= c.syncStandbys.num;
-  const sync = names.filter((n) => db.senders.has(n)).slice(0, c.syncStandbys.num);
+  // Only standbys in 'streaming' state are candidates (SyncRepGetCandidateStandbys): one in 'catchup' is skipped.
+  const sync = names.filter((n) => streaming(db, n)).slice(0, c.syncStandbys.num);
   return sync.length === c.syncStandbys.num && ackCount(db, lsn, kind, sync) === sync.length;
+}
+
+/**
+ * pg_stat_replication state 'streaming': the standby once received everything
+ * flushed when it reported (before that it is in 'catchup').
+ */
+function streaming(db: Db, n: NodeId): boolean {
+  return db.senders.get(n)?.streaming === true;
 }
 
 function allStandbys(db: Db): NodeId[] {
@@ -251,9 +296,10 @@ function allStandbys(db: Db): NodeId[] {
 
 function ackCount(db: Db, lsn: number, kind: 'write' | 'flush' | 'replay', names: NodeId[]): number {
   let n = 0;
+  const pg = db.c.replication === 'pg';
   for (const name of names) {
     const s = db.senders.get(name);
-    if (s && s[kind] >= lsn) n++;
+    if (s && s[kind] >= lsn && (!pg || streaming(db, name))) n++;
   }
   return n;
 }
@@ -265,11 +311,60 @@ function show(db: Db, w: Waiter): void {
 }
 
 function release(db: Db, w: Waiter): void {
+  if (!w.visible && leavesLater(db, w)) {
+    // The backend is woken; it leaves the ProcArray (and answers) a moment later.
+    db.leaving.push(w);
+    db.ctx.setTimer(db.ctx.random() * db.c.procArrayDelayMs, 'procarray', w.lsn);
+    return;
+  }
   if (!w.visible) show(db, w);
+  answer(db, w);
+}
+
+function answer(db: Db, w: Waiter): void {
   if (w.reqId < 0) return; // recovered from the log: its client already got `info`
   const commit: CommitPos = { lsn: w.lsn, timeline: w.tl };
   db.ctx.reply(w.reqId, { type: 'ok', txn: w.out, commit });
   db.ctx.mark('commit-acked');
+}
+
+/** A woken PostgreSQL backend that has a client leaves the ProcArray on its own schedule. */
+function leavesLater(db: Db, w: Waiter): boolean {
+  return db.c.replication === 'pg' && db.c.procArrayDelayMs > 0 && w.reqId >= 0;
+}
+
+/** ProcArrayEndTransaction of the backend committing at `lsn`: visible, then answered. */
+export function leaveProcArray(db: Db, lsn: number): void {
+  const i = db.leaving.findIndex((w) => w.lsn === lsn);
+  if (i < 0 || db.role !== 'primary') return;
+  const w = db.leaving.splice(i, 1)[0]!;
+  show(db, w);
+  answer(db, w);
+  drainQueue(db);
+}
+
+/**
+ * statement_timeout fired while COMMIT waited for synchronous standbys: the wait is
+ * cancelled, the transaction stays committed locally and becomes visible, and the
+ * client gets PostgreSQL's WARNING — an ambiguous outcome (`info`), never a rollback.
+ * Planted bug: the cancel is reported as an error, as if the transaction rolled back.
+ */
+export function cancelWait(db: Db, reqId: number): void {
+  if (db.role !== 'primary') return;
+  const i = db.waiters.findIndex((w) => w.reqId === reqId);
+  if (i < 0) return;
+  const w = db.waiters.splice(i, 1)[0]!;
+  if (!w.visible) show(db, w);
+  db.ctx.emit('syncrep.cancel', { lsn: w.lsn, timeline: w.tl, op: w.op });
+  if (db.bug === 'sync-cancel-reported-as-rollback') {
+    db.ctx.reply(reqId, { type: 'fail', error: 'ERROR: canceling statement due to statement timeout' });
+  } else {
+    db.ctx.reply(reqId, {
+      type: 'info',
+      reason: 'WARNING: canceling wait for synchronous replication due to statement timeout; the transaction has already committed locally, but might not have been replicated to the standby',
+    });
+  }
+  drainQueue(db);
 }
 
 /**
@@ -293,10 +388,11 @@ export function fallback(db: Db, lsn: number): void {
 
 /**
  * Become (or stay) the serving primary on the current timeline. Commits found
- * in the WAL after the visible position wait like fresh ones and become visible
- * only once their ack condition holds — stricter than PostgreSQL, whose crash
- * recovery shows them at once even if no synchronous standby has them (a second
- * failover could then lose data a client had read).
+ * in the WAL after the visible position (in doubt: their clients got `info`)
+ * become visible at once, as PostgreSQL's recovery marks them committed even if
+ * no synchronous standby has them, so a client may read a commit that a second
+ * failover then loses. inDoubtCommits 'hidden' (stricter than PostgreSQL) makes
+ * them wait like fresh commits until their ack condition holds.
  */
 export function resume(db: Db): void {
   resetReplayCursor(db);
@@ -305,6 +401,15 @@ export function resume(db: Db): void {
   const open = new Map<string, Map<string, Value>>();
   for (const i of db.replayQueue) recoverRecord(db, db.log[i]!, open);
   db.replayQueue = [];
+  // PostgreSQL marks them committed at crash recovery, in WAL order, whether a standby has
+  // them or not. A primary that stepped down and is named again without restarting (the
+  // model's lease lapse) keeps them waiting: only a restart recovers.
+  const recovering = db.bootedAsPrimary;
+  db.bootedAsPrimary = false;
+  if (db.c.inDoubtCommits === 'visible' && recovering) {
+    for (const w of db.waiters) if (w.reqId < 0) show(db, w);
+    db.waiters = db.waiters.filter((w) => w.reqId >= 0);
+  }
   db.queuedUpTo = db.log.length;
   db.pending.clear();
   db.role = 'primary';
@@ -341,7 +446,7 @@ function recoverRecord(db: Db, rec: WalRec, open: Map<string, Map<string, Value>
   if (rec.rec === 'write') {
     const k = rec.k!;
     const cur = txn.has(k) ? txn.get(k)! : (db.working.get(k) ?? null);
-    const reexec = db.c.shipping === 'statement' && rec.stmt !== undefined && rec.src !== db.id;
+    const reexec = rec.stmt !== undefined && rec.src !== db.id;
     txn.set(k, reexec ? evalStmt(rec.stmt!, cur, db.ctx) : (rec.v ?? null));
     return;
   }
@@ -359,6 +464,9 @@ export function stop(db: Db, reason: string): void {
     if (w.reqId < 0) continue;
     db.ctx.reply(w.reqId, { type: 'info', reason: `canceling wait for synchronous replication: ${reason}; committed locally, may not be replicated` });
   }
+  // Woken but not yet out of the ProcArray: the connection ends before COMMIT's answer.
+  for (const w of db.leaving) db.ctx.reply(w.reqId, { type: 'info', reason: `terminating connection: ${reason}; committed, not yet answered` });
+  db.leaving = [];
   for (const r of db.queue) db.ctx.reply(r.id, { type: 'fail', error: `terminating connection: ${reason}` });
   db.waiters = [];
   db.queue = [];

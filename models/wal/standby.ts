@@ -14,7 +14,7 @@
 import type { IncomingRequest, NodeId } from '../../src/index.js';
 import { currentTl, indexAfter, type Lineage, type Msg } from './log.js';
 import * as primary from './primary.js';
-import { persistState, queueReplay, replayRecord, readVisible, resetReplayCursor, rewind, type Db } from './node.js';
+import { persistState, queueReplay, releaseHeldCommit, replayRecord, readVisible, resetReplayCursor, rewind, type Db } from './node.js';
 
 /** Stream from `primary` (after a failover, a rejoin or a restart). */
 export function follow(db: Db, primary: NodeId): void {
@@ -41,7 +41,12 @@ function hello(db: Db): void {
 
 export function onStart(db: Db, from: NodeId, m: Extract<Msg, { type: 'start' }>): void {
   if (from !== db.following || db.frozen) return;
-  if (m.from < db.writeLsn && db.bug !== 'retransmit-applied-twice') rewind(db, m.from, m.lineage);
+  if (m.from < db.writeLsn && db.bug !== 'retransmit-applied-twice') {
+    // Plain PostgreSQL refuses a diverged timeline until an operator runs pg_rewind.
+    if (db.c.rewind === 'manual' && db.rewindState !== 'approved') return refuseStream(db, m.from);
+    rewind(db, m.from, m.lineage);
+  }
+  db.rewindState = 'none';
   db.lineage = m.lineage;
   db.sid = m.sid;
   db.started = true;
@@ -51,6 +56,25 @@ export function onStart(db: Db, from: NodeId, m: Extract<Msg, { type: 'start' }>
   // Planted bug: records from the new connection jump ahead of the unapplied backlog.
   if (db.bug === 'out-of-order-apply-after-reconnect' && db.replayQueue.length) db.priorityEnd = 0;
   report(db, true);
+}
+
+/**
+ * rewind 'manual': the WAL receiver cannot follow a timeline that forked before
+ * its end ("requested timeline is not a child of this server's history"); it
+ * keeps serving what it replayed, and the operator runs pg_rewind later.
+ */
+function refuseStream(db: Db, to: number): void {
+  if (db.rewindState !== 'none') return;
+  db.rewindState = 'waiting';
+  db.ctx.emit('rewind.refused', { toLsn: to, end: db.writeLsn, timeline: currentTl(db.lineage) });
+  db.ctx.setTimer(db.c.manualRewindMs, 'manualrewind');
+}
+
+/** The operator ran pg_rewind: the next stream start cuts the diverged suffix. */
+export function operatorRewind(db: Db): void {
+  if (db.rewindState !== 'waiting') return;
+  db.rewindState = 'approved';
+  if (db.following) restart(db);
 }
 
 export function onWal(db: Db, from: NodeId, m: Extract<Msg, { type: 'wal' }>): void {
@@ -207,6 +231,7 @@ export function promote(db: Db, tl: number): void {
   if (db.replayTimer !== undefined) db.ctx.cancelTimer(db.replayTimer);
   db.replayTimer = undefined;
   while (db.replayQueue.length) replayOne(db);
+  releaseHeldCommit(db);
   db.priorityEnd = -1;
   db.pending.clear();
   const start = db.writeLsn;
@@ -214,6 +239,7 @@ export function promote(db: Db, tl: number): void {
   db.ctx.emit('promote', { timeline: tl, lsn: start });
   db.ctx.mark('promoted');
   db.role = 'primary';
+  db.bootedAsPrimary = false;
   db.following = undefined;
   db.started = false;
   db.frozen = false;

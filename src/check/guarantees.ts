@@ -18,6 +18,7 @@ import type { StalenessBound } from '../sim/types.js';
 import { checkConvergence } from './convergence.js';
 import { checkDurability, checkLosslessFailover } from './durability.js';
 import { checkCommittedPrefix, checkConsistentPrefix } from './ordering.js';
+import { checkNoLongFork } from './long-fork.js';
 import {
   checkDiscardedBranch,
   checkIndeterminateAgreement,
@@ -251,6 +252,11 @@ export const GUARANTEES = [
     id: 'consistent-prefix', system: 'replication', family: 'ordering', short: 'cons-pfx', checker: checkConsistentPrefix,
     evidence: "multi-key reads placed in the authority's commit order",
     judgeable: all(authority, multiKeyRead),
+  },
+  {
+    id: 'no-long-fork', system: 'replication', family: 'ordering', short: 'long-fork', checker: checkNoLongFork,
+    evidence: 'pairs of multi-key reads, each value placed by the acknowledged commit position of its write',
+    judgeable: all(multiKeyRead),
   },
   {
     id: 'no-aborted-read', system: 'replication', family: 'rollback', short: 'no-abort', checker: checkNoAbortedRead,

@@ -95,6 +95,10 @@ function checkAppend(auth: Authority, replay: NodeReplay, s: PrefixState, aborts
   const entry = replay.log[replay.log.length - 1]!;
   const idx = auth.indexByXid.get(entry.xid);
   if (idx === undefined) { s.foreign = entry; return undefined; }
+  // The order is the authority's log order. A primary may show its own commits
+  // (`txn.commit`) in another, as PostgreSQL backends leave the ProcArray; what a
+  // node replays (`apply`) must follow it.
+  if (entry.event.name === 'txn.commit' && !s.foreign) { s.known += 1; return undefined; }
   if (idx < s.known) return duplicate(replay, entry);
   if (s.foreign) return onForeign(auth, entry, s.foreign, aborts);
   if (idx > s.known) return gap(auth, entry, auth.log[s.known]!);

@@ -392,7 +392,10 @@ export function findAuthority(history: History, replays = replayLogs(history)): 
   const candidates = history.filter((e): e is FinalEntry => e.type === 'final' && e.alive && e.view.role === 'primary');
   if (candidates.length === 0) return undefined;
   const final = candidates.length === 1 ? candidates[0]! : lastPromoted(history, candidates);
-  const log = replays.get(final.node)?.log ?? [];
+  // The commit order is the log order (lsn), which is not always the order the authority
+  // showed commits in: a PostgreSQL primary shows a commit when its backend leaves the
+  // ProcArray, standbys replay in WAL order. Stable: equal positions keep their order.
+  const log = [...(replays.get(final.node)?.log ?? [])].sort((a, b) => a.lsn - b.lsn);
   const indexByXid = new Map<string, number>();
   const byWrite = new Map<string, number[]>();
   const byPos = new Map<string, number>();
@@ -621,13 +624,22 @@ function atCommitPos(auth: Authority, op: Operation): LogEntry | undefined {
  */
 export function injectedFaultKinds(history: History): { kinds: string[]; entry: HistoryEntry }[] {
   const out: { kinds: string[]; entry: HistoryEntry }[] = [];
+  // The node clients last sent a write to is the primary as they see it (writes go only to a primary).
+  let writer: NodeId | undefined;
   for (const e of history) {
+    if (e.type === 'invoke' && e.node && e.req.txn.some((m) => m.f !== 'r')) writer = e.node;
     if (e.type !== 'fault' || e.phase !== 'inject') continue;
     const kind = e.fault.kind;
     const kinds = kind.startsWith('crash:') ? [kind, 'crash'] : [kind];
     if (kind === 'crash') {
       const crash = history.find((n) => n.type === 'node' && n.ev === 'crash' && n.t === e.t && e.fault.nodes.includes(n.node));
       if (crash?.type === 'node' && crash.mode) kinds.push(`crash:${crash.mode}`);
+    }
+    // A crash also names the role of the node it hit ('crash:machine@primary', 'crash@replica'),
+    // so a claim can tolerate one node's crash and not another's.
+    if (kind.startsWith('crash') && writer !== undefined) {
+      const role = e.fault.nodes.length === 1 && e.fault.nodes[0] === writer ? 'primary' : e.fault.nodes.includes(writer) ? undefined : 'replica';
+      if (role) for (const k of kinds.filter((x) => x.startsWith('crash'))) kinds.push(`${k}@${role}`);
     }
     out.push({ kinds, entry: e });
   }

@@ -277,6 +277,8 @@ export interface GuaranteeClaim {
   under?: string;
   /** Fault kinds the claim tolerates; scenarios with others only measure it. */
   tolerates?: string[];
+  /** Where the real system documents the promise (or its limit). */
+  source?: string;
   /**
    * For 'bounded-staleness': the bound the claim promises. `since: 'ack'`
    * counts a version as due once its write was acknowledged to its client
@@ -309,6 +311,8 @@ export interface ModelKnob {
   range?: { min: number; max?: number; integer?: boolean };
   default: string | number | boolean;
   description: string;
+  /** Where the real system documents the behaviour this knob selects. */
+  source?: string;
 }
 
 /**
