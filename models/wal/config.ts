@@ -47,8 +47,9 @@ export interface WalConfig {
   inDoubtCommits: 'visible' | 'hidden';
   /**
    * statement_timeout for a COMMIT's synchronous-replication wait (0 = none, the default):
-   * the wait is cancelled, the commit stays (committed locally and visible) and the
-   * client gets a warning, which the history records as `info`.
+   * the wait is cancelled, the commit stays (committed locally and visible) and
+   * COMMIT succeeds with a WARNING notice, so the client holds an acknowledged commit
+   * no standby may have.
    */
   statementTimeoutMs: number;
   /**
@@ -124,7 +125,7 @@ export const knobs: ModelKnob[] = [
   { name: 'timeFunction', values: ['NOW()', 'SYSDATE()'], default: 'NOW()', description: "what `now` ops call: NOW() (the binlog carries the source's timestamp) or SYSDATE() (unsafe for STATEMENT: the replica reads its own clock; MIXED logs it as a row)", source: 'https://dev.mysql.com/doc/refman/8.0/en/replication-rbr-safe-unsafe.html' },
   { name: 'randomFunction', values: ['RAND()', 'UUID()', 'USER()'], default: 'RAND()', description: 'what `rand` ops call: RAND() (seed binlogged; a warning in STATEMENT, a row in MIXED) or UUID() / USER() (unsafe for STATEMENT: the replica computes its own; MIXED logs a row)', source: 'https://dev.mysql.com/doc/refman/8.0/en/replication-features-functions.html' },
   { name: 'inDoubtCommits', values: ['visible', 'hidden'], default: 'visible', description: 'a restarted primary marks commits that were waiting for synchronous standbys committed at once (PostgreSQL), or hides them until the standbys acknowledge (stricter)', source: 'https://www.postgresql.org/docs/current/warm-standby.html#SYNCHRONOUS-REPLICATION-HA ("those waiting transactions will be marked fully committed once the primary database recovers")' },
-  { name: 'statementTimeoutMs', values: [0, 50], range: { min: 0 }, default: 0, description: 'statement_timeout on COMMIT: a cancelled synchronous-replication wait leaves the commit visible locally and answers a warning (info); 0 = never cancel', source: 'https://www.postgresql.org/docs/current/warm-standby.html#SYNCHRONOUS-REPLICATION ("canceling wait for synchronous replication ... already committed locally")' },
+  { name: 'statementTimeoutMs', values: [0, 50], range: { min: 0 }, default: 0, description: 'statement_timeout on COMMIT: a cancelled synchronous-replication wait leaves the commit visible locally and COMMIT succeeds with a WARNING notice (drivers report success); 0 = never cancel', source: 'https://www.postgresql.org/docs/current/warm-standby.html#SYNCHRONOUS-REPLICATION ("canceling wait for synchronous replication ... already committed locally")' },
   { name: 'procArrayDelayMs', values: [0, 0.2, 1], range: { min: 0 }, default: 0.2, description: 'most a committing backend takes to leave the ProcArray after its wake-up; commits woken together become visible on the primary in any order (0 = in WAL order)', source: 'Jepsen, Amazon RDS for PostgreSQL 17.4 (2025): visibility order differs from WAL commit order, https://jepsen.io/analyses/amazon-rds-for-postgresql-17.4' },
   { name: 'rewind', values: ['auto', 'manual'], default: 'auto', description: "a former primary on a diverged timeline: pg_rewind runs at once (Patroni use_pg_rewind) or it refuses to stream until an operator runs pg_rewind (plain PostgreSQL)", source: 'https://www.postgresql.org/docs/current/app-pgrewind.html; https://patroni.readthedocs.io/en/latest/yaml_configuration.html (use_pg_rewind)' },
   { name: 'manualRewindMs', values: [100], range: { min: 0 }, default: 100, description: "rewind 'manual': how long after the refusal the operator runs pg_rewind" },

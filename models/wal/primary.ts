@@ -345,9 +345,12 @@ export function leaveProcArray(db: Db, lsn: number): void {
 
 /**
  * statement_timeout fired while COMMIT waited for synchronous standbys: the wait is
- * cancelled, the transaction stays committed locally and becomes visible, and the
- * client gets PostgreSQL's WARNING — an ambiguous outcome (`info`), never a rollback.
- * Planted bug: the cancel is reported as an error, as if the transaction rolled back.
+ * cancelled, the transaction stays committed locally and becomes visible, and
+ * COMMIT completes with PostgreSQL's WARNING as a notice: drivers (node-postgres,
+ * libpq's PQexec) report success, so the client holds an acknowledged commit no
+ * standby may have (the live PostgreSQL table shows exactly this). The warning is
+ * kept in the `syncrep.cancel` event. Planted bug: the cancel is reported as an
+ * error, as if the transaction rolled back.
  */
 export function cancelWait(db: Db, reqId: number): void {
   if (db.role !== 'primary') return;
@@ -355,14 +358,14 @@ export function cancelWait(db: Db, reqId: number): void {
   if (i < 0) return;
   const w = db.waiters.splice(i, 1)[0]!;
   if (!w.visible) show(db, w);
-  db.ctx.emit('syncrep.cancel', { lsn: w.lsn, timeline: w.tl, op: w.op });
+  db.ctx.emit('syncrep.cancel', {
+    lsn: w.lsn, timeline: w.tl, op: w.op,
+    warning: 'canceling wait for synchronous replication due to statement timeout; the transaction has already committed locally, but might not have been replicated to the standby',
+  });
   if (db.bug === 'sync-cancel-reported-as-rollback') {
     db.ctx.reply(reqId, { type: 'fail', error: 'ERROR: canceling statement due to statement timeout' });
   } else {
-    db.ctx.reply(reqId, {
-      type: 'info',
-      reason: 'WARNING: canceling wait for synchronous replication due to statement timeout; the transaction has already committed locally, but might not have been replicated to the standby',
-    });
+    answer(db, w);
   }
   drainQueue(db);
 }

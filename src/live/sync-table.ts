@@ -107,7 +107,9 @@ export const SYNC_CASES: readonly SyncCase[] = [
     id: 'in-doubt-commit',
     title: 'a commit whose synchronous wait was cancelled, read on the primary, survives failover',
     guarantee: 'lossless-failover',
-    modelTweak: {},
+    // The server's cancel (pg_cancel_backend at 400 ms) is the model's statement_timeout.
+    modelTweak: { statementTimeoutMs: 400 },
+    tweakStandsFor: ['commitCancelMs'],
     scenario: (level) => ({
       model: 'wal',
       config: { ...levelConfig(level), nodes: 2, failover: 'auto', commitCancelMs: 400 },
