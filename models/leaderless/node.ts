@@ -79,7 +79,7 @@ interface Hint {
   sentAt: number;
 }
 
-type DiskRec = { k: string; cell: Cell; overwrite?: boolean } | { k: string; purge: true };
+export type DiskRec = { k: string; cell: Cell; overwrite?: boolean } | { k: string; purge: true };
 
 export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug | undefined): NodeProgram {
   const cells = new Map<string, Cell>();
@@ -313,7 +313,8 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
     activityAtTick = activity;
     if (round && ticks - round.startedTick > 3 + Math.ceil((3 * c.timeoutMs) / c.repairIdleMs)) round = undefined; // a peer never answered
     if (!idle || round) return;
-    const peers = ctx.nodes.filter((n) => n !== self);
+    // Ring members only: a CDC pipeline's nodes share the cluster but hold no replicas.
+    const peers = nodeIds(c).filter((n) => n !== self);
     round = { n: ++rounds, pending: new Set(peers), dirty: false, changesAtStart: changes, startedTick: ticks };
     for (const p of peers) {
       const mine = [...cells].filter(([k]) => replicasOf(k, c).includes(p));
