@@ -155,11 +155,10 @@ const leaderlessCdc: BuiltinModel = {
   profile: 'everything',
   workload: leaderlessWorkload,
   guarantees: GUARANTEE_FAMILIES.leaderless,
-  triggers: {
-    'dedup-by-position': { variant: 'quorum-derive', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1 }, guarantees: ['lww-sink-convergence'] },
-    'apply-in-arrival-order': { variant: 'one-one-split', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1 }, guarantees: ['lww-sink-convergence'] },
-    'delete-without-timestamp': { variant: 'quorum-derive', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1 }, guarantees: ['lww-sink-convergence'] },
-  },
+  // The model's own search: RF copies arrive out of order under uneven (WAN) latencies and faults.
+  triggers: Object.fromEntries(leaderlessCdcModel.bugs.map((b) => [b.name, {
+    variant: 'quorum-derive', profile: 'everything', workload: leaderlessWorkload, guarantees: ['lww-sink-convergence'],
+  } satisfies BugTrigger])),
 };
 
 export const BUILTIN_MODELS: Record<string, BuiltinModel> = { wal, cdc, migration, leaderless, 'leaderless-cdc': leaderlessCdc };

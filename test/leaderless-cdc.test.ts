@@ -66,7 +66,7 @@ describe('leaderless CDC into SQLite', () => {
     expect(v.violations.map((x) => x.sentence)).toEqual([]);
     expect(v.outcomes.find((o) => o.id === 'lww-sink-convergence')).toEqual({ id: 'lww-sink-convergence', violations: 0 });
     const h = runScenario(leaderlessCdcModel, scenario()).history;
-    const published = h.filter((e) => e.type === 'event' && e.name === 'cdc.publish').map((e) => (e as { data: { key: string; lsn: number } }).data);
+    const published = h.filter((e) => e.type === 'event' && e.name === 'cdc.publish').map((e) => (e as unknown as { data: { key: string; lsn: number } }).data);
     const copies = new Map<string, number>();
     for (const p of published) copies.set(`${p.key}@${p.lsn}`, (copies.get(`${p.key}@${p.lsn}`) ?? 0) + 1);
     expect(Math.max(...copies.values())).toBeGreaterThanOrEqual(3);
