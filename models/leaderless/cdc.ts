@@ -25,6 +25,7 @@ import type {
 } from '../../src/analysis.js';
 import { CDC_TRANSFORMS, type CdcTransform, fnv1a, isCdcTransform } from '../../src/analysis.js';
 import { brokerProgram } from '../cdc/broker.js';
+import { CDC_MARKS } from '../cdc/index.js';
 import type { CdcEvent, Pos } from '../cdc/common.js';
 import { sinkProgram, upsertConsumer } from '../cdc/sink.js';
 import { claims as storeClaims, configure as configureStore, knobs as storeKnobs, marks as storeMarks, type LeaderlessConfig } from './config.js';
@@ -279,9 +280,8 @@ export const leaderlessCdcModel: Model<LeaderlessCdcConfig> = {
   marks: [
     ...storeMarks,
     { name: 'cdc-shipped', description: "a replica's CDC agent sent commit log records to the broker, not yet acknowledged" },
-    { name: 'appended', description: 'broker: a batch was appended to a partition log; its fsync and acknowledgement are pending' },
-    { name: 'batch-received', description: 'sink: a fetched batch was received and queued, not yet applied' },
-    { name: 'batch-applied', description: "sink: a batch is durable in the sink's SQLite database" },
+    // The broker's and the sink's own moments, as the CDC model declares them.
+    ...CDC_MARKS.filter((m) => ['appended', 'batch-received', 'batch-applied', 'offset-commit'].includes(m.name)),
   ],
 };
 
