@@ -12,6 +12,7 @@ import type {
 import { GUARANTEE_FAMILIES } from '../src/analysis.js';
 import { CDC_BUG_HINTS, cdcModel } from './cdc/index.js';
 import { leaderlessModel, leaderlessVariants, leaderlessWorkload } from './leaderless/index.js';
+import { leaderlessCdcModel, leaderlessCdcVariants } from './leaderless/cdc.js';
 import { migrationModel } from './migration/index.js';
 import { walModel, walTriggers, walVariants } from './wal/index.js';
 
@@ -143,7 +144,24 @@ const leaderless: BuiltinModel = {
   },
 };
 
-export const BUILTIN_MODELS: Record<string, BuiltinModel> = { wal, cdc, migration, leaderless };
+/**
+ * CDC from the leaderless store into SQLite. Its own model, not leaderless
+ * variants: it adds nodes (broker, sink), a guarantee and bugs of the pipeline
+ * that a plain ring cannot show, so `run leaderless --bug B` keeps its budget.
+ */
+const leaderlessCdc: BuiltinModel = {
+  model: leaderlessCdcModel as unknown as Model,
+  variants: leaderlessCdcVariants,
+  profile: 'everything',
+  workload: leaderlessWorkload,
+  guarantees: GUARANTEE_FAMILIES.leaderless,
+  // The model's own search: RF copies arrive out of order under uneven (WAN) latencies and faults.
+  triggers: Object.fromEntries(leaderlessCdcModel.bugs.map((b) => [b.name, {
+    variant: 'quorum-derive', profile: 'everything', workload: leaderlessWorkload, guarantees: ['lww-sink-convergence'],
+  } satisfies BugTrigger])),
+};
+
+export const BUILTIN_MODELS: Record<string, BuiltinModel> = { wal, cdc, migration, leaderless, 'leaderless-cdc': leaderlessCdc };
 
 /**
  * How the property suite runs one variant of a built-in model: its profile,

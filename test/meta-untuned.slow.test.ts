@@ -33,9 +33,18 @@ const FAULTS_MAX = 3;
  * - commit-before-processing: one seed of three (seed 2, run 305).
  * - resume-skips-position: never (its trigger needs 8-change transactions,
  *   checkpoints every 2 ms and about 800 runs).
- * - leaderless sloppy-reported-as-strict: none of the three seeds (it shows only on
- *   five-node rings with a replica cut off while a write is acknowledged and a read
- *   lands there: about 1 run in 100 of all-one).
+ * - leaderless sloppy-reported-as-strict: none of the three seeds. Only two of the
+ *   seven variants (all-one, quorum-quorum-5) claim R + W > RF and have fallback
+ *   nodes, so 200 of the 700 runs can show it. There hinted acknowledgements are
+ *   common (76 of 300 drawn all-one runs acknowledge a write fewer than W replicas
+ *   hold), but a stale read needs a read of that key begun after the acknowledgement
+ *   and answered only by replicas still lacking the write: the token-aware client
+ *   sends a session's requests for a key to one replica, the coordinator that holds
+ *   its own write, so another session's read must fall in the window before the
+ *   lagging replica catches up (121 of those 300 runs have one session). Routing a
+ *   session's reads by a second hash (the driver's replica shuffling) found it at
+ *   seeds 2 and 3 (runs 591, 311), lost shrinking elsewhere (tombstone-purged-early
+ *   18 ops at seed 1) and a trigger's catch: not kept.
  * Tried and measured at seeds 1–3, not kept as defaults (each found none of
  * these and lost finds elsewhere): the topology drawn per scenario from the
  * `nodes` knob (`drawTopology`; two-node wal runs in one scenario in six: still
@@ -59,10 +68,11 @@ const KNOWN_MISSES = new Set<string>([
  * The wal bugs added with issue 13 were hunted alone at seeds 1–3 (runs to the first
  * failure): sync-cancel-reported-as-rollback 217, 277, 317; apply-ignores-commit-order
  * 2, 2, 4; mixed-logs-unsafe-as-statement 19, 99, 99; the floor below predates them.
- * Bugs found at every seed: 26 of 32 (wal and cdc: 17 of 22, as before; migration 5 of 5;
- * leaderless 5 of 6). Before swarm scenarios and marks: 14 of 22.
+ * Bugs found at every seed: 29 of 35 before them (wal and cdc: 17 of 22, as before;
+ * migration 5 of 5; leaderless 5 of 6; leaderless-cdc 3 of 3, within 7 runs). Before swarm
+ * scenarios and marks: 14 of 22.
  */
-const FOUND_FLOOR = 26;
+const FOUND_FLOOR = 29;
 /** Median runs until the first failure over every find: 27 over 79 finds (wal and cdc alone: 15.5; before swarm: 23). The goal is ≤ 50. */
 const RUNS_MEDIAN_CEILING = 50;
 /**

@@ -15,7 +15,10 @@
  * - Hinted handoff: a replica that does not answer a write within the timeout
  *   gets a hint, replayed with the write's own timestamp when it is reachable;
  *   no hints for a node silent longer than max_hint_window
- *   (cassandra.apache.org/doc/latest/operating/hints.html).
+ *   (cassandra.apache.org/doc/latest/operating/hints.html). Hints live in a
+ *   file: a coordinator's are flushed on its next tick (hints_flush_period), so
+ *   a machine crash before that loses them; a sloppy fallback fsyncs its hint
+ *   before acknowledging it, since the hint counts towards W.
  * - Tombstones are kept gc_grace before compaction purges them; a replica that
  *   missed the delete past that resurrects the row (".../compaction/tombstones.html", "Zombies").
  * - Sloppy quorum (Dynamo, DeCandia et al. SOSP 2007, §4.6): when replicas do not
@@ -184,14 +187,13 @@ export const workload: WorkloadOptions = { opKinds: ['r', 'w', 'del'], keys: 3, 
  * it; it returns the latest acknowledged write in real time only with
  * microsecond timestamps too — and that checker declines runs with skewed
  * clocks (see src/check/lww.ts).
- * Sloppy hints live in memory, so the sloppy variant's durability does not
- * tolerate crashes. LWW losing real-time-later writes is measured, never claimed.
+ * A sloppy fallback's hint is on its disk before it counts, so the sloppy
+ * variant keeps acknowledged writes through crashes too. LWW losing
+ * real-time-later writes is measured, never claimed.
  */
 export function claims(c: LeaderlessConfig): GuaranteeClaim[] {
   const out: GuaranteeClaim[] = [{ id: 'lww-convergence' }];
-  out.push(c.quorum === 'sloppy'
-    ? { id: 'lww-durability', tolerates: ['partition', 'clog', 'pause'], under: 'no crash (sloppy hints are in memory)' }
-    : { id: 'lww-durability' });
+  out.push({ id: 'lww-durability' });
   const strictOverlap = c.quorum === 'strict' && needed(c.readLevel, c.rf) + needed(c.writeLevel, c.rf) > c.rf;
   if (strictOverlap) out.push({ id: 'lww-read-latest', under: 'R + W > RF, strict quorum' });
   if (strictOverlap && c.timestampResolution === 'us') out.push({ id: 'read-latest', under: 'R + W > RF, strict quorum, synchronised clocks' });

@@ -79,7 +79,16 @@ interface Hint {
   sentAt: number;
 }
 
-type DiskRec = { k: string; cell: Cell; overwrite?: boolean } | { k: string; purge: true };
+export type DiskRec = { k: string; cell: Cell; overwrite?: boolean } | { k: string; purge: true };
+
+/**
+ * The hints file (Cassandra's hints_directory): a hint added, or one delivered.
+ * A fallback node's hint counts towards W, so it is fsynced before the
+ * hint-ack (Dynamo keeps hinted replicas in its local store); a coordinator's
+ * own hints are flushed on its next tick, as Cassandra flushes hint buffers
+ * every hints_flush_period: a machine crash before that loses them.
+ */
+type HintRec = { add: Omit<Hint, 'sentAt'> } | { done: string };
 
 export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug | undefined): NodeProgram {
   const cells = new Map<string, Cell>();
@@ -91,6 +100,7 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
   /** Peers whose connection broke and that have not been heard from since (the failure detector's view). */
   const down = new Set<NodeId>();
   let seq = 0;
+  let hintsUnflushed = false;
   let lsn = 0;
   let lastTs = 0;
   let activity = 0;
@@ -237,10 +247,20 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
     writes.delete(h.id);
   }
 
+  /** Hint ids name their content, so an acknowledgement from before a restart still names the right hint. */
   function addHint(ctx: NodeContext, target: NodeId, k: string, cell: Cell): void {
-    const id = `h:${newId()}`;
+    const id = `h:${target}:${k}:${cell.ts}:${String(cell.v)}`;
+    if (hints.has(id)) return;
     hints.set(id, { id, target, k, cell, sentAt: -Infinity });
+    ctx.disk.append('hints', { add: { id, target, k, cell } } satisfies HintRec);
+    hintsUnflushed = true;
     ctx.mark('hint-stored');
+  }
+
+  function hintDelivered(ctx: NodeContext, id: string): boolean {
+    if (!hints.delete(id)) return false;
+    ctx.disk.append('hints', { done: id } satisfies HintRec);
+    return true;
   }
 
   function replayHints(ctx: NodeContext): void {
@@ -308,12 +328,17 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
 
   function tick(ctx: NodeContext): void {
     ticks++;
+    if (hintsUnflushed) {
+      hintsUnflushed = false;
+      ctx.disk.fsync();
+    }
     replayHints(ctx);
     const idle = activity === activityAtTick;
     activityAtTick = activity;
     if (round && ticks - round.startedTick > 3 + Math.ceil((3 * c.timeoutMs) / c.repairIdleMs)) round = undefined; // a peer never answered
     if (!idle || round) return;
-    const peers = ctx.nodes.filter((n) => n !== self);
+    // Ring members only: a CDC pipeline's nodes share the cluster but hold no replicas.
+    const peers = nodeIds(c).filter((n) => n !== self);
     round = { n: ++rounds, pending: new Set(peers), dirty: false, changesAtStart: changes, startedTick: ticks };
     for (const p of peers) {
       const mine = [...cells].filter(([k]) => replicasOf(k, c).includes(p));
@@ -344,6 +369,10 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
         else merge(undefined, rec.k, rec.cell, rec.overwrite === true);
       }
       for (const k of cells.keys()) known.add(k);
+      for (const rec of ctx.disk.records<HintRec>('hints')) {
+        if ('add' in rec) hints.set(rec.add.id, { ...rec.add, sentAt: -Infinity });
+        else hints.delete(rec.done);
+      }
       // What survived on disk is the whole visible state now.
       ctx.emit('recover', { lsn: 0 });
       const data = Object.fromEntries([...cells].filter(([, cl]) => cl.v !== null).map(([k, cl]) => [k, cl.v]));
@@ -374,12 +403,13 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
         case 'mut':
           return store(ctx, m.k, m.cell, () => ctx.send(from, { type: 'mut-ack', id: m.id } satisfies Msg), m.overwrite === true);
         case 'mut-ack':
-          if (hints.delete(m.id)) return;
+          if (hintDelivered(ctx, m.id)) return;
           if (writes.has(m.id)) return writeAck(ctx, m.id, from);
           return repairAck(ctx, m.id, from);
         case 'hint-store':
           addHint(ctx, m.target, m.k, m.cell);
-          return ctx.send(from, { type: 'hint-ack', id: m.id } satisfies Msg);
+          hintsUnflushed = false;
+          return ctx.disk.fsync(() => ctx.send(from, { type: 'hint-ack', id: m.id } satisfies Msg));
         case 'hint-ack':
           return writeAck(ctx, m.id, from);
         case 'read':

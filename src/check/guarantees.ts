@@ -39,8 +39,8 @@ import {
 } from './cdc.js';
 import { checkMigrationNoLoss, checkReadAfterCutover, checkTargetEqualsSource } from './migration.js';
 import {
-  checkLwwConvergence, checkLwwDurability, checkLwwReadLatest, checkLwwRealTimeOrder, checkReadLatest,
-  clockAnomaly, lwwAckedWrite, lwwOrderedWrites, lwwReadAfterAck, lwwReplicas,
+  checkLwwConvergence, checkLwwDurability, checkLwwReadLatest, checkLwwRealTimeOrder, checkLwwSinkConvergence, checkReadLatest,
+  clockAnomaly, lwwAckedWrite, lwwOrderedWrites, lwwReadAfterAck, lwwReplicas, lwwSinkPresent,
 } from './lww.js';
 import type { Checker, CheckerTable, CheckOptions, Violation } from './types.js';
 import { coreOf, dataNodesOf, faultOutsideOf, finalsOf, opsOf } from './views.js';
@@ -397,6 +397,11 @@ export const GUARANTEES = [
     id: 'lww-real-time-order', system: 'leaderless', family: 'leaderless', short: 'lww-rt', checker: checkLwwRealTimeOrder,
     evidence: "acknowledged writes' timestamps against their real-time order (a later write must not lose)",
     judgeable: all(leaderless, (_ev, h) => lwwOrderedWrites(h)),
+  },
+  {
+    id: 'lww-sink-convergence', system: 'leaderless', family: 'leaderless', short: 'lww-sink', checker: checkLwwSinkConvergence,
+    evidence: "each sink's table as read through its transformation against the replicas' final last-write-wins views",
+    judgeable: all(leaderless, (_ev, h) => lwwSinkPresent(h), (_ev, h) => lwwReplicas(h)),
   },
 ] as const satisfies readonly GuaranteeDef[];
 

@@ -13,9 +13,10 @@
  * unique per scenario, so a value names the write that produced it.
  */
 import { fmtMs, fmtValue, type Operation } from '../history/ops.js';
-import type { FinalEntry, History, NodeId, Value } from '../history/types.js';
+import type { FinalEntry, History, ModelEventEntry, NodeId, Value } from '../history/types.js';
+import { cdcTransformState, isCdcTransform, type CdcTransform } from './cdc.js';
 import type { CheckOptions, Violation } from './types.js';
-import { finalsOf, opsOf, quietOf, shared } from './views.js';
+import { coreOf, finalsOf, opsOf, quietOf, shared } from './views.js';
 
 /** One single-key write or delete a client issued (fail excluded: it did not happen). */
 export interface LwwWrite {
@@ -89,15 +90,19 @@ export function lwwIndex(h: History): LwwIndex {
   });
 }
 
+/** Roles of the CDC pipeline's nodes: they hold copies or logs of the data, they are not replicas. */
+const PIPELINE_ROLES = new Set(['sink', 'broker']);
+const isReplica = (f: FinalEntry) => f.alive && !PIPELINE_ROLES.has(f.view.role ?? '');
+
 /** Live final views that replicate `k` (they say so, or they hold it). */
 function ownersOf(h: History, k: string): FinalEntry[] {
-  return finalsOf(h).filter((f) => f.alive && (f.view.positions?.[`owns:${k}`] === 1 || k in f.view.data));
+  return finalsOf(h).filter((f) => isReplica(f) && (f.view.positions?.[`owns:${k}`] === 1 || k in f.view.data));
 }
 
 function replicatedKeys(h: History): string[] {
   const keys = new Set<string>();
   for (const f of finalsOf(h)) {
-    if (!f.alive) continue;
+    if (!isReplica(f)) continue;
     for (const k of Object.keys(f.view.data)) keys.add(k);
     for (const p of Object.keys(f.view.positions ?? {})) if (p.startsWith('owns:')) keys.add(p.slice(5));
   }
@@ -285,7 +290,78 @@ export function checkLwwRealTimeOrder(history: History, _o: CheckOptions = {}): 
   return out;
 }
 
+// ───────────────────────────── CDC into SQL ─────────────────────────────
+
+interface LwwSink {
+  final: FinalEntry;
+  transform: CdcTransform;
+}
+
+/** Live sinks (final role 'sink') with the transformation their `cdc.sink` event names. */
+function lwwSinks(h: History): LwwSink[] {
+  const transforms = new Map<NodeId, CdcTransform>();
+  for (const e of coreOf(h)) {
+    if (e.type !== 'event' || (e as ModelEventEntry).name !== 'cdc.sink') continue;
+    const t = (e as ModelEventEntry).data?.['transform'];
+    if (isCdcTransform(t)) transforms.set(e.node, t);
+  }
+  return finalsOf(h)
+    .filter((f) => f.alive && f.view.role === 'sink' && transforms.has(f.node))
+    .map((final) => ({ final, transform: transforms.get(final.node)! }));
+}
+
+/**
+ * 'lww-sink-convergence': after the quiet phase, each sink's table, as read
+ * through its transformation, equals the transformation of the replicas'
+ * last-write-wins state. That state is what the live replicas of each key
+ * agree on in their final views; a key they disagree on is lww-convergence's
+ * finding and is not judged here. One violation per differing cell.
+ */
+export function checkLwwSinkConvergence(history: History, _o: CheckOptions = {}): Violation[] {
+  const resolved: Record<string, Value> = {};
+  const holders = new Map<string, FinalEntry[]>();
+  const unsettled: [string, Value[]][] = [];
+  for (const k of replicatedKeys(history)) {
+    const owners = ownersOf(history, k);
+    const held = [...new Set(owners.map((f) => f.view.data[k] ?? null))];
+    if (held.length > 1) unsettled.push([k, held]);
+    else if (held[0] !== null && held[0] !== undefined) resolved[k] = held[0];
+    holders.set(k, owners);
+  }
+  const quiet = quietOf(history);
+  const when = quiet ? `after the quiet phase (began ${fmtMs(quiet.t)})` : 'at the end';
+  const out: Violation[] = [];
+  for (const { final, transform } of lwwSinks(history)) {
+    const cellKey = new Map<string, string>();
+    for (const [k, v] of Object.entries(resolved)) for (const cell of Object.keys(cdcTransformState(transform, { [k]: v }))) cellKey.set(cell, k);
+    const skip = new Set<string>();
+    for (const [k, vs] of unsettled) for (const v of vs) if (v !== null) for (const cell of Object.keys(cdcTransformState(transform, { [k]: v }))) skip.add(cell);
+    const expected = cdcTransformState(transform, resolved);
+    const cells = [...new Set([...Object.keys(expected), ...Object.keys(final.view.data)])].filter((c) => !skip.has(c)).sort();
+    for (const cell of cells) {
+      const want = expected[cell] ?? null;
+      const got = final.view.data[cell] ?? null;
+      if (want === got) continue;
+      const k = cellKey.get(cell);
+      const owners = k ? holders.get(k) ?? [] : [];
+      out.push({
+        guarantee: 'lww-sink-convergence',
+        sentence: `sink ${final.node} (${transform}): ${when} its table reads ${cell} = ${fmtValue(got)}, but the replicas' ` +
+          `last-write-wins state gives ${fmtValue(want)}` + (k ? ` (${owners.map((f) => f.node).join(', ')} hold ${fmtValue(resolved[k] ?? null)} for key ${k})` : '') +
+          ' — the SQL copy did not converge to the source',
+        witness: [final, ...owners],
+        data: { sink: final.node, cell, held: got, expected: want, ...(k ? { key: k } : {}) },
+      });
+    }
+  }
+  return out;
+}
+
 // ───────────────────────────── evidence ─────────────────────────────
+
+export function lwwSinkPresent(h: History): string | undefined {
+  return lwwSinks(h).length > 0 ? undefined : "no live sink: no final view with role 'sink' and a cdc.sink event naming its transformation";
+}
 
 /** Why the scenario's clocks rule out a real-time promise, or undefined when every clock is exact. */
 export function clockAnomaly(h: History): string | undefined {
@@ -299,7 +375,7 @@ export function clockAnomaly(h: History): string | undefined {
 }
 
 export function lwwReplicas(h: History): string | undefined {
-  const live = finalsOf(h).filter((f) => f.alive);
+  const live = finalsOf(h).filter(isReplica);
   return replicatedKeys(h).some((k) => ownersOf(h, k).length >= 2) ? undefined
     : `no key has two live replicas at the end (${live.length} live nodes)`;
 }
