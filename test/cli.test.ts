@@ -1,13 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.js';
 import { readHistoryJsonl } from '../src/analysis.js';
 
 const MODEL = './test/fixtures/user-model.ts';
 const dir = mkdtempSync(join(tmpdir(), 'replicheck-cli-'));
+// Leave nothing behind in the system's temp directory.
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 
 afterEach(() => {

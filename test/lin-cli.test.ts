@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildProgram } from '../src/cli/main.js';
@@ -7,6 +7,8 @@ import { EXIT_UNDECIDED } from '../src/cli/check.js';
 import { PORCUPINE_DIR } from './lin-porcupine-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'replicheck-lin-'));
+// Leave nothing behind in the system's temp directory.
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = (f: string): string => resolve(PORCUPINE_DIR, 'test_data', f);
 
 /** Run `replicheck check …` in-process; returns exit code and captured output. */
