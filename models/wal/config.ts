@@ -414,7 +414,10 @@ export function replicatedAcks(c: WalConfig): number {
  */
 function durableUnder(c: WalConfig): string[] | undefined {
   const noCrash = ['partition', 'pause', 'clog'];
-  if (replicatedAcks(c) === 0) {
+  // A cancelled synchronous wait acknowledges a commit no standby may have: for
+  // durability through failover that is asynchronous replication.
+  const cancels = c.replication === 'pg' && c.statementTimeoutMs > 0;
+  if (replicatedAcks(c) === 0 || cancels) {
     if (c.failover === 'auto') return undefined;
     return c.replication === 'pg' && c.synchronousCommit === 'off' ? noCrash : ALL_FAULTS;
   }

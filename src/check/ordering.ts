@@ -98,12 +98,19 @@ function checkAppend(auth: Authority, replay: NodeReplay, s: PrefixState, aborts
   // The order is the authority's log order. A primary may show its own commits
   // (`txn.commit`) in another, as PostgreSQL backends leave the ProcArray; what a
   // node replays (`apply`) must follow it.
-  if (entry.event.name === 'txn.commit' && !s.foreign) { s.known += 1; return undefined; }
+  // So a commit the authority has, shown after a later-logged one of the same
+  // primary that the authority lacks, is that reorder, not a divergent branch.
+  if (entry.event.name === 'txn.commit' && (!s.foreign || shownBefore(s.foreign, entry))) { s.known += 1; return undefined; }
   if (idx < s.known) return duplicate(replay, entry);
   if (s.foreign) return onForeign(auth, entry, s.foreign, aborts);
   if (idx > s.known) return gap(auth, entry, auth.log[s.known]!);
   s.known += 1;
   return undefined;
+}
+
+/** `earlier` is a commit the same primary logged after `entry` on its timeline but showed first. */
+function shownBefore(earlier: LogEntry, entry: LogEntry): boolean {
+  return earlier.event.name === 'txn.commit' && earlier.timeline === entry.timeline && earlier.lsn > entry.lsn;
 }
 
 /** After a rewind or recover truncated the log, recount from what is left. */
