@@ -73,6 +73,10 @@ export const incrementConsumer: CdcConsumer = (e, tx) => {
 
 export interface SinkOptions {
   broker: NodeId;
+  /** With a replicated broker: every broker (fetches go to the one believed to lead). Default [broker]. */
+  brokers?: NodeId[];
+  /** The group coordinator (offsets); default `broker`. */
+  coordinator?: NodeId;
   partitions: number;
   store: 'memory' | 'sqlite';
   transform: CdcTransform;
@@ -156,6 +160,10 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
   let batchSeq = 0;
   let announced = 0;
   const group = (ctx: NodeContext): string => ctx.id;
+  const brokers = o.brokers && o.brokers.length > 0 ? o.brokers : [o.broker];
+  const coordinator = o.coordinator ?? o.broker;
+  /** The broker believed to lead: named by a NotLeader answer, or the next one after a fetch went unanswered. */
+  let leader = brokers[0]!;
 
   function setOffsets(offs: number[]): void {
     next = [...offs];
@@ -165,12 +173,13 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
   }
 
   function poll(ctx: NodeContext): void {
-    if (!offsetsKnown) return void ctx.send(o.broker, { type: 'offsets', group: group(ctx) }, POLL);
+    if (!offsetsKnown) return void ctx.send(coordinator, { type: 'offsets', group: group(ctx) }, POLL);
     for (let p = 0; p < o.partitions; p++) {
       const sent = outstanding.get(p);
       if (sent !== undefined && ticks - sent <= STUCK_POLLS) continue;
+      if (sent !== undefined && brokers.length > 1) leader = brokers[(brokers.indexOf(leader) + 1) % brokers.length]!;
       outstanding.set(p, ticks);
-      ctx.send(o.broker, { type: 'fetch', group: group(ctx), partition: p, offset: next[p] }, POLL);
+      ctx.send(leader, { type: 'fetch', group: group(ctx), partition: p, offset: next[p] }, POLL);
     }
   }
 
@@ -188,7 +197,7 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
 
   function commitOffset(ctx: NodeContext, p: number, offset: number): void {
     committed[p] = offset;
-    ctx.send(o.broker, { type: 'commit', group: group(ctx), partition: p, offset }, POLL);
+    ctx.send(coordinator, { type: 'commit', group: group(ctx), partition: p, offset }, POLL);
     ctx.mark('offset-commit');
   }
 
@@ -289,7 +298,14 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
       if (msg.type === 'offsets' && !offsetsKnown) {
         setOffsets(msg.offsets as number[]);
         poll(ctx);
-      } else if (msg.type === 'fetched') onFetched(ctx, Number(msg.partition), Number(msg.offset), msg.events as CdcEvent[]);
+      } else if (msg.type === 'fetched') {
+        if (msg.notLeader === true) {
+          outstanding.delete(Number(msg.partition));
+          if (typeof msg.leader === 'string' && brokers.includes(msg.leader)) leader = msg.leader;
+          return;
+        }
+        onFetched(ctx, Number(msg.partition), Number(msg.offset), msg.events as CdcEvent[]);
+      }
     },
     onTimer(ctx, tag) {
       if (tag === 'apply') return applyNext(ctx);

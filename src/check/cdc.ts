@@ -165,6 +165,18 @@ export function brokerRecords(data: Record<string, Value>): HeldRecord[] {
   return out;
 }
 
+/**
+ * With replicated brokers only the leader serves reads (positions.leader = 1):
+ * the final read is the leader's, the highest leader epoch winning if a deposed
+ * leader still believes it leads. A broker that says nothing of leadership is a
+ * single broker.
+ */
+function leadsLater(e: FinalEntry, prev: FinalEntry | undefined): boolean {
+  const pos = e.view.positions ?? {};
+  if (pos['leader'] === 0) return false;
+  return prev === undefined || (pos['leaderEpoch'] ?? 0) >= (prev.view.positions?.['leaderEpoch'] ?? 0);
+}
+
 function holdings(final: FinalEntry): BrokerHoldings | undefined {
   const records = brokerRecords(final.view.data);
   if (records.length === 0) return undefined;
@@ -201,7 +213,7 @@ export function parseCdcRun(history: History): CdcRun | undefined {
   };
   for (const e of history) {
     if (e.type === 'final') run.finals.set(e.node, e);
-    if (e.type === 'final' && e.alive && e.view.role === 'broker') run.held = holdings(e);
+    if (e.type === 'final' && e.alive && e.view.role === 'broker' && leadsLater(e, run.held?.final)) run.held = holdings(e) ?? run.held;
     if (e.type === 'event') parseEvent(run, e);
   }
   if (run.snapshotPoint === Infinity) run.snapshotPoint = 0;
