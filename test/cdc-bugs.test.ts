@@ -75,7 +75,7 @@ describe('CDC planted bugs are caught; the correct model passes the same run', (
   });
 
   it('partition-by-wrong-key: one key spread over partitions is applied out of order', () => {
-    const ops = Array.from({ length: 8 }, (_, i) => at(10 + i * 0.1, w('a', `v${i}`)));
+    const ops = Array.from({ length: 8 }, (_, i) => at(20 + i * 0.1, w('a', `v${i}`)));
     const { ok, bad } = both({ preloadRows: 0, replicas: 1 }, ops, [], 'partition-by-wrong-key');
     expect(ok).toEqual([]);
     expect(bad).toContain('sink-convergence');
