@@ -44,6 +44,8 @@ export interface ConnectorOptions {
   checkpointMs: number;
   requestTimeoutMs: number;
   batchMax: number;
+  /** Debezium tombstones.on.delete: a null-value record follows each delete event. */
+  tombstones?: boolean;
   bug?: string;
 }
 
@@ -210,6 +212,8 @@ class Connector implements NodeProgram {
         this.slotAsked = undefined;
         if (this.recreating) {
           this.recreating = false;
+          // A chunk whose watermarks fell into the gap would wait forever: it starts again.
+          if (this.chunk) this.startChunk(ctx, this.chunk.afterKey);
           return this.createSlot(ctx, Number(msg.lsn), this.snapDone);
         }
         return this.createSlot(ctx, Number(msg.lsn), !this.o.snapshot || this.o.bug === 'snapshot-stream-gap');
@@ -324,6 +328,7 @@ class Connector implements NodeProgram {
       // ExtractNewRecordState delete.handling.mode=drop in front of a sink.
       if (ev.op === 'd' && this.o.bug === 'tombstone-dropped') return;
       this.enqueue(ctx, ev);
+      if (ev.op === 'd' && this.o.tombstones) this.enqueue(ctx, { ...ev, tombstone: true });
     });
   }
 
@@ -538,5 +543,5 @@ function changeEvent(lsn: number, idx: number, c: Change): CdcEvent {
 }
 
 function eventId(ev: CdcEvent): string {
-  return `${ev.pos.lsn}:${ev.pos.idx}:${ev.key}`;
+  return `${ev.pos.lsn}:${ev.pos.idx}:${ev.key}${ev.tombstone ? ':t' : ''}`;
 }

@@ -46,6 +46,11 @@ export interface KafkaOptions {
   sessionMs: number;
   /** replica.lag.time.max.ms. */
   replicaLagMs: number;
+  /** cleanup.policy=compact: the leader's log cleaner runs every `cleanMs`. */
+  compaction?: boolean;
+  /** delete.retention.ms: how long a key's tombstone outlives compaction. */
+  deleteRetentionMs?: number;
+  cleanMs?: number;
 }
 
 /** Batches per producer and partition whose sequence the leader remembers (Kafka's NUM_BATCHES_TO_RETAIN). */
@@ -59,6 +64,8 @@ interface StoredRecord {
   seq: number;
   /** Leader epoch the record was appended in. */
   epoch: number;
+  /** The leader's clock when it appended the record (the log cleaner's age of a tombstone). */
+  at?: number;
 }
 
 /** The controller's partition state (one for the topic). */
@@ -188,6 +195,39 @@ export function replicaProgram(o: KafkaOptions): NodeProgram {
   let disk: NodeContext['disk'] | undefined;
   let held: { at: string; data: Record<string, Value> } = { at: '', data: {} };
   const lagTicks = Math.max(2, Math.ceil(o.replicaLagMs / o.pollMs));
+  /** Per partition, the offsets this replica's log cleaner removed (compaction keeps offsets: they become gaps). */
+  let removed: Set<number>[] = Array.from({ length: o.partitions }, () => new Set<number>());
+
+  /**
+   * One pass of the log cleaner over the committed part of each partition
+   * (below the HW): a record with a later record of its key goes (a `d` event
+   * goes once its tombstone follows); a tombstone that is its key's last record
+   * goes once older than delete.retention.ms. A consumer that had read the key
+   * earlier and reaches this part of the log later never sees the delete.
+   */
+  function clean(ctx: NodeContext): void {
+    if (!o.compaction || !leading()) return;
+    let changed = false;
+    for (let p = 0; p < o.partitions; p++) {
+      const r = recs(ctx, p);
+      const last = new Map<string, number>();
+      for (let i = 0; i < hw[p]!; i++) last.set(r[i]!.event.key, i);
+      for (let i = 0; i < hw[p]!; i++) {
+        if (removed[p]!.has(i)) continue;
+        const rec = r[i]!;
+        const superseded = last.get(rec.event.key) !== i;
+        const expired = rec.event.tombstone === true && ctx.now() - (rec.at ?? 0) >= (o.deleteRetentionMs ?? Infinity);
+        if (superseded || expired) {
+          removed[p]!.add(i);
+          changed = true;
+        }
+      }
+    }
+    if (!changed) return;
+    ctx.disk.put('cleaned', removed.map((x) => [...x]));
+    ctx.emit('kafka.clean', { removed: removed.map((x) => x.size) });
+    ctx.mark('log-cleaned');
+  }
 
   const leading = (): boolean => st.leader === me;
   const recs = (ctx: NodeContext, p: number): readonly StoredRecord[] => ctx.disk.records<StoredRecord>(file(p));
@@ -260,7 +300,7 @@ export function replicaProgram(o: KafkaOptions): NodeProgram {
       if (seq !== last + 1) return err('out-of-order-sequence');
     }
     for (const event of m.events as CdcEvent[]) {
-      const offset = ctx.disk.append(file(p), { event, pid, seq, epoch: st.epoch } satisfies StoredRecord) - 1;
+      const offset = ctx.disk.append(file(p), { event, pid, seq, epoch: st.epoch, at: ctx.now() } satisfies StoredRecord) - 1;
       ctx.emit('cdc.publish', { ...posData(event), partition: p, offset });
     }
     ctx.mark('appended');
@@ -310,6 +350,7 @@ export function replicaProgram(o: KafkaOptions): NodeProgram {
       const { p } = part;
       if (part.truncateTo !== undefined && part.truncateTo < recs(ctx, p).length) {
         ctx.disk.truncate(file(p), part.truncateTo);
+        for (const i of [...removed[p]!]) if (i >= part.truncateTo) removed[p]!.delete(i);
         flushed[p] = Math.min(flushed[p]!, part.truncateTo);
         hw[p] = Math.min(hw[p]!, part.truncateTo);
         ctx.emit('kafka.truncate', { partition: p, to: part.truncateTo, epoch: st.epoch });
@@ -358,17 +399,19 @@ export function replicaProgram(o: KafkaOptions): NodeProgram {
     const p = Number(m.partition);
     const offset = Number(m.offset);
     if (!leading()) return ctx.send(from, { type: 'fetched', partition: p, offset, events: [], notLeader: true, leader: st.leader }, POLL);
-    const events = recs(ctx, p).slice(offset, Math.min(hw[p]!, offset + FETCH_MAX)).map((r) => r.event);
+    const max = Math.max(1, Math.min(FETCH_MAX, Number(m.max) || FETCH_MAX));
+    const events = recs(ctx, p).slice(offset, Math.min(hw[p]!, offset + max)).map((r, i) => (removed[p]!.has(offset + i) ? null : r.event));
     ctx.send(from, { type: 'fetched', partition: p, offset, events }, POLL);
   }
 
   function records(): Record<string, Value> {
     if (!disk || !leading()) return {};
-    const at = `${st.epoch}/${hw.join(',')}`;
+    const at = `${st.epoch}/${hw.join(',')}/${removed.map((x) => x.size).join(',')}`;
     if (at === held.at) return held.data;
     const data: Record<string, Value> = {};
     for (let p = 0; p < o.partitions; p++) {
       disk.records<StoredRecord>(file(p)).slice(0, hw[p]).forEach(({ event: e }, offset) => {
+        if (removed[p]!.has(offset)) return;
         data[`p${p}@${offset}`] = JSON.stringify([e.pos.lsn, e.pos.idx, e.key, e.op, e.after]);
       });
     }
@@ -381,7 +424,9 @@ export function replicaProgram(o: KafkaOptions): NodeProgram {
       me = ctx.id;
       disk = ctx.disk;
       for (let p = 0; p < o.partitions; p++) flushed[p] = recs(ctx, p).length;
+      removed = Array.from({ length: o.partitions }, (_, p) => new Set(ctx.disk.get<number[][]>('cleaned')?.[p] ?? []));
       ctx.setTimer(o.pollMs, 'tick', undefined, { background: true });
+      if (o.compaction) ctx.setTimer(o.cleanMs ?? 20, 'clean', undefined, { background: true });
       ctx.send(o.controller, { type: 'hb' }, POLL);
     },
     onMessage(ctx, from, msg) {
@@ -399,7 +444,11 @@ export function replicaProgram(o: KafkaOptions): NodeProgram {
           return consumerFetch(ctx, from, msg);
       }
     },
-    onTimer(ctx) {
+    onTimer(ctx, tag) {
+      if (tag === 'clean') {
+        ctx.setTimer(o.cleanMs ?? 20, 'clean', undefined, { background: true });
+        return clean(ctx);
+      }
       ctx.setTimer(o.pollMs, 'tick', undefined, { background: true });
       ticks++;
       ctx.send(o.controller, { type: 'hb' }, POLL);
@@ -416,7 +465,7 @@ export function replicaProgram(o: KafkaOptions): NodeProgram {
       if (peer === o.controller) isrAsked = undefined;
     },
     view(): NodeView {
-      const positions: Record<string, number> = { leader: leading() ? 1 : 0, leaderEpoch: st.epoch };
+      const positions: Record<string, number> = { leader: leading() ? 1 : 0, leaderEpoch: st.epoch, ...(o.compaction ? { compacted: 1 } : {}) };
       if (leading()) hw.forEach((n, p) => (positions[`p${p}`] = n));
       flushed.forEach((n, p) => (positions[`leo${p}`] = n));
       return { role: 'broker', data: records(), positions };

@@ -146,8 +146,10 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
         return void ctx.send(job.from, { type: 'rows', id: job.id, rows: select(job.afterKey, job.limit, job.atLsn), lsn: job.atLsn ?? durableLsn });
       case 'position':
         if (!job.slot) return void ctx.send(job.from, { type: 'position', lsn: durableLsn }, POLL);
-        // pg_create_logical_replication_slot: the slot's consistent point is the durable head; a
-        // lost slot of the same name is dropped and created anew.
+        // An existing slot is reused (Debezium does; asking twice must not move it). Otherwise
+        // pg_create_logical_replication_slot: its consistent point is the durable head; a lost
+        // slot of the same name is dropped and created anew.
+        if (slot && !slot.invalidated) return void ctx.send(job.from, { type: 'position', lsn: slot.confirmed }, POLL);
         slot = { confirmed: durableLsn, invalidated: false };
         ctx.disk.put(SLOT, slot);
         busy = true;
