@@ -464,6 +464,13 @@ class Connector implements NodeProgram {
   private onAck(ctx: NodeContext, batchId: number): void {
     const b = this.inflight.get(batchId);
     if (!b) return;
+    // With idempotence the broker appends a partition's batches strictly in sequence, so an
+    // acknowledged batch implies every earlier one of that partition is in the log (Kafka's
+    // producer reasons from its last acknowledged sequence): a lost acknowledgement for one of
+    // them must not leave it retrying against a window of 5 that has moved past it.
+    if (this.o.idempotent) {
+      for (const e of [...this.inflight.values()]) if (e !== b && e.partition === b.partition && e.seq < b.seq) this.onAck(ctx, e.batchId);
+    }
     if (b.timer !== undefined) ctx.cancelTimer(b.timer);
     this.inflight.delete(batchId);
     ctx.mark('batch-acked');

@@ -111,7 +111,7 @@ export const CDC_DEFAULTS: CdcConfig = {
 
 export const CDC_KNOBS: ModelKnob[] = [
   { name: 'partitions', values: [1, 2, 3, 4], range: { min: 1, integer: true }, default: 3, description: 'broker partitions; events are partitioned by key hash' },
-  { name: 'replicas', values: [1, 3], range: { min: 1, max: 5, integer: true }, default: 3, description: 'broker replicas per partition (replication.factor); 1 is a single broker without a controller, fsyncing before it acknowledges (the stricter variant)' },
+  { name: 'replicas', values: [1, 3], range: { min: 1, integer: true }, default: 3, description: 'broker replicas per partition (replication.factor); 1 is a single broker without a controller, fsyncing before it acknowledges (the stricter variant)' },
   { name: 'minInsync', values: [1, 2], range: { min: 1, integer: true }, default: 2, description: 'min.insync.replicas: acks=all produce is refused while the ISR is smaller' },
   { name: 'uncleanElection', values: [false, true], default: false, description: 'unclean.leader.election.enable: elect an out-of-sync replica when no ISR member is alive (acknowledged records may be lost; durability claims dropped)' },
   { name: 'maxSlotWalKeep', values: [-1, 4, 16], range: { min: -1, integer: true }, default: -1, description: 'source max_slot_wal_keep_size in log records (-1 unlimited, PostgreSQL\'s default): a slot whose confirmed_flush_lsn lags further is invalidated and the connector fails loudly (PostgreSQL docs, max_slot_wal_keep_size and pg_replication_slots.wal_status = lost)' },
@@ -152,6 +152,12 @@ export const CDC_MARKS: MarkSpec[] = [
   { name: 'batch-received', description: 'sink: a fetched batch was received and queued, not yet applied' },
   { name: 'batch-applied', description: "sink: a batch is durable in the sink's store" },
   { name: 'offset-commit', description: 'sink: the consumer sent an offset commit to the broker' },
+  { name: 'produce-acked', description: 'broker leader: produce requests were acknowledged (acks=all: every ISR member has the batch)' },
+  { name: 'leader-elected', description: 'controller: a new partition leader (or none: offline) was decided and persisted' },
+  { name: 'isr-changed', description: 'controller: the in-sync replica set shrank or grew (AlterPartition)' },
+  { name: 'slot-confirmed', description: "source: the slot's confirmed_flush_lsn moved forward (the connector's flush feedback)" },
+  { name: 'slot-invalidated', description: 'source: the slot lagged past max_slot_wal_keep_size and was invalidated' },
+  { name: 'log-cleaned', description: "broker leader: the log cleaner removed superseded records (and expired tombstones) of a compacted topic" },
 ];
 
 /**
