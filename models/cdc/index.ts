@@ -156,7 +156,6 @@ export const CDC_MARKS: MarkSpec[] = [
   { name: 'leader-elected', description: 'controller: a new partition leader (or none: offline) was decided and persisted' },
   { name: 'isr-changed', description: 'controller: the in-sync replica set shrank or grew (AlterPartition)' },
   { name: 'slot-confirmed', description: "source: the slot's confirmed_flush_lsn moved forward (the connector's flush feedback)" },
-  { name: 'slot-invalidated', description: 'source: the slot lagged past max_slot_wal_keep_size and was invalidated' },
   { name: 'log-cleaned', description: "broker leader: the log cleaner removed superseded records (and expired tombstones) of a compacted topic" },
 ];
 
@@ -432,6 +431,8 @@ function leaderPositions(cluster: ClusterView, c: CdcConfig): Record<string, num
     if (!best || (p['leaderEpoch'] ?? 0) > (best['leaderEpoch'] ?? 0)) best = p;
   }
   if (!best || c.replicas <= 1) return best;
+  // A new leader's HW may still trail its log: not quiet until every record it holds is committed.
+  for (let p = 0; best[`leo${p}`] !== undefined; p++) if ((best[`p${p}`] ?? 0) < best[`leo${p}`]!) return undefined;
   // Every live follower has caught up with the leader: the HW is final.
   for (const n of cluster.nodes) {
     const q = n.view.positions ?? {};

@@ -260,7 +260,6 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
     slot = { ...slot, invalidated: true };
     ctx.disk.put(SLOT, slot);
     ctx.emit('slot.invalidated', { confirmed: slot.confirmed, lsn: durableLsn, keep });
-    ctx.mark('slot-invalidated');
   }
 
   function runTxn(ctx: NodeContext, incoming: IncomingRequest): void {
