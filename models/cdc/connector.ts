@@ -134,6 +134,7 @@ class Connector implements NodeProgram {
   private readonly nextSeq = new Map<number, number>();
   private nextBatch = 0;
   private produced = 0;
+  private resets = 0;
   private readonly brokers: NodeId[];
   /** The broker believed to lead (learned from NotLeader answers; the next one after a silent timeout). */
   private leader: NodeId;
@@ -444,9 +445,32 @@ class Connector implements NodeProgram {
     const b = this.inflight.get(Number(msg.batchId));
     if (!b) return;
     b.answered = true;
+    if (msg.reason === 'out-of-order-sequence' && this.o.idempotent && ![...this.inflight.values()].some((e) => e.partition === b.partition && e.seq < b.seq)) {
+      return this.resetProducer(ctx, b);
+    }
     const hint = typeof msg.leader === 'string' && this.brokers.includes(msg.leader) ? msg.leader : undefined;
     if (msg.reason !== 'not-leader' || hint === undefined || hint === b.to) return;
     this.leader = hint;
+    if (b.timer !== undefined) ctx.cancelTimer(b.timer);
+    this.sendBatch(ctx, b);
+  }
+
+  /**
+   * Every earlier batch of the partition was acknowledged, yet the leader wants
+   * an earlier sequence: it lost acknowledged batches (a leader without them was
+   * elected). Kafka's producer then bumps its epoch and restarts its sequences
+   * (KIP-360) instead of retrying forever; what was lost stays lost.
+   */
+  private resetProducer(ctx: NodeContext, b: Batch): void {
+    this.pid = `${this.pid.split('#')[0]}#${++this.resets}`;
+    const all = [...this.inflight.values(), ...this.outbox].sort((x, y) => x.partition - y.partition || x.seq - y.seq);
+    this.nextSeq.clear();
+    for (const x of all) {
+      const seq = this.nextSeq.get(x.partition) ?? 0;
+      x.seq = seq;
+      this.nextSeq.set(x.partition, seq + 1);
+    }
+    ctx.emit('producer.reset', { pid: this.pid, partition: b.partition });
     if (b.timer !== undefined) ctx.cancelTimer(b.timer);
     this.sendBatch(ctx, b);
   }
