@@ -90,6 +90,7 @@ const cdc: BuiltinModel = {
     'single-partition': { partitions: 1 },
     'no-snapshot': { snapshot: false, preloadRows: 0 },
     'ordered-producer': { idempotent: false, maxInFlight: 1 },
+    'compacted': { compaction: true },
   },
   workload: CDC_WORKLOAD,
   guarantees: GUARANTEE_FAMILIES.cdc,

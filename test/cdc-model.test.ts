@@ -142,7 +142,7 @@ describe('the pipeline always catches up after faults heal', () => {
   });
 
   it('a sink whose clock jumps back ~10 s re-asks a fetch lost in a broker crash (stuck detection counts polls, not wall time)', () => {
-    const config = cdcModel.configure({});
+    const config = cdcModel.configure({ replicas: 1 });
     const sim = simConfig({
       nodes: cdcModel.nodes(config),
       ops: [at(0, inc('k1', 1))],

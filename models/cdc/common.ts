@@ -56,6 +56,12 @@ export interface CdcEvent {
   before: Value;
   after: Value;
   expr?: UpdateExpr;
+  /**
+   * Debezium's tombstone: after a delete's `d` event, a second record with the
+   * same key and a null value (tombstones.on.delete=true), at the same position.
+   * Log compaction treats it as the key's delete marker; sinks apply it as a delete.
+   */
+  tombstone?: true;
 }
 
 /** FNV-1a 32-bit: stable key hashing for partitioning (Kafka uses murmur2; any stable hash shows the same properties). */

@@ -22,7 +22,9 @@ import { type CdcEvent, type Change, cmpPos, fnv1a, IDX_ALL, isObj, type LogReco
 
 export interface ConnectorOptions {
   source: NodeId;
+  /** The broker, or with replication every broker: batches go to the one believed to lead. */
   broker: NodeId;
+  brokers?: NodeId[];
   partitions: number;
   /** Partition count after `growAfter` events (differs only in the partition-count-change bug). */
   partitionsLater: number;
@@ -42,6 +44,8 @@ export interface ConnectorOptions {
   checkpointMs: number;
   requestTimeoutMs: number;
   batchMax: number;
+  /** Debezium tombstones.on.delete: a null-value record follows each delete event. */
+  tombstones?: boolean;
   bug?: string;
 }
 
@@ -69,6 +73,9 @@ interface Batch {
   seq: number;
   events: CdcEvent[];
   timer?: number;
+  /** The broker the last attempt went to, and whether it answered at all. */
+  to?: NodeId;
+  answered?: boolean;
 }
 
 interface Unacked {
@@ -107,6 +114,11 @@ class Connector implements NodeProgram {
   /** Tick a fetch was sent at, or undefined; a reply lost without a stream break is re-asked after STUCK_POLLS polls. */
   private fetching: number | undefined;
   private slotAsked: number | undefined;
+  /** The slot was lost (invalidated on the source): failed loudly, or (bug) re-creating it at the head. */
+  private failed = false;
+  private recreating = false;
+  /** The last checkpoint known durable: its position is what the slot may be told (flush feedback). */
+  private durableCkpt: Ckpt | undefined;
   private resumeAfter: Pos = { lsn: 0, idx: IDX_ALL };
   private confirmed: Pos = { lsn: 0, idx: IDX_ALL };
   private chunk: Chunk | undefined;
@@ -122,8 +134,15 @@ class Connector implements NodeProgram {
   private readonly nextSeq = new Map<number, number>();
   private nextBatch = 0;
   private produced = 0;
+  private resets = 0;
+  private readonly brokers: NodeId[];
+  /** The broker believed to lead (learned from NotLeader answers; the next one after a silent timeout). */
+  private leader: NodeId;
 
-  constructor(private readonly o: ConnectorOptions) {}
+  constructor(private readonly o: ConnectorOptions) {
+    this.brokers = o.brokers && o.brokers.length > 0 ? o.brokers : [o.broker];
+    this.leader = this.brokers[0]!;
+  }
 
   start(ctx: NodeContext): void {
     // A fresh producer id per incarnation, durable before use: a reused id with
@@ -149,12 +168,13 @@ class Connector implements NodeProgram {
 
   private askPosition(ctx: NodeContext): void {
     this.slotAsked = this.ticks;
-    ctx.send(this.o.source, { type: 'position' }, POLL);
+    ctx.send(this.o.source, { type: 'position', slot: true }, POLL);
   }
 
   /** Restart from the last checkpoint: stream again from the confirmed position. */
   private resume(ctx: NodeContext, ckpt: Ckpt): void {
     this.ckpt = ckpt;
+    this.durableCkpt = ckpt;
     this.confirmed = ckpt.confirmed;
     this.resumeAfter = ckpt.confirmed;
     // Correct: re-read the record holding the confirmed position and skip events up
@@ -174,6 +194,7 @@ class Connector implements NodeProgram {
     ctx.disk.fsync(() => {
       ctx.emit('cdc.slot', { lsn });
       this.ckpt = ckpt;
+      this.durableCkpt = ckpt;
       if (cmpPos(ckpt.confirmed, this.confirmed) > 0) this.confirmed = ckpt.confirmed;
       this.resumeAfter = ckpt.confirmed;
       this.fetchedLsn = lsn;
@@ -188,10 +209,20 @@ class Connector implements NodeProgram {
     if (!isObj(msg)) return;
     switch (msg.type) {
       case 'position':
-        if (this.ckpt || this.slotAsked === undefined) return;
+        if ((this.ckpt && !this.recreating) || this.slotAsked === undefined) return;
         this.slotAsked = undefined;
+        if (this.recreating) {
+          this.recreating = false;
+          // A chunk whose watermarks fell into the gap would wait forever: it starts again.
+          if (this.chunk) this.startChunk(ctx, this.chunk.afterKey);
+          return this.createSlot(ctx, Number(msg.lsn), this.snapDone);
+        }
         return this.createSlot(ctx, Number(msg.lsn), !this.o.snapshot || this.o.bug === 'snapshot-stream-gap');
+      case 'slot-lost':
+        return this.onSlotLost(ctx, Number(msg.confirmed));
       case 'records':
+        // Decoding from the slot starts after its confirmed_flush_lsn, past what was asked if the slot is ahead.
+        if (typeof msg.from === 'number' && msg.from > this.fetchedLsn && this.fetching !== undefined) this.fetchedLsn = msg.from;
         return this.onRecords(ctx, msg.records as LogRecord[], Number(msg.head));
       case 'wm-ok':
         return this.onWatermarkOk(ctx, String(msg.id), Number(msg.lsn));
@@ -199,8 +230,10 @@ class Connector implements NodeProgram {
         return this.onRows(ctx, String(msg.id), msg.rows as { k: string; v: Value }[], Number(msg.lsn));
       case 'produce-ack':
         return this.onAck(ctx, Number(msg.batchId));
+      case 'produce-err':
+        return this.onProduceErr(ctx, msg);
       default:
-        return; // produce-err: the batch's retry timer resends it
+        return;
     }
   }
 
@@ -216,6 +249,8 @@ class Connector implements NodeProgram {
     } else if (tag === 'retry') {
       const b = this.inflight.get(Number(payload));
       if (!b) return;
+      // Silence from the broker believed to lead: try the next one (it redirects if it does not lead).
+      if (!b.answered && b.to === this.leader && this.brokers.length > 1) this.leader = this.brokers[(this.brokers.indexOf(this.leader) + 1) % this.brokers.length]!;
       this.sendBatch(ctx, b);
       ctx.mark('batch-retry');
     }
@@ -245,12 +280,31 @@ class Connector implements NodeProgram {
     if (this.chunk) this.chunk.sentAt = -Infinity;
   }
 
+  /**
+   * The source invalidated the slot (max_slot_wal_keep_size): the changes after
+   * its confirmed position are gone from the WAL — an unknown gap. Debezium's
+   * task fails ("can no longer get changes from replication slot"); a new
+   * snapshot is the only way back, so the connector stops and says so.
+   * Bug: a new slot is created at the head and streaming goes on over the gap.
+   */
+  private onSlotLost(ctx: NodeContext, confirmed: number): void {
+    this.fetching = undefined;
+    if (this.failed || this.recreating) return;
+    if (this.o.bug === 'slot-lost-silent-restart') {
+      this.recreating = true;
+      return this.askPosition(ctx);
+    }
+    this.failed = true;
+    this.ready = false;
+    ctx.emit('cdc.failed', { reason: 'replication slot invalidated (max_slot_wal_keep_size): changes after its confirmed position are lost', confirmed });
+  }
+
   // ─────────── streaming ───────────
 
   private fetch(ctx: NodeContext): void {
     if (!this.ready || this.fetching !== undefined) return;
     this.fetching = this.ticks;
-    ctx.send(this.o.source, { type: 'fetch', afterLsn: this.fetchedLsn }, POLL);
+    ctx.send(this.o.source, { type: 'fetch', afterLsn: this.fetchedLsn, slot: true }, POLL);
   }
 
   private onRecords(ctx: NodeContext, records: LogRecord[], head: number): void {
@@ -275,6 +329,7 @@ class Connector implements NodeProgram {
       // ExtractNewRecordState delete.handling.mode=drop in front of a sink.
       if (ev.op === 'd' && this.o.bug === 'tombstone-dropped') return;
       this.enqueue(ctx, ev);
+      if (ev.op === 'd' && this.o.tombstones) this.enqueue(ctx, { ...ev, tombstone: true });
     });
   }
 
@@ -385,8 +440,45 @@ class Connector implements NodeProgram {
     }
   }
 
+  /** A refused batch is resent by its retry timer; a NotLeader answer naming the leader resends it there at once. */
+  private onProduceErr(ctx: NodeContext, msg: Record<string, unknown>): void {
+    const b = this.inflight.get(Number(msg.batchId));
+    if (!b) return;
+    b.answered = true;
+    if (msg.reason === 'out-of-order-sequence' && this.o.idempotent && ![...this.inflight.values()].some((e) => e.partition === b.partition && e.seq < b.seq)) {
+      return this.resetProducer(ctx, b);
+    }
+    const hint = typeof msg.leader === 'string' && this.brokers.includes(msg.leader) ? msg.leader : undefined;
+    if (msg.reason !== 'not-leader' || hint === undefined || hint === b.to) return;
+    this.leader = hint;
+    if (b.timer !== undefined) ctx.cancelTimer(b.timer);
+    this.sendBatch(ctx, b);
+  }
+
+  /**
+   * Every earlier batch of the partition was acknowledged, yet the leader wants
+   * an earlier sequence: it lost acknowledged batches (a leader without them was
+   * elected). Kafka's producer then bumps its epoch and restarts its sequences
+   * (KIP-360) instead of retrying forever; what was lost stays lost.
+   */
+  private resetProducer(ctx: NodeContext, b: Batch): void {
+    this.pid = `${this.pid.split('#')[0]}#${++this.resets}`;
+    const all = [...this.inflight.values(), ...this.outbox].sort((x, y) => x.partition - y.partition || x.seq - y.seq);
+    this.nextSeq.clear();
+    for (const x of all) {
+      const seq = this.nextSeq.get(x.partition) ?? 0;
+      x.seq = seq;
+      this.nextSeq.set(x.partition, seq + 1);
+    }
+    ctx.emit('producer.reset', { pid: this.pid, partition: b.partition });
+    if (b.timer !== undefined) ctx.cancelTimer(b.timer);
+    this.sendBatch(ctx, b);
+  }
+
   private sendBatch(ctx: NodeContext, b: Batch): void {
-    ctx.send(this.o.broker, {
+    b.to = this.leader;
+    b.answered = false;
+    ctx.send(this.leader, {
       type: 'produce', batchId: b.batchId, pid: this.pid, partition: b.partition, seq: b.seq,
       idempotent: this.o.idempotent, events: b.events,
     });
@@ -396,6 +488,13 @@ class Connector implements NodeProgram {
   private onAck(ctx: NodeContext, batchId: number): void {
     const b = this.inflight.get(batchId);
     if (!b) return;
+    // With idempotence the broker appends a partition's batches strictly in sequence, so an
+    // acknowledged batch implies every earlier one of that partition is in the log (Kafka's
+    // producer reasons from its last acknowledged sequence): a lost acknowledgement for one of
+    // them must not leave it retrying against a window of 5 that has moved past it.
+    if (this.o.idempotent) {
+      for (const e of [...this.inflight.values()]) if (e !== b && e.partition === b.partition && e.seq < b.seq) this.onAck(ctx, e.batchId);
+    }
     if (b.timer !== undefined) ctx.cancelTimer(b.timer);
     this.inflight.delete(batchId);
     ctx.mark('batch-acked');
@@ -421,6 +520,7 @@ class Connector implements NodeProgram {
   private checkpoint(ctx: NodeContext): void {
     const prev = this.ckpt;
     if (!prev) return;
+    this.confirmSlot(ctx);
     let { snapAfter, snapDone } = prev;
     while (this.doneChunks.length > 0 && cmpPos({ lsn: this.doneChunks[0]!.high, idx: this.doneChunks[0]!.lastIdx }, this.confirmed) <= 0) {
       const d = this.doneChunks.shift()!;
@@ -434,7 +534,21 @@ class Connector implements NodeProgram {
     ctx.disk.fsync(() => {
       ctx.emit('checkpoint', { lsn: ckpt.confirmed.lsn, idx: ckpt.confirmed.idx, slot: ckpt.slotLsn });
       ctx.mark('checkpoint');
+      if (this.ckpt === ckpt) this.durableCkpt = ckpt;
+      this.confirmSlot(ctx);
     });
+  }
+
+  /**
+   * Flush feedback to the slot: only what a durable checkpoint holds, and only
+   * whole log records (the slot counts transactions; a record partly produced
+   * is confirmed up to the one before it).
+   */
+  private confirmSlot(ctx: NodeContext): void {
+    const c = this.durableCkpt;
+    if (!c || this.failed || this.recreating) return;
+    const lsn = c.confirmed.idx === IDX_ALL ? c.confirmed.lsn : c.confirmed.lsn - 1;
+    if (lsn > 0) ctx.send(this.o.source, { type: 'slot-confirm', lsn }, POLL);
   }
 
   view(): NodeView {
@@ -448,6 +562,7 @@ class Connector implements NodeProgram {
         unacked: this.unacked.filter((e) => !e.acked).length + this.outbox.length + this.inflight.size,
         snapshotDone: this.snapDone && !this.chunk ? 1 : 0,
         ready: this.ready ? 1 : 0,
+        failed: this.failed ? 1 : 0,
       },
     };
   }
@@ -459,5 +574,5 @@ function changeEvent(lsn: number, idx: number, c: Change): CdcEvent {
 }
 
 function eventId(ev: CdcEvent): string {
-  return `${ev.pos.lsn}:${ev.pos.idx}:${ev.key}`;
+  return `${ev.pos.lsn}:${ev.pos.idx}:${ev.key}${ev.tombstone ? ':t' : ''}`;
 }

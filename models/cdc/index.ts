@@ -12,6 +12,7 @@
 import type { ClusterView, GuaranteeClaim, MarkSpec, Model, ModelKnob, NodeId, NodeProgram, PlantedBug } from '../../src/analysis.js';
 import { CDC_TRANSFORMS, type CdcTransform, isCdcTransform } from '../../src/analysis.js';
 import { brokerProgram } from './broker.js';
+import { controllerProgram, type KafkaOptions, replicaProgram } from './kafka.js';
 import { connectorProgram } from './connector.js';
 import { type CdcConsumer, incrementConsumer, sinkProgram, upsertConsumer } from './sink.js';
 import { sourceProgram } from './source.js';
@@ -31,6 +32,20 @@ export interface CdcSinkSpec {
 
 export interface CdcConfig {
   partitions: number;
+  /** Broker replicas (replication factor); 1 = one broker that fsyncs before acknowledging (no controller). */
+  replicas: number;
+  /** min.insync.replicas (with acks=all). */
+  minInsync: number;
+  /** unclean.leader.election.enable. */
+  uncleanElection: boolean;
+  /** The source's max_slot_wal_keep_size in log records; -1 unlimited (PostgreSQL's default). */
+  maxSlotWalKeep: number;
+  /** Debezium tombstones.on.delete: a null-value record after each delete event. */
+  tombstones: boolean;
+  /** cleanup.policy=compact on the topic (replicated broker), with a late subscriber sink-late reading from offset 0. */
+  compaction: boolean;
+  /** delete.retention.ms (Kafka's default: one day). */
+  deleteRetentionMs: number;
   idempotent: boolean;
   maxInFlight: number;
   commit: 'after-processing' | 'before-processing';
@@ -57,6 +72,12 @@ export interface UserConsumer {
 export const SOURCE = 'source';
 export const CONNECTOR = 'connector';
 export const BROKER = 'broker';
+export const CONTROLLER = 'controller';
+
+/** The broker nodes: 'broker' alone, or broker-1..n with a controller. */
+export function brokerNodes(c: Pick<CdcConfig, 'replicas'>): string[] {
+  return c.replicas <= 1 ? [BROKER] : Array.from({ length: c.replicas }, (_, i) => `broker-${i + 1}`);
+}
 
 const DEFAULT_SINKS: CdcSinkSpec[] = [
   { name: 'sink-mem', store: 'memory', transform: 'identity', consumer: 'upsert', exactlyOnce: 'none' },
@@ -66,6 +87,13 @@ const DEFAULT_SINKS: CdcSinkSpec[] = [
 
 export const CDC_DEFAULTS: CdcConfig = {
   partitions: 3,
+  replicas: 3,
+  minInsync: 2,
+  uncleanElection: false,
+  maxSlotWalKeep: -1,
+  tombstones: true,
+  compaction: false,
+  deleteRetentionMs: 86_400_000,
   idempotent: true,
   maxInFlight: 5,
   commit: 'after-processing',
@@ -83,6 +111,13 @@ export const CDC_DEFAULTS: CdcConfig = {
 
 export const CDC_KNOBS: ModelKnob[] = [
   { name: 'partitions', values: [1, 2, 3, 4], range: { min: 1, integer: true }, default: 3, description: 'broker partitions; events are partitioned by key hash' },
+  { name: 'replicas', values: [1, 3], range: { min: 1, integer: true }, default: 3, description: 'broker replicas per partition (replication.factor); 1 is a single broker without a controller, fsyncing before it acknowledges (the stricter variant)' },
+  { name: 'minInsync', values: [1, 2], range: { min: 1, integer: true }, default: 2, description: 'min.insync.replicas: acks=all produce is refused while the ISR is smaller' },
+  { name: 'uncleanElection', values: [false, true], default: false, description: 'unclean.leader.election.enable: elect an out-of-sync replica when no ISR member is alive (acknowledged records may be lost; durability claims dropped)' },
+  { name: 'maxSlotWalKeep', values: [-1, 4, 16], range: { min: -1, integer: true }, default: -1, description: 'source max_slot_wal_keep_size in log records (-1 unlimited, PostgreSQL\'s default): a slot whose confirmed_flush_lsn lags further is invalidated and the connector fails loudly (PostgreSQL docs, max_slot_wal_keep_size and pg_replication_slots.wal_status = lost)' },
+  { name: 'tombstones', values: [true, false], default: true, description: 'Debezium tombstones.on.delete: each delete event (op d) is followed by a separate null-value tombstone for the key (Debezium PostgreSQL connector docs)' },
+  { name: 'compaction', values: [false, true], default: false, description: 'cleanup.policy=compact (Kafka\'s default is delete): the leader\'s log cleaner keeps only the last record per key, so a lagging consumer skips intermediate versions; adds sink-late, a subscriber that joins at 40 ms and reads from offset 0 (Kafka documentation, "Log Compaction")' },
+  { name: 'deleteRetentionMs', values: [86_400_000, 50], range: { min: 0 }, default: 86_400_000, description: 'delete.retention.ms: a tombstone outlives compaction this long; "a bound on the time in which a consumer must complete a read if they begin from offset 0" (Kafka topic config docs); below a run\'s length delete-propagation is not claimed' },
   { name: 'idempotent', values: [true, false], default: true, description: 'producer enable.idempotence (broker dedups and refuses out-of-order sequences)' },
   { name: 'maxInFlight', values: [1, 5], range: { min: 1, integer: true }, default: 5, description: 'producer max.in.flight.requests.per.connection' },
   { name: 'commit', values: ['after-processing', 'before-processing'], default: 'after-processing', description: 'consumer offset commit before or after applying (at-least-once vs at-most-once)' },
@@ -117,6 +152,11 @@ export const CDC_MARKS: MarkSpec[] = [
   { name: 'batch-received', description: 'sink: a fetched batch was received and queued, not yet applied' },
   { name: 'batch-applied', description: "sink: a batch is durable in the sink's store" },
   { name: 'offset-commit', description: 'sink: the consumer sent an offset commit to the broker' },
+  { name: 'produce-acked', description: 'broker leader: produce requests were acknowledged (acks=all: every ISR member has the batch)' },
+  { name: 'leader-elected', description: 'controller: a new partition leader (or none: offline) was decided and persisted' },
+  { name: 'isr-changed', description: 'controller: the in-sync replica set shrank or grew (AlterPartition)' },
+  { name: 'slot-confirmed', description: "source: the slot's confirmed_flush_lsn moved forward (the connector's flush feedback)" },
+  { name: 'log-cleaned', description: "broker leader: the log cleaner removed superseded records (and expired tombstones) of a compacted topic" },
 ];
 
 /**
@@ -174,6 +214,26 @@ export const CDC_BUGS: PlantedBug[] = [
     description: 'after a restart the connector resumes at the next log record, skipping the rest of the events that share the confirmed position',
     source: 'debezium/debezium#7531 (dbz#1554): data loss on restart when multiple events share the same LSN',
   },
+  {
+    name: 'acks-leader-only',
+    description: 'the broker leader acknowledges a produce once it has the batch itself (acks=1), before the in-sync followers fetched it; when the leader fails, a follower without the batch is elected and the acknowledged events are gone',
+    source: 'Kafka producer config `acks`: with acks=1 "if the leader fails immediately after acknowledging the record but before the followers have replicated it then the record will be lost"; Kafka documentation, "Replication" (a message is committed once all in-sync replicas have it)',
+  },
+  {
+    name: 'unclean-leader-election',
+    description: 'the topic runs with min.insync.replicas=1 and unclean.leader.election.enable=true: the ISR shrinks to the leader, which acknowledges alone; when it fails, an out-of-sync replica is elected and the acknowledged records are truncated everywhere',
+    source: 'Kafka topic config unclean.leader.election.enable ("may result in data loss"); KIP-966 / KIP-1275 (an unclean leader with a lower offset than the high watermark truncates the other replicas); Kafka docs on min.insync.replicas (use 2 with replication factor 3 and acks=all)',
+  },
+  {
+    name: 'slot-lost-silent-restart',
+    description: 'the source keeps 8 log records of WAL for the slot (max_slot_wal_keep_size); when a lagging connector finds its slot invalidated it creates a new slot at the log head and streams on, silently skipping every change in between',
+    source: 'PostgreSQL docs: max_slot_wal_keep_size ("replication slots may be marked invalid … the required WAL files may be removed") and pg_replication_slots.wal_status = lost; Debezium PostgreSQL connector docs (snapshot.mode when_needed: a new snapshot when the slot no longer has the WAL the offsets need)',
+  },
+  {
+    name: 'tombstone-retention-zero',
+    description: 'on a compacted topic the log cleaner removes a key\'s tombstone at once (delete.retention.ms=0): a subscriber that read the key\'s earlier value and reaches the delete later never sees it and keeps the row',
+    source: 'Kafka topic config delete.retention.ms ("a bound on the time in which a consumer must complete a read if they begin from offset 0 … otherwise delete tombstones may be collected before they complete their scan"); Kafka documentation, "Log Compaction"',
+  },
 ];
 
 /**
@@ -192,7 +252,28 @@ export const CDC_BUG_HINTS: Record<string, { config: Record<string, unknown>; ne
   'snapshot-stream-gap': { config: { preloadRows: 4 }, needs: 'writes to preloaded keys during the first milliseconds' },
   'snapshot-stale-row': { config: { preloadRows: 4, chunkSize: 2 }, needs: 'writes to preloaded keys during the snapshot' },
   'resume-skips-position': { config: { batchMax: 1, maxInFlight: 1, checkpointMs: 4 }, needs: 'a transaction with several changes and a connector crash while it is produced' },
+  'acks-leader-only': { config: {}, needs: 'a crash of (or a cut around) the leading broker just after it acknowledged a batch, before a follower fetched it' },
+  'slot-lost-silent-restart': { config: {}, needs: 'the connector cut off from the source (or down) while more than 8 transactions commit' },
+  'tombstone-retention-zero': { config: { compaction: true }, needs: 'a compacted topic, a key written then deleted while a subscriber (sink-late, or a paused sink) has read the write but not yet the delete' },
+  'unclean-leader-election': { config: {}, needs: 'the followers cut off from the leading broker long enough to leave the ISR, a write, then the leader crashed' },
 };
+
+/** The log cleaner's interval (ms) on a compacted topic. */
+const CLEAN_MS = 20;
+/** The late subscriber of a compacted topic: joins at 40 ms, reads two records per fetch from offset 0. */
+const LATE_SINK: CdcSinkSpec = { name: 'sink-late', store: 'memory', transform: 'identity', consumer: 'upsert', exactlyOnce: 'none' };
+const LATE_JOIN_MS = 40;
+const LATE_FETCH_MAX = 2;
+/** delete.retention.ms at or above this outlasts any run (the quiet phase is bounded far below). */
+const RETENTION_OUTLASTS_RUN_MS = 60_000;
+
+/** The configured sinks, plus the late subscriber on a compacted topic. */
+export function sinksOf(c: CdcConfig): CdcSinkSpec[] {
+  return c.compaction && c.replicas > 1 && !c.sinks.some((s) => s.name === LATE_SINK.name) ? [...c.sinks, LATE_SINK] : c.sinks;
+}
+
+/** max_slot_wal_keep_size (log records) under the 'slot-lost-silent-restart' bug when the configuration keeps all WAL. */
+const SLOT_KEEP_BUG = 8;
 
 /** Events produced before the 'partition-count-change' producer switches to the expanded partition count. */
 const GROW_AFTER = 6;
@@ -212,7 +293,7 @@ export function createCdcModel(opts: { name?: string; consumers?: Record<string,
     knobs: CDC_KNOBS,
     bugs: CDC_BUGS,
     configure: (raw, bug) => configureCdc(raw, bug, consumers),
-    nodes: (c) => [SOURCE, CONNECTOR, BROKER, ...c.sinks.map((s) => s.name)],
+    nodes: (c) => [SOURCE, CONNECTOR, ...(c.replicas > 1 ? [CONTROLLER] : []), ...brokerNodes(c), ...sinksOf(c).map((s) => s.name)],
     program: (node, c, bug) => cdcProgram(node, c, bug, consumers),
     route: () => SOURCE,
     claims: (c) => cdcClaims(c, consumers),
@@ -225,28 +306,45 @@ export function createCdcModel(opts: { name?: string; consumers?: Record<string,
 export const cdcModel: Model<CdcConfig> = createCdcModel();
 
 function cdcProgram(node: NodeId, c: CdcConfig, bug: string | undefined, consumers: Record<string, UserConsumer>): NodeProgram {
-  if (node === SOURCE) return sourceProgram({ preloadRows: c.preloadRows, role: 'primary' });
+  if (node === SOURCE) {
+    // The bug's source keeps little WAL for the slot, so a lagging connector meets the invalidation.
+    const keep = bug === 'slot-lost-silent-restart' && c.maxSlotWalKeep < 0 ? SLOT_KEEP_BUG : c.maxSlotWalKeep;
+    return sourceProgram({ preloadRows: c.preloadRows, role: 'primary', maxSlotWalKeep: keep });
+  }
   // The bug's topic was expanded by one partition, which the producer picks up after GROW_AFTER events.
   const parts = bug === 'partition-count-change' ? c.partitions + 1 : c.partitions;
-  if (node === BROKER) return brokerProgram(parts);
+  const brokers = brokerNodes(c);
+  const kafka: KafkaOptions = {
+    partitions: parts, brokers, controller: CONTROLLER,
+    minInsync: bug === 'unclean-leader-election' ? 1 : c.minInsync,
+    acks: bug === 'acks-leader-only' ? 'leader' : 'all',
+    uncleanElection: bug === 'unclean-leader-election' || c.uncleanElection,
+    pollMs: c.pollMs, sessionMs: 6 * c.pollMs, replicaLagMs: 6 * c.pollMs,
+    compaction: c.compaction, deleteRetentionMs: bug === 'tombstone-retention-zero' ? 0 : c.deleteRetentionMs, cleanMs: CLEAN_MS,
+  };
+  if (c.replicas <= 1 && node === BROKER) return brokerProgram(parts);
+  if (c.replicas > 1 && node === CONTROLLER) return controllerProgram(kafka);
+  if (c.replicas > 1 && brokers.includes(node)) return replicaProgram(kafka);
+  const brokerOpts = c.replicas > 1 ? { broker: brokers[0]!, brokers, coordinator: CONTROLLER } : { broker: BROKER };
   if (node === CONNECTOR) {
     const reorder = bug === 'retries-reorder';
     return connectorProgram({
-      source: SOURCE, broker: BROKER, partitions: c.partitions, partitionsLater: parts, growAfter: GROW_AFTER,
+      source: SOURCE, ...brokerOpts, partitions: c.partitions, partitionsLater: parts, growAfter: GROW_AFTER,
       idempotent: reorder ? false : c.idempotent, maxInFlight: reorder ? Math.max(5, c.maxInFlight) : c.maxInFlight,
       snapshot: c.snapshot, slotLsnNoSnapshot: c.preloadRows > 0 ? 1 : 0, chunkSize: c.chunkSize, pollMs: c.pollMs, checkpointMs: c.checkpointMs,
-      requestTimeoutMs: c.requestTimeoutMs, batchMax: c.batchMax, ...(bug ? { bug } : {}),
+      requestTimeoutMs: c.requestTimeoutMs, batchMax: c.batchMax, tombstones: c.tombstones, ...(bug ? { bug } : {}),
     });
   }
-  const spec = c.sinks.find((s) => s.name === node);
+  const spec = sinksOf(c).find((s) => s.name === node);
   if (!spec) throw new Error(`cdc: no node ${node}`);
   const nonIdem = bug === 'non-idempotent-sink' && !consumers[spec.consumer]!.idempotent;
   return sinkProgram({
-    broker: BROKER, partitions: parts, store: spec.store, transform: spec.transform,
+    ...brokerOpts, partitions: parts, store: spec.store, transform: spec.transform,
     consumer: consumers[spec.consumer]!.consume, consumerName: spec.consumer,
     exactlyOnce: nonIdem ? 'none' : spec.exactlyOnce,
     commit: bug === 'commit-before-processing' ? 'before-processing' : c.commit,
     pollMs: c.pollMs, commitIntervalMs: c.commitIntervalMs, applyMs: c.applyMs, claims: sinkClaims(c, spec, consumers),
+    ...(spec.name === LATE_SINK.name ? { joinAfterMs: LATE_JOIN_MS, fetchMax: LATE_FETCH_MAX } : {}),
   });
 }
 
@@ -259,8 +357,19 @@ function cdcProgram(node: NodeId, c: CdcConfig, bug: string | undefined, consume
  */
 export function sinkClaims(c: CdcConfig, s: CdcSinkSpec, consumers: Record<string, UserConsumer> = { upsert: { consume: upsertConsumer, idempotent: true } }): string[] {
   if (c.commit === 'before-processing') return [];
-  const out = ['completeness'];
+  // Kafka loses acknowledged records to an unclean election, and min.insync.replicas=1 lets one replica acknowledge alone.
+  if (!brokerDurable(c)) return [];
   const dedup = s.exactlyOnce !== 'none';
+  if (c.compaction && c.replicas > 1) {
+    // Compaction keeps the last record per key: a lagging consumer skips versions (no completeness), an
+    // increment consumer then computes from a stale base; deletes stay visible for delete.retention.ms.
+    if (consumers[s.consumer]?.idempotent !== true) return [];
+    const out = ['sink-convergence'];
+    if (c.deleteRetentionMs >= RETENTION_OUTLASTS_RUN_MS) out.push('delete-propagation');
+    if (dedup) out.push('per-key-order');
+    return out;
+  }
+  const out = ['completeness'];
   const ordered = c.idempotent || c.maxInFlight === 1;
   // An older write overtaking a delete resurrects the row unless the sink keeps the tombstone's position.
   if (ordered || dedup) out.push('delete-propagation');
@@ -274,11 +383,24 @@ export function sinkClaims(c: CdcConfig, s: CdcSinkSpec, consumers: Record<strin
   return out;
 }
 
+/**
+ * Whether the broker keeps every acknowledged record: one fsyncing broker, or
+ * acks=all with min.insync.replicas ≥ 2 and unclean election off (Kafka
+ * documentation, "Replication": a committed message is not lost as long as one
+ * in-sync replica is alive; unclean.leader.election.enable "may result in data loss").
+ */
+export function brokerDurable(c: Pick<CdcConfig, 'replicas' | 'minInsync' | 'uncleanElection'>): boolean {
+  return c.replicas <= 1 || (c.minInsync >= 2 && !c.uncleanElection);
+}
+
 function cdcClaims(c: CdcConfig, consumers: Record<string, UserConsumer>): GuaranteeClaim[] {
   const ids = new Set<string>();
-  for (const s of c.sinks) for (const id of sinkClaims(c, s, consumers)) ids.add(id);
-  if (c.snapshot) ids.add('snapshot-handover');
-  return [...ids].sort().map((id) => ({ id, under: 'any crash, partition, pause or clog; judged after the quiet phase' }));
+  for (const s of sinksOf(c)) for (const id of sinkClaims(c, s, consumers)) ids.add(id);
+  if (c.snapshot && brokerDurable(c)) ids.add('snapshot-handover');
+  const under = c.replicas > 1
+    ? `any crash, partition, pause or clog; judged after the quiet phase (broker: ${c.replicas} replicas, acks=all, min.insync.replicas=${c.minInsync}, unclean election off — Kafka documentation, "Replication" and topic config unclean.leader.election.enable)`
+    : 'any crash, partition, pause or clog; judged after the quiet phase';
+  return [...ids].sort().map((id) => ({ id, under }));
 }
 
 /** Quiet when every committed record is streamed, acknowledged and durably applied at every sink. */
@@ -286,15 +408,38 @@ function cdcQuiescent(cluster: ClusterView, c: CdcConfig): boolean {
   const pos = (id: NodeId): Record<string, number> | undefined => cluster.nodes.find((n) => n.id === id)?.view.positions;
   const src = pos(SOURCE);
   const conn = pos(CONNECTOR);
-  const broker = pos(BROKER);
+  const broker = leaderPositions(cluster, c);
   if (!src || !conn || !broker) return false;
-  if (!conn['ready'] || conn['snapshotDone'] !== 1 || conn['unacked'] !== 0 || (conn['fetched'] ?? 0) < (src['durable'] ?? 0)) return false;
+  // A connector that failed loudly (its slot was lost) will not catch up; the sinks still drain the broker.
+  const failed = conn['failed'] === 1 && conn['unacked'] === 0;
+  if (!failed && (!conn['ready'] || conn['snapshotDone'] !== 1 || conn['unacked'] !== 0 || (conn['fetched'] ?? 0) < (src['durable'] ?? 0))) return false;
   const partitions = Object.keys(broker).filter((k) => /^p\d+$/.test(k));
-  return c.sinks.every((s) => {
+  return sinksOf(c).every((s) => {
     const p = pos(s.name);
     if (!p || !p['ready'] || p['queued'] !== 0) return false;
     return partitions.every((k) => (p[k] ?? 0) >= (broker[k] ?? 0));
   });
+}
+
+/** The positions of the broker that leads (highest epoch among those that say they lead), or of the single broker. */
+function leaderPositions(cluster: ClusterView, c: CdcConfig): Record<string, number> | undefined {
+  let best: Record<string, number> | undefined;
+  for (const n of cluster.nodes) {
+    if (!n.alive || !brokerNodes(c).includes(n.id)) continue;
+    const p = n.view.positions ?? {};
+    if (c.replicas > 1 && p['leader'] !== 1) continue;
+    if (!best || (p['leaderEpoch'] ?? 0) > (best['leaderEpoch'] ?? 0)) best = p;
+  }
+  if (!best || c.replicas <= 1) return best;
+  // A new leader's HW may still trail its log: not quiet until every record it holds is committed.
+  for (let p = 0; best[`leo${p}`] !== undefined; p++) if ((best[`p${p}`] ?? 0) < best[`leo${p}`]!) return undefined;
+  // Every live follower has caught up with the leader: the HW is final.
+  for (const n of cluster.nodes) {
+    const q = n.view.positions ?? {};
+    if (!n.alive || !brokerNodes(c).includes(n.id) || q['leader'] === 1) continue;
+    for (let p = 0; best[`leo${p}`] !== undefined; p++) if ((q[`leo${p}`] ?? 0) < best[`leo${p}`]!) return undefined;
+  }
+  return best;
 }
 
 // ─────────── configuration ───────────
@@ -315,8 +460,8 @@ function configureCdc(raw: Record<string, unknown>, bug: string | undefined, con
 function setOption(c: CdcConfig, k: keyof CdcConfig, v: unknown): void {
   const def = CDC_DEFAULTS[k];
   if (typeof def === 'number') {
-    const counts = k === 'partitions' || k === 'maxInFlight' || k === 'chunkSize' || k === 'batchMax' || k === 'preloadRows';
-    const min = k === 'preloadRows' || k === 'applyMs' ? 0 : counts ? 1 : 0.001;
+    const counts = k === 'maxSlotWalKeep' || k === 'partitions' || k === 'replicas' || k === 'minInsync' || k === 'maxInFlight' || k === 'chunkSize' || k === 'batchMax' || k === 'preloadRows';
+    const min = k === 'maxSlotWalKeep' ? -1 : k === 'preloadRows' || k === 'applyMs' || k === 'deleteRetentionMs' ? 0 : counts ? 1 : 0.001;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (counts && !Number.isInteger(v))) {
       throw new Error(`cdc: option '${k}' must be a ${counts ? `whole number ≥ ${min}` : `number ≥ ${min}`}, got ${JSON.stringify(v)}`);
     }

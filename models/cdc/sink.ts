@@ -73,6 +73,10 @@ export const incrementConsumer: CdcConsumer = (e, tx) => {
 
 export interface SinkOptions {
   broker: NodeId;
+  /** With a replicated broker: every broker (fetches go to the one believed to lead). Default [broker]. */
+  brokers?: NodeId[];
+  /** The group coordinator (offsets); default `broker`. */
+  coordinator?: NodeId;
   partitions: number;
   store: 'memory' | 'sqlite';
   transform: CdcTransform;
@@ -87,6 +91,10 @@ export interface SinkOptions {
   applyMs: number;
   /** Guarantee ids this sink claims, recorded in its `cdc.sink` event (checkers judge per sink). */
   claims: string[];
+  /** A subscriber that joins late: it starts consuming (from offset 0) this long after its first start. */
+  joinAfterMs?: number;
+  /** Most records per fetch (max.poll.records); default the broker's. */
+  fetchMax?: number;
 }
 
 const STUCK_POLLS = 20;
@@ -106,6 +114,9 @@ interface BatchRecord {
   seq: number;
   partition: number;
   offset: number;
+  /** Offset after the batch (records removed by compaction leave gaps); absent in older journals: offset + events. */
+  end?: number;
+  offsets?: number[];
   events: CdcEvent[];
   effects: Effect[];
 }
@@ -135,7 +146,10 @@ interface Store {
 interface Batch {
   partition: number;
   offset: number;
+  end: number;
   events: CdcEvent[];
+  /** Each event's offset (gaps where compaction removed records). */
+  offsets: number[];
 }
 
 export function sinkProgram(o: SinkOptions): NodeProgram {
@@ -156,6 +170,10 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
   let batchSeq = 0;
   let announced = 0;
   const group = (ctx: NodeContext): string => ctx.id;
+  const brokers = o.brokers && o.brokers.length > 0 ? o.brokers : [o.broker];
+  const coordinator = o.coordinator ?? o.broker;
+  /** The broker believed to lead: named by a NotLeader answer, or the next one after a fetch went unanswered. */
+  let leader = brokers[0]!;
 
   function setOffsets(offs: number[]): void {
     next = [...offs];
@@ -165,22 +183,32 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
   }
 
   function poll(ctx: NodeContext): void {
-    if (!offsetsKnown) return void ctx.send(o.broker, { type: 'offsets', group: group(ctx) }, POLL);
+    if (!offsetsKnown) return void ctx.send(coordinator, { type: 'offsets', group: group(ctx) }, POLL);
     for (let p = 0; p < o.partitions; p++) {
       const sent = outstanding.get(p);
       if (sent !== undefined && ticks - sent <= STUCK_POLLS) continue;
+      if (sent !== undefined && brokers.length > 1) leader = brokers[(brokers.indexOf(leader) + 1) % brokers.length]!;
       outstanding.set(p, ticks);
-      ctx.send(o.broker, { type: 'fetch', group: group(ctx), partition: p, offset: next[p] }, POLL);
+      ctx.send(leader, { type: 'fetch', group: group(ctx), partition: p, offset: next[p], ...(o.fetchMax ? { max: o.fetchMax } : {}) }, POLL);
     }
   }
 
-  function onFetched(ctx: NodeContext, p: number, offset: number, events: CdcEvent[]): void {
+  /** `raw` holds null where log compaction removed a record: its offset is consumed, nothing delivered. */
+  function onFetched(ctx: NodeContext, p: number, offset: number, raw: (CdcEvent | null)[]): void {
     outstanding.delete(p);
-    if (offset !== next[p] || events.length === 0) return;
-    next[p] = offset + events.length;
-    events.forEach((e, i) => ctx.emit('cdc.deliver', { ...posData(e), partition: p, offset: offset + i, group: group(ctx) }));
-    if (o.commit === 'before-processing') commitOffset(ctx, p, offset + events.length);
-    queue.push({ partition: p, offset, events });
+    if (offset !== next[p] || raw.length === 0) return;
+    const end = offset + raw.length;
+    next[p] = end;
+    const events: CdcEvent[] = [];
+    const offsets: number[] = [];
+    raw.forEach((e, i) => {
+      if (!e) return;
+      events.push(e);
+      offsets.push(offset + i);
+      ctx.emit('cdc.deliver', { ...posData(e), partition: p, offset: offset + i, group: group(ctx) });
+    });
+    if (o.commit === 'before-processing') commitOffset(ctx, p, end);
+    queue.push({ partition: p, offset, end, events, offsets });
     ctx.mark('batch-received');
     pump(ctx);
     poll(ctx);
@@ -188,7 +216,7 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
 
   function commitOffset(ctx: NodeContext, p: number, offset: number): void {
     committed[p] = offset;
-    ctx.send(o.broker, { type: 'commit', group: group(ctx), partition: p, offset }, POLL);
+    ctx.send(coordinator, { type: 'commit', group: group(ctx), partition: p, offset }, POLL);
     ctx.mark('offset-commit');
   }
 
@@ -215,10 +243,10 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
   /** Emits `cdc.apply` per event of a durable batch; `recovered` when found in the store after a restart. */
   function announce(ctx: NodeContext, rec: BatchRecord, recovered: boolean): void {
     rec.events.forEach((e, i) => ctx.emit('cdc.apply', {
-      ...posData(e), sink: ctx.id, effect: rec.effects[i], partition: rec.partition, offset: rec.offset + i,
+      ...posData(e), sink: ctx.id, effect: rec.effects[i], partition: rec.partition, offset: rec.offsets?.[i] ?? rec.offset + i,
       ...(recovered ? { recovered: true } : {}),
     }));
-    const end = rec.offset + rec.events.length;
+    const end = rec.end ?? rec.offset + rec.events.length;
     if (durable.length > 0) durable[rec.partition] = Math.max(durable[rec.partition] ?? 0, end);
     if (o.exactlyOnce === 'txn-offset') ctx.emit('offset.commit', { group: group(ctx), partition: rec.partition, offset: end, store: 'sink' });
     announced = Math.max(announced, rec.seq);
@@ -243,11 +271,11 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
     store.begin();
     try {
       const effects = b.events.map((e) => applyEvent(ctx, e));
-      const rec: BatchRecord = { seq: ++batchSeq, partition: b.partition, offset: b.offset, events: b.events, effects };
+      const rec: BatchRecord = { seq: ++batchSeq, partition: b.partition, offset: b.offset, end: b.end, offsets: b.offsets, events: b.events, effects };
       store.record(rec);
       if (o.exactlyOnce === 'txn-offset') {
         const offs = [...(store.offsets() ?? durable)];
-        offs[b.partition] = b.offset + b.events.length;
+        offs[b.partition] = b.end;
         store.setOffsets(offs);
       }
       store.commit();
@@ -271,6 +299,12 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
     return 'applied';
   }
 
+  function join(ctx: NodeContext): void {
+    ctx.setTimer(o.pollMs, 'poll', undefined, { background: true });
+    ctx.setTimer(o.commitIntervalMs, 'commit', undefined, { background: true });
+    poll(ctx);
+  }
+
   return {
     start(ctx) {
       store = o.store === 'sqlite' ? sqliteStore(ctx, o.transform) : memoryStore(ctx, o.transform);
@@ -280,19 +314,31 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
         const own = store.offsets() ?? [];
         setOffsets(Array.from({ length: o.partitions }, (_, p) => own[p] ?? 0));
       }
-      ctx.setTimer(o.pollMs, 'poll', undefined, { background: true });
-      ctx.setTimer(o.commitIntervalMs, 'commit', undefined, { background: true });
-      poll(ctx);
+      // A late subscriber joins once, durably; until then it neither polls nor commits.
+      if (o.joinAfterMs && !ctx.disk.get<boolean>('joined')) return void ctx.setTimer(o.joinAfterMs, 'join');
+      join(ctx);
     },
     onMessage(ctx, _from, msg) {
       if (!isObj(msg)) return;
       if (msg.type === 'offsets' && !offsetsKnown) {
         setOffsets(msg.offsets as number[]);
         poll(ctx);
-      } else if (msg.type === 'fetched') onFetched(ctx, Number(msg.partition), Number(msg.offset), msg.events as CdcEvent[]);
+      } else if (msg.type === 'fetched') {
+        if (msg.notLeader === true) {
+          outstanding.delete(Number(msg.partition));
+          if (typeof msg.leader === 'string' && brokers.includes(msg.leader)) leader = msg.leader;
+          return;
+        }
+        onFetched(ctx, Number(msg.partition), Number(msg.offset), msg.events as (CdcEvent | null)[]);
+      }
     },
     onTimer(ctx, tag) {
       if (tag === 'apply') return applyNext(ctx);
+      if (tag === 'join') {
+        ctx.disk.put('joined', true);
+        ctx.emit('cdc.join', { sink: ctx.id });
+        return ctx.disk.fsync(() => join(ctx));
+      }
       ctx.setTimer(tag === 'poll' ? o.pollMs : o.commitIntervalMs, tag, undefined, { background: true });
       if (tag === 'poll') {
         ticks++;

@@ -41,13 +41,30 @@ export interface SourceOptions {
    * target's refusal or a lost mirror is ignored (models/migration/index.ts).
    */
   mirrorBestEffort?: boolean;
+  /**
+   * max_slot_wal_keep_size, in log records (-1: unlimited, PostgreSQL's
+   * default): once the log head is more than this past the slot's
+   * confirmed_flush_lsn, the slot is invalidated (wal_status 'lost') and
+   * streaming from it refused.
+   */
+  maxSlotWalKeep?: number;
+}
+
+/**
+ * The logical replication slot, kept on the source (persisted with it):
+ * `confirmed` is confirmed_flush_lsn — decoding resumes after it, whatever
+ * position the client asks for — and WAL after it is retained for the slot.
+ */
+interface Slot {
+  confirmed: number;
+  invalidated: boolean;
 }
 
 type Job =
   | { kind: 'txn'; req: IncomingRequest }
   | { kind: 'wm'; id: string; from: NodeId }
   | { kind: 'select'; id: string; afterKey: string | null; limit: number; from: NodeId; atLsn?: number }
-  | { kind: 'position'; from: NodeId }
+  | { kind: 'position'; from: NodeId; slot: boolean }
   | { kind: 'freeze'; on: boolean; from: NodeId }
   | { kind: 'dual'; target: NodeId; from: NodeId }
   | { kind: 'preload' };
@@ -56,6 +73,7 @@ const LOG = 'log';
 const EMITTED = 'emitted';
 const FROZEN = 'frozen';
 const MIRROR = 'mirror';
+const SLOT = 'slot';
 /** Retry interval of an unacknowledged dual write (a foreground timer: a client waits on it). */
 const MIRROR_RETRY_MS = 10;
 
@@ -80,9 +98,11 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
   let mirrorAcked = 0;
   /** The commit waiting for its dual write, with the client reply to send once it is mirrored. */
   let mirrorWait: { lsn: number; ok: () => void; refused: () => void } | undefined;
+  let slot: Slot | undefined;
 
   function recoverFromDisk(ctx: NodeContext): void {
     frozen = ctx.disk.get<boolean>(FROZEN) ?? false;
+    slot = ctx.disk.get<Slot>(SLOT);
     mirror = ctx.disk.get<Mirror>(MIRROR);
     mirrorAcked = mirror?.from ?? 0;
     records = ctx.disk.records<LogRecord>(LOG);
@@ -125,7 +145,20 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
       case 'select':
         return void ctx.send(job.from, { type: 'rows', id: job.id, rows: select(job.afterKey, job.limit, job.atLsn), lsn: job.atLsn ?? durableLsn });
       case 'position':
-        return void ctx.send(job.from, { type: 'position', lsn: durableLsn }, POLL);
+        if (!job.slot) return void ctx.send(job.from, { type: 'position', lsn: durableLsn }, POLL);
+        // An existing slot is reused (Debezium does; asking twice must not move it). Otherwise
+        // pg_create_logical_replication_slot: its consistent point is the durable head; a lost
+        // slot of the same name is dropped and created anew.
+        if (slot && !slot.invalidated) return void ctx.send(job.from, { type: 'position', lsn: slot.confirmed }, POLL);
+        slot = { confirmed: durableLsn, invalidated: false };
+        ctx.disk.put(SLOT, slot);
+        busy = true;
+        return ctx.disk.fsync(() => {
+          busy = false;
+          ctx.emit('slot.create', { lsn: durableLsn });
+          ctx.send(job.from, { type: 'position', lsn: durableLsn }, POLL);
+          pump(ctx);
+        });
       case 'dual':
         return startMirror(ctx, job.target, job.from);
       case 'freeze':
@@ -212,11 +245,21 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
       for (const c of full.changes) setState(c.k, c.after);
       durableLsn = full.lsn;
       ctx.disk.put(EMITTED, full.lsn);
+      retainForSlot(ctx);
       if (full.kind === 'txn') emitCommit(ctx, full);
       busy = false;
       done(full.lsn);
       pump(ctx);
     });
+  }
+
+  /** WAL past max_slot_wal_keep_size is not kept for a lagging slot: the slot is invalidated (durably). */
+  function retainForSlot(ctx: NodeContext): void {
+    const keep = opts.maxSlotWalKeep ?? -1;
+    if (!slot || slot.invalidated || keep < 0 || durableLsn - slot.confirmed <= keep) return;
+    slot = { ...slot, invalidated: true };
+    ctx.disk.put(SLOT, slot);
+    ctx.emit('slot.invalidated', { confirmed: slot.confirmed, lsn: durableLsn, keep });
   }
 
   function runTxn(ctx: NodeContext, incoming: IncomingRequest): void {
@@ -255,18 +298,30 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
   function onMessage(ctx: NodeContext, from: NodeId, msg: unknown): void {
     if (!isObj(msg)) return;
     if (msg.type === 'fetch') {
-      const after = Math.max(0, Math.floor(Number(msg.afterLsn)) || 0);
+      if (msg.slot === true && slot?.invalidated) return void ctx.send(from, { type: 'slot-lost', confirmed: slot.confirmed }, POLL);
+      // Decoding from a slot starts after its confirmed_flush_lsn even when the client asks for less.
+      const asked = Math.max(0, Math.floor(Number(msg.afterLsn)) || 0);
+      const after = msg.slot === true && slot ? Math.max(asked, slot.confirmed) : asked;
       const batch = records.slice(after, Math.min(durableLsn, after + FETCH_MAX));
-      ctx.send(from, { type: 'records', records: batch, head: durableLsn }, POLL);
+      ctx.send(from, { type: 'records', records: batch, head: durableLsn, from: after }, POLL);
       return;
     }
     if (msg.type === 'mirror-ack' || msg.type === 'mirror-refused') return onMirrorReply(ctx, msg);
+    if (msg.type === 'slot-confirm') {
+      // The client's flush feedback moves confirmed_flush_lsn forward (never back); saved with the slot.
+      const lsn = Number(msg.lsn);
+      if (!slot || slot.invalidated || !(lsn > slot.confirmed)) return;
+      slot = { ...slot, confirmed: Math.min(lsn, durableLsn) };
+      ctx.disk.put(SLOT, slot);
+      ctx.mark('slot-confirmed');
+      return;
+    }
     if (msg.type === 'dual') queue.push({ kind: 'dual', target: String(msg.target), from });
     else if (msg.type === 'wm') queue.push({ kind: 'wm', id: String(msg.id), from });
     else if (msg.type === 'select') {
       const atLsn = typeof msg.atLsn === 'number' ? msg.atLsn : undefined;
       queue.push({ kind: 'select', id: String(msg.id), afterKey: (msg.afterKey as string | null) ?? null, limit: Number(msg.limit), from, ...(atLsn !== undefined ? { atLsn } : {}) });
-    } else if (msg.type === 'position') queue.push({ kind: 'position', from });
+    } else if (msg.type === 'position') queue.push({ kind: 'position', from, slot: msg.slot === true });
     else if (msg.type === 'freeze') queue.push({ kind: 'freeze', on: msg.on === true, from });
     pump(ctx);
   }
@@ -297,7 +352,10 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
       return {
         role: opts.role,
         data: Object.fromEntries([...state.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-        positions: { lsn: records.length, durable: durableLsn, frozen: frozen ? 1 : 0 },
+        positions: {
+          lsn: records.length, durable: durableLsn, frozen: frozen ? 1 : 0,
+          ...(slot ? { slotConfirmed: slot.confirmed, slotLost: slot.invalidated ? 1 : 0 } : {}),
+        },
       };
     },
   };

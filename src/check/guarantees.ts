@@ -82,6 +82,8 @@ interface Evidence {
   liveDataNodes: number;
   anyData: boolean;
   sinks: boolean;
+  /** A CDC connector reported an unknown gap and stopped (cdc.failed). */
+  cdcFailed: boolean;
   cutover: boolean;
   aborts: boolean;
 }
@@ -91,13 +93,14 @@ const cache = new WeakMap<History, Evidence>();
 function evidence(h: History): Evidence {
   const hit = cache.get(h);
   if (hit) return hit;
-  const ev: Evidence = { authority: false, ops: opsOf(h), liveDataNodes: 0, anyData: false, sinks: false, cutover: false, aborts: false };
+  const ev: Evidence = { authority: false, ops: opsOf(h), liveDataNodes: 0, anyData: false, sinks: false, cdcFailed: false, cutover: false, aborts: false };
   for (const e of coreOf(h)) {
     if (e.type === 'final') {
       if (e.alive && e.view.role === 'primary') ev.authority = true;
       if (Object.keys(e.view.data).length > 0) ev.anyData = true;
     } else if (e.type === 'event') {
       if (e.name === 'cdc.sink') ev.sinks = true;
+      else if (e.name === 'cdc.failed') ev.cdcFailed = true;
       else if (e.name === 'migration.cutover') ev.cutover = true;
       else if (e.name === 'txn.abort') ev.aborts = true;
       else if (STATE_EVENTS.has(e.name)) ev.anyData = true;
@@ -230,7 +233,10 @@ function observedForLin(ev: Evidence, h: History): string | undefined {
 
 const noBound = (o: CheckOptions) => o.kMax === undefined && o.tMsMax === undefined;
 
-const sink = (ev: Evidence) => (ev.sinks ? undefined : 'no sink: no node announced itself with a cdc.sink event');
+const sink = (ev: Evidence) => (ev.sinks ? undefined
+  : 'no sink: no node announced itself with a cdc.sink event');
+/** A pipeline that stopped on an unknown gap (a lost replication slot) said so: what follows is not owed. */
+const gapReported = (ev: Evidence) => (ev.cdcFailed ? 'the connector failed loudly (cdc.failed: its replication slot was invalidated, an unknown gap)' : undefined);
 const cutover = (ev: Evidence) => (ev.cutover ? undefined : 'the migration never cut over');
 
 // ───────────────────────────── the table ─────────────────────────────
@@ -329,32 +335,32 @@ export const GUARANTEES = [
   {
     id: 'sink-convergence', system: 'cdc', family: 'cdc', short: 'sink-conv', checker: checkSinkConvergence,
     evidence: "each sink's final view against transform(source's final data)",
-    judgeable: all(authority, sink),
+    judgeable: all(authority, sink, gapReported),
   },
   {
     id: 'per-key-order', system: 'cdc', family: 'cdc', short: 'key-order', checker: checkPerKeyOrder,
     evidence: "each sink's applied changes per key against the source's commit order",
-    judgeable: all(authority, sink),
+    judgeable: all(authority, sink, gapReported),
   },
   {
     id: 'completeness', system: 'cdc', family: 'cdc', short: 'complete', checker: checkCompleteness,
     evidence: "each sink's applied changes against the source's commits after the snapshot point",
-    judgeable: all(authority, sink),
+    judgeable: all(authority, sink, gapReported),
   },
   {
     id: 'exactly-once', system: 'cdc', family: 'cdc', short: 'exactly-1', checker: checkExactlyOnce,
     evidence: "each sink's applied changes, counted per source position",
-    judgeable: all(authority, sink),
+    judgeable: all(authority, sink, gapReported),
   },
   {
     id: 'delete-propagation', system: 'cdc', family: 'cdc', short: 'deletes', checker: checkDeletePropagation,
     evidence: "each sink's final view against the source's deletes",
-    judgeable: all(authority, sink),
+    judgeable: all(authority, sink, gapReported),
   },
   {
     id: 'snapshot-handover', system: 'cdc', family: 'cdc', short: 'snapshot', checker: checkSnapshotHandover,
     evidence: 'source changes between the snapshot point and the stream start against what was published',
-    judgeable: all(authority, sink),
+    judgeable: all(authority, sink, gapReported),
   },
   {
     id: 'migration-target-equals-source', system: 'migration', family: 'migration', short: 'mig-equal',
