@@ -70,7 +70,7 @@ const KNOWN_MISSES = new Set<string>([
 ]);
 /**
  * Bugs found at every seed (`npm run bench -- explore`, after issue 13's wal and cdc
- * depth and leaderless-cdc): 35 of 43 (wal 13 of 17, cdc 11 of 14 with the replicated
+ * depth and leaderless-cdc): 35 of 43 (wal 11 of 15, cdc 11 of 14 with the replicated
  * broker, migration 5 of 5, leaderless 5 of 6, leaderless-cdc 3 of 3). Before: 29 of 35;
  * before swarm scenarios and marks: 14 of 22.
  */
