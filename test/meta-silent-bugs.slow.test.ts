@@ -43,10 +43,24 @@ const MIGRATION_JUDGED = ['migration-target-equals-source', 'migration-no-loss',
  * differently is a divergence, not a loss): the trigger's other guarantees
  * do, and the second group below hunts them silent with those.
  */
-const NOT_CAUGHT_HERE = new Set(['no-fencing', 'statement-without-context']);
+const NOT_CAUGHT_HERE = new Set([
+  'no-fencing', 'statement-without-context',
+  // Issue 13's: a standby applying commits out of order loses nothing and its log has
+  // every commit (no-long-fork sees it from two readers); an unsafe function logged as a
+  // statement diverges (convergence), as statement-without-context does.
+  'apply-ignores-commit-order', 'mixed-logs-unsafe-as-statement',
+]);
+/**
+ * Caught only with the model's events, for now: a standby applying commits on
+ * different keys out of order keeps every commit and converges; from the outside
+ * only two readers of both keys at the right moments show it (no-long-fork, whose
+ * teeth test/wal-depth.test.ts shows on dense reads). Silent, 1,500 runs of a
+ * two-key workload did not catch it.
+ */
+const EVENTS_ONLY = new Set(['apply-ignores-commit-order']);
 
 /*
- * No bug is exempt. The two that once were are caught silent from what was
+ * One bug is exempt (EVENTS_ONLY, below). The two that once were are caught silent from what was
  * observed: expose-in-progress-txn by a standby read of a value whose
  * transaction rolled back (the client's own `rollback`; committed-prefix,
  * first silent catch at run 552 of 1500), and resume-skips-position by the
@@ -71,7 +85,7 @@ for (const bug of Object.keys(BUILTIN_MODELS['leaderless-cdc']!.triggers ?? {}))
 /** Every other WAL bug, silent, against all the guarantees its trigger names. */
 const elsewhere: { bug: string; judged: readonly string[] }[] = [];
 for (const [bug, t] of Object.entries(BUILTIN_MODELS['wal']!.triggers ?? {})) {
-  if (!cases.some((c) => c.bug === bug)) elsewhere.push({ bug, judged: t.guarantees ?? [] });
+  if (!cases.some((c) => c.bug === bug) && !EVENTS_ONLY.has(bug)) elsewhere.push({ bug, judged: t.guarantees ?? [] });
 }
 
 describe('planted bugs are caught with their tell-tale events suppressed', () => {
@@ -96,7 +110,7 @@ describe('planted bugs are caught with their tell-tale events suppressed', () =>
 
 describe('wal bugs the other guarantees catch are caught with every visible-log event suppressed', () => {
   it('covers the bugs named in the first group as not caught there', () => {
-    expect(elsewhere.map((e) => e.bug)).toEqual(expect.arrayContaining([...NOT_CAUGHT_HERE]));
+    expect(elsewhere.map((e) => e.bug)).toEqual(expect.arrayContaining([...NOT_CAUGHT_HERE].filter((b) => !EVENTS_ONLY.has(b))));
   });
   for (const c of elsewhere) {
     it(`wal: ${c.bug} (judged by ${c.judged.join(', ')})`, () => {

@@ -401,7 +401,9 @@ describe('knobSpace (the harness)', () => {
     // ANY 2 needs two standbys: the model rejects two nodes, so no scenario runs it.
     expect(knobSpace(wal, { synchronousStandbyNames: 'ANY 2 (*)' })?.nodesOf({ synchronousStandbyNames: 'ANY 2 (*)', nodes: 2 })).toBeUndefined();
     expect(knobSpace(wal, { nodes: 5 })).toBeUndefined();
-    expect(knobSpace(BUILTIN_MODELS.cdc!.model, {})).toBeUndefined();
+    // The replicated broker's replication factor is cdc's topology: one broker is the smaller cluster.
+    expect(knobSpace(BUILTIN_MODELS.cdc!.model, {})?.knobs).toEqual([{ name: 'replicas', values: [1, 3], default: 3 }]);
+    expect(knobSpace(BUILTIN_MODELS.cdc!.model, { replicas: 1 })).toBeUndefined();
   });
 
   it('scenariosFor draws the topology only when asked', async () => {
