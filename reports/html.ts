@@ -12,6 +12,7 @@ import { plural } from '../src/analysis.js';
 import { cellSummary, splitColumns } from './matrix.js';
 import { slug } from './run.js';
 import { liveCellText } from './live.js';
+import { pbsLegsText } from './levels.js';
 import type { CellDoc, ChartDoc, LevelsDoc, LiveDoc, ModelDoc, ReportDoc, SummaryDoc, VariantDoc } from './schema.js';
 
 /** What the matrix draws of a model: its variants' cells (a level pair is drawn as a variant). */
@@ -229,7 +230,7 @@ function levelsSection(doc: ReportDoc, assets: HtmlAssets): string {
     return `<h3>${esc(l.model)}: guarantees per consistency level</h3>
 <p class="intro">Every write level × read level on the default ring (${plural(l.runs, 'run')} per pair and fault profile; cells as in the matrix above). With R + W > RF a read overlaps every acknowledged write; below it, reads may miss one — how often is measured here.</p>
 ${modelMatrix(m, null, false)}
-<p class="intro">PBS (Bailis et al., VLDB 2012): the probability that a read t ms after a commit returns it, for N = ${l.pbs.n} and every R, W, by Monte Carlo over the WARS model (${l.pbs.trials} trials per point; legs: <span class="mono">${esc(JSON.stringify(l.pbs.legs))}</span>).</p>
+<p class="intro">PBS (Bailis et al., VLDB 2012): the probability that a read t ms after a commit returns it, for N = ${l.pbs.n} and every R, W, by Monte Carlo over the WARS model (${l.pbs.trials} trials per point). WARS legs ${esc(pbsLegsText(l.pbs.legs))} <span class="mono">${esc(JSON.stringify(l.pbs.legs))}</span>.</p>
 ${charts}`;
   });
   return `<section id="levels"><h2>Consistency levels</h2>${parts.join('\n')}</section>`;

@@ -9,9 +9,11 @@
  * listed), so a user's Dynamo-style model gets the same table.
  */
 import {
+  meanLatency,
   pbsCurves,
   type WarsLatencies,
 } from '../src/analysis.js';
+import { describeWars } from '../src/metrics/pbs.js';
 import type { ReportModelEntry } from './run.js';
 import type { PbsDoc } from './schema.js';
 
@@ -50,11 +52,29 @@ const PBS_TRIALS = 4000;
 /** Times after commit (ms) at which P(consistent read) is estimated: fine where the legs' means lie. */
 export const PBS_GRID_MS: readonly number[] = [0, 0.2, 0.5, 1, 2, 5, 10];
 
+/**
+ * The grid for given legs: the default grid stretched by how much slower the
+ * legs are on average than the defaults, so slow measured latencies still show
+ * the curve rising (the default legs keep the default grid).
+ */
+export function pbsGrid(legs: WarsLatencies): number[] {
+  const sum = (l: WarsLatencies) => meanLatency(l.w) + meanLatency(l.a) + meanLatency(l.r) + meanLatency(l.s);
+  const ratio = sum(legs) / sum(DEFAULT_PBS_LEGS);
+  const scale = Number.isFinite(ratio) && ratio > 1 ? Math.min(ratio, 10_000) : 1;
+  return PBS_GRID_MS.map((t) => Number((t * scale).toPrecision(3)));
+}
+
+/** The legs in words, and whether they are the default or the user's (`--pbs-latency`). */
+export function pbsLegsText(legs: Record<string, unknown>): string {
+  const own = JSON.stringify(legs) !== JSON.stringify(DEFAULT_PBS_LEGS);
+  return `${own ? 'set with --pbs-latency' : 'the default, LAN-like'}: ${describeWars(legs as unknown as WarsLatencies)}`;
+}
+
 /** PBS curves for the model's default replication factor (or N = 3), every R, W in 1..N. */
 export function pbsDoc(entry: ReportModelEntry, legs: WarsLatencies = DEFAULT_PBS_LEGS): PbsDoc {
   const rf = entry.model.knobs.find((k) => k.name === 'rf')?.default;
   const n = typeof rf === 'number' && Number.isInteger(rf) && rf >= 1 && rf <= 5 ? rf : 3;
-  const curves = pbsCurves(n, legs, PBS_GRID_MS, PBS_TRIALS);
+  const curves = pbsCurves(n, legs, pbsGrid(legs), PBS_TRIALS);
   return {
     n,
     trials: PBS_TRIALS,

@@ -13,6 +13,7 @@
  */
 import { displayWidth, shortName, splitColumns, wrapText } from './matrix.js';
 import { liveCellText } from './live.js';
+import { pbsLegsText } from './levels.js';
 import type { CellDoc, LiveDoc, ModelDoc, ReportDoc, SummaryDoc, VariantDoc } from './schema.js';
 
 type MatrixModel = Pick<ModelDoc, 'name' | 'guarantees'> & { variants: readonly Pick<VariantDoc, 'name' | 'cells'>[] };
@@ -155,7 +156,7 @@ function levelsSection(doc: ReportDoc): string[] {
       return p ? p.probability.toFixed(3) : '—';
     };
     const ts = l.pbs.curves[0]?.points.map((p) => p.tMs) ?? [];
-    out.push(wrap(`PBS t-visibility, N = ${l.pbs.n}: P(a read t ms after commit returns it), ${l.pbs.trials} Monte Carlo trials per point (WARS legs in report.json).`), '');
+    out.push(wrap(`PBS t-visibility, N = ${l.pbs.n}: P(a read t ms after commit returns it), ${l.pbs.trials} Monte Carlo trials per point. WARS legs ${pbsLegsText(l.pbs.legs)}.`), '');
     out.push(`| R, W | ${ts.map((t) => `t=${t} ms`).join(' | ')} |`, `|---|${ts.map(() => '--:').join('|')}|`);
     for (const c of l.pbs.curves) out.push(`| R=${c.r} W=${c.w} | ${ts.map((t) => at(c.r, c.w, t)).join(' | ')} |`);
     out.push('');

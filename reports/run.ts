@@ -41,6 +41,7 @@ import {
   type Model,
   type Scenario,
 } from '../src/analysis.js';
+import type { WarsLatencies } from '../src/metrics/pbs.js';
 import { scenariosFor } from '../properties/harness.js';
 import { spacetimeSvg } from './spacetime-svg.js';
 import type { FindingDoc, LagOverTimeDoc, LevelsDoc, ModelDoc, ReportDoc } from './schema.js';
@@ -93,6 +94,8 @@ export interface CollectOptions {
   levelRuns?: number;
   /** A live server's results (live.json), shown beside the model's cells. */
   live?: { input: LiveInput; source: string };
+  /** The PBS curves' WARS legs (default DEFAULT_PBS_LEGS): measured latencies plug in here. */
+  pbsLegs?: WarsLatencies;
 }
 
 export interface RegistryModule {
@@ -289,7 +292,7 @@ export async function collectReport(opts: CollectOptions): Promise<CollectedRepo
  */
 async function runExtras(
   registry: ReportRegistry,
-  o: { modelNames: string[]; profiles: FaultProfileName[]; seed: number; costRuns: number; levelRuns: number },
+  o: { modelNames: string[]; profiles: FaultProfileName[]; seed: number; costRuns: number; levelRuns: number; pbsLegs?: WarsLatencies },
   execute: Execute,
 ): Promise<{ costs: CollectedReport['costs']; levels: LevelsDoc[] }> {
   const costModel = o.modelNames.find((m) => costTasks(m, registry[m]!, o.profiles, 1, o.seed).length > 0);
@@ -309,7 +312,7 @@ async function runExtras(
 async function levelMatrix(
   name: string,
   entry: ReportModelEntry,
-  o: { profiles: FaultProfileName[]; seed: number; levelRuns: number },
+  o: { profiles: FaultProfileName[]; seed: number; levelRuns: number; pbsLegs?: WarsLatencies },
   execute: Execute,
 ): Promise<LevelsDoc> {
   const base = entry.variants[Object.keys(entry.variants)[0]!] ?? {};
@@ -329,7 +332,7 @@ async function levelMatrix(
     variants: doc.variants.map((v) => ({
       name: v.name, config: v.config, claims: v.claims.map((c) => ({ id: c.id, under: c.under })), runs: v.runs, harnessFailures: v.harnessFailures, cells: v.cells,
     })),
-    pbs: pbsDoc(entry),
+    pbs: pbsDoc(entry, o.pbsLegs),
   };
 }
 
@@ -392,6 +395,7 @@ function resolveOptions(opts: CollectOptions): {
   shrinkBudget: number;
   costRuns: number;
   levelRuns: number;
+  pbsLegs?: WarsLatencies;
 } {
   const profiles = opts.profiles && opts.profiles.length > 0 ? [...new Set(opts.profiles)] : FAULT_PROFILE_NAMES;
   for (const p of profiles) {
@@ -416,7 +420,7 @@ function resolveOptions(opts: CollectOptions): {
   for (const [name, v] of [['cost runs', costRuns], ['level runs', levelRuns]] as const) {
     if (!Number.isInteger(v) || v < 0) throw new ReportInputError(`${name} must be an integer ≥ 0, got ${v}`);
   }
-  return { modelNames, profiles: profiles as FaultProfileName[], runs, seed, shrinkBudget, costRuns, levelRuns };
+  return { modelNames, profiles: profiles as FaultProfileName[], runs, seed, shrinkBudget, costRuns, levelRuns, ...(opts.pbsLegs ? { pbsLegs: opts.pbsLegs } : {}) };
 }
 
 /** Variants of a model, configured and with their claims; a claim no checker knows is an error. */

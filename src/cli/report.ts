@@ -10,13 +10,13 @@
  * which case nothing is written.
  */
 import type { Command } from 'commander';
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { BUILTIN_MODELS } from '../../models/index.js';
 import { terminalSummary } from '../../reports/matrix.js';
 import { DEFAULT_COST_RUNS } from '../../reports/costs.js';
-import { DEFAULT_LEVEL_RUNS } from '../../reports/levels.js';
+import { DEFAULT_LEVEL_RUNS, DEFAULT_PBS_LEGS } from '../../reports/levels.js';
 import { readLive } from '../../reports/live.js';
 import { checkOutput, commitOutput, discardOutput, stageOutput, writeStaged, type WrittenReport } from '../../reports/output.js';
 import {
@@ -29,7 +29,8 @@ import {
   type ReportRegistry,
 } from '../../reports/run.js';
 import { defaultWorkers } from '../run/pool.js';
-import { intOption, MAX_RUNS, MAX_SEED, packageVersion } from './options.js';
+import { parseWarsLatencies, PbsLatencyError, warsLatenciesFromJson, type WarsLatencies } from '../metrics/pbs.js';
+import { intOption, MAX_RUNS, MAX_SEED, OptionError, packageVersion } from './options.js';
 
 export interface ReportCliOptions {
   models?: string;
@@ -44,6 +45,7 @@ export interface ReportCliOptions {
   costRuns?: string;
   levelRuns?: string;
   live?: string;
+  pbsLatency?: string;
 }
 
 export const DEFAULT_REPORT_DIR = 'replicheck-report';
@@ -60,6 +62,7 @@ export function registerReport(program: Command): void {
     .option('--shrink <n>', `simulations spent shrinking each broken cell (default ${DEFAULT_SHRINK_BUDGET}; 0 keeps the smallest run found)`)
     .option('--cost-runs <n>', `scenarios per commit level (or read topology) and profile for the costs section (default ${DEFAULT_COST_RUNS}; 0 leaves it out)`)
     .option('--level-runs <n>', `scenarios per consistency-level pair and profile for a leaderless model (default ${DEFAULT_LEVEL_RUNS}; 0 leaves it out)`)
+    .option('--pbs-latency <legs>', 'the PBS curves\' WARS latencies: W=exp:2,A=exp:1,R=exp:1,S=exp:1 (W write to replica, A ack back, R read request, S read response; const:MS, uniform:MIN:MAX, exp:MEAN[:MIN], pareto:SCALE:SHAPE[:CAP], in ms; legs left out keep the default), or @FILE with a JSON object {"w": {"kind": "exponential", "meanMs": 2}, ...}')
     .option('--live <file>', "a live server's results (live.json from 'replicheck live pg --out DIR', or DIR): the matrix's live column (default: live.json in the output directory, if any)")
     .option('--workers <n>', `worker threads (default ${defaultWorkers()}, the cores available); the report is the same whatever the count`)
     .option('--strict', 'exit 1 when a claimed guarantee broke or a run could not be judged')
@@ -90,6 +93,8 @@ export async function reportCommand(
   const shrinkBudget = intOption(opts.shrink, '--shrink', 0);
   const costRuns = intOption(opts.costRuns, '--cost-runs', 0, MAX_RUNS);
   const levelRuns = intOption(opts.levelRuns, '--level-runs', 0, MAX_RUNS);
+  const pbsLegs = pbsLatencyOption(opts.pbsLatency);
+  if (pbsLegs && levelRuns === 0) throw new OptionError('--pbs-latency sets the PBS curves of the consistency-level section, which --level-runs 0 leaves out');
   const out = checkOutput(opts.out ?? DEFAULT_REPORT_DIR);
   // `live pg --out` into the report's directory leaves live.json there: it is picked up (and kept) unless --live says otherwise.
   const livePath = opts.live ?? (existsSync(join(out, 'live.json')) ? join(out, 'live.json') : undefined);
@@ -106,6 +111,7 @@ export async function reportCommand(
       ...(shrinkBudget !== undefined ? { shrinkBudget } : {}),
       ...(costRuns !== undefined ? { costRuns } : {}),
       ...(levelRuns !== undefined ? { levelRuns } : {}),
+      ...(pbsLegs ? { pbsLegs } : {}),
       ...(live ? { live: { input: live.input, source: relative(process.cwd(), live.source) || live.source } } : {}),
       onProgress: progress.update,
       ...(registryModule ? { workers, registryModule } : {}),
@@ -141,6 +147,31 @@ export async function reportCommand(
   else console.log(`\n${terminalSummary(written.doc, relative(process.cwd(), written.index) || written.index, { colour: Boolean(process.stdout.isTTY) })}`);
   const bad = written.doc.findings.length > 0;
   return opts.strict && bad ? 1 : 0;
+}
+
+/** `--pbs-latency`: the short form, or `@FILE` holding JSON; a bad spec is an OptionError (exit 2, nothing written). */
+export function pbsLatencyOption(raw: string | undefined): WarsLatencies | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    if (!raw.startsWith('@')) return parseWarsLatencies(raw, DEFAULT_PBS_LEGS);
+    const file = raw.slice(1);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new PbsLatencyError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new PbsLatencyError(`${file} is not JSON: ${(err as Error).message}`);
+    }
+    return warsLatenciesFromJson(json, DEFAULT_PBS_LEGS);
+  } catch (err) {
+    if (err instanceof PbsLatencyError) throw new OptionError(`--pbs-latency: ${err.message}`);
+    throw err;
+  }
 }
 
 function list(raw: string, name: string): string[] {
