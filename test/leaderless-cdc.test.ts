@@ -88,6 +88,25 @@ describe('leaderless CDC into SQLite', () => {
     expect(checkLwwSinkConvergence(mutate('n1', { k2: 'b2' }))).toEqual([]);
   });
 
+  it('with RF 1 the sink is still judged against the single replica, and a planted pipeline bug fails it', () => {
+    const rf1 = (bug?: string): Scenario => ({
+      model: 'leaderless-cdc', config: { nodes: 3, rf: 1 }, ...(bug ? { bug } : {}), seed: 5,
+      sessions: [{ id: 's1', policy: 'primary', ops: [{ atMs: 1, req: w('k1', 'a1') }, { atMs: 10, req: del('k1') }, { atMs: 20, req: w('k2', 'a2') }] }],
+      faults: [],
+      network: { defaultLink: { latency: { kind: 'uniform', minMs: 0.2, maxMs: 2 }, lossRate: 0, dupRate: 0 } },
+    });
+    const ok = judgeScenario(leaderlessCdcModel, rf1());
+    expect(ok.violations.map((x) => x.sentence)).toEqual([]);
+    expect(ok.outcomes.find((o) => o.id === 'lww-sink-convergence')).toEqual({ id: 'lww-sink-convergence', violations: 0 });
+    // Convergence needs two replicas of a key: not judged here, for its own reason.
+    expect(ok.outcomes.find((o) => o.id === 'lww-convergence')).toMatchObject({ notJudged: expect.stringMatching(/two live replicas/) });
+    const bad = judgeScenario(leaderlessCdcModel, rf1('delete-without-timestamp'));
+    const v = bad.violations.filter((x) => x.guarantee === 'lww-sink-convergence');
+    // The row and its derived column: the delete ranked oldest was skipped.
+    expect(v.map((x) => x.data['cell'])).toEqual(['k1', 'k1.size']);
+    expect(v[0]!.sentence).toMatch(/its table reads k1 = "?a1"?, but the replicas' last-write-wins state gives nothing/);
+  });
+
   for (const variant of Object.keys(entry.variants)) {
     it(`variant ${variant} raises no alarm`, () => {
       const res = checkModel(entry.model, { ...variantRunOptions('leaderless-cdc', variant), numRuns: 40, failureFile: false });

@@ -40,7 +40,7 @@ import {
 import { checkMigrationNoLoss, checkReadAfterCutover, checkTargetEqualsSource } from './migration.js';
 import {
   checkLwwConvergence, checkLwwDurability, checkLwwReadLatest, checkLwwRealTimeOrder, checkLwwSinkConvergence, checkReadLatest,
-  clockAnomaly, lwwAckedWrite, lwwOrderedWrites, lwwReadAfterAck, lwwReplicas, lwwSinkPresent,
+  clockAnomaly, lwwAckedWrite, lwwOrderedWrites, lwwReadAfterAck, lwwReplicas, lwwSinkPresent, lwwSourceReplica,
 } from './lww.js';
 import type { Checker, CheckerTable, CheckOptions, Violation } from './types.js';
 import { coreOf, dataNodesOf, faultOutsideOf, finalsOf, opsOf } from './views.js';
@@ -407,7 +407,7 @@ export const GUARANTEES = [
   {
     id: 'lww-sink-convergence', system: 'leaderless', family: 'leaderless', short: 'lww-sink', checker: checkLwwSinkConvergence,
     evidence: "each sink's table as read through its transformation against the replicas' final last-write-wins views",
-    judgeable: all(leaderless, (_ev, h) => lwwSinkPresent(h), (_ev, h) => lwwReplicas(h)),
+    judgeable: all(leaderless, (_ev, h) => lwwSinkPresent(h), (_ev, h) => lwwSourceReplica(h)),
   },
 ] as const satisfies readonly GuaranteeDef[];
 

@@ -380,6 +380,15 @@ export function lwwReplicas(h: History): string | undefined {
     : `no key has two live replicas at the end (${live.length} live nodes)`;
 }
 
+/**
+ * The sink is judged against the replicas' final views: one live replica is
+ * enough (with RF 1 the sink must equal the single replica's state); keys the
+ * replicas disagree on are left to lww-convergence.
+ */
+export function lwwSourceReplica(h: History): string | undefined {
+  return finalsOf(h).some(isReplica) ? undefined : 'no live replica at the end: no final view of the store to compare the sink with';
+}
+
 export function lwwAckedWrite(h: History): string | undefined {
   for (const [k, list] of lwwIndex(h).writes) if (list.some((w) => w.acked && w.ts !== undefined) && ownersOf(h, k).length > 0) return undefined;
   return 'no single-key write was acknowledged with a write timestamp (commit.lsn) on a key a live node replicates';
