@@ -103,7 +103,7 @@ describe('leaderless CDC into SQLite', () => {
     const bad = judgeScenario(leaderlessCdcModel, rf1('delete-without-timestamp'));
     const v = bad.violations.filter((x) => x.guarantee === 'lww-sink-convergence');
     // The row and its derived column: the delete ranked oldest was skipped.
-    expect(v.map((x) => x.data['cell'])).toEqual(['k1', 'k1.size']);
+    expect(v.map((x) => x.data?.['cell'])).toEqual(['k1', 'k1.size']);
     expect(v[0]!.sentence).toMatch(/its table reads k1 = "?a1"?, but the replicas' last-write-wins state gives nothing/);
   });
 
