@@ -62,7 +62,7 @@ export interface CdcConfig {
   applyMs: number;
   /** How sinks apply: each fetched batch as it comes, or whole source transactions (Debezium transaction metadata). */
   sinkApply: 'per-event' | 'by-transaction';
-  /** Read-only transactions of non-primary sessions are served by a sink (identity or derive transform). */
+  /** Read-only transactions are served by a sink (identity or derive transform), one per session. */
   sinkReads: boolean;
   sinks: CdcSinkSpec[];
 }
@@ -143,7 +143,7 @@ export const CDC_KNOBS: ModelKnob[] = [
   { name: 'applyMs', values: [0, 2, 5], range: { min: 0 }, default: 2, description: "a sink's processing time per fetched batch" },
   // ── sink transactions (Debezium transaction metadata) ──
   { name: 'sinkApply', values: ['per-event', 'by-transaction'], default: 'per-event', description: TXN_SINK_DOC },
-  { name: 'sinkReads', values: [false, true], default: false, description: 'read-only transactions of non-primary sessions are served by a sink whose cells are its keys (identity or derive transform), as an application reads the sink database; off, every request goes to the source' },
+  { name: 'sinkReads', values: [false, true], default: false, description: 'read-only transactions are served by a sink whose cells are its keys (identity or derive transform; each session reads one), as an application reads the sink database; off, every request goes to the source' },
 ];
 
 /**
@@ -251,7 +251,7 @@ export const CDC_BUGS: PlantedBug[] = [
   // ── sink transactions ──
   {
     name: 'txn-flush-on-end',
-    description: "the transaction-buffering sink applies a transaction as soon as it reads its END record, without checking END's event_count against the events it holds: END is written after the events, but on another partition, so events still in flight on a lagging partition are applied later, and a read in between sees half the transaction",
+    description: "the transaction-buffering sink counts a transaction's events on the partition its END record came from (the metadata partition, which holds none) and so applies the transaction as soon as END is read, with whatever of its events are here: END is written after the events but on another partition, so events still in flight on a lagging data partition arrive after the transaction was recorded as applied and are dropped as redeliveries — the sink keeps half a transaction, or none of it",
     source: 'Debezium PostgreSQL connector docs, "Transaction metadata" (END carries event_count and per-table data_collections counts so a consumer can tell when it has all of a transaction\'s events; the events and the END go to different topics); Debezium FAQ / DBZ-1214 design (consumers buffer by transaction.id and compare with event_count)',
   },
 ];
@@ -276,7 +276,7 @@ export const CDC_BUG_HINTS: Record<string, { config: Record<string, unknown>; ne
   'resume-skips-position': { config: { batchMax: 1, maxInFlight: 1, checkpointMs: 4 }, needs: 'a transaction with several changes and a connector crash while it is produced' },
   'acks-leader-only': { config: {}, needs: 'a crash of (or a cut around) the leading broker just after it acknowledged a batch, before a follower fetched it' },
   'slot-lost-silent-restart': { config: {}, needs: 'the connector cut off from the source (or down) while more than 8 transactions commit' },
-  'txn-flush-on-end': { config: { sinkApply: 'by-transaction', sinkReads: true }, needs: 'a transaction writing keys on two partitions and a multi-key read at a sink while its END has been read but one partition lags' },
+  'txn-flush-on-end': { config: { sinkApply: 'by-transaction', sinkReads: true }, needs: "a transaction whose END record a sink reads before the transaction's events on a data partition (a lagging partition, or just the order fetch answers arrive in)" },
   'tombstone-retention-zero': { config: { compaction: true }, needs: 'a compacted topic, a key written then deleted while a subscriber (sink-late, or a paused sink) has read the write but not yet the delete' },
   'unclean-leader-election': { config: {}, needs: 'the followers cut off from the leading broker long enough to leave the ISR, a write, then the leader crashed' },
 };
@@ -325,10 +325,10 @@ export function createCdcModel(opts: { name?: string; consumers?: Record<string,
   };
 }
 
-/** Writes and primary sessions go to the source; with sinkReads, other sessions' read-only transactions to a sink whose cells are its keys. */
+/** Writes go to the source; with sinkReads, read-only transactions to a sink whose cells are its keys (one per session). */
 function routeRequest(req: ClientRequest, session: SessionInfo, c: CdcConfig): NodeId {
   const readSinks = sinksOf(c).filter((s) => s.transform === 'identity' || s.transform === 'derive');
-  if (!c.sinkReads || session.policy === 'primary' || readSinks.length === 0 || req.end !== 'commit' || req.txn.some((m) => m.f !== 'r')) return SOURCE;
+  if (!c.sinkReads || readSinks.length === 0 || req.end !== 'commit' || req.txn.some((m) => m.f !== 'r')) return SOURCE;
   return readSinks[fnv1a(session.id) % readSinks.length]!.name;
 }
 

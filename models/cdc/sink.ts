@@ -100,7 +100,7 @@ export interface SinkOptions {
    * metadata partition (the last one). Undefined: every fetched batch is applied as it comes.
    */
   metaPartition?: number;
-  /** Bug txn-flush-on-end: a transaction is applied once its END is read, whatever its event_count says. */
+  /** Bug txn-flush-on-end: a transaction is applied once its END is in, with whatever of its events are here. */
   flushOnEnd?: boolean;
 }
 
@@ -274,8 +274,8 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
    * END's event_count events (from any partition) are here. Records before a
    * waiting one on the same partition wait too (per-partition order); a
    * snapshot row (no transaction block) goes alone, a tombstone is dropped
-   * (the delete event before it deleted the row inside its transaction), a
-   * redelivered event of an applied transaction is dropped.
+   * (the delete event before it deleted the row inside its transaction), an
+   * event of a transaction already applied is a redelivery and is dropped.
    */
   function gather(ctx: NodeContext): void {
     const meta = o.metaPartition!;
@@ -291,11 +291,8 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
             if (e.txnMeta?.status === 'END' && !appliedOrders(e.txnMeta.id)) break;
           } else if (!e.tombstone && !t) {
             unit(ctx, [{ p, h }]);
-          } else if (t) {
-            const done = appliedOrders(t.id);
-            if (!done) break; // its transaction is still gathering
-            // Only a transaction applied without all of its events leaves an event behind.
-            if (!done.has(t.total_order)) unit(ctx, [{ p, h }], { id: t.id, orders: [t.total_order] });
+          } else if (t && !appliedOrders(t.id)) {
+            break; // its transaction is still gathering
           }
           q.shift();
           progress = true;
@@ -307,7 +304,7 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
       held.forEach((q, p) => {
         for (const h of q) if (h.ev.transaction?.id === end.id && !mine.has(h.ev.transaction.total_order)) mine.set(h.ev.transaction.total_order, { p, h });
       });
-      // Bug: END is trusted to come after the events it closes, which holds on one partition, not across them.
+      // Bug: the events are counted on END's own partition (the metadata one, which holds none), so END alone completes it.
       if (!o.flushOnEnd && mine.size < (end.event_count ?? 0)) continue;
       held = held.map((q) => q.filter((h) => h.ev.transaction?.id !== end.id));
       held[meta]!.shift();
