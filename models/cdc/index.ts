@@ -252,7 +252,7 @@ export const CDC_BUGS: PlantedBug[] = [
   {
     name: 'txn-flush-on-end',
     description: "the transaction-buffering sink counts a transaction's events on the partition its END record came from (the metadata partition, which holds none) and so applies the transaction as soon as END is read, with whatever of its events are here: END is written after the events but on another partition, so events still in flight on a lagging data partition arrive after the transaction was recorded as applied and are dropped as redeliveries — the sink keeps half a transaction, or none of it",
-    source: 'Debezium PostgreSQL connector docs, "Transaction metadata" (END carries event_count and per-table data_collections counts so a consumer can tell when it has all of a transaction\'s events; the events and the END go to different topics); Debezium FAQ / DBZ-1214 design (consumers buffer by transaction.id and compare with event_count)',
+    source: 'Debezium PostgreSQL connector docs, "Transaction metadata" (https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-transaction-metadata): END carries event_count, "the total number of events emitted by the transaction", and per-table data_collections counts, and goes to the <topic.prefix>.transaction topic while the events go to their tables\' topics, so a consumer knows a transaction is complete only by counting its events by transaction.id',
   },
 ];
 
