@@ -91,6 +91,7 @@ const cdc: BuiltinModel = {
     'no-snapshot': { snapshot: false, preloadRows: 0 },
     'ordered-producer': { idempotent: false, maxInFlight: 1 },
     'compacted': { compaction: true },
+    'txn-sink': { sinkApply: 'by-transaction', sinkReads: true },
   },
   workload: CDC_WORKLOAD,
   guarantees: GUARANTEE_FAMILIES.cdc,

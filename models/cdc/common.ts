@@ -52,7 +52,8 @@ export interface LogRecord {
 export interface CdcEvent {
   pos: Pos;
   key: string;
-  op: 'c' | 'u' | 'd' | 'r';
+  /** 'm': a record of the transaction metadata topic (see `txnMeta`); its key is the transaction id. */
+  op: 'c' | 'u' | 'd' | 'r' | 'm';
   before: Value;
   after: Value;
   expr?: UpdateExpr;
@@ -62,7 +63,38 @@ export interface CdcEvent {
    * Log compaction treats it as the key's delete marker; sinks apply it as a delete.
    */
   tombstone?: true;
+  /** Debezium's `transaction` block on a data event (provide.transaction.metadata=true). */
+  transaction?: TxnBlock;
+  /** A BEGIN or END record of the transaction metadata topic (op 'm'). */
+  txnMeta?: TxnMeta;
 }
+
+/**
+ * Debezium transaction metadata (provide.transaction.metadata=true): every data
+ * event of a transaction carries `transaction` {id, total_order,
+ * data_collection_order}; a separate topic `<prefix>.transaction` gets a BEGIN
+ * and an END record per transaction, END with `event_count` and per-table
+ * counts. The topic is written like any other (retried, possibly duplicated);
+ * it is a single partition here, after the data partitions.
+ */
+export interface TxnBlock {
+  id: string;
+  /** 1-based position of the event among all events of its transaction. */
+  total_order: number;
+  /** 1-based position among the transaction's events of the same table. */
+  data_collection_order: number;
+}
+
+export interface TxnMeta {
+  status: 'BEGIN' | 'END';
+  id: string;
+  /** END only: how many data events the transaction emitted. */
+  event_count?: number;
+  data_collections?: { data_collection: string; event_count: number }[];
+}
+
+/** The one table the source replicates (Debezium's data_collection name). */
+export const DATA_COLLECTION = 'public.kv';
 
 /** FNV-1a 32-bit: stable key hashing for partitioning (Kafka uses murmur2; any stable hash shows the same properties). */
 export { fnv1a } from '../../src/analysis.js';

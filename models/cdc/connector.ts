@@ -18,7 +18,7 @@
  * max.in.flight (see the Kafka producer docs on enable.idempotence).
  */
 import type { NodeContext, NodeId, NodeProgram, NodeView, Value } from '../../src/analysis.js';
-import { type CdcEvent, type Change, cmpPos, fnv1a, IDX_ALL, isObj, type LogRecord, POLL, type Pos } from './common.js';
+import { type CdcEvent, type Change, cmpPos, DATA_COLLECTION, fnv1a, IDX_ALL, isObj, type LogRecord, POLL, type Pos } from './common.js';
 
 export interface ConnectorOptions {
   source: NodeId;
@@ -46,6 +46,12 @@ export interface ConnectorOptions {
   batchMax: number;
   /** Debezium tombstones.on.delete: a null-value record follows each delete event. */
   tombstones?: boolean;
+  /**
+   * Debezium provide.transaction.metadata=true: data events carry a `transaction`
+   * block and BEGIN/END records go to the metadata partition, numbered after the
+   * data partitions (partitionsLater).
+   */
+  txnMetadata?: boolean;
   bug?: string;
 }
 
@@ -321,16 +327,35 @@ class Connector implements NodeProgram {
 
   private processRecord(ctx: NodeContext, r: LogRecord): void {
     if (r.kind === 'wm') return this.onWatermarkRecord(ctx, r);
+    // Bug: delete events (the tombstones) filtered out, as with Debezium's
+    // ExtractNewRecordState delete.handling.mode=drop in front of a sink.
+    const dropped = (c: Change): boolean => c.after === null && this.o.bug === 'tombstone-dropped';
+    // Debezium's PostgreSQL transaction id is "txId:LSN"; event_count counts the events the transaction emits.
+    const txnId = `${r.xid ?? 'tx'}:${r.lsn}`;
+    const count = r.changes.filter((c) => !dropped(c)).length;
+    let order = 0;
+    const meta = (status: 'BEGIN' | 'END', idx: number): void => {
+      const pos = { lsn: r.lsn, idx };
+      if (!this.o.txnMetadata || count === 0 || cmpPos(pos, this.resumeAfter) <= 0) return;
+      const txnMeta = status === 'END'
+        ? { status, id: txnId, event_count: count, data_collections: [{ data_collection: DATA_COLLECTION, event_count: count }] }
+        : { status, id: txnId };
+      this.enqueue(ctx, { pos, key: txnId, op: 'm', before: null, after: null, txnMeta }, this.o.partitionsLater);
+    };
+    meta('BEGIN', -1);
     r.changes.forEach((c, idx) => {
       if (this.chunk?.windowOpen) this.chunk.windowKeys.add(c.k);
+      if (dropped(c)) return;
+      order++;
       const ev = changeEvent(r.lsn, idx, c);
       if (cmpPos(ev.pos, this.resumeAfter) <= 0) return;
-      // Bug: delete events (the tombstones) filtered out, as with Debezium's
-      // ExtractNewRecordState delete.handling.mode=drop in front of a sink.
-      if (ev.op === 'd' && this.o.bug === 'tombstone-dropped') return;
-      this.enqueue(ctx, ev);
+      const txn = this.o.txnMetadata ? { transaction: { id: txnId, total_order: order, data_collection_order: order } } : {};
+      this.enqueue(ctx, { ...ev, ...txn });
+      // A tombstone has a null value: no envelope, so no transaction block.
       if (ev.op === 'd' && this.o.tombstones) this.enqueue(ctx, { ...ev, tombstone: true });
     });
+    // After the last event (idx below IDX_ALL, which means "all of lsn" to the slot): a restart resends an END not yet confirmed.
+    meta('END', IDX_ALL - 1);
   }
 
   // ─────────── snapshot (DBLog watermarks) ───────────
@@ -400,14 +425,15 @@ class Connector implements NodeProgram {
 
   // ─────────── producer ───────────
 
-  private enqueue(ctx: NodeContext, ev: CdcEvent): void {
+  /** `partition` given: the transaction metadata topic's partition (not hashed, not counted for the refresh). */
+  private enqueue(ctx: NodeContext, ev: CdcEvent, partition?: number): void {
     // Bug: keyed by the log position instead of the row key, so one key's events
     // spread over partitions (Kafka orders only within a partition).
     const hashKey = this.o.bug === 'partition-by-wrong-key' ? `${ev.pos.lsn}` : ev.key;
     // The producer refreshes the topic's metadata (partition count) once, after growAfter events.
-    if (++this.produced === this.o.growAfter + 1) ctx.mark('partitions-refreshed');
+    if (partition === undefined && ++this.produced === this.o.growAfter + 1) ctx.mark('partitions-refreshed');
     const count = this.produced > this.o.growAfter ? this.o.partitionsLater : this.o.partitions;
-    const p = fnv1a(hashKey) % count;
+    const p = partition ?? fnv1a(hashKey) % count;
     const list = this.pending.get(p) ?? [];
     list.push(ev);
     this.pending.set(p, list);

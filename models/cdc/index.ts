@@ -9,7 +9,8 @@
  * A primary-key change is one transaction [del old, w new], committed at one
  * log position: the connector emits a delete and a create at (lsn, 0) and (lsn, 1).
  */
-import type { ClusterView, GuaranteeClaim, MarkSpec, Model, ModelKnob, NodeId, NodeProgram, PlantedBug } from '../../src/analysis.js';
+import type { ClientRequest, ClusterView, GuaranteeClaim, MarkSpec, Model, ModelKnob, NodeId, NodeProgram, PlantedBug, SessionInfo } from '../../src/analysis.js';
+import { fnv1a } from './common.js';
 import { CDC_TRANSFORMS, type CdcTransform, isCdcTransform } from '../../src/analysis.js';
 import { brokerProgram } from './broker.js';
 import { controllerProgram, type KafkaOptions, replicaProgram } from './kafka.js';
@@ -59,6 +60,10 @@ export interface CdcConfig {
   commitIntervalMs: number;
   /** Sink processing time per batch (ms); the window in which a crash meets a received but unwritten batch. */
   applyMs: number;
+  /** How sinks apply: each fetched batch as it comes, or whole source transactions (Debezium transaction metadata). */
+  sinkApply: 'per-event' | 'by-transaction';
+  /** Read-only transactions are served by a sink (identity or derive transform), one per session. */
+  sinkReads: boolean;
   sinks: CdcSinkSpec[];
 }
 
@@ -106,8 +111,14 @@ export const CDC_DEFAULTS: CdcConfig = {
   batchMax: 4,
   commitIntervalMs: 20,
   applyMs: 2,
+  sinkApply: 'per-event',
+  sinkReads: false,
   sinks: DEFAULT_SINKS,
 };
+
+const TXN_SINK_DOC = "'per-event': each fetched batch is applied as it comes (Kafka Connect JDBC sink: no transaction boundaries, so a source transaction split across partitions can be half visible; sink-transaction-atomicity not claimed). " +
+  "'by-transaction': the connector emits Debezium transaction metadata (provide.transaction.metadata=true: a `transaction` block {id, total_order, data_collection_order} on each event, BEGIN/END records with event_count and data_collections on a metadata partition) and each sink buffers a transaction until it holds its END and all event_count events, from any partition, then applies it in one store transaction and commits offsets only up to what it applied; " +
+  'claims sink-transaction-atomicity (Debezium PostgreSQL connector docs, "Transaction metadata", https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-transaction-metadata); needs compaction off';
 
 export const CDC_KNOBS: ModelKnob[] = [
   { name: 'partitions', values: [1, 2, 3, 4], range: { min: 1, integer: true }, default: 3, description: 'broker partitions; events are partitioned by key hash' },
@@ -130,6 +141,9 @@ export const CDC_KNOBS: ModelKnob[] = [
   { name: 'batchMax', values: [1, 2, 4, 8], range: { min: 1, integer: true }, default: 4, description: 'most events in one producer batch' },
   { name: 'commitIntervalMs', values: [5, 20, 50], range: { min: 0.001 }, default: 20, description: 'sink consumer offset commit interval (auto.commit.interval.ms)' },
   { name: 'applyMs', values: [0, 2, 5], range: { min: 0 }, default: 2, description: "a sink's processing time per fetched batch" },
+  // ── sink transactions (Debezium transaction metadata) ──
+  { name: 'sinkApply', values: ['per-event', 'by-transaction'], default: 'per-event', description: TXN_SINK_DOC },
+  { name: 'sinkReads', values: [false, true], default: false, description: 'read-only transactions are served by a sink whose cells are its keys (identity or derive transform; each session reads one), as an application reads the sink database; off, every request goes to the source' },
 ];
 
 /**
@@ -234,6 +248,12 @@ export const CDC_BUGS: PlantedBug[] = [
     description: 'on a compacted topic the log cleaner removes a key\'s tombstone at once (delete.retention.ms=0): a subscriber that read the key\'s earlier value and reaches the delete later never sees it and keeps the row',
     source: 'Kafka topic config delete.retention.ms ("a bound on the time in which a consumer must complete a read if they begin from offset 0 … otherwise delete tombstones may be collected before they complete their scan"); Kafka documentation, "Log Compaction"',
   },
+  // ── sink transactions ──
+  {
+    name: 'txn-flush-on-end',
+    description: "the transaction-buffering sink counts a transaction's events on the partition its END record came from (the metadata partition, which holds none) and so applies the transaction as soon as END is read, with whatever of its events are here: END is written after the events but on another partition, so events still in flight on a lagging data partition arrive after the transaction was recorded as applied and are dropped as redeliveries — the sink keeps half a transaction, or none of it",
+    source: 'Debezium PostgreSQL connector docs, "Transaction metadata" (https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-transaction-metadata): END carries event_count, "the total number of events emitted by the transaction", and per-table data_collections counts, and goes to the <topic.prefix>.transaction topic while the events go to their tables\' topics, so a consumer knows a transaction is complete only by counting its events by transaction.id',
+  },
 ];
 
 /**
@@ -256,6 +276,7 @@ export const CDC_BUG_HINTS: Record<string, { config: Record<string, unknown>; ne
   'resume-skips-position': { config: { batchMax: 1, maxInFlight: 1, checkpointMs: 4 }, needs: 'a transaction with several changes and a connector crash while it is produced' },
   'acks-leader-only': { config: {}, needs: 'a crash of (or a cut around) the leading broker just after it acknowledged a batch, before a follower fetched it' },
   'slot-lost-silent-restart': { config: {}, needs: 'the connector cut off from the source (or down) while more than 8 transactions commit' },
+  'txn-flush-on-end': { config: { sinkApply: 'by-transaction', sinkReads: true }, needs: "a transaction whose END record a sink reads before the transaction's events on a data partition (a lagging partition, or just the order fetch answers arrive in)" },
   'tombstone-retention-zero': { config: { compaction: true }, needs: 'a compacted topic, a key written then deleted while a subscriber (sink-late, or a paused sink) has read the write but not yet the delete' },
   'unclean-leader-election': { config: {}, needs: 'the followers cut off from the leading broker long enough to leave the ISR, a write, then the leader crashed' },
 };
@@ -297,11 +318,18 @@ export function createCdcModel(opts: { name?: string; consumers?: Record<string,
     configure: (raw, bug) => configureCdc(raw, bug, consumers),
     nodes: (c) => [SOURCE, CONNECTOR, ...(c.replicas > 1 ? [CONTROLLER] : []), ...brokerNodes(c), ...sinksOf(c).map((s) => s.name)],
     program: (node, c, bug) => cdcProgram(node, c, bug, consumers),
-    route: () => SOURCE,
+    route: (req, session, _cluster, c) => routeRequest(req, session, c),
     claims: (c) => cdcClaims(c, consumers),
     quiescent: (cluster, c) => cdcQuiescent(cluster, c),
     marks: CDC_MARKS,
   };
+}
+
+/** Writes go to the source; with sinkReads, read-only transactions to a sink whose cells are its keys (one per session). */
+function routeRequest(req: ClientRequest, session: SessionInfo, c: CdcConfig): NodeId {
+  const readSinks = sinksOf(c).filter((s) => s.transform === 'identity' || s.transform === 'derive');
+  if (!c.sinkReads || readSinks.length === 0 || req.end !== 'commit' || req.txn.some((m) => m.f !== 'r')) return SOURCE;
+  return readSinks[fnv1a(session.id) % readSinks.length]!.name;
 }
 
 /** The built-in CDC model with its default sinks. */
@@ -315,16 +343,19 @@ function cdcProgram(node: NodeId, c: CdcConfig, bug: string | undefined, consume
   }
   // The bug's topic was expanded by one partition, which the producer picks up after GROW_AFTER events.
   const parts = bug === 'partition-count-change' ? c.partitions + 1 : c.partitions;
+  // Transaction metadata: one more partition, after the data partitions (Debezium's <prefix>.transaction topic).
+  const txn = c.sinkApply === 'by-transaction';
+  const all = txn ? parts + 1 : parts;
   const brokers = brokerNodes(c);
   const kafka: KafkaOptions = {
-    partitions: parts, brokers, controller: CONTROLLER,
+    partitions: all, brokers, controller: CONTROLLER,
     minInsync: bug === 'unclean-leader-election' ? 1 : c.minInsync,
     acks: bug === 'acks-leader-only' ? 'leader' : 'all',
     uncleanElection: bug === 'unclean-leader-election' || c.uncleanElection,
     pollMs: c.pollMs, sessionMs: 6 * c.pollMs, replicaLagMs: 6 * c.pollMs,
     compaction: c.compaction, deleteRetentionMs: bug === 'tombstone-retention-zero' ? 0 : c.deleteRetentionMs, cleanMs: CLEAN_MS,
   };
-  if (c.replicas <= 1 && node === BROKER) return brokerProgram(parts);
+  if (c.replicas <= 1 && node === BROKER) return brokerProgram(all);
   if (c.replicas > 1 && node === CONTROLLER) return controllerProgram(kafka);
   if (c.replicas > 1 && brokers.includes(node)) return replicaProgram(kafka);
   const brokerOpts = c.replicas > 1 ? { broker: brokers[0]!, brokers, coordinator: CONTROLLER } : { broker: BROKER };
@@ -334,14 +365,15 @@ function cdcProgram(node: NodeId, c: CdcConfig, bug: string | undefined, consume
       source: SOURCE, ...brokerOpts, partitions: c.partitions, partitionsLater: parts, growAfter: GROW_AFTER,
       idempotent: reorder ? false : c.idempotent, maxInFlight: reorder ? Math.max(5, c.maxInFlight) : c.maxInFlight,
       snapshot: c.snapshot, slotLsnNoSnapshot: c.preloadRows > 0 ? 1 : 0, chunkSize: c.chunkSize, pollMs: c.pollMs, checkpointMs: c.checkpointMs,
-      requestTimeoutMs: c.requestTimeoutMs, batchMax: c.batchMax, tombstones: c.tombstones, ...(bug ? { bug } : {}),
+      requestTimeoutMs: c.requestTimeoutMs, batchMax: c.batchMax, tombstones: c.tombstones, ...(txn ? { txnMetadata: true } : {}), ...(bug ? { bug } : {}),
     });
   }
   const spec = sinksOf(c).find((s) => s.name === node);
   if (!spec) throw new Error(`cdc: no node ${node}`);
   const nonIdem = bug === 'non-idempotent-sink' && !consumers[spec.consumer]!.idempotent;
   return sinkProgram({
-    ...brokerOpts, partitions: parts, store: spec.store, transform: spec.transform,
+    ...brokerOpts, partitions: all, store: spec.store,
+    ...(txn ? { metaPartition: parts, ...(bug === 'txn-flush-on-end' ? { flushOnEnd: true } : {}) } : {}), transform: spec.transform,
     consumer: consumers[spec.consumer]!.consume, consumerName: spec.consumer,
     exactlyOnce: nonIdem ? 'none' : spec.exactlyOnce,
     commit: bug === 'commit-before-processing' ? 'before-processing' : c.commit,
@@ -372,6 +404,8 @@ export function sinkClaims(c: CdcConfig, s: CdcSinkSpec, consumers: Record<strin
     return out;
   }
   const out = ['completeness'];
+  // Whole transactions at the sink: the buffer applies each one in one store transaction once END and all its events are in.
+  if (c.sinkApply === 'by-transaction') out.push('sink-transaction-atomicity');
   const ordered = c.idempotent || c.maxInFlight === 1;
   // An older write overtaking a delete resurrects the row unless the sink keeps the tombstone's position.
   if (ordered || dedup) out.push('delete-propagation');
@@ -456,6 +490,8 @@ function configureCdc(raw: Record<string, unknown>, bug: string | undefined, con
     else if (!(k in CDC_DEFAULTS)) throw new Error(`cdc: unknown option '${k}'; known: ${Object.keys(CDC_DEFAULTS).join(', ')}`);
     else setOption(c, k as keyof CdcConfig, v);
   }
+  // A compacted topic drops events a transaction's event_count counts: the buffer would wait forever.
+  if (c.sinkApply === 'by-transaction' && c.compaction) throw new Error("cdc: sinkApply 'by-transaction' needs compaction off (the log cleaner removes events a transaction's END counts)");
   return c;
 }
 
@@ -471,6 +507,9 @@ function setOption(c: CdcConfig, k: keyof CdcConfig, v: unknown): void {
   } else if (typeof def === 'boolean') {
     if (typeof v !== 'boolean') throw new Error(`cdc: option '${k}' must be true or false, got ${JSON.stringify(v)}`);
     (c as unknown as Record<string, unknown>)[k] = v;
+  } else if (k === 'sinkApply') {
+    if (v !== 'per-event' && v !== 'by-transaction') throw new Error(`cdc: option 'sinkApply' must be 'per-event' or 'by-transaction', got ${JSON.stringify(v)}`);
+    c.sinkApply = v;
   } else if (k === 'commit') {
     if (v !== 'after-processing' && v !== 'before-processing') throw new Error(`cdc: option 'commit' must be 'after-processing' or 'before-processing', got ${JSON.stringify(v)}`);
     c.commit = v;

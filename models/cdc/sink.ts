@@ -95,6 +95,13 @@ export interface SinkOptions {
   joinAfterMs?: number;
   /** Most records per fetch (max.poll.records); default the broker's. */
   fetchMax?: number;
+  /**
+   * Buffer by transaction (Debezium transaction metadata): the index of the
+   * metadata partition (the last one). Undefined: every fetched batch is applied as it comes.
+   */
+  metaPartition?: number;
+  /** Bug txn-flush-on-end: a transaction is applied once its END is in, with whatever of its events are here. */
+  flushOnEnd?: boolean;
 }
 
 const STUCK_POLLS = 20;
@@ -113,6 +120,8 @@ interface Row {
 interface BatchRecord {
   seq: number;
   partition: number;
+  /** Each event's partition, when the batch is a buffered transaction gathered from several. */
+  partitions?: number[];
   offset: number;
   /** Offset after the batch (records removed by compaction leave gaps); absent in older journals: offset + events. */
   end?: number;
@@ -135,6 +144,9 @@ interface Store {
   setOffsets(offsets: number[]): void;
   journal(): BatchRecord[];
   record(b: BatchRecord): void;
+  /** The transaction's applied orders (0: its END was consumed), or undefined when none is. */
+  txnOrders(id: string): number[] | undefined;
+  addTxnOrders(id: string, orders: number[]): void;
   begin(): void;
   commit(): void;
   rollback(): void;
@@ -150,6 +162,15 @@ interface Batch {
   events: CdcEvent[];
   /** Each event's offset (gaps where compaction removed records). */
   offsets: number[];
+  /** Buffered by transaction: each event's partition, and the transaction's id and the orders it applies (0 = its END). */
+  partitions?: number[];
+  txn?: { id: string; orders: number[] };
+}
+
+/** A record held by the transaction buffer. */
+interface Held {
+  offset: number;
+  ev: CdcEvent;
 }
 
 export function sinkProgram(o: SinkOptions): NodeProgram {
@@ -166,6 +187,11 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
   const outstanding = new Map<number, number>();
   let ticks = 0;
   const queue: Batch[] = [];
+  /** The transaction buffer (metaPartition set): fetched records per partition not yet applied, and the orders gathered per transaction. */
+  const buffered = o.metaPartition !== undefined;
+  let held: Held[][] = [];
+  const gathered = new Map<string, Set<number>>();
+  let inFlight: Batch | undefined;
   let busy = false;
   let batchSeq = 0;
   let announced = 0;
@@ -205,13 +231,113 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
       if (!e) return;
       events.push(e);
       offsets.push(offset + i);
-      ctx.emit('cdc.deliver', { ...posData(e), partition: p, offset: offset + i, group: group(ctx) });
+      if (e.op !== 'm') ctx.emit('cdc.deliver', { ...posData(e), partition: p, offset: offset + i, group: group(ctx) });
     });
     if (o.commit === 'before-processing') commitOffset(ctx, p, end);
-    queue.push({ partition: p, offset, end, events, offsets });
+    if (buffered) {
+      events.forEach((ev, i) => (held[p] ??= []).push({ offset: offsets[i]!, ev }));
+      gather(ctx);
+    } else queue.push({ partition: p, offset, end, events, offsets });
     ctx.mark('batch-received');
     pump(ctx);
     poll(ctx);
+  }
+
+  /** The orders of a transaction already applied or queued for applying (0: its END), or undefined. */
+  function appliedOrders(id: string): Set<number> | undefined {
+    let got = gathered.get(id);
+    if (!got) {
+      const stored = store.txnOrders(id);
+      if (!stored) return undefined;
+      got = new Set(stored);
+      gathered.set(id, got);
+    }
+    return got;
+  }
+
+  function unit(ctx: NodeContext, recs: { p: number; h: Held }[], txn?: { id: string; orders: number[] }): void {
+    const first = recs[0];
+    queue.push({
+      partition: first?.p ?? o.metaPartition!, offset: first?.h.offset ?? 0, end: (first?.h.offset ?? 0) + 1,
+      events: recs.map((r) => r.h.ev), offsets: recs.map((r) => r.h.offset), partitions: recs.map((r) => r.p), ...(txn ? { txn } : {}),
+    });
+    if (txn) {
+      const got = appliedOrders(txn.id) ?? new Set<number>();
+      for (const n of txn.orders) got.add(n);
+      gathered.set(txn.id, got);
+    }
+  }
+
+  /**
+   * The transaction buffer: a transaction is applied, in one store transaction,
+   * once its END (read in order from the metadata partition) and all of its
+   * END's event_count events (from any partition) are here. Records before a
+   * waiting one on the same partition wait too (per-partition order); a
+   * snapshot row (no transaction block) goes alone, a tombstone is dropped
+   * (the delete event before it deleted the row inside its transaction), an
+   * event of a transaction already applied is a redelivery and is dropped.
+   */
+  function gather(ctx: NodeContext): void {
+    const meta = o.metaPartition!;
+    for (let progress = true; progress;) {
+      progress = false;
+      for (let p = 0; p < o.partitions; p++) {
+        const q = (held[p] ??= []);
+        while (q.length > 0) {
+          const h = q[0]!;
+          const e = h.ev;
+          const t = e.transaction;
+          if (e.op === 'm') {
+            if (e.txnMeta?.status === 'END' && !appliedOrders(e.txnMeta.id)) break;
+          } else if (!e.tombstone && !t) {
+            unit(ctx, [{ p, h }]);
+          } else if (t && !appliedOrders(t.id)) {
+            break; // its transaction is still gathering
+          }
+          q.shift();
+          progress = true;
+        }
+      }
+      const end = held[meta]?.[0]?.ev.txnMeta;
+      if (!end || end.status !== 'END') continue;
+      const mine = new Map<number, { p: number; h: Held }>();
+      held.forEach((q, p) => {
+        for (const h of q) if (h.ev.transaction?.id === end.id && !mine.has(h.ev.transaction.total_order)) mine.set(h.ev.transaction.total_order, { p, h });
+      });
+      // Bug: the events are counted on END's own partition (the metadata one, which holds none), so END alone completes it.
+      if (!o.flushOnEnd && mine.size < (end.event_count ?? 0)) continue;
+      held = held.map((q) => q.filter((h) => h.ev.transaction?.id !== end.id));
+      held[meta]!.shift();
+      const recs = [...mine.entries()].sort(([a], [b]) => a - b).map(([, r]) => r);
+      unit(ctx, recs, { id: end.id, orders: [0, ...mine.keys()] });
+      ctx.mark('txn-complete');
+      progress = true;
+    }
+    // Records dropped (BEGIN, tombstones, redeliveries) count as done once nothing before them waits.
+    advance(ctx, false);
+    pump(ctx);
+  }
+
+  /**
+   * Offsets only up to the first record not yet durably applied, on every
+   * partition (the metadata one included); `stored` when the store holds them now (txn-offset).
+   */
+  function advance(ctx: NodeContext, stored: boolean): void {
+    if (!offsetsKnown) return;
+    for (let p = 0; p < o.partitions; p++) {
+      const n = committable(p);
+      if (n <= (durable[p] ?? 0)) continue;
+      durable[p] = n;
+      if (stored) ctx.emit('offset.commit', { group: group(ctx), partition: p, offset: n, store: 'sink' });
+    }
+  }
+
+  /** The offset a partition may be committed to: its first record not yet durably applied. */
+  function committable(p: number): number {
+    let n = next[p] ?? 0;
+    for (const h of held[p] ?? []) n = Math.min(n, h.offset);
+    for (const b of [...queue, ...(inFlight ? [inFlight] : [])]) b.partitions?.forEach((q, i) => q === p && (n = Math.min(n, b.offsets[i]!)));
+    return n;
   }
 
   function commitOffset(ctx: NodeContext, p: number, offset: number): void {
@@ -232,7 +358,9 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
     const b = queue.shift()!;
     const rec = applyBatch(ctx, b);
     store.persist(ctx);
+    inFlight = b;
     ctx.disk.fsync(() => {
+      inFlight = undefined;
       announce(ctx, rec, false);
       ctx.mark('batch-applied');
       busy = false;
@@ -243,12 +371,15 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
   /** Emits `cdc.apply` per event of a durable batch; `recovered` when found in the store after a restart. */
   function announce(ctx: NodeContext, rec: BatchRecord, recovered: boolean): void {
     rec.events.forEach((e, i) => ctx.emit('cdc.apply', {
-      ...posData(e), sink: ctx.id, effect: rec.effects[i], partition: rec.partition, offset: rec.offsets?.[i] ?? rec.offset + i,
+      ...posData(e), sink: ctx.id, effect: rec.effects[i], partition: rec.partitions?.[i] ?? rec.partition, offset: rec.offsets?.[i] ?? rec.offset + i,
       ...(recovered ? { recovered: true } : {}),
     }));
-    const end = rec.end ?? rec.offset + rec.events.length;
-    if (durable.length > 0) durable[rec.partition] = Math.max(durable[rec.partition] ?? 0, end);
-    if (o.exactlyOnce === 'txn-offset') ctx.emit('offset.commit', { group: group(ctx), partition: rec.partition, offset: end, store: 'sink' });
+    if (buffered) advance(ctx, o.exactlyOnce === 'txn-offset');
+    else {
+      const end = rec.end ?? rec.offset + rec.events.length;
+      if (durable.length > 0) durable[rec.partition] = Math.max(durable[rec.partition] ?? 0, end);
+      if (o.exactlyOnce === 'txn-offset') ctx.emit('offset.commit', { group: group(ctx), partition: rec.partition, offset: end, store: 'sink' });
+    }
     announced = Math.max(announced, rec.seq);
     ctx.disk.put(ANNOUNCED, announced);
   }
@@ -271,9 +402,16 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
     store.begin();
     try {
       const effects = b.events.map((e) => applyEvent(ctx, e));
-      const rec: BatchRecord = { seq: ++batchSeq, partition: b.partition, offset: b.offset, end: b.end, offsets: b.offsets, events: b.events, effects };
+      const rec: BatchRecord = {
+        seq: ++batchSeq, partition: b.partition, offset: b.offset, end: b.end, offsets: b.offsets, events: b.events, effects,
+        ...(b.partitions ? { partitions: b.partitions } : {}),
+      };
       store.record(rec);
-      if (o.exactlyOnce === 'txn-offset') {
+      if (b.txn) store.addTxnOrders(b.txn.id, b.txn.orders);
+      if (o.exactlyOnce === 'txn-offset' && buffered) {
+        // b is off the queue: what stays unapplied bounds each partition's stored offset.
+        store.setOffsets(Array.from({ length: o.partitions }, (_, p) => Math.max(committable(p), store.offsets()?.[p] ?? 0)));
+      } else if (o.exactlyOnce === 'txn-offset') {
         const offs = [...(store.offsets() ?? durable)];
         offs[b.partition] = b.end;
         store.setOffsets(offs);
@@ -288,7 +426,9 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
 
   function applyEvent(ctx: NodeContext, e: CdcEvent): Effect {
     const row = store.get(e.key);
-    if (o.exactlyOnce !== 'none' && row && cmpPos(e.pos, row) <= 0) return 'skipped';
+    // The transaction buffer dedups its transactions' events by (id, total_order); a redelivered snapshot row, by position.
+    const byPos = o.exactlyOnce !== 'none' || (buffered && !e.transaction);
+    if (byPos && row && cmpPos(e.pos, row) <= 0) return 'skipped';
     const tx: SinkTxn = {
       sink: ctx.id,
       get: (k) => store.get(k)?.v ?? null,
@@ -347,14 +487,18 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
       if (o.commit !== 'after-processing' || o.exactlyOnce === 'txn-offset' || !offsetsKnown) return;
       for (let p = 0; p < o.partitions; p++) if ((durable[p] ?? 0) > (committed[p] ?? 0)) commitOffset(ctx, p, durable[p]!);
     },
-    onRequest(ctx, { id }) {
-      ctx.reply(id, { type: 'fail', error: 'sinks serve no client requests' });
+    /** A read-only transaction reads the sink's cells as its store shows them now (the application reading the sink database). */
+    onRequest(ctx, { id, req }) {
+      if (!store || req.end !== 'commit' || req.txn.some((m) => m.f !== 'r')) return ctx.reply(id, { type: 'fail', error: 'a sink serves read-only transactions only' });
+      const cells = store.cells();
+      ctx.reply(id, { type: 'ok', txn: req.txn.map((m) => ({ ...m, v: cells[m.k] ?? null })) });
     },
     onStreamBreak() {
       outstanding.clear();
     },
     view(): NodeView {
-      const positions: Record<string, number> = { ready: offsetsKnown ? 1 : 0, queued: queue.length + (busy ? 1 : 0) };
+      const waiting = held.reduce((n, q) => n + q.length, 0);
+      const positions: Record<string, number> = { ready: offsetsKnown ? 1 : 0, queued: queue.length + (busy ? 1 : 0) + waiting };
       durable.forEach((n, p) => (positions[`p${p}`] = n));
       return { role: 'sink', data: store ? store.cells() : {}, positions };
     },
@@ -367,6 +511,8 @@ interface MemoryImage {
   rows: Record<string, Row>;
   offsets?: number[];
   journal: BatchRecord[];
+  /** Transaction id → applied orders (transaction buffer). */
+  txns?: Record<string, number[]>;
 }
 
 function memoryStore(ctx: NodeContext, transform: CdcTransform): Store {
@@ -374,21 +520,24 @@ function memoryStore(ctx: NodeContext, transform: CdcTransform): Store {
   let rows = new Map<string, Row>(Object.entries(image?.rows ?? {}));
   let offsets = image?.offsets;
   let journal = image?.journal ?? [];
-  let saved = { rows, offsets, journal };
+  let txns = image?.txns ?? {};
+  let saved = { rows, offsets, journal, txns };
   return {
     get: (k) => rows.get(k),
+    txnOrders: (id) => txns[id],
+    addTxnOrders: (id, orders) => void (txns = { ...txns, [id]: [...new Set([...(txns[id] ?? []), ...orders])] }),
     set: (k, row) => void rows.set(k, row),
     offsets: () => offsets,
     setOffsets: (offs) => (offsets = offs),
     journal: () => journal,
     record: (b) => (journal = [...journal, b].slice(-JOURNAL_MAX)),
     begin: () => {
-      saved = { rows, offsets, journal };
+      saved = { rows, offsets, journal, txns };
       rows = new Map(rows);
     },
     commit: () => undefined,
-    rollback: () => ({ rows, offsets, journal } = saved),
-    persist: (c) => c.disk.put('rows', { rows: Object.fromEntries(rows), journal, ...(offsets ? { offsets } : {}) } satisfies MemoryImage),
+    rollback: () => ({ rows, offsets, journal, txns } = saved),
+    persist: (c) => c.disk.put('rows', { rows: Object.fromEntries(rows), journal, ...(offsets ? { offsets } : {}), ...(Object.keys(txns).length > 0 ? { txns } : {}) } satisfies MemoryImage),
     cells: () => {
       const live: Record<string, Value> = {};
       for (const [k, r] of rows) if (r.v !== null) live[k] = r.v;
@@ -415,6 +564,7 @@ CREATE TABLE IF NOT EXISTS rows (
 );
 CREATE TABLE IF NOT EXISTS consumer_offsets (partition INTEGER PRIMARY KEY, next_offset INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS batch_journal (seq INTEGER PRIMARY KEY, batch TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS applied_txn_events (txn_id TEXT NOT NULL, total_order INTEGER NOT NULL, PRIMARY KEY (txn_id, total_order));
 `;
 
 const VIEW_SQL: Record<CdcTransform, string> = {
@@ -442,8 +592,15 @@ function sqliteStore(ctx: NodeContext, transform: CdcTransform): Store {
   const readJournal = db.prepare<[], { batch: string }>('SELECT batch FROM batch_journal ORDER BY seq');
   const writeJournal = db.prepare('INSERT INTO batch_journal (seq, batch) VALUES (?, ?)');
   const trimJournal = db.prepare('DELETE FROM batch_journal WHERE seq <= ?');
+  const readTxn = db.prepare<[string], { total_order: number }>('SELECT total_order FROM applied_txn_events WHERE txn_id = ? ORDER BY total_order');
+  const writeTxn = db.prepare('INSERT OR IGNORE INTO applied_txn_events (txn_id, total_order) VALUES (?, ?)');
   return {
     db,
+    txnOrders: (id) => {
+      const rs = readTxn.all(id);
+      return rs.length > 0 ? rs.map((r) => r.total_order) : undefined;
+    },
+    addTxnOrders: (id, orders) => orders.forEach((n) => writeTxn.run(id, n)),
     get: (k) => {
       const r = getRow.get(k);
       return r ? { v: r.val, lsn: r.src_lsn, idx: r.src_idx } : undefined;

@@ -37,6 +37,7 @@ import {
   checkSinkConvergence,
   checkSnapshotHandover,
 } from './cdc.js';
+import { checkSinkTransactionAtomicity, sinkTxnJudgeable } from './cdc-txn.js';
 import { checkMigrationNoLoss, checkReadAfterCutover, checkTargetEqualsSource } from './migration.js';
 import {
   checkLwwConvergence, checkLwwDurability, checkLwwReadLatest, checkLwwRealTimeOrder, checkLwwSinkConvergence, checkReadLatest,
@@ -361,6 +362,11 @@ export const GUARANTEES = [
     id: 'snapshot-handover', system: 'cdc', family: 'cdc', short: 'snapshot', checker: checkSnapshotHandover,
     evidence: 'source changes between the snapshot point and the stream start against what was published',
     judgeable: all(authority, sink, gapReported),
+  },
+  {
+    id: 'sink-transaction-atomicity', system: 'cdc', family: 'cdc', short: 'sink-txn', checker: checkSinkTransactionAtomicity,
+    evidence: "multi-key reads served by sinks (identity or derive cells), each value placed among its key's source versions, against the source transactions clients acknowledged",
+    judgeable: all(authority, sink, gapReported, (_ev, h) => sinkTxnJudgeable(h)),
   },
   {
     id: 'migration-target-equals-source', system: 'migration', family: 'migration', short: 'mig-equal',

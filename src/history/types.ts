@@ -284,8 +284,8 @@ export type CdcPosData = {
   lsn: number;
   idx: number;
   key: string;
-  /** Debezium's op: c(reate), u(pdate), d(elete), r(ead, from a snapshot). */
-  op: 'c' | 'u' | 'd' | 'r';
+  /** Debezium's op: c(reate), u(pdate), d(elete), r(ead, from a snapshot); m: a transaction metadata record (BEGIN/END, key = transaction id). */
+  op: 'c' | 'u' | 'd' | 'r' | 'm';
   value: Value;
 };
 

@@ -1,0 +1,160 @@
+/**
+ * 'sink-transaction-atomicity': no read served by a sink shows a proper,
+ * non-empty part of a source transaction — one key at the transaction's own
+ * write while another key it wrote is still older than the transaction. Within
+ * one read, or across two reads of one sink in real-time order with no crash
+ * of the sink between (what the first showed the sink still held at the
+ * second, unless it went back, which a whole-transaction sink does not).
+ *
+ * Judged from what the sink served, never from its own account: a client's
+ * read-only transaction at a sink (the simulator checks every value it returns
+ * against the sink's visible cells while the request was there), each value
+ * placed among its key's source versions, against the source transactions
+ * clients had acknowledged with a commit position. A sink's `cdc.apply` events
+ * (what it says it applied together) play no part. Reads are judged at sinks
+ * whose cells are their keys (identity or derive transform); a value two
+ * versions share, or an indeterminate write's, places nothing.
+ */
+import { externalReads, finalWrites, fmtMs, fmtValue, opEntries, type Operation } from '../history/ops.js';
+import type { History, NodeId, Value } from '../history/types.js';
+import { type CdcCheckOptions, type CdcRun, parseCdcRun } from './cdc.js';
+import type { Violation } from './types.js';
+
+export const SINK_TXN_ATOMICITY = 'sink-transaction-atomicity';
+
+/** A source transaction that wrote two or more keys, acknowledged with its commit position. */
+interface SourceTxn {
+  op: Operation;
+  lsn: number;
+  writes: Map<string, Value>;
+}
+
+function sourceTxns(run: CdcRun): SourceTxn[] {
+  const out: SourceTxn[] = [];
+  for (const op of run.ops) {
+    if (op.node !== run.auth.node || op.status !== 'ok' || !op.commit || op.req.end !== 'commit') continue;
+    const writes = finalWrites(op);
+    if (writes.size >= 2) out.push({ op, lsn: op.commit.lsn, writes });
+  }
+  return out;
+}
+
+/** Sinks whose read keys are their rows' keys, and which are judged for the guarantee. */
+function readableSinks(run: CdcRun, options: CdcCheckOptions): Set<NodeId> {
+  const out = new Set<NodeId>();
+  for (const s of run.sinks.values()) {
+    if (s.transform !== 'identity' && s.transform !== 'derive') continue;
+    if (options.judgeAll !== true && s.claims && !s.claims.includes(SINK_TXN_ATOMICITY)) continue;
+    out.add(s.node);
+  }
+  return out;
+}
+
+/** One read served by a sink: key → value read. */
+interface SinkRead {
+  op: Operation;
+  values: Map<string, Value>;
+}
+
+/** Reads served by those sinks, per sink, in invocation order. */
+function sinkReads(run: CdcRun, sinks: Set<NodeId>): Map<NodeId, SinkRead[]> {
+  const out = new Map<NodeId, SinkRead[]>();
+  for (const op of run.ops) {
+    if (!sinks.has(op.node)) continue;
+    const values = new Map<string, Value>();
+    for (const r of externalReads(op)) if (!values.has(r.key)) values.set(r.key, r.value);
+    if (values.size > 0) out.set(op.node, [...(out.get(op.node) ?? []), { op, values }]);
+  }
+  return out;
+}
+
+/** Times the node crashed (a machine crash can take back what it showed but had not made durable). */
+function crashTimes(history: History, node: NodeId): number[] {
+  return history.filter((e) => e.type === 'node' && e.node === node && e.ev === 'crash').map((e) => e.t);
+}
+
+/**
+ * Pairs of reads at one sink where the second began after the first completed
+ * with no crash of the sink in between (a read with two keys pairs with itself):
+ * what the first showed the sink still held when the second read, unless the sink went back.
+ */
+function ordered(history: History, reads: SinkRead[]): [SinkRead, SinkRead][] {
+  if (reads.length === 0) return [];
+  const crashes = crashTimes(history, reads[0]!.op.node);
+  const out: [SinkRead, SinkRead][] = [];
+  for (const a of reads) {
+    if (a.values.size >= 2) out.push([a, a]);
+    const done = a.op.completeT;
+    if (done === undefined) continue;
+    for (const b of reads) {
+      if (b.op.invokeT <= done || crashes.some((t) => t >= a.op.invokeT && t <= (b.op.completeT ?? Infinity))) continue;
+      out.push([a, b]);
+    }
+  }
+  return out;
+}
+
+/** The commit positions a value read of `key` may be (0: the key's initial absence); undefined when it places nothing. */
+function positionsOf(run: CdcRun, key: string, value: Value): number[] | undefined {
+  if (run.source.blurred.has(key) || (run.source.maybe.get(key) ?? []).includes(value)) return undefined;
+  const lsns = (run.source.versions.get(key) ?? []).filter((v) => v.value === value).map((v) => v.lsn);
+  if (value === null) lsns.push(0);
+  return lsns.length > 0 ? lsns : undefined;
+}
+
+export function checkSinkTransactionAtomicity(history: History, options: CdcCheckOptions = {}): Violation[] {
+  const run = parseCdcRun(history);
+  if (!run) return [];
+  const txns = sourceTxns(run);
+  const out: Violation[] = [];
+  for (const reads of sinkReads(run, readableSinks(run, options)).values()) {
+    const hit = firstFracture(run, txns, ordered(history, reads));
+    if (hit) out.push(hit);
+  }
+  return out;
+}
+
+function firstFracture(run: CdcRun, txns: SourceTxn[], pairs: [SinkRead, SinkRead][]): Violation | undefined {
+  for (const [first, then] of pairs) {
+    for (const t of txns) {
+      const shown = [...t.writes].find(([k, v]) => first.values.get(k) === v && positionsOf(run, k, v)?.every((l) => l === t.lsn));
+      if (!shown) continue;
+      const missing = [...t.writes.keys()].find((k) => k !== shown[0] && then.values.has(k) &&
+        positionsOf(run, k, then.values.get(k)!)?.every((l) => l < t.lsn) === true);
+      if (missing !== undefined) return violation(t, first, shown[0], then, missing);
+    }
+  }
+  return undefined;
+}
+
+function violation(t: SourceTxn, first: SinkRead, shown: string, then: SinkRead, missing: string): Violation {
+  const wrote = [...t.writes].map(([k, v]) => `${k} := ${fmtValue(v)}`).join(', ');
+  const sink = first.op.node;
+  const saw = `${shown} = ${fmtValue(first.values.get(shown)!)}`;
+  const older = `${missing} = ${fmtValue(then.values.get(missing)!)}`;
+  const how = first === then
+    ? `one read (session ${first.op.session}, ${fmtMs(first.op.invokeT)}) showed ${saw} and ${older}`
+    : `session ${first.op.session}'s read at ${fmtMs(first.op.invokeT)} showed ${saw}, and session ${then.op.session}'s read, begun at ` +
+      `${fmtMs(then.op.invokeT)} after it completed with no crash of the sink between, showed ${older}`;
+  return {
+    guarantee: SINK_TXN_ATOMICITY,
+    sentence: `sink ${sink}: ${how} — ${shown} at the write of the source transaction at lsn ${t.lsn} (op ${t.op.id}: ${wrote}), ` +
+      `${missing} older than it: half a source transaction visible at the sink`,
+    witness: [...opEntries(t.op), ...opEntries(first.op), ...(then === first ? [] : opEntries(then.op))],
+    data: { sink, lsn: t.lsn, shown, missing, reads: first === then ? [first.op.id] : [first.op.id, then.op.id], evidence: 'reads' },
+  };
+}
+
+/** Why a run cannot judge the guarantee: no multi-key source transaction, or no sink read two of its keys. */
+export function sinkTxnJudgeable(history: History): string | undefined {
+  const run = parseCdcRun(history);
+  if (!run) return undefined;
+  const txns = sourceTxns(run);
+  if (txns.length === 0) return 'no acknowledged source transaction wrote two or more keys';
+  for (const reads of sinkReads(run, readableSinks(run, { judgeAll: true })).values()) {
+    for (const [a, b] of ordered(history, reads)) {
+      if (txns.some((t) => [...t.writes.keys()].some((k) => a.values.has(k) && [...t.writes.keys()].some((j) => j !== k && b.values.has(j))))) return undefined;
+    }
+  }
+  return 'no sink served reads (one read, or two in real-time order) of two keys one acknowledged source transaction wrote';
+}
