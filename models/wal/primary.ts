@@ -34,7 +34,8 @@
 import type { CommitPos, IncomingRequest, MicroOp, NodeId, Value } from '../../src/index.js';
 import { BUG_FALLBACK_MS, MONITOR } from './config.js';
 import { currentTl, divergence, indexAfter, type Msg, type WalRec } from './log.js';
-import { makeVisible, persistState, queueReplay, readVisible, resetReplayCursor, type Db, type Waiter } from './node.js';
+import type { Db, Waiter } from './state.js';
+import { makeVisible, persistState, queueReplay, readVisible, resetReplayCursor } from './visible.js';
 import { bindStmt, evalStmt, logFormat, shipStmt, unsafeForStatement } from './statements.js';
 
 export function onRequest(db: Db, r: IncomingRequest): void {

@@ -13,8 +13,8 @@
  */
 import type { IncomingRequest, NodeId } from '../../src/index.js';
 import { currentTl, indexAfter, type Lineage, type Msg } from './log.js';
-import * as primary from './primary.js';
-import { persistState, queueReplay, releaseHeldCommit, replayRecord, readVisible, resetReplayCursor, rewind, type Db } from './node.js';
+import type { Db } from './state.js';
+import { persistState, queueReplay, releaseHeldCommit, replayRecord, readVisible, resetReplayCursor, rewind } from './visible.js';
 
 /** Stream from `primary` (after a failover, a rejoin or a restart). */
 export function follow(db: Db, primary: NodeId): void {
@@ -223,9 +223,10 @@ function afterReplay(db: Db): void {
 /**
  * pg_ctl promote: replay everything received (written, even if not yet
  * flushed), then start timeline `tl` right after the last record. Transactions
- * still open at that point never commit.
+ * still open at that point never commit. Returns the new timeline's start; the
+ * caller makes it durable (primary.syncLog) before streaming begins.
  */
-export function promote(db: Db, tl: number): void {
+export function promote(db: Db, tl: number): number {
   db.queuedUpTo = Math.min(db.queuedUpTo, db.log.length);
   queueReplay(db, db.log.length);
   if (db.replayTimer !== undefined) db.ctx.cancelTimer(db.replayTimer);
@@ -249,8 +250,7 @@ export function promote(db: Db, tl: number): void {
   db.queuedUpTo = db.log.length;
   failReads(db, 'standby promoted');
   persistState(db, 'primary');
-  // The received WAL becomes the new timeline's durable start; then streaming can begin.
-  primary.syncLog(db, start);
+  return start;
 }
 
 // ───────────────────────────── reads ─────────────────────────────
