@@ -4,13 +4,7 @@
  * monitor, role changes and the node's view. Its state is in state.ts, what both
  * roles do to the visible data (replay, rewind) in visible.ts.
  *
- * Roles, as `view().role` shows them:
- * - 'primary': accepts writes (and, while its lease holds, reads).
- * - 'standby': streams WAL from the primary and serves read-only transactions.
- * - 'old-primary': a demoted or fenced primary, or a node waiting to (re)join a
- *   primary — serves nothing until it streams again (after rewinding).
- * - 'recovering': a restarted primary waiting for the monitor to confirm it
- *   still holds the primary role (failover 'auto' only).
+ * Roles: see `Role` in state.ts.
  *
  * Persistence: file 'wal' (records), 'state' (role + timeline history) and
  * 'snap' (visible data as of a commit position). 'snap' is written at every
@@ -53,13 +47,13 @@ export function createDbProgram(id: NodeId, c: WalConfig, bug: WalBug | undefine
     },
     onStreamBreak(ctx, peer) {
       const d = need();
-      if (d.senders.delete(peer) && d.role === 'primary') {
+      if (d.walSenders.delete(peer) && d.role === 'primary') {
         // The break may be noticed after the standby already reconnected (breakDetectMs
         // is long); ask it to say hello again rather than leave it streaming from nobody.
         ctx.send(peer, { type: 'resync' });
         primary.evaluate(d);
       }
-      if (peer === d.following) d.started = false;
+      if (peer === d.following) d.streamStarted = false;
     },
     view() {
       return db ? view(db) : { role: 'down', data: {} };
@@ -75,19 +69,18 @@ function recover(ctx: NodeContext, id: NodeId, c: WalConfig, bug: WalBug | undef
   const log = ctx.disk.records<WalRec>('wal');
   const snap = ctx.disk.get<Snapshot>('snap') ?? { lsn: 0, data: {} };
   const db = blank(ctx, id, c, bug, state, log, snap);
-  db.bootedAsPrimary = state.role === 'primary';
   if (bug === 'retransmit-applied-twice' && state.role === 'standby') db.replayLsn = Math.min(db.replayLsn, ctx.disk.get<number>('applied') ?? 0);
   // Always say what survived: a machine crash before the first fsync leaves no trace on
   // disk, so a restart then looks like a first start — yet commits it showed are gone.
   // (At a true first start the visible log is empty and this cuts nothing.)
   ctx.emit('recover', { lsn: Math.min(snap.lsn, maxLsn(log)), timeline: currentTl(state.lineage) });
   if (stored === undefined) ctx.disk.put('state', state);
-  db.queuedUpTo = indexAfter(log, db.replayLsn);
+  db.queuedUpToIndex = indexAfter(log, db.replayLsn);
   queueReplay(db, log.length);
   // What survived the restart is durable once this fsync completes — unless a rewind cut it first.
   const durable = db.writeLsn;
   ctx.disk.fsync(() => {
-    if (db.gen === 0) db.flushLsn = Math.max(db.flushLsn, durable);
+    if (db.rewindCount === 0) db.flushLsn = Math.max(db.flushLsn, durable);
   });
   // A fresh cluster starts from its configuration; a restarted node under failover
   // 'auto' waits for the monitor to say who is primary now.
@@ -104,8 +97,8 @@ function recover(ctx: NodeContext, id: NodeId, c: WalConfig, bug: WalBug | undef
 }
 
 function arm(db: Db): void {
-  db.ctx.setTimer(db.c.statusIntervalMs, 'tick', undefined, { background: true });
-  if (db.c.failover === 'auto') db.ctx.setTimer(db.c.heartbeatMs, 'hb', 0, { background: true });
+  db.ctx.setTimer(db.config.statusIntervalMs, 'tick', undefined, { background: true });
+  if (db.config.failover === 'auto') db.ctx.setTimer(db.config.heartbeatMs, 'hb', 0, { background: true });
 }
 
 // ───────────────────────────── roles ─────────────────────────────
@@ -140,7 +133,7 @@ function onMessage(db: Db, from: NodeId, m: ReturnType<typeof asMsg>): void {
     case 'keepalive':
       return standby.report(db, true);
     case 'resync':
-      if (from === db.following && db.started) standby.restart(db);
+      if (from === db.following && db.streamStarted) standby.restart(db);
       return;
     case 'hb-ack':
       return onHbAck(db, m);
@@ -158,7 +151,7 @@ function onMessage(db: Db, from: NodeId, m: ReturnType<typeof asMsg>): void {
 }
 
 function fences(db: Db): boolean {
-  return db.c.fencing && db.bug !== 'no-fencing';
+  return db.config.fencing && db.bug !== 'no-fencing';
 }
 
 function onFreeze(db: Db, epoch: number): void {
@@ -170,19 +163,19 @@ function onFreeze(db: Db, epoch: number): void {
 
 /** The monitor's answer names the primary of the current timeline. */
 function onHbAck(db: Db, m: Extract<ReturnType<typeof asMsg>, { type: 'hb-ack' }>): void {
-  if (m.boot !== db.xidTag) return; // an answer to the previous incarnation
+  if (m.boot !== db.incarnation) return; // an answer to the previous incarnation
   // Heartbeat answers are datagrams and may arrive late or out of order: one older
   // than the newest seen, or naming an older timeline than ours, is stale news.
-  if (m.seq < db.hbAcked || m.tl < currentTl(db.lineage)) return;
+  if (m.seq < db.heartbeatAnswered || m.tl < currentTl(db.lineage)) return;
   // Jittered pacing (0.5–1.5 × heartbeatMs): nodes' rounds drift apart and, now and then, all pause together.
-  if (m.seq === db.hbSeq && m.seq > db.hbAcked) db.ctx.setTimer(db.c.heartbeatMs * (0.5 + db.ctx.random()), 'hb', 0, { background: true });
-  if (m.seq > db.hbAcked) db.ctx.mark('heartbeat-answered');
-  db.hbAcked = Math.max(db.hbAcked, m.seq);
+  if (m.seq === db.heartbeatSeq && m.seq > db.heartbeatAnswered) db.ctx.setTimer(db.config.heartbeatMs * (0.5 + db.ctx.random()), 'hb', 0, { background: true });
+  if (m.seq > db.heartbeatAnswered) db.ctx.mark('heartbeat-answered');
+  db.heartbeatAnswered = Math.max(db.heartbeatAnswered, m.seq);
   // An answer the monitor sent before the election we reported for (datagrams overtake
   // the freeze) must not thaw us: the monitor counts on our reported position.
   if (m.epoch < db.frozenEpoch) return;
   const mine = m.primary === db.id;
-  if (mine && !m.electing) db.leaseGranted = Math.max(db.leaseGranted, m.seq);
+  if (mine && !m.electing) db.leaseHeartbeat = Math.max(db.leaseHeartbeat, m.seq);
   if (mine) {
     if (m.electing) return;
     if (m.tl > currentTl(db.lineage)) return promote(db, m.tl);
@@ -204,21 +197,21 @@ function onHbAck(db: Db, m: Extract<ReturnType<typeof asMsg>, { type: 'hb-ack' }
  */
 function followsCurrent(db: Db, primary: NodeId, tl: number): boolean {
   if (db.following !== primary || db.frozen || (db.role !== 'standby' && db.role !== 'old-primary')) return false;
-  return !db.started || currentTl(db.lineage) === tl;
+  return !db.streamStarted || currentTl(db.lineage) === tl;
 }
 
 function onTimer(db: Db, tag: string, payload: unknown): void {
   switch (tag) {
     case 'tick':
-      db.ctx.setTimer(db.c.statusIntervalMs, 'tick', undefined, { background: true });
+      db.ctx.setTimer(db.config.statusIntervalMs, 'tick', undefined, { background: true });
       if (db.role === 'primary') return primary.tick(db);
       return standby.tick(db);
     case 'hb':
       // A retry timer for an answered heartbeat is stale: the answer already paced the next one.
-      if ((payload as number) > 0 && db.hbAcked >= (payload as number)) return;
+      if ((payload as number) > 0 && db.heartbeatAnswered >= (payload as number)) return;
       return heartbeat(db);
     case 'lease':
-      if (db.role === 'primary' && fences(db) && db.leaseGranted <= (payload as number)) demote(db, 'lease expired');
+      if (db.role === 'primary' && fences(db) && db.leaseHeartbeat <= (payload as number)) demote(db, 'lease expired');
       return;
     case 'walwriter':
       return primary.walWriter(db);
@@ -252,25 +245,25 @@ function onTimer(db: Db, tag: string, payload: unknown): void {
  * before a new one starts.
  */
 function heartbeat(db: Db): void {
-  const seq = ++db.hbSeq;
+  const seq = ++db.heartbeatSeq;
   // Retry a lost heartbeat well before the lease lapses, but not so soon that a slow answer
   // overlaps the next round (then rounds would pipeline and the cluster never falls quiet).
-  db.ctx.setTimer(Math.max(2 * db.c.heartbeatMs, db.c.leaseMs / 2), 'hb', seq, { background: true });
-  db.ctx.send(MONITOR, { type: 'hb', seq, boot: db.xidTag, role: db.role, end: db.writeLsn, tl: currentTl(db.lineage) }, { channel: 'datagram', background: true });
-  if (db.role === 'primary') db.ctx.setTimer(db.c.leaseMs, 'lease', seq, { background: true });
+  db.ctx.setTimer(Math.max(2 * db.config.heartbeatMs, db.config.leaseMs / 2), 'hb', seq, { background: true });
+  db.ctx.send(MONITOR, { type: 'hb', seq, boot: db.incarnation, role: db.role, end: db.writeLsn, tl: currentTl(db.lineage) }, { channel: 'datagram', background: true });
+  if (db.role === 'primary') db.ctx.setTimer(db.config.leaseMs, 'lease', seq, { background: true });
 }
 
 function view(db: Db): NodeView {
-  let data = db.viewData;
+  let data = db.viewDataCache;
   if (!data) {
     data = {};
-    for (const [k, v] of db.data) if (v !== null) data[k] = v;
-    db.viewData = data;
+    for (const [k, v] of db.visibleData) if (v !== null) data[k] = v;
+    db.viewDataCache = data;
   }
   const end = Math.max(db.writeLsn, db.nextLsn - 1);
   const timeline = currentTl(db.lineage);
-  const streaming = db.role === 'standby' && db.started && !db.frozen ? 1 : 0;
-  const last = db.lastView;
+  const streaming = db.role === 'standby' && db.streamStarted && !db.frozen ? 1 : 0;
+  const last = db.viewCache;
   if (last && last.role === db.role && last.data === data) {
     const p = last.positions!;
     if (p.write === db.writeLsn && p.flush === db.flushLsn && p.replay === db.replayLsn && p.end === end && p.timeline === timeline && p.streaming === streaming) return last;
@@ -287,6 +280,6 @@ function view(db: Db): NodeView {
       streaming,
     },
   };
-  db.lastView = v;
+  db.viewCache = v;
   return v;
 }

@@ -8,14 +8,14 @@ import { currentTl, indexAfter, type Lineage, type NodeState, type WalRec } from
 import type { Db } from './state.js';
 import { evalStmt } from './statements.js';
 
-/** Queue log records from `queuedUpTo` up to index `upTo` for replay, in order (or bugged order). */
+/** Queue log records from `queuedUpToIndex` up to index `upTo` for replay, in order (or bugged order). */
 export function queueReplay(db: Db, upTo: number): void {
   const end = Math.min(upTo, db.log.length);
-  for (let i = db.queuedUpTo; i < end; i++) {
-    if (db.priorityEnd >= 0) db.replayQueue.splice(db.priorityEnd++, 0, i);
+  for (let i = db.queuedUpToIndex; i < end; i++) {
+    if (db.jumpedAhead >= 0) db.replayQueue.splice(db.jumpedAhead++, 0, i);
     else db.replayQueue.push(i);
   }
-  db.queuedUpTo = Math.max(db.queuedUpTo, end);
+  db.queuedUpToIndex = Math.max(db.queuedUpToIndex, end);
 }
 
 // ───────────────────────────── visibility ─────────────────────────────
@@ -34,31 +34,31 @@ export function makeVisible(
   op?: number,
 ): void {
   const obj = Object.fromEntries(writes);
-  db.viewData = undefined;
+  db.viewDataCache = undefined;
   for (const [k, v] of writes) {
-    db.data.set(k, v);
-    if (op !== undefined) db.writers.set(k, op);
-    else db.writers.delete(k);
+    db.visibleData.set(k, v);
+    if (op !== undefined) db.writerOps.set(k, op);
+    else db.writerOps.delete(k);
   }
   db.replayLsn = Math.max(db.replayLsn, lsn);
   // `op` names the client operation, so a checker can see what an indeterminate one did.
   db.ctx.emit(name, op !== undefined ? { xid, lsn, timeline: tl, writes: obj, op } : { xid, lsn, timeline: tl, writes: obj });
   db.ctx.mark('visible');
-  db.visLog.push(op !== undefined ? { lsn, writes: obj, op } : { lsn, writes: obj });
-  db.unsnapped.push({ lsn, writes: obj });
+  db.visibleLog.push(op !== undefined ? { lsn, writes: obj, op } : { lsn, writes: obj });
+  db.snapshotBacklog.push({ lsn, writes: obj });
   advanceSnapshot(db);
 }
 
 /** Fold visible commits whose WAL is written into the persisted snapshot. */
-export function advanceSnapshot(db: Db): void {
+function advanceSnapshot(db: Db): void {
   const written = db.log.length ? db.log[db.log.length - 1]!.lsn : 0;
-  let snap = db.snap;
-  while (db.unsnapped.length && db.unsnapped[0]!.lsn <= Math.max(written, db.writeLsn)) {
-    const e = db.unsnapped.shift()!;
+  let snap = db.snapshot;
+  while (db.snapshotBacklog.length && db.snapshotBacklog[0]!.lsn <= Math.max(written, db.writeLsn)) {
+    const e = db.snapshotBacklog.shift()!;
     snap = { lsn: Math.max(snap.lsn, e.lsn), data: { ...snap.data, ...e.writes } };
   }
-  if (snap !== db.snap) {
-    db.snap = snap;
+  if (snap !== db.snapshot) {
+    db.snapshot = snap;
     db.ctx.disk.put('snap', snap);
   }
 }
@@ -69,27 +69,27 @@ export function advanceSnapshot(db: Db): void {
  * or — when the cut goes below what survived a restart — from the WAL's row images.
  */
 export function rewind(db: Db, to: number, lineage: Lineage): void {
-  db.gen++;
+  db.rewindCount++;
   db.heldCommit = undefined;
   db.ctx.disk.truncate('wal', indexAfter(db.log, to));
   db.writeLsn = Math.min(db.writeLsn, to);
   db.flushLsn = Math.min(db.flushLsn, to);
   db.nextLsn = db.writeLsn + 1;
   db.replayQueue = [];
-  db.priorityEnd = -1;
+  db.jumpedAhead = -1;
   let cut = to;
   if (db.replayLsn > to) {
     // Replay went past the cut: resume at the last transaction boundary at or below
     // it, so a transaction open there is replayed whole again (begin, writes, commit).
     cut = txnBoundary(db.log, to);
     db.replayLsn = cut;
-    db.pending.clear();
-    db.undo.clear();
+    db.openTxns.clear();
+    db.exposedUndo.clear();
   }
   // Otherwise every replayed record survives the cut, and with it the transaction being
   // replayed: its begin and writes stay pending (pg_rewind discards only WAL after `to`).
   rebuildData(db, cut);
-  db.queuedUpTo = indexAfter(db.log, db.replayLsn);
+  db.queuedUpToIndex = indexAfter(db.log, db.replayLsn);
   queueReplay(db, indexAfter(db.log, db.flushLsn));
   db.ctx.emit('rewind', { toLsn: to, timeline: currentTl(lineage) });
   db.ctx.mark('rewound');
@@ -98,29 +98,29 @@ export function rewind(db: Db, to: number, lineage: Lineage): void {
 function rebuildData(db: Db, to: number): void {
   let data: Record<string, Value>;
   // Only values the kept visible log wrote still know their writer.
-  db.writers = new Map();
-  if (to >= db.snapBase.lsn) {
-    data = { ...db.snapBase.data };
-    db.visLog = db.visLog.filter((e) => e.lsn <= to);
-    for (const e of db.visLog) {
+  db.writerOps = new Map();
+  if (to >= db.rewindBase.lsn) {
+    data = { ...db.rewindBase.data };
+    db.visibleLog = db.visibleLog.filter((e) => e.lsn <= to);
+    for (const e of db.visibleLog) {
       Object.assign(data, e.writes);
       for (const k of Object.keys(e.writes)) {
-        if (e.op !== undefined) db.writers.set(k, e.op);
-        else db.writers.delete(k);
+        if (e.op !== undefined) db.writerOps.set(k, e.op);
+        else db.writerOps.delete(k);
       }
     }
   } else {
     data = foldLog(db.log, to);
-    db.visLog = [];
+    db.visibleLog = [];
   }
-  db.unsnapped = [];
-  db.data = new Map(Object.entries(data));
-  db.viewData = undefined;
+  db.snapshotBacklog = [];
+  db.visibleData = new Map(Object.entries(data));
+  db.viewDataCache = undefined;
   // The snapshot holds commits only: its position is a transaction boundary, or a
   // restart would resume replay in the middle of a transaction and lose its first half.
-  db.snapBase = { lsn: txnBoundary(db.log, db.replayLsn), data };
-  db.snap = db.snapBase;
-  db.ctx.disk.put('snap', db.snap);
+  db.rewindBase = { lsn: txnBoundary(db.log, db.replayLsn), data };
+  db.snapshot = db.rewindBase;
+  db.ctx.disk.put('snap', db.snapshot);
 }
 
 /**
@@ -157,24 +157,24 @@ function foldLog(log: readonly WalRec[], to: number): Record<string, Value> {
  */
 export function replayRecord(db: Db, rec: WalRec, name: 'txn.commit' | 'apply'): void {
   if (rec.rec === 'begin') {
-    db.pending.set(rec.xid, new Map());
+    db.openTxns.set(rec.xid, new Map());
   } else if (rec.rec === 'write') {
-    const txn = db.pending.get(rec.xid) ?? new Map<string, Value>();
-    db.pending.set(rec.xid, txn);
+    const txn = db.openTxns.get(rec.xid) ?? new Map<string, Value>();
+    db.openTxns.set(rec.xid, txn);
     const k = rec.k!;
-    const cur = txn.has(k) ? txn.get(k)! : (db.data.get(k) ?? null);
+    const cur = txn.has(k) ? txn.get(k)! : (db.visibleData.get(k) ?? null);
     const reexec = rec.stmt !== undefined && rec.src !== db.id;
     const v = reexec ? evalStmt(rec.stmt!, cur, db.ctx) : (rec.v ?? null);
     txn.set(k, v);
     if (db.bug === 'expose-in-progress-txn' && name === 'apply') exposeWrite(db, rec, k, v);
   } else if (rec.rec === 'commit') {
-    const writes = db.pending.get(rec.xid) ?? new Map<string, Value>();
-    db.pending.delete(rec.xid);
-    db.undo.delete(rec.xid);
+    const writes = db.openTxns.get(rec.xid) ?? new Map<string, Value>();
+    db.openTxns.delete(rec.xid);
+    db.exposedUndo.delete(rec.xid);
     if (db.bug === 'apply-ignores-commit-order' && name === 'apply') return applyUnordered(db, rec, writes);
     makeVisible(db, name, rec.xid, rec.lsn, rec.tl, writes, rec.op);
   } else {
-    db.pending.delete(rec.xid);
+    db.openTxns.delete(rec.xid);
     if (db.bug === 'expose-in-progress-txn') undoExposed(db, rec);
   }
   db.replayLsn = Math.max(db.replayLsn, rec.lsn);
@@ -211,22 +211,22 @@ export function releaseHeldCommit(db: Db, lsn?: number): void {
 
 /** Planted bug: a replayed row change becomes visible before its commit record. */
 function exposeWrite(db: Db, rec: WalRec, k: string, v: Value): void {
-  const undo = db.undo.get(rec.xid) ?? new Map<string, Value>();
-  db.undo.set(rec.xid, undo);
-  if (!undo.has(k)) undo.set(k, db.data.get(k) ?? null);
+  const undo = db.exposedUndo.get(rec.xid) ?? new Map<string, Value>();
+  db.exposedUndo.set(rec.xid, undo);
+  if (!undo.has(k)) undo.set(k, db.visibleData.get(k) ?? null);
   makeVisible(db, 'apply', rec.xid, rec.lsn, rec.tl, new Map([[k, v]]));
 }
 
 function undoExposed(db: Db, rec: WalRec): void {
-  const undo = db.undo.get(rec.xid);
-  db.undo.delete(rec.xid);
+  const undo = db.exposedUndo.get(rec.xid);
+  db.exposedUndo.delete(rec.xid);
   if (undo && undo.size) makeVisible(db, 'apply', `${rec.xid}/undo`, rec.lsn, rec.tl, undo);
 }
 
 /** A read of the visible state: the value and, when known, the operation that wrote it. */
 export function readVisible(db: Db, op: MicroOp): MicroOp {
-  const w = db.writers.get(op.k);
-  return { ...op, v: db.data.get(op.k) ?? null, ...(w !== undefined ? { w } : {}) } as MicroOp;
+  const w = db.writerOps.get(op.k);
+  return { ...op, v: db.visibleData.get(op.k) ?? null, ...(w !== undefined ? { w } : {}) } as MicroOp;
 }
 
 export function persistState(db: Db, role: 'primary' | 'standby'): void {
@@ -243,6 +243,6 @@ export function persistState(db: Db, role: 'primary' | 'standby'): void {
  */
 export function resetReplayCursor(db: Db): void {
   db.replayQueue = [];
-  db.priorityEnd = -1;
-  db.queuedUpTo = indexAfter(db.log, db.replayLsn);
+  db.jumpedAhead = -1;
+  db.queuedUpToIndex = indexAfter(db.log, db.replayLsn);
 }
