@@ -24,9 +24,11 @@ export type Role = 'primary' | 'standby' | 'old-primary' | 'recovering';
 
 /** A commit on the primary waiting for its acknowledgement condition (synchronous standbys, or the local fsync). */
 export interface CommitWait {
+  /** Its transaction id. */
   xid: string;
   /** Position of its commit record. */
   lsn: number;
+  /** Timeline of its commit record. */
   tl: number;
   /** The client request to answer; undefined for a commit recovered from the log (its client already got `info`). */
   reqId: number | undefined;
@@ -48,9 +50,11 @@ export interface WalSender {
   streamId: number;
   /** First position not yet sent. */
   nextLsn: number;
-  /** Positions the standby last reported written, flushed and replayed. */
+  /** Position the standby last reported written (to its OS). */
   write: number;
+  /** Position the standby last reported flushed (fsynced). */
   flush: number;
+  /** Position the standby last reported replayed (visible there). */
   replay: number;
   /** pg_stat_replication state: 'streaming' once caught up (true), 'catchup' before (false). */
   streaming: boolean;
@@ -58,7 +62,9 @@ export interface WalSender {
 
 /** A read-your-writes read on a standby, waiting until replay reaches `lsn`. */
 export interface ReadWait {
+  /** The read, answered once replay reaches `lsn`. */
   req: IncomingRequest;
+  /** The session's last commit position. */
   lsn: number;
   /** Its rywWaitMs timeout. */
   timer: TimerId;
@@ -66,17 +72,25 @@ export interface ReadWait {
 
 /** Positions sent in a standby status update (or marked as acknowledgements), per stream. */
 export interface StreamPositions {
+  /** The stream they were sent on. */
   streamId: number;
+  /** Written position. */
   write: number;
+  /** Flushed position (as reported: the planted ack-on-write-not-flush reports the written one). */
   flush: number;
+  /** Replayed position (as reported). */
   replay: number;
 }
 
 /** Fixed for the life of a process. */
 export interface DbProcess {
+  /** This node's id (n1..nN). */
   id: NodeId;
+  /** The model's configuration. */
   config: WalConfig;
+  /** The planted bug this run enables, if any. */
   bug: WalBug | undefined;
+  /** The simulator's context: the node's only door to clock, network, disk and randomness. */
   ctx: NodeContext;
   /** Random per process start; heartbeats carry it, so answers to an earlier incarnation are ignored. */
   incarnation: string;
@@ -96,6 +110,7 @@ export interface DbFiles {
 
 /** Volatile state of either role: WAL positions and the data readers see. */
 export interface DbShared {
+  /** What the node does now (the role in the 'state' file may differ while recovering or rejoining). */
   role: Role;
   /** Primary: the position its next appended record gets. */
   nextLsn: number;
