@@ -7,7 +7,7 @@
 
 // the model contract, histories, scenarios (types)
 export type {
-  Model, ModelKnob, PlantedBug, GuaranteeClaim, StalenessBound, NodeProgram, NodeContext, IncomingRequest, TimerId,
+  Model, ModelKnob, ModelBehaviour, PlantedBug, GuaranteeClaim, StalenessBound, NodeProgram, NodeContext, IncomingRequest, TimerId,
   ClusterView, SessionInfo, SimConfig, NetworkParams, Fault, FaultAnchor, MarkSpec, RunResult, TimedRequest,
 } from './sim/types.js';
 export type {

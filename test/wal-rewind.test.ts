@@ -9,7 +9,8 @@ import { decodeToken } from '../src/scenario/compact.js';
 import { parseScenario } from '../src/scenario/validate.js';
 import type { Disk, NodeContext } from '../src/sim/types.js';
 import { walModel } from '../models/wal/index.js';
-import { createDbProgram, txnBoundary } from '../models/wal/node.js';
+import { createDbProgram } from '../models/wal/node.js';
+import { txnBoundary } from '../models/wal/visible.js';
 import { INITIAL_LINEAGE, type WalRec } from '../models/wal/log.js';
 import { events, finals } from './wal-helpers.js';
 

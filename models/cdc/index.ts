@@ -17,6 +17,7 @@ import { controllerProgram, type KafkaOptions, replicaProgram } from './kafka.js
 import { connectorProgram } from './connector.js';
 import { type CdcConsumer, incrementConsumer, sinkProgram, upsertConsumer } from './sink.js';
 import { sourceProgram } from './source.js';
+import { CDC_BEHAVIOURS } from './behaviours.js';
 
 export type { CdcEvent, Pos } from './common.js';
 export type { CdcConsumer, SinkTxn } from './sink.js';
@@ -322,6 +323,7 @@ export function createCdcModel(opts: { name?: string; consumers?: Record<string,
     claims: (c) => cdcClaims(c, consumers),
     quiescent: (cluster, c) => cdcQuiescent(cluster, c),
     marks: CDC_MARKS,
+    behaviours: CDC_BEHAVIOURS,
   };
 }
 

@@ -12,6 +12,7 @@ import {
   type LeaderlessBug, type LeaderlessConfig,
 } from './config.js';
 import { createNode, nodeIds, replicasOf } from './node.js';
+import { LEADERLESS_BEHAVIOURS } from './behaviours.js';
 
 export { BUG_NAMES, leaderlessVariants, workload as leaderlessWorkload, type LeaderlessBug, type LeaderlessConfig };
 export { compareCells, EPOCH_MS, replicasOf, preferenceList } from './node.js';
@@ -29,6 +30,7 @@ export const leaderlessModel: Model<LeaderlessConfig> = {
   claims: (c) => claims(c),
   quiescent,
   marks,
+  behaviours: LEADERLESS_BEHAVIOURS,
 };
 
 /**

@@ -10,6 +10,7 @@ import type { ClusterView, GuaranteeClaim, MarkSpec, Model, ModelKnob, NodeId, N
 import { sourceProgram } from '../cdc/source.js';
 import { moverProgram } from './mover.js';
 import { targetProgram } from './target.js';
+import { MIGRATION_BEHAVIOURS } from './behaviours.js';
 
 export interface MigrationConfig {
   preloadRows: number;
@@ -98,6 +99,7 @@ export const migrationModel: Model<MigrationConfig> = {
   claims: (): GuaranteeClaim[] => MIGRATION_GUARANTEES.map((id) => ({ id, under: 'any crash, partition, pause or clog' })),
   quiescent: (cluster) => (cluster.nodes.find((n) => n.id === MOVER)?.view.positions?.['phase'] ?? 0) >= 4,
   marks: MIGRATION_MARKS,
+  behaviours: MIGRATION_BEHAVIOURS,
 };
 
 function isPromoted(cluster: ClusterView): boolean {

@@ -10,6 +10,7 @@ import { fnv1a } from '../../src/index.js';
 import { BUG_NAMES, MONITOR, bugs, claims, configure, dbNodes, knobs, marks, walTriggers, walVariants, type WalBug, type WalBugTrigger, type WalConfig } from './config.js';
 import { createMonitorProgram } from './failover.js';
 import { createDbProgram } from './node.js';
+import { WAL_BEHAVIOURS } from './behaviours.js';
 
 export { walVariants, walTriggers, BUG_NAMES, type WalConfig, type WalBug, type WalBugTrigger };
 
@@ -26,6 +27,7 @@ export const walModel: Model<WalConfig> = {
   claims,
   quiescent,
   marks,
+  behaviours: WAL_BEHAVIOURS,
 };
 
 /**

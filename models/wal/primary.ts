@@ -34,13 +34,14 @@
 import type { CommitPos, IncomingRequest, MicroOp, NodeId, Value } from '../../src/index.js';
 import { BUG_FALLBACK_MS, MONITOR } from './config.js';
 import { currentTl, divergence, indexAfter, type Msg, type WalRec } from './log.js';
-import { makeVisible, persistState, queueReplay, readVisible, resetReplayCursor, type Db, type Waiter } from './node.js';
+import type { CommitWait, Db } from './state.js';
+import { makeVisible, persistState, queueReplay, readVisible, resetReplayCursor } from './visible.js';
 import { bindStmt, evalStmt, logFormat, shipStmt, unsafeForStatement } from './statements.js';
 
 export function onRequest(db: Db, r: IncomingRequest): void {
   if (!r.req.txn.some((op) => op.f !== 'r')) return readOnly(db, r);
-  if (blocked(db, r) || db.queue.length) {
-    db.queue.push(r);
+  if (blocked(db, r) || db.lockQueue.length) {
+    db.lockQueue.push(r);
     return;
   }
   execute(db, r);
@@ -51,17 +52,17 @@ function readOnly(db: Db, r: IncomingRequest): void {
 }
 
 function blocked(db: Db, r: IncomingRequest): boolean {
-  return r.req.txn.some((op) => (db.locked.get(op.k) ?? 0) > 0);
+  return r.req.txn.some((op) => (db.rowLocks.get(op.k) ?? 0) > 0);
 }
 
 /** Run queued transactions in arrival order while their keys are free. */
 function drainQueue(db: Db): void {
-  while (db.queue.length && db.role === 'primary' && !blocked(db, db.queue[0]!)) execute(db, db.queue.shift()!);
+  while (db.lockQueue.length && db.role === 'primary' && !blocked(db, db.lockQueue[0]!)) execute(db, db.lockQueue.shift()!);
 }
 
 function execute(db: Db, r: IncomingRequest): void {
   const tl = currentTl(db.lineage);
-  const xid = `${db.id}.${db.xidTag}.${++db.xidSeq}`;
+  const xid = `${db.xidPrefix}.${++db.xidSeq}`;
   const local = new Map<string, Value>();
   const out: MicroOp[] = [];
   append(db, { xid, rec: 'begin' });
@@ -72,47 +73,47 @@ function execute(db: Db, r: IncomingRequest): void {
     writeOut(db);
     return db.ctx.reply(r.id, { type: 'ok', txn: out });
   }
-  const feedback = db.c.replication === 'pg' && db.c.synchronousCommit === 'remote_apply';
+  const feedback = db.config.replication === 'pg' && db.config.synchronousCommit === 'remote_apply';
   const lsn = append(db, { xid, rec: 'commit', op: r.id, ...(feedback ? { feedback } : {}) });
-  for (const [k, v] of local) db.working.set(k, v);
+  for (const [k, v] of local) db.latestValues.set(k, v);
   const keys = [...local.keys()];
-  const w: Waiter = { xid, lsn, tl, reqId: r.id, op: r.id, writes: local, out, keys, visible: false };
+  const w: CommitWait = { xid, lsn, tl, reqId: r.id, op: r.id, writes: local, results: out, lockedKeys: keys, visible: false };
   if (isOff(db)) {
     makeVisible(db, 'txn.commit', xid, lsn, tl, local, r.id);
     db.ctx.reply(r.id, { type: 'ok', txn: out, commit: { lsn, timeline: tl } });
     db.ctx.mark('commit-acked');
     return writeOut(db);
   }
-  for (const k of keys) db.locked.set(k, (db.locked.get(k) ?? 0) + 1);
-  db.waiters.push(w);
+  for (const k of keys) db.rowLocks.set(k, (db.rowLocks.get(k) ?? 0) + 1);
+  db.commitWaits.push(w);
   armFallback(db, lsn);
-  if (db.c.replication === 'pg' && db.c.statementTimeoutMs > 0) db.ctx.setTimer(db.c.statementTimeoutMs, 'syncwait', r.id);
+  if (db.config.replication === 'pg' && db.config.statementTimeoutMs > 0) db.ctx.setTimer(db.config.statementTimeoutMs, 'syncwait', r.id);
   writeOut(db);
 }
 
-/** Execute one micro-op against the working state; log it if it writes. */
+/** Execute one micro-op against the latest values (visible + waiting commits); log it if it writes. */
 function step(db: Db, op: MicroOp, xid: string, local: Map<string, Value>): MicroOp {
-  const cur = local.has(op.k) ? local.get(op.k)! : (db.working.get(op.k) ?? null);
+  const cur = local.has(op.k) ? local.get(op.k)! : (db.latestValues.get(op.k) ?? null);
   if (op.f === 'r') return { ...op, v: cur };
-  const stmt = bindStmt(op, db.ctx, db.c)!;
+  const stmt = bindStmt(op, db.ctx, db.config)!;
   const v = evalStmt(stmt, cur, db.ctx);
   local.set(op.k, v);
-  const withCtx = db.c.statementContext && db.bug !== 'statement-without-context';
-  const format = logFormat(stmt, db.c.shipping, db.bug);
+  const withCtx = db.config.statementContext && db.bug !== 'statement-without-context';
+  const format = logFormat(stmt, db.config.shipping, db.bug);
   // binlog_format=STATEMENT logs an unsafe statement anyway, with a warning.
-  if (format === 'statement' && db.c.shipping === 'statement' && unsafeForStatement(stmt)) db.ctx.emit('binlog.unsafe', { xid, k: op.k, fn: stmt.f });
+  if (format === 'statement' && db.config.shipping === 'statement' && unsafeForStatement(stmt)) db.ctx.emit('binlog.unsafe', { xid, k: op.k, fn: stmt.f });
   const shipped = format === 'statement' ? { stmt: shipStmt(stmt, withCtx) } : {};
   append(db, { xid, rec: 'write', k: op.k, v, ...shipped });
   return op.f === 'w' || op.f === 'del' ? op : { ...op, v };
 }
 
 function isOff(db: Db): boolean {
-  return db.c.replication === 'pg' && db.c.synchronousCommit === 'off';
+  return db.config.replication === 'pg' && db.config.synchronousCommit === 'off';
 }
 
 function append(db: Db, part: Omit<WalRec, 'lsn' | 'tl' | 'src'>): number {
   const rec: WalRec = { lsn: db.nextLsn++, tl: currentTl(db.lineage), src: db.id, ...part };
-  if (isOff(db)) db.buffer.push(rec);
+  if (isOff(db)) db.walBuffer.push(rec);
   else {
     db.ctx.disk.append('wal', rec);
     db.writeLsn = rec.lsn;
@@ -124,16 +125,16 @@ function append(db: Db, part: Omit<WalRec, 'lsn' | 'tl' | 'src'>): number {
 /** Flush what was written; `off` leaves it to the WAL writer. */
 function writeOut(db: Db): void {
   if (isOff(db)) {
-    if (!db.walWriterArmed && db.buffer.length) {
+    if (!db.walWriterArmed && db.walBuffer.length) {
       db.walWriterArmed = true;
-      db.ctx.setTimer(db.c.walWriterDelayMs, 'walwriter');
+      db.ctx.setTimer(db.config.walWriterDelayMs, 'walwriter');
     }
     return;
   }
   const upto = db.writeLsn;
   syncLog(db, upto);
   // Planted bug: the WAL senders stream what is written, before the local fsync.
-  if (shipsUnflushed(db)) for (const peer of db.senders.keys()) ship(db, peer, db.writeLsn);
+  if (shipsUnflushed(db)) for (const peer of db.walSenders.keys()) ship(db, peer, db.writeLsn);
 }
 
 /**
@@ -142,7 +143,7 @@ function writeOut(db: Db): void {
  * for the local flush (SyncRepWaitForLSN before XLogFlush).
  */
 function shipsUnflushed(db: Db): boolean {
-  const c = db.c;
+  const c = db.config;
   const sync = c.synchronousCommit === 'remote_write' || c.synchronousCommit === 'on' || c.synchronousCommit === 'remote_apply';
   return db.bug === 'sync-ack-before-local-flush' && c.replication === 'pg' && sync && c.syncStandbys.num > 0;
 }
@@ -150,24 +151,24 @@ function shipsUnflushed(db: Db): boolean {
 /** The WAL writer (wal_writer_delay) writes and flushes buffered `off` commits. */
 export function walWriter(db: Db): void {
   db.walWriterArmed = false;
-  if (!db.buffer.length || db.role !== 'primary') return;
+  if (!db.walBuffer.length || db.role !== 'primary') return;
   writeBuffer(db);
   const upto = db.writeLsn;
   syncLog(db, upto);
 }
 
 function writeBuffer(db: Db): void {
-  if (!db.buffer.length) return;
-  for (const rec of db.buffer) db.ctx.disk.append('wal', rec);
-  db.writeLsn = db.buffer[db.buffer.length - 1]!.lsn;
-  db.buffer = [];
+  if (!db.walBuffer.length) return;
+  for (const rec of db.walBuffer) db.ctx.disk.append('wal', rec);
+  db.writeLsn = db.walBuffer[db.walBuffer.length - 1]!.lsn;
+  db.walBuffer = [];
 }
 
 /** fsync the log; `upto` is durable when it completes, unless a rewind cut the log meanwhile. */
 export function syncLog(db: Db, upto: number): void {
-  const gen = db.gen;
+  const rewinds = db.rewindCount;
   db.ctx.disk.fsync(() => {
-    if (gen === db.gen) flushed(db, upto);
+    if (rewinds === db.rewindCount) flushed(db, upto);
   });
   db.ctx.mark('flush-start');
 }
@@ -187,7 +188,7 @@ function flushed(db: Db, upto: number): void {
   }
   if (db.role !== 'primary') return;
   if (advanced) db.ctx.emit('wal.flush', { lsn: to, timeline: currentTl(db.lineage) });
-  for (const peer of db.senders.keys()) ship(db, peer);
+  for (const peer of db.walSenders.keys()) ship(db, peer);
   evaluate(db);
 }
 
@@ -203,8 +204,8 @@ export function onHello(db: Db, from: NodeId, m: Extract<Msg, { type: 'hello' }>
   const sane = Math.min(m.end, divergence(m.lineage, db.lineage), db.writeLsn);
   // Planted bug: accept the standby's own end even when its suffix diverged (no pg_rewind).
   const start = db.bug === 'rejoin-without-rewind' ? m.end : sane;
-  const sid = ++db.sidSeq;
-  db.senders.set(from, { sid, next: start + 1, write: 0, flush: 0, replay: 0, streaming: false });
+  const sid = ++db.lastStreamId;
+  db.walSenders.set(from, { streamId: sid, nextLsn: start + 1, write: 0, flush: 0, replay: 0, streaming: false });
   db.ctx.send(from, { type: 'start', from: start, lineage: db.lineage, sid } satisfies Msg);
   ship(db, from);
 }
@@ -216,10 +217,10 @@ export function onHello(db: Db, from: NodeId, m: Extract<Msg, { type: 'hello' }>
  * have applied any WAL that got lost on the primary").
  */
 function ship(db: Db, peer: NodeId, upto = db.flushLsn): void {
-  const s = db.senders.get(peer);
-  if (!s || s.next > upto) return;
-  const recs = db.log.slice(indexAfter(db.log, s.next - 1), indexAfter(db.log, upto));
-  s.next = upto + 1;
+  const s = db.walSenders.get(peer);
+  if (!s || s.nextLsn > upto) return;
+  const recs = db.log.slice(indexAfter(db.log, s.nextLsn - 1), indexAfter(db.log, upto));
+  s.nextLsn = upto + 1;
   if (!recs.length) return;
   db.ctx.send(peer, { type: 'wal', recs } satisfies Msg);
   db.ctx.emit('wal.send', { to: peer, lsn: recs[recs.length - 1]!.lsn });
@@ -228,17 +229,17 @@ function ship(db: Db, peer: NodeId, upto = db.flushLsn): void {
 
 export function onReport(db: Db, from: NodeId, m: Extract<Msg, { type: 'report' }>): void {
   if (db.role !== 'primary') return;
-  const s = db.senders.get(from);
+  const s = db.walSenders.get(from);
   // A break noticed late can drop a sender the standby still streams from.
   if (!s) return db.ctx.send(from, { type: 'resync' } satisfies Msg);
-  if (s.sid !== m.sid) return;
+  if (s.streamId !== m.sid) return;
   s.write = m.write;
   s.flush = m.flush;
   s.replay = m.replay;
   if (!s.streaming && m.write >= db.flushLsn) s.streaming = true;
   db.ctx.emit('standby.report', { from, write: m.write, flush: m.flush, replay: m.replay });
-  if (db.asyncFallback && ackCount(db, db.flushLsn, 'flush', allStandbys(db)) >= db.c.semisyncAcks) {
-    db.asyncFallback = false; // a replica caught up: semi-sync switches back on
+  if (db.asyncFallbackOn && ackCount(db, db.flushLsn, 'flush', allStandbys(db)) >= db.config.semisyncAcks) {
+    db.asyncFallbackOn = false; // a replica caught up: semi-sync switches back on
     db.ctx.emit('semisync.on', { lsn: db.flushLsn });
   }
   evaluate(db);
@@ -246,8 +247,8 @@ export function onReport(db: Db, from: NodeId, m: Extract<Msg, { type: 'report' 
 
 /** Status interval on the primary: ask standbys to reply while commits wait. */
 export function tick(db: Db): void {
-  if (!db.waiters.length) return;
-  for (const peer of db.senders.keys()) db.ctx.send(peer, { type: 'keepalive' } satisfies Msg);
+  if (!db.commitWaits.length) return;
+  for (const peer of db.walSenders.keys()) db.ctx.send(peer, { type: 'keepalive' } satisfies Msg);
 }
 
 // ───────────────────────────── commit waits ─────────────────────────────
@@ -256,22 +257,22 @@ export function tick(db: Db): void {
 export function evaluate(db: Db): void {
   if (db.role !== 'primary') return;
   if (visibleBeforeAck(db)) {
-    for (const w of db.waiters) if (!w.visible && w.lsn <= db.flushLsn) show(db, w);
+    for (const w of db.commitWaits) if (!w.visible && w.lsn <= db.flushLsn) show(db, w);
   }
-  while (db.waiters.length && ready(db, db.waiters[0]!.lsn)) release(db, db.waiters.shift()!);
+  while (db.commitWaits.length && ready(db, db.commitWaits[0]!.lsn)) release(db, db.commitWaits.shift()!);
   drainQueue(db);
 }
 
 /** MySQL AFTER_COMMIT: the engine commit (visibility) precedes the replica wait. */
 function visibleBeforeAck(db: Db): boolean {
-  if (db.c.replication !== 'semisync') return false;
-  return db.c.semisyncWaitPoint === 'AFTER_COMMIT' || db.bug === 'semisync-after-commit-visibility';
+  if (db.config.replication !== 'semisync') return false;
+  return db.config.semisyncWaitPoint === 'AFTER_COMMIT' || db.bug === 'semisync-after-commit-visibility';
 }
 
 function ready(db: Db, lsn: number): boolean {
   if (db.flushLsn < lsn && !shipsUnflushed(db)) return false;
-  if (db.asyncFallback) return true;
-  const c = db.c;
+  if (db.asyncFallbackOn) return true;
+  const c = db.config;
   if (c.replication === 'semisync') return ackCount(db, lsn, 'flush', allStandbys(db)) >= c.semisyncAcks;
   if (c.synchronousCommit === 'off' || c.synchronousCommit === 'local' || c.syncStandbys.num === 0) return true;
   const kind = c.synchronousCommit === 'remote_write' ? 'write' : c.synchronousCommit === 'on' ? 'flush' : 'replay';
@@ -287,57 +288,57 @@ function ready(db: Db, lsn: number): boolean {
  * flushed when it reported (before that it is in 'catchup').
  */
 function streaming(db: Db, n: NodeId): boolean {
-  return db.senders.get(n)?.streaming === true;
+  return db.walSenders.get(n)?.streaming === true;
 }
 
 function allStandbys(db: Db): NodeId[] {
-  return [...db.senders.keys()];
+  return [...db.walSenders.keys()];
 }
 
 function ackCount(db: Db, lsn: number, kind: 'write' | 'flush' | 'replay', names: NodeId[]): number {
   let n = 0;
-  const pg = db.c.replication === 'pg';
+  const pg = db.config.replication === 'pg';
   for (const name of names) {
-    const s = db.senders.get(name);
+    const s = db.walSenders.get(name);
     if (s && s[kind] >= lsn && (!pg || streaming(db, name))) n++;
   }
   return n;
 }
 
-function show(db: Db, w: Waiter): void {
+function show(db: Db, w: CommitWait): void {
   w.visible = true;
   makeVisible(db, 'txn.commit', w.xid, w.lsn, w.tl, w.writes, w.op);
-  for (const k of w.keys) db.locked.set(k, (db.locked.get(k) ?? 1) - 1);
+  for (const k of w.lockedKeys) db.rowLocks.set(k, (db.rowLocks.get(k) ?? 1) - 1);
 }
 
-function release(db: Db, w: Waiter): void {
+function release(db: Db, w: CommitWait): void {
   if (!w.visible && leavesLater(db, w)) {
     // The backend is woken; it leaves the ProcArray (and answers) a moment later.
-    db.leaving.push(w);
-    db.ctx.setTimer(db.ctx.random() * db.c.procArrayDelayMs, 'procarray', w.lsn);
+    db.leavingProcArray.push(w);
+    db.ctx.setTimer(db.ctx.random() * db.config.procArrayDelayMs, 'procarray', w.lsn);
     return;
   }
   if (!w.visible) show(db, w);
   answer(db, w);
 }
 
-function answer(db: Db, w: Waiter): void {
-  if (w.reqId < 0) return; // recovered from the log: its client already got `info`
+function answer(db: Db, w: CommitWait): void {
+  if (w.reqId === undefined) return; // recovered from the log: its client already got `info`
   const commit: CommitPos = { lsn: w.lsn, timeline: w.tl };
-  db.ctx.reply(w.reqId, { type: 'ok', txn: w.out, commit });
+  db.ctx.reply(w.reqId, { type: 'ok', txn: w.results, commit });
   db.ctx.mark('commit-acked');
 }
 
 /** A woken PostgreSQL backend that has a client leaves the ProcArray on its own schedule. */
-function leavesLater(db: Db, w: Waiter): boolean {
-  return db.c.replication === 'pg' && db.c.procArrayDelayMs > 0 && w.reqId >= 0;
+function leavesLater(db: Db, w: CommitWait): boolean {
+  return db.config.replication === 'pg' && db.config.procArrayDelayMs > 0 && w.reqId !== undefined;
 }
 
 /** ProcArrayEndTransaction of the backend committing at `lsn`: visible, then answered. */
 export function leaveProcArray(db: Db, lsn: number): void {
-  const i = db.leaving.findIndex((w) => w.lsn === lsn);
+  const i = db.leavingProcArray.findIndex((w) => w.lsn === lsn);
   if (i < 0 || db.role !== 'primary') return;
-  const w = db.leaving.splice(i, 1)[0]!;
+  const w = db.leavingProcArray.splice(i, 1)[0]!;
   show(db, w);
   answer(db, w);
   drainQueue(db);
@@ -354,9 +355,9 @@ export function leaveProcArray(db: Db, lsn: number): void {
  */
 export function cancelWait(db: Db, reqId: number): void {
   if (db.role !== 'primary') return;
-  const i = db.waiters.findIndex((w) => w.reqId === reqId);
+  const i = db.commitWaits.findIndex((w) => w.reqId === reqId);
   if (i < 0) return;
-  const w = db.waiters.splice(i, 1)[0]!;
+  const w = db.commitWaits.splice(i, 1)[0]!;
   if (!w.visible) show(db, w);
   db.ctx.emit('syncrep.cancel', {
     lsn: w.lsn, timeline: w.tl, op: w.op,
@@ -376,13 +377,13 @@ export function cancelWait(db: Db, reqId: number): void {
  * waiting commit is acknowledged — silently, the client sees plain success.
  */
 function armFallback(db: Db, lsn: number): void {
-  const ms = db.c.replication === 'semisync' ? db.c.semisyncTimeoutMs : db.bug === 'silent-async-fallback' ? BUG_FALLBACK_MS : 0;
-  if (ms > 0 && !db.asyncFallback) db.ctx.setTimer(ms, 'fallback', lsn);
+  const ms = db.config.replication === 'semisync' ? db.config.semisyncTimeoutMs : db.bug === 'silent-async-fallback' ? BUG_FALLBACK_MS : 0;
+  if (ms > 0 && !db.asyncFallbackOn) db.ctx.setTimer(ms, 'fallback', lsn);
 }
 
 export function fallback(db: Db, lsn: number): void {
-  if (db.role !== 'primary' || !db.waiters.some((w) => w.lsn === lsn)) return;
-  db.asyncFallback = true;
+  if (db.role !== 'primary' || !db.commitWaits.some((w) => w.lsn === lsn)) return;
+  db.asyncFallbackOn = true;
   db.ctx.emit('semisync.off', { lsn });
   evaluate(db);
 }
@@ -400,24 +401,24 @@ export function fallback(db: Db, lsn: number): void {
 export function resume(db: Db): void {
   resetReplayCursor(db);
   queueReplay(db, db.log.length);
-  db.working = new Map(db.data);
+  db.latestValues = new Map(db.visibleData);
   const open = new Map<string, Map<string, Value>>();
   for (const i of db.replayQueue) recoverRecord(db, db.log[i]!, open);
   db.replayQueue = [];
   // PostgreSQL marks them committed at crash recovery, in WAL order, whether a standby has
   // them or not. A primary that stepped down and is named again without restarting (the
   // model's lease lapse) keeps them waiting: only a restart recovers.
-  const recovering = db.bootedAsPrimary;
-  db.bootedAsPrimary = false;
-  if (db.c.inDoubtCommits === 'visible' && recovering) {
-    for (const w of db.waiters) if (w.reqId < 0) show(db, w);
-    db.waiters = db.waiters.filter((w) => w.reqId >= 0);
+  const recovering = db.restartedAsPrimary;
+  db.restartedAsPrimary = false;
+  if (db.config.inDoubtCommits === 'visible' && recovering) {
+    for (const w of db.commitWaits) if (w.reqId === undefined) show(db, w);
+    db.commitWaits = db.commitWaits.filter((w) => w.reqId !== undefined);
   }
-  db.queuedUpTo = db.log.length;
-  db.pending.clear();
+  db.queuedUpToIndex = db.log.length;
+  db.openTxns.clear();
   db.role = 'primary';
   db.following = undefined;
-  db.started = false;
+  db.streamStarted = false;
   db.frozen = false;
   db.nextLsn = db.writeLsn + 1;
   persistState(db, 'primary');
@@ -437,8 +438,8 @@ export function resume(db: Db): void {
  * cleared: commits re-queued by a later demotion were never acknowledged.
  */
 export function startingUp(db: Db): boolean {
-  if (db.startingUp && !db.waiters.some((w) => w.reqId < 0)) db.startingUp = false;
-  return db.startingUp;
+  if (db.crashRecoveryUnfinished && !db.commitWaits.some((w) => w.reqId === undefined)) db.crashRecoveryUnfinished = false;
+  return db.crashRecoveryUnfinished;
 }
 
 /** Rebuild an in-doubt commit from the log as a waiter with no client. */
@@ -448,34 +449,34 @@ function recoverRecord(db: Db, rec: WalRec, open: Map<string, Map<string, Value>
   if (rec.rec === 'abort' || !txn) return void open.delete(rec.xid);
   if (rec.rec === 'write') {
     const k = rec.k!;
-    const cur = txn.has(k) ? txn.get(k)! : (db.working.get(k) ?? null);
+    const cur = txn.has(k) ? txn.get(k)! : (db.latestValues.get(k) ?? null);
     const reexec = rec.stmt !== undefined && rec.src !== db.id;
     txn.set(k, reexec ? evalStmt(rec.stmt!, cur, db.ctx) : (rec.v ?? null));
     return;
   }
   open.delete(rec.xid);
-  for (const [k, v] of txn) db.working.set(k, v);
+  for (const [k, v] of txn) db.latestValues.set(k, v);
   const keys = [...txn.keys()];
-  for (const k of keys) db.locked.set(k, (db.locked.get(k) ?? 0) + 1);
-  db.waiters.push({ xid: rec.xid, lsn: rec.lsn, tl: rec.tl, reqId: -1, op: rec.op, writes: txn, out: [], keys, visible: false });
+  for (const k of keys) db.rowLocks.set(k, (db.rowLocks.get(k) ?? 0) + 1);
+  db.commitWaits.push({ xid: rec.xid, lsn: rec.lsn, tl: rec.tl, reqId: undefined, op: rec.op, writes: txn, results: [], lockedKeys: keys, visible: false });
 }
 
 /** Demotion: waits are cancelled (the commit is durable locally, maybe not replicated). */
 export function stop(db: Db, reason: string): void {
   writeBuffer(db); // WAL of visible `off` commits reaches the log, so a rewind can find and cut it
-  for (const w of db.waiters) {
-    if (w.reqId < 0) continue;
+  for (const w of db.commitWaits) {
+    if (w.reqId === undefined) continue;
     db.ctx.reply(w.reqId, { type: 'info', reason: `canceling wait for synchronous replication: ${reason}; committed locally, may not be replicated` });
   }
   // Woken but not yet out of the ProcArray: the connection ends before COMMIT's answer.
-  for (const w of db.leaving) db.ctx.reply(w.reqId, { type: 'info', reason: `terminating connection: ${reason}; committed, not yet answered` });
-  db.leaving = [];
-  for (const r of db.queue) db.ctx.reply(r.id, { type: 'fail', error: `terminating connection: ${reason}` });
-  db.waiters = [];
-  db.queue = [];
-  db.locked.clear();
+  for (const w of db.leavingProcArray) db.ctx.reply(w.reqId!, { type: 'info', reason: `terminating connection: ${reason}; committed, not yet answered` });
+  db.leavingProcArray = [];
+  for (const r of db.lockQueue) db.ctx.reply(r.id, { type: 'fail', error: `terminating connection: ${reason}` });
+  db.commitWaits = [];
+  db.lockQueue = [];
+  db.rowLocks.clear();
   // Walsenders exit with the primary role; their standbys must reconnect to whoever is primary.
-  for (const peer of db.senders.keys()) db.ctx.send(peer, { type: 'resync' } satisfies Msg);
-  db.senders.clear();
-  db.asyncFallback = false;
+  for (const peer of db.walSenders.keys()) db.ctx.send(peer, { type: 'resync' } satisfies Msg);
+  db.walSenders.clear();
+  db.asyncFallbackOn = false;
 }

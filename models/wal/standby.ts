@@ -13,8 +13,8 @@
  */
 import type { IncomingRequest, NodeId } from '../../src/index.js';
 import { currentTl, indexAfter, type Lineage, type Msg } from './log.js';
-import * as primary from './primary.js';
-import { persistState, queueReplay, releaseHeldCommit, replayRecord, readVisible, resetReplayCursor, rewind, type Db } from './node.js';
+import type { Db } from './state.js';
+import { persistState, queueReplay, releaseHeldCommit, replayRecord, readVisible, resetReplayCursor, rewind } from './visible.js';
 
 /** Stream from `primary` (after a failover, a rejoin or a restart). */
 export function follow(db: Db, primary: NodeId): void {
@@ -26,14 +26,14 @@ export function follow(db: Db, primary: NodeId): void {
     scheduleReplay(db);
   }
   db.following = primary;
-  db.started = false;
+  db.streamStarted = false;
   db.frozen = false;
   hello(db);
 }
 
 function hello(db: Db): void {
   if (!db.following) return;
-  db.helloAge = 0;
+  db.ticksSinceHello = 0;
   // Planted bug: resume from the applied position and take retransmissions again.
   const end = db.bug === 'retransmit-applied-twice' ? db.replayLsn : db.writeLsn;
   db.ctx.send(db.following, { type: 'hello', lineage: db.lineage, end } satisfies Msg);
@@ -43,18 +43,18 @@ export function onStart(db: Db, from: NodeId, m: Extract<Msg, { type: 'start' }>
   if (from !== db.following || db.frozen) return;
   if (m.from < db.writeLsn && db.bug !== 'retransmit-applied-twice') {
     // Plain PostgreSQL refuses a diverged timeline until an operator runs pg_rewind.
-    if (db.c.rewind === 'manual' && db.rewindState !== 'approved') return refuseStream(db, m.from);
+    if (db.config.rewind === 'manual' && db.rewindState !== 'approved') return refuseStream(db, m.from);
     rewind(db, m.from, m.lineage);
   }
   db.rewindState = 'none';
   db.lineage = m.lineage;
-  db.sid = m.sid;
-  db.started = true;
+  db.streamId = m.sid;
+  db.streamStarted = true;
   if (db.role === 'old-primary') db.role = 'standby';
   persistState(db, 'standby');
   db.ctx.mark('stream-start');
   // Planted bug: records from the new connection jump ahead of the unapplied backlog.
-  if (db.bug === 'out-of-order-apply-after-reconnect' && db.replayQueue.length) db.priorityEnd = 0;
+  if (db.bug === 'out-of-order-apply-after-reconnect' && db.replayQueue.length) db.jumpedAhead = 0;
   report(db, true);
 }
 
@@ -67,7 +67,7 @@ function refuseStream(db: Db, to: number): void {
   if (db.rewindState !== 'none') return;
   db.rewindState = 'waiting';
   db.ctx.emit('rewind.refused', { toLsn: to, end: db.writeLsn, timeline: currentTl(db.lineage) });
-  db.ctx.setTimer(db.c.manualRewindMs, 'manualrewind');
+  db.ctx.setTimer(db.config.manualRewindMs, 'manualrewind');
 }
 
 /** The operator ran pg_rewind: the next stream start cuts the diverged suffix. */
@@ -78,7 +78,7 @@ export function operatorRewind(db: Db): void {
 }
 
 export function onWal(db: Db, from: NodeId, m: Extract<Msg, { type: 'wal' }>): void {
-  if (from !== db.following || !db.started || db.frozen) return;
+  if (from !== db.following || !db.streamStarted || db.frozen) return;
   const dupOk = db.bug === 'retransmit-applied-twice';
   let wrote = false;
   for (const rec of m.recs) {
@@ -93,18 +93,18 @@ export function onWal(db: Db, from: NodeId, m: Extract<Msg, { type: 'wal' }>): v
   report(db);
   const upto = db.writeLsn;
   const count = db.log.length;
-  const gen = db.gen;
-  db.ctx.disk.fsync(() => flushed(db, upto, count, gen));
+  const rewinds = db.rewindCount;
+  db.ctx.disk.fsync(() => flushed(db, upto, count, rewinds));
   db.ctx.mark('flush-start');
 }
 
 export function restart(db: Db): void {
-  db.started = false;
+  db.streamStarted = false;
   hello(db);
 }
 
-function flushed(db: Db, upto: number, count: number, gen: number): void {
-  if (gen !== db.gen || upto <= db.flushLsn) return;
+function flushed(db: Db, upto: number, count: number, rewinds: number): void {
+  if (rewinds !== db.rewindCount || upto <= db.flushLsn) return;
   db.flushLsn = upto;
   db.ctx.emit('standby.flush', { lsn: upto, timeline: currentTl(db.lineage) });
   db.ctx.mark('flush-done');
@@ -121,16 +121,16 @@ function flushed(db: Db, upto: number, count: number, gen: number): void {
  * every wal_receiver_status_interval, which we leave out so an idle cluster is quiet.
  */
 export function report(db: Db, force = false): void {
-  if (!db.following || !db.started || db.frozen || db.role !== 'standby') return;
+  if (!db.following || !db.streamStarted || db.frozen || db.role !== 'standby') return;
   const flush = db.bug === 'ack-on-write-not-flush' ? db.writeLsn : db.flushLsn;
   const replay = db.bug === 'remote-apply-ack-before-replay' ? db.flushLsn : db.replayLsn;
   const last = db.lastReport;
-  if (!force && last.sid === db.sid && last.write === db.writeLsn && last.flush === flush && last.replay === replay) return;
-  last.sid = db.sid;
+  if (!force && last.streamId === db.streamId && last.write === db.writeLsn && last.flush === flush && last.replay === replay) return;
+  last.streamId = db.streamId;
   last.write = db.writeLsn;
   last.flush = flush;
   last.replay = replay;
-  db.ctx.send(db.following, { type: 'report', sid: db.sid, write: db.writeLsn, flush, replay } satisfies Msg);
+  db.ctx.send(db.following, { type: 'report', sid: db.streamId, write: db.writeLsn, flush, replay } satisfies Msg);
   markAcks(db, flush, replay);
 }
 
@@ -140,9 +140,9 @@ export function report(db: Db, force = false): void {
  * The marks follow what is reported, so they fall where the update is sent.
  */
 function markAcks(db: Db, flush: number, replay: number): void {
-  const a = db.acked;
-  if (a.sid !== db.sid) {
-    a.sid = db.sid;
+  const a = db.ackMarked;
+  if (a.streamId !== db.streamId) {
+    a.streamId = db.streamId;
     a.write = a.flush = a.replay = 0;
   }
   if (db.writeLsn > a.write) {
@@ -161,8 +161,8 @@ function markAcks(db: Db, flush: number, replay: number): void {
 
 export function tick(db: Db): void {
   if (db.role === 'primary' || !db.following) return;
-  if (!db.started) {
-    if (++db.helloAge >= 3) hello(db);
+  if (!db.streamStarted) {
+    if (++db.ticksSinceHello >= 3) hello(db);
     return;
   }
   report(db);
@@ -172,11 +172,11 @@ export function tick(db: Db): void {
 
 export function scheduleReplay(db: Db): void {
   if (db.replayTimer !== undefined || !db.replayQueue.length) return;
-  if (db.c.replayMsPerRecord === 0) {
+  if (db.config.replayMsPerRecord === 0) {
     while (db.replayQueue.length) replayOne(db);
     return afterReplay(db);
   }
-  db.replayTimer = db.ctx.setTimer(db.c.replayMsPerRecord, 'replay');
+  db.replayTimer = db.ctx.setTimer(db.config.replayMsPerRecord, 'replay');
 }
 
 export function replayStep(db: Db): void {
@@ -188,8 +188,8 @@ export function replayStep(db: Db): void {
 
 function replayOne(db: Db): void {
   const i = db.replayQueue.shift()!;
-  if (db.priorityEnd > 0) db.priorityEnd--;
-  else if (db.priorityEnd === 0 && !db.replayQueue.length) db.priorityEnd = -1;
+  if (db.jumpedAhead > 0) db.jumpedAhead--;
+  else if (db.jumpedAhead === 0 && !db.replayQueue.length) db.jumpedAhead = -1;
   const rec = db.log[i];
   if (!rec) return;
   replayRecord(db, rec, 'apply');
@@ -214,7 +214,7 @@ function persistAppliedLazily(db: Db): void {
 }
 
 function afterReplay(db: Db): void {
-  if (db.priorityEnd === 0) db.priorityEnd = -1;
+  if (db.jumpedAhead === 0) db.jumpedAhead = -1;
   report(db);
 }
 
@@ -223,34 +223,34 @@ function afterReplay(db: Db): void {
 /**
  * pg_ctl promote: replay everything received (written, even if not yet
  * flushed), then start timeline `tl` right after the last record. Transactions
- * still open at that point never commit.
+ * still open at that point never commit. Returns the new timeline's start; the
+ * caller makes it durable (primary.syncLog) before streaming begins.
  */
-export function promote(db: Db, tl: number): void {
-  db.queuedUpTo = Math.min(db.queuedUpTo, db.log.length);
+export function promote(db: Db, tl: number): number {
+  db.queuedUpToIndex = Math.min(db.queuedUpToIndex, db.log.length);
   queueReplay(db, db.log.length);
   if (db.replayTimer !== undefined) db.ctx.cancelTimer(db.replayTimer);
   db.replayTimer = undefined;
   while (db.replayQueue.length) replayOne(db);
   releaseHeldCommit(db);
-  db.priorityEnd = -1;
-  db.pending.clear();
+  db.jumpedAhead = -1;
+  db.openTxns.clear();
   const start = db.writeLsn;
   db.lineage = [...db.lineage, { tl, start }] satisfies Lineage;
   db.ctx.emit('promote', { timeline: tl, lsn: start });
   db.ctx.mark('promoted');
   db.role = 'primary';
-  db.bootedAsPrimary = false;
+  db.restartedAsPrimary = false;
   db.following = undefined;
-  db.started = false;
+  db.streamStarted = false;
   db.frozen = false;
-  db.leaseGranted = 0;
-  db.working = new Map(db.data);
+  db.leaseHeartbeat = 0;
+  db.latestValues = new Map(db.visibleData);
   db.nextLsn = start + 1;
-  db.queuedUpTo = db.log.length;
+  db.queuedUpToIndex = db.log.length;
   failReads(db, 'standby promoted');
   persistState(db, 'primary');
-  // The received WAL becomes the new timeline's durable start; then streaming can begin.
-  primary.syncLog(db, start);
+  return start;
 }
 
 // ───────────────────────────── reads ─────────────────────────────
@@ -265,8 +265,8 @@ export function onRequest(db: Db, r: IncomingRequest): void {
   }
   const after = r.req.after;
   if (r.policy === 'read-your-writes' && after && db.replayLsn < after.lsn) {
-    const timer = db.ctx.setTimer(db.c.rywWaitMs, 'ryw', r.id);
-    db.readWaits.push({ req: r, lsn: after.lsn, timer });
+    const timer = db.ctx.setTimer(db.config.rywWaitMs, 'ryw', r.id);
+    db.rywWaits.push({ req: r, lsn: after.lsn, timer });
     return;
   }
   answer(db, r);
@@ -277,31 +277,31 @@ function answer(db: Db, r: IncomingRequest): void {
 }
 
 function answerReads(db: Db): void {
-  if (!db.readWaits.length) return;
+  if (!db.rywWaits.length) return;
   const still = [];
-  for (const w of db.readWaits) {
+  for (const w of db.rywWaits) {
     if (db.replayLsn >= w.lsn) {
       db.ctx.cancelTimer(w.timer);
       answer(db, w.req);
     } else still.push(w);
   }
-  db.readWaits = still;
+  db.rywWaits = still;
 }
 
 export function rywTimeout(db: Db, reqId: number): void {
-  const w = db.readWaits.find((x) => x.req.id === reqId);
+  const w = db.rywWaits.find((x) => x.req.id === reqId);
   if (!w) return;
-  db.readWaits = db.readWaits.filter((x) => x !== w);
+  db.rywWaits = db.rywWaits.filter((x) => x !== w);
   db.ctx.reply(reqId, {
     type: 'fail',
-    error: `read-your-writes: ${db.id} replayed only up to lsn ${db.replayLsn} < ${w.lsn} after ${db.c.rywWaitMs} ms`,
+    error: `read-your-writes: ${db.id} replayed only up to lsn ${db.replayLsn} < ${w.lsn} after ${db.config.rywWaitMs} ms`,
   });
 }
 
 function failReads(db: Db, why: string): void {
-  for (const w of db.readWaits) {
+  for (const w of db.rywWaits) {
     db.ctx.cancelTimer(w.timer);
     db.ctx.reply(w.req.id, { type: 'fail', error: why });
   }
-  db.readWaits = [];
+  db.rywWaits = [];
 }

@@ -1,10 +1,11 @@
 /**
  * `replicheck models [MODEL]`: every built-in model, or one model (built-in or
- * a module path), with its variants, knobs, planted bugs, claims and the
- * protocol moments it marks (what generated faults can be timed from).
+ * a module path), with its variants, knobs, planted bugs, claims, the real
+ * system's behaviours it reproduces (knobs, claims, bugs and sources of each)
+ * and the protocol moments it marks (what generated faults can be timed from).
  */
 import type { Command } from 'commander';
-import type { ModelKnob } from '../sim/types.js';
+import type { ModelBehaviour, ModelKnob } from '../sim/types.js';
 import { BUILTIN_MODELS } from '../../models/index.js';
 import type { ModelEntry } from '../verdict/judge.js';
 import { GUARANTEES } from '../check/guarantees.js';
@@ -14,7 +15,7 @@ import { println } from './options.js';
 export function registerModels(program: Command): void {
   program
     .command('models [model]')
-    .description('list built-in models, or one model (name or ./module.ts): variants, knobs, planted bugs, claimed guarantees, marked moments')
+    .description('list built-in models, or one model (name or ./module.ts): variants, knobs, planted bugs, claimed guarantees, behaviours, marked moments')
     .option('--json', 'print one JSON document')
     .option('--guarantees', 'list the guarantees the checkers know: family and the evidence each needs')
     .action(async (ref: string | undefined, opts: { json?: boolean; guarantees?: boolean }) => {
@@ -39,6 +40,7 @@ function describeModel(name: string, { model, variants }: ModelEntry) {
     description: model.description,
     knobs: model.knobs,
     bugs: model.bugs,
+    behaviours: model.behaviours ?? [],
     marks: model.marks ?? [],
     variants: Object.entries(variants).map(([variant, raw]) => {
       const config = model.configure(raw);
@@ -61,11 +63,25 @@ function formatModels(list: ReturnType<typeof describeModels>): string {
     for (const k of m.knobs) out.push(`    ${k.name.padEnd(24)} ${knobValues(k)} (default ${String(k.default)}) — ${k.description}`);
     out.push('  planted bugs (--bug NAME):');
     for (const b of m.bugs) out.push(`    ${b.name.padEnd(34)} ${b.description}\n    ${''.padEnd(34)} source: ${b.source}`);
+    if (m.behaviours.length) out.push('  behaviours of the real system (knobs that select each, claims that depend on it, bugs beside it):');
+    for (const b of m.behaviours) out.push(...behaviourLines(b));
     out.push(m.marks.length ? '  marked moments (faults can be timed from the n-th one on a node):' : '  marked moments: none (faults are timed by the clock only)');
     for (const k of m.marks) out.push(`    ${k.name.padEnd(24)} ${k.description}`);
     out.push('');
   }
   return out.join('\n');
+}
+
+/** One behaviour: id and title, what it does, then its knobs, claims, bugs and sources. */
+function behaviourLines(b: ModelBehaviour): string[] {
+  const pad = ' '.repeat(6);
+  const list = (xs: readonly string[]) => (xs.length ? xs.join(', ') : '—');
+  return [
+    `    ${b.id} — ${b.title}`,
+    `${pad}${b.what}`,
+    `${pad}knobs: ${list(b.knobs)} · claims: ${list(b.claims)} · bugs: ${list(b.bugs)}`,
+    ...b.sources.map((s) => `${pad}source: ${s}`),
+  ];
 }
 
 /** "a | b" for a knob with a closed list; "2..9 (e.g. 2 | 3)" or "≥ 1 (e.g. 60 | 120)" for a numeric range. */

@@ -316,6 +316,29 @@ export interface ModelKnob {
 }
 
 /**
+ * A documented behaviour of the real system that a model reproduces — most often
+ * where that system surprises its users — with what selects it, what it decides
+ * and the planted bugs that break it. Every planted bug of a built-in model sits
+ * beside the behaviour it breaks; the basic mechanics (streaming and replay,
+ * at-least-once delivery) are behaviours too.
+ */
+export interface ModelBehaviour {
+  /** Unique within the model, kebab-case. */
+  id: string;
+  title: string;
+  /** What the model does, in one or two sentences. */
+  what: string;
+  /** Names of the model's knobs that select or tune it (none: always on). */
+  knobs: readonly string[];
+  /** Guarantee ids whose claim depends on it: claimed only with it, or dropped because of it. */
+  claims: readonly string[];
+  /** Names of the model's planted bugs that break it. */
+  bugs: readonly string[];
+  /** Where the real system documents it, as the model's knob, claim and bug sources cite it. */
+  sources: readonly string[];
+}
+
+/**
  * A model: a named factory of node programs plus its topology, router and the
  * guarantees it claims. Plain record of functions, nothing to inherit.
  * `C` is the model's configuration (JSON data, part of the scenario).
@@ -336,6 +359,8 @@ export interface Model<C = Record<string, unknown>> {
   quiescent?(cluster: ClusterView, config: C): boolean;
   /** The protocol moments its nodes mark with `ctx.mark`; generated faults aim at them. */
   marks?: readonly MarkSpec[];
+  /** The real system's documented behaviours it reproduces (`replicheck models` lists them). */
+  behaviours?: readonly ModelBehaviour[];
 }
 
 export interface RunResult {
