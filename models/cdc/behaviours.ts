@@ -86,4 +86,13 @@ export const CDC_BEHAVIOURS: ModelBehaviour[] = [
     bugs: ['commit-before-processing', 'non-idempotent-sink'],
     sources: ['Apache Kafka KafkaConsumer javadoc, "Manual Offset Control"', 'Debezium Embedded Engine'],
   },
+  {
+    id: 'sink-transactions',
+    title: 'Source transactions at the sink: per event, or buffered by transaction metadata',
+    what: "A multi-key source transaction is split by key hash across partitions, so a sink applying events as they come (sinkApply per-event, the JDBC sink's way) can show half of it and does not claim transaction atomicity. With sinkApply by-transaction the connector emits Debezium transaction metadata (BEGIN/END on a metadata partition, a transaction block on each event) and each sink holds a transaction until it has END and all event_count events, applies it in one store transaction and commits offsets only up to what it applied; atomicity is judged from reads the sinks serve (sinkReads).",
+    knobs: ['sinkApply', 'sinkReads'],
+    claims: ['sink-transaction-atomicity'],
+    bugs: ['txn-flush-on-end'],
+    sources: ['Debezium PostgreSQL connector docs, "Transaction metadata"'],
+  },
 ];
