@@ -4,8 +4,15 @@
  * judged claims are the same on 1 and on 2 workers, and the same as judging each
  * run in this thread. The failing runs come from a planted bug (several in 48
  * runs), so the comparison is over findings, not over an empty list.
+ *
+ * Runs judged for their findings only leave message traffic out of the history;
+ * every model's every variant and planted bug is judged the same without it.
  */
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { scenariosFor } from '../properties/harness.js';
+import { judgeScenario, type Verdict } from '../src/verdict/judge.js';
+import { targetOptions } from '../src/run/targets.js';
 import { loadModel, type LoadedModel } from '../src/cli/load-model.js';
 import { explore, judgeRun, runPosition, runSeed, startRunPool, targetOf, type ExploreResult } from '../src/run/explore.js';
 import type { WorkerPool } from '../src/run/pool.js';
@@ -54,5 +61,30 @@ describe('an exploration on 1 and on 2 workers', () => {
     }
     expect([...here.keys()]).toEqual(failing);
     for (const r of one.failing) expect(r.finding).toEqual(here.get(r.index));
+  }, 300_000);
+});
+
+describe('judging without message traffic in the history', () => {
+  it('gives the same violations, outcomes and failures for every variant and planted bug of every built-in model', async () => {
+    const findings = (v: Verdict) => ({ violations: v.violations, outcomes: v.outcomes, failure: v.failure, token: v.token });
+    let violations = 0;
+    let judged = 0;
+    for (const name of ['wal', 'cdc', 'migration', 'leaderless', 'leaderless-cdc']) {
+      const entry = await loadModel(name);
+      const targets = [...variantTargets(entry), ...entry.model.bugs.map((b) => variantTargets(entry, { bug: b.name })[0]!)];
+      for (const [i, t] of targets.entries()) {
+        const opts = targetOptions(entry, t);
+        for (const scenario of fc.sample(scenariosFor(entry.model, opts), { seed: 100 + i, numRuns: 3 })) {
+          const traced = judgeScenario(entry.model, scenario, { checkers: opts.checkers });
+          const untraced = judgeScenario(entry.model, scenario, { checkers: opts.checkers, traceMessages: false });
+          if (traced.run) expect(untraced.run!.history.length).toBeLessThan(traced.run.history.length);
+          expect(findings(untraced)).toEqual(findings(traced));
+          violations += traced.violations.length;
+          judged++;
+        }
+      }
+    }
+    expect(judged).toBeGreaterThan(200);
+    expect(violations).toBeGreaterThan(10);
   }, 300_000);
 });
