@@ -9,7 +9,12 @@
  * simulated and checked against every guarantee its variant claims plus the
  * model contract (`judgeScenario`). Drawing is left out. Median of 7 batches.
  *
- * Both count CPU time of this process (`process.cpuUsage`, GC threads included),
+ * wal.explore_runs_per_s: runs per CPU-second as a `replicheck run wal` worker judges
+ * them (`judgeRun`: drawn by fast-check at the run's seed and position, simulated
+ * without message traffic, checked), every variant in turn, after WARM runs of
+ * warm-up. Median of 7 batches.
+ *
+ * All count CPU time of this process (`process.cpuUsage`, GC threads included),
  * not wall time: on a shared machine wall time measures the neighbours, and
  * "per core" is what a worker thread gets.
  */
@@ -17,6 +22,9 @@ import fc from 'fast-check';
 import { judgeScenario, simulate, type Scenario } from '../src/analysis.js';
 import { walModel, walVariants } from '../models/wal/index.js';
 import { scenariosFor } from '../properties/harness.js';
+import { loadModel, type LoadedModel } from '../src/cli/load-model.js';
+import { judgeRun, runPosition, runSeed, targetOf } from '../src/run/explore.js';
+import { variantTargets, type RunTarget } from '../src/run/targets.js';
 import { randomScenario } from '../test/wal-helpers.js';
 import { median, type Figure } from './figure.js';
 
@@ -65,16 +73,34 @@ function judgedBatch(b: number): number {
   return scenarios.length / (ms / 1000);
 }
 
+/** Runs before the explore batches are timed (a fresh isolate's runs cost ~3× a warmed one's). */
+const WARM = 400;
+const EXPLORE_PER_BATCH = 80;
+
+function exploreBatch(entry: LoadedModel, targets: RunTarget[], from: number, count: number): number {
+  const ms = cpuMs(() => {
+    for (let i = from; i < from + count; i++) {
+      judgeRun(entry, { target: targetOf(targets, i), seed: runSeed(1, i), position: runPosition(i, targets.length), shrink: false });
+    }
+  });
+  return count / (ms / 1000);
+}
+
 export async function run(): Promise<Figure[]> {
   batch(99); // warm-up (JIT)
   const results = Array.from({ length: BATCHES }, (_, b) => batch(b));
   judgedBatch(99);
   const judged = Array.from({ length: BATCHES }, (_, b) => judgedBatch(b));
+  const entry = await loadModel('wal');
+  const targets = variantTargets(entry);
+  exploreBatch(entry, targets, 0, WARM);
+  const explored = Array.from({ length: BATCHES }, (_, b) => exploreBatch(entry, targets, WARM + b * EXPLORE_PER_BATCH, EXPLORE_PER_BATCH));
   const judgedNote = `median of ${BATCHES}×${JUDGED_PER_VARIANT * Object.keys(walVariants).length} harness-drawn runs, every variant, every claim`;
   return [
     { name: 'wal.runs_per_s', value: Math.round(median(results.map((r) => r.runsPerS))), unit: 'runs/CPU-s', note: `median of ${BATCHES}×${RUNS_PER_BATCH} runs, 3 nodes + monitor, 100 ops, random faults` },
     { name: 'wal.events_per_run', value: Math.round(median(results.map((r) => r.eventsPerRun))), unit: 'events' },
     { name: 'wal.history_entries_per_run', value: Math.round(median(results.map((r) => r.entriesPerRun))), unit: 'entries' },
     { name: 'wal.judged_runs_per_s', value: Math.round(median(judged)), unit: 'runs/CPU-s', note: judgedNote },
+    { name: 'wal.explore_runs_per_s', value: Math.round(median(explored)), unit: 'runs/CPU-s', note: `median of ${BATCHES}×${EXPLORE_PER_BATCH} runs as a run worker judges them, after ${WARM}` },
   ];
 }

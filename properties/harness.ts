@@ -78,6 +78,8 @@ export interface PropertyOptions {
   checkers?: CheckerTable;
   /** Simulator limits written into every scenario (event budget…), so a replay keeps them. */
   limits?: SimLimits;
+  /** Record message traffic in judged histories (default true; see JudgeOptions). */
+  traceMessages?: boolean;
 }
 
 export interface CheckModelOptions extends PropertyOptions {
@@ -287,6 +289,7 @@ function judgeOptions(opts: PropertyOptions): JudgeOptions {
     ...(opts.extraClaims ? { extraClaims: opts.extraClaims } : {}),
     ...(opts.check ? { check: opts.check } : {}),
     ...(opts.checkers ? { checkers: opts.checkers } : {}),
+    ...(opts.traceMessages === false ? { traceMessages: false } : {}),
   };
 }
 

@@ -119,7 +119,11 @@ const last: { verdict?: Verdict } = {};
 export function judgeRun(entry: LoadedModel, task: RunTask): RunFinding {
   const key = JSON.stringify(task.target);
   let prop = properties.get(key);
-  if (!prop) properties.set(key, (prop = guaranteeProperty(entry.model, targetOptions(entry, task.target), (v) => (last.verdict = v))));
+  if (!prop) {
+    // Only the findings leave this function, and no checker reads message traffic: it is not recorded.
+    const opts = { ...targetOptions(entry, task.target), traceMessages: false };
+    properties.set(key, (prop = guaranteeProperty(entry.model, opts, (v) => (last.verdict = v))));
+  }
   delete last.verdict;
   // endOnFailure: no shrinking here; a failure is shrunk as its own task, under its own watchdog.
   const out = fc.check(prop, { seed: task.seed, path: String(task.position), numRuns: 1, endOnFailure: true });

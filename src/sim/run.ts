@@ -109,7 +109,11 @@ type SimEvent =
 
 type EventOf<K extends SimEvent['kind']> = Extract<SimEvent, { kind: K }>;
 
-/** A timer is its own event: the live ones are kept by id on the node, so a cancelled one is skipped. */
+/**
+ * A timer is its own event, found by id for cancelling (`Simulation.timerById`);
+ * a cancelled or fired one is no longer `live`, and one of an earlier incarnation
+ * of its node is void.
+ */
 interface TimerEvent {
   kind: 'timer';
   node: number;
@@ -118,6 +122,7 @@ interface TimerEvent {
   tag: string;
   payload: unknown;
   background: boolean;
+  live: boolean;
 }
 
 interface NodeSlot {
@@ -135,7 +140,8 @@ interface NodeSlot {
   disk: SimDisk;
   rng: Rng;
   deferred: SimEvent[];
-  timers: Map<number, TimerEvent>;
+  /** Live foreground timers of this incarnation (a crash takes them out of `foregroundTimers`). */
+  fgTimers: number;
   /** Requests at this node whose reads are checked at the reply (see `observe`). */
   watch: RequestState[];
 }
@@ -194,6 +200,8 @@ class Simulation<C> {
   private readonly streamOpen: Uint8Array;
   private msgSeq = 0;
   private timerSeq = 0;
+  /** Live timers by id (ids are this run's sequence): an array, not a Map, as most timers fire or are cancelled soon. */
+  private readonly timerById: (TimerEvent | undefined)[] = [];
   // what keeps the quiet phase alive
   private inFlight = 0;
   private foregroundTimers = 0;
@@ -370,7 +378,7 @@ class Simulation<C> {
       clock: new NodeClock(this.sim.clocks?.[id]),
       rng: this.random.stream(`node:${id}`),
       deferred: [],
-      timers: new Map(),
+      fgTimers: 0,
       watch: [],
     } as unknown as NodeSlot;
     const fsyncRng = this.random.stream(`disk:${id}`);
@@ -519,28 +527,39 @@ class Simulation<C> {
     if (!Number.isFinite(delayMs) || delayMs < 0) throw new Error(`setTimer(${tag}): delay must be ≥ 0, got ${delayMs}`);
     const id = ++this.timerSeq;
     if (slot.inc !== inc || !slot.alive) return id;
-    const ev: TimerEvent = { kind: 'timer', node: slot.idx, id, inc, tag, payload, background };
-    slot.timers.set(id, ev);
-    if (!background) this.foregroundTimers++;
+    const ev: TimerEvent = { kind: 'timer', node: slot.idx, id, inc, tag, payload, background, live: true };
+    this.timerById[id] = ev;
+    if (!background) {
+      this.foregroundTimers++;
+      slot.fgTimers++;
+    }
     this.push(this.now + slot.clock.trueDuration(delayMs), ev);
     return id;
   }
 
   private cancelTimer(slot: NodeSlot, inc: number, id: number): void {
     if (slot.inc !== inc) return;
-    const t = slot.timers.get(id);
-    if (!t) return;
-    slot.timers.delete(id);
-    if (!t.background) this.foregroundTimers--;
+    const t = this.timerById[id];
+    // Only a live timer of this node's current incarnation (a crash voided the others).
+    if (!t || !t.live || t.node !== slot.idx || t.inc !== slot.inc) return;
+    this.timerDone(slot, t);
+  }
+
+  private timerDone(slot: NodeSlot, t: TimerEvent): void {
+    t.live = false;
+    this.timerById[t.id] = undefined;
+    if (!t.background) {
+      this.foregroundTimers--;
+      slot.fgTimers--;
+    }
   }
 
   private onTimer(ev: TimerEvent): void {
     const slot = this.nodes[ev.node]!;
     if (slot.inc !== ev.inc || !slot.alive) return;
-    if (slot.timers.get(ev.id) !== ev) return; // cancelled
+    if (!ev.live) return; // cancelled
     if (this.defer(slot, ev)) return;
-    slot.timers.delete(ev.id);
-    if (!ev.background) this.foregroundTimers--;
+    this.timerDone(slot, ev);
     try {
       slot.program.onTimer(slot.ctx, ev.tag, ev.payload);
     } catch (err) {
@@ -941,8 +960,8 @@ class Simulation<C> {
       if (ev.kind === 'call') this.calls--;
     }
     slot.deferred = [];
-    for (const t of slot.timers.values()) if (!t.background) this.foregroundTimers--;
-    slot.timers.clear();
+    this.foregroundTimers -= slot.fgTimers;
+    slot.fgTimers = 0;
     slot.watch = [];
     if (mode === 'machine') slot.disk.machineCrash();
     this.history.push({ type: 'node', t: this.now, node: slot.id, ev: 'crash', mode });

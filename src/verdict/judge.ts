@@ -50,6 +50,12 @@ export interface JudgeOptions {
    * guarantee id → checker. They take precedence over the built-in registry.
    */
   checkers?: CheckerTable;
+  /**
+   * Record message sends and receipts in the history (default true). No checker
+   * reads them (they are three in four entries), so a caller that keeps only the
+   * findings turns them off; the findings are the same, the history is not.
+   */
+  traceMessages?: boolean;
 }
 
 /**
@@ -69,8 +75,9 @@ export interface ModelEntry {
 }
 
 /** Configure, build the topology and simulate. Throws what the simulator throws. */
-export function runScenario<C>(model: Model<C>, scenario: Scenario, config = model.configure(scenario.config, scenario.bug)): SimRun {
+export function runScenario<C>(model: Model<C>, scenario: Scenario, config = model.configure(scenario.config, scenario.bug), traceMessages?: boolean): SimRun {
   const sim = toSimConfig(scenario, model.nodes(config));
+  if (traceMessages === false) sim.traceMessages = false;
   return simulate({ model, config, ...(scenario.bug !== undefined ? { bug: scenario.bug } : {}), sim });
 }
 
@@ -96,7 +103,7 @@ export function judgeScenario<C>(model: Model<C>, scenario: Scenario, opts: Judg
   const claims = claimsOf(model, scenario, opts, config);
   let run: SimRun;
   try {
-    run = runScenario(model, scenario, config);
+    run = runScenario(model, scenario, config, opts.traceMessages);
   } catch (err) {
     const failure = asHarnessFailure(err);
     if (!failure) throw err;
