@@ -91,6 +91,8 @@ const cdc: BuiltinModel = {
     'no-snapshot': { snapshot: false, preloadRows: 0 },
     'ordered-producer': { idempotent: false, maxInFlight: 1 },
     'compacted': { compaction: true },
+    // A physical standby of the source promoted on failover; PostgreSQL 17 failover slots carry the slot over.
+    'source-failover': { sourceStandby: true, failoverSlots: true },
   },
   workload: CDC_WORKLOAD,
   guarantees: GUARANTEE_FAMILIES.cdc,
