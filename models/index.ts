@@ -80,6 +80,8 @@ const CDC_TRIGGER_TUNING: Record<string, Partial<BugTrigger>> = {
     config: { checkpointMs: 2, snapshot: false, preloadRows: 0 }, profile: 'crashes', faultKinds: ['crash'],
     workload: { opKinds: ['w'], keys: 4, txnOpsMax: 8, spanMs: 30 }, runs: 800,
   },
+  // The source standby cut off (or the primary silent) past failoverTimeoutMs while writes stream.
+  'failover-slot-ahead-of-standby': { profile: 'partitions', faultKinds: ['partition'], workload: { opKinds: ['w'], keys: 2, spanMs: 200 } },
 };
 
 /** Change data capture: Debezium/Kafka-shaped pipeline into several kinds of sinks. */
@@ -92,6 +94,8 @@ const cdc: BuiltinModel = {
     'ordered-producer': { idempotent: false, maxInFlight: 1 },
     'compacted': { compaction: true },
     'txn-sink': { sinkApply: 'by-transaction', sinkReads: true },
+    // A physical standby of the source promoted on failover; PostgreSQL 17 failover slots carry the slot over.
+    'source-failover': { sourceStandby: true, failoverSlots: true },
   },
   workload: CDC_WORKLOAD,
   guarantees: GUARANTEE_FAMILIES.cdc,

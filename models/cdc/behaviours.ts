@@ -95,4 +95,13 @@ export const CDC_BEHAVIOURS: ModelBehaviour[] = [
     bugs: ['txn-flush-on-end'],
     sources: ['Debezium PostgreSQL connector docs, "Transaction metadata"'],
   },
+  {
+    id: 'source-failover-slot',
+    title: 'Source failover and the logical replication slot',
+    what: "With sourceStandby a physical standby receives the source's log asynchronously and is promoted when the primary goes silent for failoverTimeoutMs; what the old primary committed but never shipped is lost at the source too, and the sinks are judged against the promoted primary. Logical slots exist only on the primary: without failoverSlots the promoted source has none, the connector fails loudly (an unknown gap) and the CDC guarantees are reported not judged. With failoverSlots a synced slot survives at a position the standby has; with synchronizedStandbySlots decoding waits for the standby's flush, so the guarantees are claimed through the failover, and without it nothing is claimed.",
+    knobs: ['sourceStandby', 'failoverSlots', 'synchronizedStandbySlots', 'failoverTimeoutMs'],
+    claims: ['completeness', 'sink-convergence'],
+    bugs: ['failover-slot-ahead-of-standby'],
+    sources: ['https://www.postgresql.org/docs/17/runtime-config-replication.html#GUC-SYNCHRONIZED-STANDBY-SLOTS', 'https://www.postgresql.org/docs/17/logicaldecoding-explanation.html#LOGICALDECODING-REPLICATION-SLOTS-SYNCHRONIZATION'],
+  },
 ];

@@ -22,6 +22,11 @@ import { type CdcEvent, type Change, cmpPos, DATA_COLLECTION, fnv1a, IDX_ALL, is
 
 export interface ConnectorOptions {
   source: NodeId;
+  /**
+   * Every source node the primary may move to (a multi-host connection string): told of a
+   * promotion by a newer timeline, the connector reconnects there at its position.
+   */
+  sources?: NodeId[];
   /** The broker, or with replication every broker: batches go to the one believed to lead. */
   broker: NodeId;
   brokers?: NodeId[];
@@ -98,6 +103,8 @@ interface DoneChunk {
 }
 
 const CKPT = 'ckpt';
+/** The source node followed after a failover, and its timeline. */
+const SRC = 'source';
 const STUCK_POLLS = 20;
 const INC = 'incarnation';
 
@@ -144,13 +151,19 @@ class Connector implements NodeProgram {
   private readonly brokers: NodeId[];
   /** The broker believed to lead (learned from NotLeader answers; the next one after a silent timeout). */
   private leader: NodeId;
+  /** The source node followed (the primary of `srcTimeline`). */
+  private src: NodeId;
+  private srcTimeline = 1;
 
   constructor(private readonly o: ConnectorOptions) {
     this.brokers = o.brokers && o.brokers.length > 0 ? o.brokers : [o.broker];
     this.leader = this.brokers[0]!;
+    this.src = o.source;
   }
 
   start(ctx: NodeContext): void {
+    const followed = ctx.disk.get<{ node: NodeId; timeline: number }>(SRC);
+    if (followed) [this.src, this.srcTimeline] = [followed.node, followed.timeline];
     // A fresh producer id per incarnation, durable before use: a reused id with
     // reset sequences would make the broker drop new batches as duplicates.
     const inc = (ctx.disk.get<number>(INC) ?? 0) + 1;
@@ -174,7 +187,7 @@ class Connector implements NodeProgram {
 
   private askPosition(ctx: NodeContext): void {
     this.slotAsked = this.ticks;
-    ctx.send(this.o.source, { type: 'position', slot: true }, POLL);
+    ctx.send(this.src, { type: 'position', slot: true }, POLL);
   }
 
   /** Restart from the last checkpoint: stream again from the confirmed position. */
@@ -211,8 +224,11 @@ class Connector implements NodeProgram {
     });
   }
 
-  onMessage(ctx: NodeContext, _from: NodeId, msg: unknown): void {
+  onMessage(ctx: NodeContext, from: NodeId, msg: unknown): void {
     if (!isObj(msg)) return;
+    if (msg.type === 'timeline') return this.onTimeline(ctx, from, msg);
+    // Late answers from a source node no longer followed (the old primary) are not read.
+    if (from !== this.src && (from === this.o.source || this.o.sources?.includes(from))) return;
     switch (msg.type) {
       case 'position':
         if ((this.ckpt && !this.recreating) || this.slotAsked === undefined) return;
@@ -226,6 +242,8 @@ class Connector implements NodeProgram {
         return this.createSlot(ctx, Number(msg.lsn), !this.o.snapshot || this.o.bug === 'snapshot-stream-gap');
       case 'slot-lost':
         return this.onSlotLost(ctx, Number(msg.confirmed));
+      case 'slot-missing':
+        return this.onSlotMissing(ctx, Number(msg.timeline));
       case 'records':
         // Decoding from the slot starts after its confirmed_flush_lsn, past what was asked if the slot is ahead.
         if (typeof msg.from === 'number' && msg.from > this.fetchedLsn && this.fetching !== undefined) this.fetchedLsn = msg.from;
@@ -280,7 +298,7 @@ class Connector implements NodeProgram {
    * on every break doubles the traffic each time.
    */
   onStreamBreak(_ctx: NodeContext, peer: NodeId): void {
-    if (peer !== this.o.source) return; // broker: unacked batches are resent by their retry timers
+    if (peer !== this.src) return; // broker: unacked batches are resent by their retry timers
     this.fetching = undefined;
     if (this.slotAsked !== undefined) this.slotAsked = -Infinity;
     if (this.chunk) this.chunk.sentAt = -Infinity;
@@ -305,12 +323,44 @@ class Connector implements NodeProgram {
     ctx.emit('cdc.failed', { reason: 'replication slot invalidated (max_slot_wal_keep_size): changes after its confirmed position are lost', confirmed });
   }
 
+  /**
+   * A source failover: a newer timeline's primary. Reconnect there and stream on
+   * after the last record read (its slot, if synced, starts no later); a chunk
+   * whose watermarks may be lost starts again. Durable, so a restart follows it.
+   */
+  private onTimeline(ctx: NodeContext, from: NodeId, msg: Record<string, unknown>): void {
+    const timeline = Number(msg.timeline);
+    const primary = typeof msg.primary === 'string' ? msg.primary : from;
+    if (!(timeline > this.srcTimeline) || !this.o.sources?.includes(primary) || this.failed) return;
+    [this.src, this.srcTimeline] = [primary, timeline];
+    ctx.disk.put(SRC, { node: primary, timeline });
+    ctx.emit('cdc.reconnect', { source: primary, timeline, afterLsn: this.fetchedLsn });
+    this.fetching = undefined;
+    if (this.slotAsked !== undefined) this.askPosition(ctx);
+    if (this.chunk) this.startChunk(ctx, this.chunk.afterKey);
+    this.fetch(ctx);
+  }
+
+  /**
+   * The promoted source has no slot: logical slots exist only on the primary unless
+   * failover slots were synced to the standby. Where the stream was is unknown to the
+   * new primary — an unknown gap. The connector fails and says so (a slot created now
+   * would start at the new head and silently skip everything in between).
+   */
+  private onSlotMissing(ctx: NodeContext, timeline: number): void {
+    this.fetching = undefined;
+    if (this.failed || this.recreating) return;
+    this.failed = true;
+    this.ready = false;
+    ctx.emit('cdc.failed', { reason: `replication slot missing on the promoted source (timeline ${timeline}): no failover slot was synced to the standby, changes after the connector's position may be lost`, confirmed: this.confirmed.lsn });
+  }
+
   // ─────────── streaming ───────────
 
   private fetch(ctx: NodeContext): void {
     if (!this.ready || this.fetching !== undefined) return;
     this.fetching = this.ticks;
-    ctx.send(this.o.source, { type: 'fetch', afterLsn: this.fetchedLsn, slot: true }, POLL);
+    ctx.send(this.src, { type: 'fetch', afterLsn: this.fetchedLsn, slot: true }, POLL);
   }
 
   private onRecords(ctx: NodeContext, records: LogRecord[], head: number): void {
@@ -363,8 +413,8 @@ class Connector implements NodeProgram {
   private startChunk(ctx: NodeContext, afterKey: string | null): void {
     const id = `${this.pid}.c${++this.chunkSeq}`;
     this.chunk = { id, sentAt: this.ticks, afterKey, windowOpen: false, windowKeys: new Set() };
-    if (this.o.bug === 'snapshot-stream-gap') ctx.send(this.o.source, { type: 'select', id, afterKey, limit: this.o.chunkSize });
-    else ctx.send(this.o.source, { type: 'wm', id: `${id}:low` });
+    if (this.o.bug === 'snapshot-stream-gap') ctx.send(this.src, { type: 'select', id, afterKey, limit: this.o.chunkSize });
+    else ctx.send(this.src, { type: 'wm', id: `${id}:low` });
   }
 
   private onWatermarkOk(ctx: NodeContext, wmId: string, lsn: number): void {
@@ -372,7 +422,7 @@ class Connector implements NodeProgram {
     if (!c || wmId !== `${c.id}:low`) return;
     c.lowLsn = lsn;
     c.sentAt = this.ticks;
-    ctx.send(this.o.source, { type: 'select', id: c.id, afterKey: c.afterKey, limit: this.o.chunkSize });
+    ctx.send(this.src, { type: 'select', id: c.id, afterKey: c.afterKey, limit: this.o.chunkSize });
     ctx.mark('watermark-low');
   }
 
@@ -383,7 +433,7 @@ class Connector implements NodeProgram {
     c.sentAt = this.ticks;
     ctx.mark('chunk-read');
     if (this.o.bug === 'snapshot-stream-gap') return this.blockingChunk(ctx, c, rows, lsn);
-    ctx.send(this.o.source, { type: 'wm', id: `${id}:high` });
+    ctx.send(this.src, { type: 'wm', id: `${id}:high` });
   }
 
   private onWatermarkRecord(ctx: NodeContext, r: LogRecord): void {
@@ -574,7 +624,7 @@ class Connector implements NodeProgram {
     const c = this.durableCkpt;
     if (!c || this.failed || this.recreating) return;
     const lsn = c.confirmed.idx === IDX_ALL ? c.confirmed.lsn : c.confirmed.lsn - 1;
-    if (lsn > 0) ctx.send(this.o.source, { type: 'slot-confirm', lsn }, POLL);
+    if (lsn > 0) ctx.send(this.src, { type: 'slot-confirm', lsn }, POLL);
   }
 
   view(): NodeView {

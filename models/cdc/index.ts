@@ -16,7 +16,7 @@ import { brokerProgram } from './broker.js';
 import { controllerProgram, type KafkaOptions, replicaProgram } from './kafka.js';
 import { connectorProgram } from './connector.js';
 import { type CdcConsumer, incrementConsumer, sinkProgram, upsertConsumer } from './sink.js';
-import { sourceProgram } from './source.js';
+import { type SourceReplication, sourceProgram } from './source.js';
 import { CDC_BEHAVIOURS } from './behaviours.js';
 
 export type { CdcEvent, Pos } from './common.js';
@@ -42,6 +42,14 @@ export interface CdcConfig {
   uncleanElection: boolean;
   /** The source's max_slot_wal_keep_size in log records; -1 unlimited (PostgreSQL's default). */
   maxSlotWalKeep: number;
+  /** A physical standby of the source (node source-standby) that is promoted when the primary is lost. */
+  sourceStandby: boolean;
+  /** PostgreSQL 17 failover slots: the slot is created with FAILOVER and synced to the standby. */
+  failoverSlots: boolean;
+  /** synchronized_standby_slots names the standby's physical slot (logical decoding waits for its flush). */
+  synchronizedStandbySlots: boolean;
+  /** The standby promotes after this long without hearing from the primary. */
+  failoverTimeoutMs: number;
   /** Debezium tombstones.on.delete: a null-value record after each delete event. */
   tombstones: boolean;
   /** cleanup.policy=compact on the topic (replicated broker), with a late subscriber sink-late reading from offset 0. */
@@ -79,6 +87,7 @@ export const SOURCE = 'source';
 export const CONNECTOR = 'connector';
 export const BROKER = 'broker';
 export const CONTROLLER = 'controller';
+export const SOURCE_STANDBY = 'source-standby';
 
 /** The broker nodes: 'broker' alone, or broker-1..n with a controller. */
 export function brokerNodes(c: Pick<CdcConfig, 'replicas'>): string[] {
@@ -97,6 +106,10 @@ export const CDC_DEFAULTS: CdcConfig = {
   minInsync: 2,
   uncleanElection: false,
   maxSlotWalKeep: -1,
+  sourceStandby: false,
+  failoverSlots: false,
+  synchronizedStandbySlots: true,
+  failoverTimeoutMs: 60,
   tombstones: true,
   compaction: false,
   deleteRetentionMs: 86_400_000,
@@ -121,12 +134,40 @@ const TXN_SINK_DOC = "'per-event': each fetched batch is applied as it comes (Ka
   "'by-transaction': the connector emits Debezium transaction metadata (provide.transaction.metadata=true: a `transaction` block {id, total_order, data_collection_order} on each event, BEGIN/END records with event_count and data_collections on a metadata partition) and each sink buffers a transaction until it holds its END and all event_count events, from any partition, then applies it in one store transaction and commits offsets only up to what it applied; " +
   'claims sink-transaction-atomicity (Debezium PostgreSQL connector docs, "Transaction metadata", https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-transaction-metadata); needs compaction off';
 
+// ─────────── source failover: knobs ───────────
+
+/** Logical slots across a source failover (PostgreSQL 17 failover slots). */
+const SOURCE_FAILOVER_KNOBS: ModelKnob[] = [
+  {
+    name: 'sourceStandby', values: [false, true], default: false,
+    description: 'a physical standby of the source (node source-standby) receives its log asynchronously (streaming replication) and is promoted when the primary is lost (crashed, paused or cut off for failoverTimeoutMs); clients then write to it and the old primary retires — what it committed but never shipped is lost at the source too, and the sinks are judged against the new primary. Logical slots exist only on the primary: without failover slots the promoted standby has none and the connector fails loudly (an unknown gap: guarantees reported not judged)',
+    source: 'https://www.postgresql.org/docs/17/logicaldecoding-explanation.html#LOGICALDECODING-REPLICATION-SLOTS-SYNCHRONIZATION (replication slot synchronization); EDB pg_failover_slots docs ("logical replication slots are only maintained on the primary node … resulting in an unknown gap in data changes")',
+  },
+  {
+    name: 'failoverSlots', values: [false, true], default: false,
+    description: 'the connector creates its slot with FAILOVER (CREATE_REPLICATION_SLOT … FAILOVER; Debezium slot.failover=true) and the standby runs sync_replication_slots = on: a synced copy of the slot (never ahead of what the standby flushed) survives the promotion and the connector resumes there at least once; a failover before the first sync still finds no slot (fails loudly)',
+    source: 'https://www.postgresql.org/docs/17/protocol-replication.html (CREATE_REPLICATION_SLOT … FAILOVER); https://www.postgresql.org/docs/17/runtime-config-replication.html#GUC-SYNC-REPLICATION-SLOTS; Debezium PostgreSQL connector docs, slot.failover',
+  },
+  {
+    name: 'synchronizedStandbySlots', values: [true, false], default: true,
+    description: "with failover slots: the primary's synchronized_standby_slots lists the standby's physical slot, so logical decoding sends the connector no change the standby has not flushed and the slot never confirms past it. PostgreSQL's default is empty (false): the connector may then hold changes the promoted standby never had, and the CDC guarantees are not claimed for a source with a standby",
+    source: 'https://www.postgresql.org/docs/17/runtime-config-replication.html#GUC-SYNCHRONIZED-STANDBY-SLOTS ("Logical WAL sender processes will send decoded changes to plugins only after the specified replication slots confirm receiving WAL")',
+  },
+  { name: 'failoverTimeoutMs', values: [30, 60, 120], range: { min: 0.001 }, default: 60, description: 'with sourceStandby: how long the standby hears nothing from the primary before it is promoted (a failover manager\'s timeout; the old primary is fenced by the newer timeline)' },
+];
+
+/** Whether a failover can leave the sinks ahead of the promoted source: failover slots without synchronized_standby_slots. */
+export function sourceFailoverUnsafe(c: Pick<CdcConfig, 'sourceStandby' | 'failoverSlots' | 'synchronizedStandbySlots'>): boolean {
+  return c.sourceStandby && c.failoverSlots && !c.synchronizedStandbySlots;
+}
+
 export const CDC_KNOBS: ModelKnob[] = [
   { name: 'partitions', values: [1, 2, 3, 4], range: { min: 1, integer: true }, default: 3, description: 'broker partitions; events are partitioned by key hash' },
   { name: 'replicas', values: [1, 3], range: { min: 1, integer: true }, default: 3, description: 'broker replicas per partition (replication.factor); 1 is a single broker without a controller, fsyncing before it acknowledges (the stricter variant)' },
   { name: 'minInsync', values: [1, 2], range: { min: 1, integer: true }, default: 2, description: 'min.insync.replicas: acks=all produce is refused while the ISR is smaller' },
   { name: 'uncleanElection', values: [false, true], default: false, description: 'unclean.leader.election.enable: elect an out-of-sync replica when no ISR member is alive (acknowledged records may be lost; durability claims dropped)' },
   { name: 'maxSlotWalKeep', values: [-1, 4, 16], range: { min: -1, integer: true }, default: -1, description: 'source max_slot_wal_keep_size in log records (-1 unlimited, PostgreSQL\'s default): a slot whose confirmed_flush_lsn lags further is invalidated and the connector fails loudly (PostgreSQL docs, max_slot_wal_keep_size and pg_replication_slots.wal_status = lost)' },
+  ...SOURCE_FAILOVER_KNOBS,
   { name: 'tombstones', values: [true, false], default: true, description: 'Debezium tombstones.on.delete: each delete event (op d) is followed by a separate null-value tombstone for the key (Debezium PostgreSQL connector docs)' },
   { name: 'compaction', values: [false, true], default: false, description: 'cleanup.policy=compact (Kafka\'s default is delete): the leader\'s log cleaner keeps only the last record per key, so a lagging consumer skips intermediate versions; adds sink-late, a subscriber that joins at 40 ms and reads from offset 0 (Kafka documentation, "Log Compaction")' },
   { name: 'deleteRetentionMs', values: [86_400_000, 50], range: { min: 0 }, default: 86_400_000, description: 'delete.retention.ms: a tombstone outlives compaction this long; "a bound on the time in which a consumer must complete a read if they begin from offset 0" (Kafka topic config docs); below a run\'s length delete-propagation is not claimed' },
@@ -172,6 +213,9 @@ export const CDC_MARKS: MarkSpec[] = [
   { name: 'isr-changed', description: 'controller: the in-sync replica set shrank or grew (AlterPartition)' },
   { name: 'slot-confirmed', description: "source: the slot's confirmed_flush_lsn moved forward (the connector's flush feedback)" },
   { name: 'log-cleaned', description: "broker leader: the log cleaner removed superseded records (and expired tombstones) of a compacted topic" },
+  { name: 'standby-flushed', description: 'source standby: received log records are fsynced and applied; it reports the flushed position to the primary' },
+  { name: 'slot-synced', description: "source standby: its synced copy of the failover slot moved (confirmed_flush_lsn from the primary, never past its own flush)" },
+  { name: 'source-promoted', description: 'source standby: promoted to primary on a new timeline after the primary went silent; clients write to it' },
 ];
 
 /**
@@ -245,6 +289,11 @@ export const CDC_BUGS: PlantedBug[] = [
     source: 'PostgreSQL docs: max_slot_wal_keep_size ("replication slots may be marked invalid … the required WAL files may be removed") and pg_replication_slots.wal_status = lost; Debezium PostgreSQL connector docs (snapshot.mode when_needed: a new snapshot when the slot no longer has the WAL the offsets need)',
   },
   {
+    name: 'failover-slot-ahead-of-standby',
+    description: "the source has a standby and failover slots, but logical decoding does not wait for the standby's flush (synchronized_standby_slots ignored): the connector streams changes the standby never received, then the standby is promoted — the sinks keep rows the new primary never had, and the connector resumes past the new primary's head, skipping its first commits",
+    source: 'PostgreSQL 17 docs, synchronized_standby_slots ("This guarantees that logical replication failover slots do not consume changes until those changes are received and flushed to corresponding physical standbys"), https://www.postgresql.org/docs/17/runtime-config-replication.html#GUC-SYNCHRONIZED-STANDBY-SLOTS; pgsql-hackers, "Allow logical walsenders to wait for the physical standby" (the promoted standby must not lag behind the subscribers)',
+  },
+  {
     name: 'tombstone-retention-zero',
     description: 'on a compacted topic the log cleaner removes a key\'s tombstone at once (delete.retention.ms=0): a subscriber that read the key\'s earlier value and reaches the delete later never sees it and keeps the row',
     source: 'Kafka topic config delete.retention.ms ("a bound on the time in which a consumer must complete a read if they begin from offset 0 … otherwise delete tombstones may be collected before they complete their scan"); Kafka documentation, "Log Compaction"',
@@ -280,6 +329,7 @@ export const CDC_BUG_HINTS: Record<string, { config: Record<string, unknown>; ne
   'txn-flush-on-end': { config: { sinkApply: 'by-transaction', sinkReads: true }, needs: "a transaction whose END record a sink reads before the transaction's events on a data partition (a lagging partition, or just the order fetch answers arrive in)" },
   'tombstone-retention-zero': { config: { compaction: true }, needs: 'a compacted topic, a key written then deleted while a subscriber (sink-late, or a paused sink) has read the write but not yet the delete' },
   'unclean-leader-election': { config: {}, needs: 'the followers cut off from the leading broker long enough to leave the ISR, a write, then the leader crashed' },
+  'failover-slot-ahead-of-standby': { config: { sourceStandby: true, failoverSlots: true }, needs: 'writes the connector streams while the source standby is cut off (or behind), then the standby promoted (the primary silent for failoverTimeoutMs)' },
 };
 
 /** The log cleaner's interval (ms) on a compacted topic. */
@@ -317,9 +367,9 @@ export function createCdcModel(opts: { name?: string; consumers?: Record<string,
     knobs: CDC_KNOBS,
     bugs: CDC_BUGS,
     configure: (raw, bug) => configureCdc(raw, bug, consumers),
-    nodes: (c) => [SOURCE, CONNECTOR, ...(c.replicas > 1 ? [CONTROLLER] : []), ...brokerNodes(c), ...sinksOf(c).map((s) => s.name)],
+    nodes: (c) => [SOURCE, ...(c.sourceStandby ? [SOURCE_STANDBY] : []), CONNECTOR, ...(c.replicas > 1 ? [CONTROLLER] : []), ...brokerNodes(c), ...sinksOf(c).map((s) => s.name)],
     program: (node, c, bug) => cdcProgram(node, c, bug, consumers),
-    route: (req, session, _cluster, c) => routeRequest(req, session, c),
+    route: (req, session, cluster, c) => routeRequest(req, session, cluster, c),
     claims: (c) => cdcClaims(c, consumers),
     quiescent: (cluster, c) => cdcQuiescent(cluster, c),
     marks: CDC_MARKS,
@@ -327,10 +377,10 @@ export function createCdcModel(opts: { name?: string; consumers?: Record<string,
   };
 }
 
-/** Writes go to the source; with sinkReads, read-only transactions to a sink whose cells are its keys (one per session). */
-function routeRequest(req: ClientRequest, session: SessionInfo, c: CdcConfig): NodeId {
+/** Writes go to the live source primary; with sinkReads, read-only transactions to a sink whose cells are its keys (one per session). */
+function routeRequest(req: ClientRequest, session: SessionInfo, cluster: ClusterView, c: CdcConfig): NodeId {
   const readSinks = sinksOf(c).filter((s) => s.transform === 'identity' || s.transform === 'derive');
-  if (!c.sinkReads || readSinks.length === 0 || req.end !== 'commit' || req.txn.some((m) => m.f !== 'r')) return SOURCE;
+  if (!c.sinkReads || readSinks.length === 0 || req.end !== 'commit' || req.txn.some((m) => m.f !== 'r')) return currentSource(cluster);
   return readSinks[fnv1a(session.id) % readSinks.length]!.name;
 }
 
@@ -338,10 +388,11 @@ function routeRequest(req: ClientRequest, session: SessionInfo, c: CdcConfig): N
 export const cdcModel: Model<CdcConfig> = createCdcModel();
 
 function cdcProgram(node: NodeId, c: CdcConfig, bug: string | undefined, consumers: Record<string, UserConsumer>): NodeProgram {
-  if (node === SOURCE) {
+  if (node === SOURCE || node === SOURCE_STANDBY) {
     // The bug's source keeps little WAL for the slot, so a lagging connector meets the invalidation.
     const keep = bug === 'slot-lost-silent-restart' && c.maxSlotWalKeep < 0 ? SLOT_KEEP_BUG : c.maxSlotWalKeep;
-    return sourceProgram({ preloadRows: c.preloadRows, role: 'primary', maxSlotWalKeep: keep });
+    const replication = c.sourceStandby ? sourceReplication(node, c, bug) : undefined;
+    return sourceProgram({ preloadRows: c.preloadRows, role: node === SOURCE ? 'primary' : 'standby', maxSlotWalKeep: keep, ...(replication ? { replication } : {}) });
   }
   // The bug's topic was expanded by one partition, which the producer picks up after GROW_AFTER events.
   const parts = bug === 'partition-count-change' ? c.partitions + 1 : c.partitions;
@@ -364,7 +415,7 @@ function cdcProgram(node: NodeId, c: CdcConfig, bug: string | undefined, consume
   if (node === CONNECTOR) {
     const reorder = bug === 'retries-reorder';
     return connectorProgram({
-      source: SOURCE, ...brokerOpts, partitions: c.partitions, partitionsLater: parts, growAfter: GROW_AFTER,
+      source: SOURCE, ...(c.sourceStandby ? { sources: [SOURCE, SOURCE_STANDBY] } : {}), ...brokerOpts, partitions: c.partitions, partitionsLater: parts, growAfter: GROW_AFTER,
       idempotent: reorder ? false : c.idempotent, maxInFlight: reorder ? Math.max(5, c.maxInFlight) : c.maxInFlight,
       snapshot: c.snapshot, slotLsnNoSnapshot: c.preloadRows > 0 ? 1 : 0, chunkSize: c.chunkSize, pollMs: c.pollMs, checkpointMs: c.checkpointMs,
       requestTimeoutMs: c.requestTimeoutMs, batchMax: c.batchMax, tombstones: c.tombstones, ...(txn ? { txnMetadata: true } : {}), ...(bug ? { bug } : {}),
@@ -393,6 +444,8 @@ function cdcProgram(node: NodeId, c: CdcConfig, bug: string | undefined, consume
  */
 export function sinkClaims(c: CdcConfig, s: CdcSinkSpec, consumers: Record<string, UserConsumer> = { upsert: { consume: upsertConsumer, idempotent: true } }): string[] {
   if (c.commit === 'before-processing') return [];
+  // A failover can leave the sinks with changes the promoted source never had (and the connector past its head).
+  if (sourceFailoverUnsafe(c)) return [];
   // Kafka loses acknowledged records to an unclean election, and min.insync.replicas=1 lets one replica acknowledge alone.
   if (!brokerDurable(c)) return [];
   const dedup = s.exactlyOnce !== 'none';
@@ -434,18 +487,26 @@ export function brokerDurable(c: Pick<CdcConfig, 'replicas' | 'minInsync' | 'unc
 function cdcClaims(c: CdcConfig, consumers: Record<string, UserConsumer>): GuaranteeClaim[] {
   const ids = new Set<string>();
   for (const s of sinksOf(c)) for (const id of sinkClaims(c, s, consumers)) ids.add(id);
-  if (c.snapshot && brokerDurable(c)) ids.add('snapshot-handover');
-  const under = c.replicas > 1
-    ? `any crash, partition, pause or clog; judged after the quiet phase (broker: ${c.replicas} replicas, acks=all, min.insync.replicas=${c.minInsync}, unclean election off — Kafka documentation, "Replication" and topic config unclean.leader.election.enable)`
-    : 'any crash, partition, pause or clog; judged after the quiet phase';
+  if (c.snapshot && brokerDurable(c) && !sourceFailoverUnsafe(c)) ids.add('snapshot-handover');
+  const broker = c.replicas > 1
+    ? ` (broker: ${c.replicas} replicas, acks=all, min.insync.replicas=${c.minInsync}, unclean election off — Kafka documentation, "Replication" and topic config unclean.leader.election.enable)`
+    : '';
+  const failover = !c.sourceStandby ? ''
+    : c.failoverSlots
+      ? '; across a source failover judged against the promoted primary (failover slot synced, synchronized_standby_slots set — PostgreSQL 17 docs, runtime-config-replication); a failover before the slot\'s first sync fails the connector loudly (not judged)'
+      : '; a source failover loses the slot (no failover slots): the connector fails loudly and the guarantees are not judged';
+  const under = `any crash, partition, pause or clog; judged after the quiet phase${broker}${failover}`;
   return [...ids].sort().map((id) => ({ id, under }));
 }
 
 /** Quiet when every committed record is streamed, acknowledged and durably applied at every sink. */
 function cdcQuiescent(cluster: ClusterView, c: CdcConfig): boolean {
   const pos = (id: NodeId): Record<string, number> | undefined => cluster.nodes.find((n) => n.id === id)?.view.positions;
-  const src = pos(SOURCE);
+  const primary = currentSource(cluster);
+  const src = pos(primary);
   const conn = pos(CONNECTOR);
+  // A source failover settles once the old primary has retired (one primary at the end).
+  if (c.sourceStandby && cluster.nodes.some((n) => n.alive && n.id !== primary && n.view.role === 'primary')) return false;
   const broker = leaderPositions(cluster, c);
   if (!src || !conn || !broker) return false;
   // A connector that failed loudly (its slot was lost) will not catch up; the sinks still drain the broker.
@@ -480,6 +541,30 @@ function leaderPositions(cluster: ClusterView, c: CdcConfig): Record<string, num
   return best;
 }
 
+// ─────────── source failover: topology ───────────
+
+/** The source node clients write to: the live primary of the newest timeline (the original source otherwise). */
+function currentSource(cluster: ClusterView): NodeId {
+  let best: { id: NodeId; timeline: number } | undefined;
+  for (const n of cluster.nodes) {
+    if (!n.alive || (n.id !== SOURCE && n.id !== SOURCE_STANDBY) || n.view.role !== 'primary') continue;
+    const timeline = n.view.positions?.['timeline'] ?? 1;
+    if (!best || timeline > best.timeline) best = { id: n.id, timeline };
+  }
+  return best?.id ?? SOURCE;
+}
+
+function sourceReplication(node: NodeId, c: CdcConfig, bug: string | undefined): SourceReplication {
+  return {
+    peer: node === SOURCE ? SOURCE_STANDBY : SOURCE, connector: CONNECTOR, failoverTimeoutMs: c.failoverTimeoutMs, pollMs: c.pollMs,
+    failoverSlots: c.failoverSlots,
+    // The bug: decoding does not wait for the standby, whatever synchronized_standby_slots says.
+    synchronizedStandbySlots: c.synchronizedStandbySlots && bug !== 'failover-slot-ahead-of-standby',
+    // snapshot.mode=never: the slot exists (at the end of the initial load) before the first write, so it can be synced.
+    ...(!c.snapshot ? { initialSlotLsn: c.preloadRows > 0 ? 1 : 0 } : {}),
+  };
+}
+
 // ─────────── configuration ───────────
 
 function configureCdc(raw: Record<string, unknown>, bug: string | undefined, consumers: Record<string, UserConsumer>): CdcConfig {
@@ -494,6 +579,8 @@ function configureCdc(raw: Record<string, unknown>, bug: string | undefined, con
   }
   // A compacted topic drops events a transaction's event_count counts: the buffer would wait forever.
   if (c.sinkApply === 'by-transaction' && c.compaction) throw new Error("cdc: sinkApply 'by-transaction' needs compaction off (the log cleaner removes events a transaction's END counts)");
+  // The bug lives in a source with a standby and failover slots; the correct configuration claims the same.
+  if (bug === 'failover-slot-ahead-of-standby') Object.assign(c, { sourceStandby: true, failoverSlots: true, synchronizedStandbySlots: true });
   return c;
 }
 

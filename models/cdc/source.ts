@@ -17,6 +17,18 @@
  * Recovery: the log on disk is the state. A `recover` event names the surviving
  * log head; records whose `txn.commit` was not yet emitted (written, fsync still
  * pending, then a process crash kept them in the OS cache) are emitted at restart.
+ *
+ * Source failover (`replication`): a physical standby receives the durable log
+ * asynchronously (PostgreSQL streaming replication), fsyncs it, applies it
+ * (`apply` events) and reports its flushed position. It promotes itself after
+ * `failoverTimeoutMs` without hearing from the primary (a failover manager's
+ * decision): a new timeline, clients' writes go to it, and it tells the old
+ * primary (which retires: what it committed but never shipped is lost) and the
+ * connector. Logical slots live only on the primary: with failover slots the
+ * standby keeps a synced copy (sync_replication_slots), and with
+ * synchronized_standby_slots the primary decodes no change to the connector
+ * before the standby has flushed it — so the promoted standby has every change
+ * the connector saw.
  */
 import type {
   ClientResult,
@@ -48,6 +60,26 @@ export interface SourceOptions {
    * streaming from it refused.
    */
   maxSlotWalKeep?: number;
+  /** Physical streaming replication of this log (a source with a standby); absent: a lone source. */
+  replication?: SourceReplication;
+}
+
+/** A source primary/standby pair. `role` ('primary' or 'standby') is the role at first start. */
+export interface SourceReplication {
+  /** The other source node (the standby, or the primary it follows). */
+  peer: NodeId;
+  /** The connector, told of a promotion (as a multi-host connection string finds the new primary). */
+  connector: NodeId;
+  /** The standby promotes after this long without a message from the primary. */
+  failoverTimeoutMs: number;
+  /** Shipping, keepalive and failure-detection period. */
+  pollMs: number;
+  /** Slots created with FAILOVER and synced to the standby (sync_replication_slots = on). */
+  failoverSlots: boolean;
+  /** synchronized_standby_slots names the standby's slot: logical decoding waits for its flush. */
+  synchronizedStandbySlots: boolean;
+  /** A slot made at first start at this position (snapshot.mode=never: the slot exists before the first write). */
+  initialSlotLsn?: number;
 }
 
 /**
@@ -58,6 +90,15 @@ export interface SourceOptions {
 interface Slot {
   confirmed: number;
   invalidated: boolean;
+}
+
+interface RoleState {
+  role: 'primary' | 'standby' | 'retired';
+  timeline: number;
+  /** The log head when this node was promoted (0: it started as the primary). */
+  promotedAt: number;
+  /** Retired: the node that leads the newer timeline. */
+  primary?: NodeId;
 }
 
 type Job =
@@ -74,6 +115,7 @@ const EMITTED = 'emitted';
 const FROZEN = 'frozen';
 const MIRROR = 'mirror';
 const SLOT = 'slot';
+const ROLE = 'role';
 /** Retry interval of an unacknowledged dual write (a foreground timer: a client waits on it). */
 const MIRROR_RETRY_MS = 10;
 
@@ -99,9 +141,21 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
   /** The commit waiting for its dual write, with the client reply to send once it is mirrored. */
   let mirrorWait: { lsn: number; ok: () => void; refused: () => void } | undefined;
   let slot: Slot | undefined;
+  const repl = opts.replication;
+  /** Role, timeline and the log head at promotion (records up to it came from the old primary); durable. */
+  let role: RoleState = { role: repl && opts.role === 'standby' ? 'standby' : 'primary', timeline: 1, promotedAt: 0 };
+  /** Primary: the standby's flushed position (memory: after a restart nothing counts as flushed until it says so). */
+  let standbyFlushed = 0;
+  /** Poll ticks, and the tick the standby last heard from its primary. */
+  let ticks = 0;
+  let heard = 0;
+  /** A promoted primary keeps telling the old primary and the connector until each has answered. */
+  const untold = new Set<NodeId>();
+  let promoting = false;
 
   function recoverFromDisk(ctx: NodeContext): void {
     frozen = ctx.disk.get<boolean>(FROZEN) ?? false;
+    role = ctx.disk.get<RoleState>(ROLE) ?? role;
     slot = ctx.disk.get<Slot>(SLOT);
     mirror = ctx.disk.get<Mirror>(MIRROR);
     mirrorAcked = mirror?.from ?? 0;
@@ -109,10 +163,12 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
     for (const r of records) for (const c of r.changes) setState(c.k, c.after);
     durableLsn = records.length;
     if (records.length === 0) {
+      if (role.role === 'standby') return;
+      if (repl?.initialSlotLsn !== undefined && !slot) ctx.disk.put(SLOT, (slot = { confirmed: repl.initialSlotLsn, invalidated: false }));
       if (opts.preloadRows > 0) queue.push({ kind: 'preload' });
       return;
     }
-    ctx.emit('recover', { lsn: durableLsn, timeline: 1 });
+    ctx.emit('recover', { lsn: durableLsn, timeline: role.timeline });
     const emitted = ctx.disk.get<number>(EMITTED) ?? 0;
     for (const r of records) if (r.lsn > emitted && r.kind === 'txn') emitCommit(ctx, r);
     ctx.disk.put(EMITTED, durableLsn);
@@ -123,10 +179,14 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
     else state.set(k, v);
   }
 
+  /** A record this node committed (`txn.commit`), or received from the primary it followed (`apply`, timeline 1). */
   function emitCommit(ctx: NodeContext, r: LogRecord): void {
     const writes: Record<string, Value> = {};
     for (const c of r.changes) writes[c.k] = c.after;
-    ctx.emit('txn.commit', { xid: r.xid!, lsn: r.lsn, timeline: 1, writes }); // txn records carry an xid
+    const received = role.role === 'standby' || r.lsn <= role.promotedAt;
+    // txn records carry an xid
+    if (received) ctx.emit('apply', { xid: r.xid!, lsn: r.lsn, timeline: 1, writes });
+    else ctx.emit('txn.commit', { xid: r.xid!, lsn: r.lsn, timeline: role.timeline, writes });
   }
 
   function pump(ctx: NodeContext): void {
@@ -249,6 +309,7 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
       if (full.kind === 'txn') emitCommit(ctx, full);
       busy = false;
       done(full.lsn);
+      ship(ctx);
       pump(ctx);
     });
   }
@@ -273,7 +334,7 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
     }
     if (frozen) return ctx.reply(id, { type: 'fail', error: 'read-only: migration cut-over in progress' });
     append(ctx, { kind: 'txn', xid, changes }, (lsn) => {
-      const res: ClientResult = { type: 'ok', txn: out, commit: { lsn, timeline: 1 } };
+      const res: ClientResult = { type: 'ok', txn: out, commit: { lsn, timeline: role.timeline } };
       const ack = (): void => {
         ctx.reply(id, res);
         ctx.mark('commit-acked');
@@ -297,13 +358,23 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
 
   function onMessage(ctx: NodeContext, from: NodeId, msg: unknown): void {
     if (!isObj(msg)) return;
+    if (repl && from === repl.peer && onPeer(ctx, msg)) return;
+    if (from === repl?.connector) untold.delete(from);
+    if (role.role !== 'primary') {
+      // Not the primary: the connector learns where the primary went; everything else waits for it.
+      if (role.role === 'retired' && role.primary !== undefined) ctx.send(from, tellTimeline(), POLL);
+      return;
+    }
     if (msg.type === 'fetch') {
       if (msg.slot === true && slot?.invalidated) return void ctx.send(from, { type: 'slot-lost', confirmed: slot.confirmed }, POLL);
+      // Logical slots live on the primary only: a promoted standby without a synced slot has none.
+      if (msg.slot === true && !slot && role.timeline > 1) return void ctx.send(from, { type: 'slot-missing', timeline: role.timeline }, POLL);
       // Decoding from a slot starts after its confirmed_flush_lsn even when the client asks for less.
       const asked = Math.max(0, Math.floor(Number(msg.afterLsn)) || 0);
       const after = msg.slot === true && slot ? Math.max(asked, slot.confirmed) : asked;
-      const batch = records.slice(after, Math.min(durableLsn, after + FETCH_MAX));
-      ctx.send(from, { type: 'records', records: batch, head: durableLsn, from: after }, POLL);
+      const head = decodable();
+      const batch = records.slice(after, Math.min(head, after + FETCH_MAX));
+      ctx.send(from, { type: 'records', records: batch, head, from: after }, POLL);
       return;
     }
     if (msg.type === 'mirror-ack' || msg.type === 'mirror-refused') return onMirrorReply(ctx, msg);
@@ -326,9 +397,157 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
     pump(ctx);
   }
 
+  // ─────────── physical standby and failover ───────────
+
+  /**
+   * How far logical decoding may read: the durable head, or with failover slots and
+   * synchronized_standby_slots (while a standby follows) only what the standby flushed —
+   * "logical WAL sender processes will send decoded changes to plugins only after the
+   * specified replication slots confirm receiving WAL" (PostgreSQL 17 docs).
+   */
+  function decodable(): number {
+    const wait = repl?.failoverSlots === true && repl.synchronizedStandbySlots && role.timeline === 1;
+    return wait ? Math.min(durableLsn, standbyFlushed) : durableLsn;
+  }
+
+  /** Ships the durable log the standby has not flushed, with the slot's state when failover slots are synced. */
+  function ship(ctx: NodeContext): void {
+    if (!repl || role.role !== 'primary' || role.timeline > 1) return;
+    const sync = repl.failoverSlots && slot ? { confirmed: slot.confirmed, invalidated: slot.invalidated } : undefined;
+    ctx.send(repl.peer, { type: 'wal', timeline: role.timeline, records: records.slice(standbyFlushed, Math.min(durableLsn, standbyFlushed + FETCH_MAX)), ...(sync ? { slot: sync } : {}) }, POLL);
+  }
+
+  function tellTimeline(): Record<string, unknown> {
+    return { type: 'timeline', timeline: role.timeline, primary: role.role === 'primary' ? undefined : role.primary };
+  }
+
+  function onReplTick(ctx: NodeContext): void {
+    ctx.setTimer(repl!.pollMs, 'repl', undefined, { background: true });
+    ticks++;
+    if (role.role === 'primary') {
+      ship(ctx);
+      for (const n of [...untold].sort()) ctx.send(n, tellTimeline(), POLL);
+    } else if (role.role === 'standby' && !promoting && (ticks - heard) * repl!.pollMs >= repl!.failoverTimeoutMs) promote(ctx);
+  }
+
+  /** Messages between the two source nodes; false for anything else (the connector's requests). */
+  function onPeer(ctx: NodeContext, msg: Record<string, unknown>): boolean {
+    switch (msg.type) {
+      case 'wal':
+        if (role.role === 'standby' && !promoting) receive(ctx, msg);
+        else if (role.role === 'primary' && Number(msg.timeline) < role.timeline) ctx.send(repl!.peer, tellTimeline(), POLL);
+        return true;
+      case 'wal-ack':
+        if (role.role === 'primary') standbyFlushed = Math.max(standbyFlushed, Math.min(durableLsn, Number(msg.flushed) || 0));
+        return true;
+      case 'timeline':
+        if (Number(msg.timeline) > role.timeline && role.role !== 'retired') retire(ctx, Number(msg.timeline), repl!.peer);
+        if (role.role === 'retired') ctx.send(repl!.peer, { type: 'retired', timeline: role.timeline }, POLL);
+        return true;
+      case 'retired':
+        untold.delete(repl!.peer);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Standby: append the records that continue the log, fsync, apply, sync the slot, report the flushed position. */
+  function receive(ctx: NodeContext, msg: Record<string, unknown>): void {
+    heard = ticks;
+    const batch = Array.isArray(msg.records) ? (msg.records as LogRecord[]) : [];
+    for (const r of batch) {
+      if (r.lsn !== records.length + 1) continue;
+      ctx.disk.append(LOG, r);
+      records = ctx.disk.records<LogRecord>(LOG);
+    }
+    const upTo = records.length;
+    const remote = isObj(msg.slot) ? (msg.slot as unknown as Slot) : undefined;
+    const ack = (): void => void ctx.send(repl!.peer, { type: 'wal-ack', flushed: durableLsn }, POLL);
+    // A keepalive with nothing new: answer at once (no fsync, so an idle pair lets the run go quiet).
+    if (upTo === durableLsn && !slotSyncs(remote, upTo)) return ack();
+    ctx.disk.fsync(() => {
+      if (role.role !== 'standby') return;
+      for (const r of records.slice(durableLsn, upTo)) {
+        for (const c of r.changes) setState(c.k, c.after);
+        if (r.kind === 'txn') emitCommit(ctx, r);
+      }
+      if (upTo > durableLsn) {
+        durableLsn = upTo;
+        ctx.disk.put(EMITTED, upTo);
+        ctx.mark('standby-flushed');
+      }
+      if (remote && slotSyncs(remote, durableLsn)) {
+        slot = { confirmed: remote.confirmed, invalidated: remote.invalidated === true };
+        ctx.disk.put(SLOT, slot);
+        ctx.disk.fsync();
+        ctx.mark('slot-synced');
+      }
+      ack();
+    });
+  }
+
+  /**
+   * Whether the primary's slot state moves the synced copy: the slotsync worker skips a
+   * remote slot ahead of what this standby has flushed (PostgreSQL 17, "skipping slot
+   * synchronization as the received slot sync LSN … is ahead of the standby position").
+   */
+  function slotSyncs(remote: Slot | undefined, flushed: number): boolean {
+    if (!repl!.failoverSlots || !remote || remote.confirmed > flushed) return false;
+    return !slot || remote.confirmed > slot.confirmed || (remote.invalidated === true) !== slot.invalidated;
+  }
+
+  /**
+   * The failover: a new timeline from everything the standby received (the fsync
+   * makes it durable); the old primary and the connector are told. Shipping stops
+   * meanwhile: the standby has decided.
+   */
+  function promote(ctx: NodeContext): void {
+    const next: RoleState = { role: 'primary', timeline: role.timeline + 1, promotedAt: records.length };
+    promoting = true;
+    ctx.disk.put(ROLE, next);
+    busy = true;
+    ctx.disk.fsync(() => {
+      for (const r of records.slice(durableLsn, next.promotedAt)) {
+        for (const c of r.changes) setState(c.k, c.after);
+        if (r.kind === 'txn') emitCommit(ctx, r);
+      }
+      durableLsn = next.promotedAt;
+      ctx.disk.put(EMITTED, durableLsn);
+      role = next;
+      promoting = false;
+      busy = false;
+      ctx.emit('promote', { lsn: durableLsn, timeline: next.timeline });
+      ctx.mark('source-promoted');
+      untold.add(repl!.peer);
+      untold.add(repl!.connector);
+      for (const n of [...untold].sort()) ctx.send(n, tellTimeline(), POLL);
+      pump(ctx);
+    });
+  }
+
+  /** The old primary learns of a newer timeline: it stops serving (durably); queued transactions fail. */
+  function retire(ctx: NodeContext, timeline: number, primary: NodeId): void {
+    role = { role: 'retired', timeline, promotedAt: role.promotedAt, primary };
+    ctx.disk.put(ROLE, role);
+    ctx.disk.fsync();
+    ctx.emit('source.retired', { timeline, primary });
+    for (const job of queue.splice(0)) {
+      if (job.kind === 'txn') ctx.reply(job.req.id, { type: 'fail', error: `not the primary: retired after the failover to timeline ${timeline}` });
+    }
+  }
+
   return {
     start(ctx) {
       recoverFromDisk(ctx);
+      if (repl) {
+        heard = 0;
+        ctx.setTimer(repl.pollMs, 'repl', undefined, { background: true });
+        if (role.role === 'primary' && role.timeline > 1) {
+          untold.add(repl.peer);
+          untold.add(repl.connector);
+        }
+      }
       if (mirror && durableLsn > mirror.from) {
         // Dual writes were on: commits recovered from the log may never have reached the
         // target (the crash came before its ack). Mirror them before taking new work, as
@@ -343,18 +562,23 @@ export function sourceProgram(opts: SourceOptions): NodeProgram {
     onMessage,
     onTimer(ctx, tag, payload) {
       if (tag === 'mirror-retry' && mirrorWait?.lsn === payload) sendMirror(ctx);
+      if (tag === 'repl') onReplTick(ctx);
     },
     onRequest(ctx, request) {
+      if (role.role !== 'primary') {
+        return ctx.reply(request.id, { type: 'fail', error: role.role === 'retired' ? `not the primary: retired after the failover to timeline ${role.timeline}` : 'not the primary: a standby' });
+      }
       queue.push({ kind: 'txn', req: request });
       pump(ctx);
     },
     view(): NodeView {
       return {
-        role: opts.role,
+        role: role.role === 'primary' ? (opts.role === 'standby' ? 'primary' : opts.role) : role.role,
         data: Object.fromEntries([...state.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
         positions: {
           lsn: records.length, durable: durableLsn, frozen: frozen ? 1 : 0,
           ...(slot ? { slotConfirmed: slot.confirmed, slotLost: slot.invalidated ? 1 : 0 } : {}),
+          ...(repl ? { timeline: role.timeline, standbyFlushed } : {}),
         },
       };
     },

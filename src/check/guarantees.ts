@@ -83,8 +83,8 @@ interface Evidence {
   liveDataNodes: number;
   anyData: boolean;
   sinks: boolean;
-  /** A CDC connector reported an unknown gap and stopped (cdc.failed). */
-  cdcFailed: boolean;
+  /** A CDC connector reported an unknown gap and stopped (cdc.failed): its reason. */
+  cdcFailed: string | undefined;
   cutover: boolean;
   aborts: boolean;
 }
@@ -94,14 +94,14 @@ const cache = new WeakMap<History, Evidence>();
 function evidence(h: History): Evidence {
   const hit = cache.get(h);
   if (hit) return hit;
-  const ev: Evidence = { authority: false, ops: opsOf(h), liveDataNodes: 0, anyData: false, sinks: false, cdcFailed: false, cutover: false, aborts: false };
+  const ev: Evidence = { authority: false, ops: opsOf(h), liveDataNodes: 0, anyData: false, sinks: false, cdcFailed: undefined, cutover: false, aborts: false };
   for (const e of coreOf(h)) {
     if (e.type === 'final') {
       if (e.alive && e.view.role === 'primary') ev.authority = true;
       if (Object.keys(e.view.data).length > 0) ev.anyData = true;
     } else if (e.type === 'event') {
       if (e.name === 'cdc.sink') ev.sinks = true;
-      else if (e.name === 'cdc.failed') ev.cdcFailed = true;
+      else if (e.name === 'cdc.failed') ev.cdcFailed ??= String(e.data?.['reason'] ?? 'an unknown gap');
       else if (e.name === 'migration.cutover') ev.cutover = true;
       else if (e.name === 'txn.abort') ev.aborts = true;
       else if (STATE_EVENTS.has(e.name)) ev.anyData = true;
@@ -237,7 +237,7 @@ const noBound = (o: CheckOptions) => o.kMax === undefined && o.tMsMax === undefi
 const sink = (ev: Evidence) => (ev.sinks ? undefined
   : 'no sink: no node announced itself with a cdc.sink event');
 /** A pipeline that stopped on an unknown gap (a lost replication slot) said so: what follows is not owed. */
-const gapReported = (ev: Evidence) => (ev.cdcFailed ? 'the connector failed loudly (cdc.failed: its replication slot was invalidated, an unknown gap)' : undefined);
+const gapReported = (ev: Evidence) => (ev.cdcFailed !== undefined ? `the connector failed loudly (cdc.failed: ${ev.cdcFailed})` : undefined);
 const cutover = (ev: Evidence) => (ev.cutover ? undefined : 'the migration never cut over');
 
 // ───────────────────────────── the table ─────────────────────────────
