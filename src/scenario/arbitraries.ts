@@ -453,6 +453,11 @@ interface DraftAnchor {
   nth: number;
   /** Log-scale step of the delay after the mark (0 = at the mark). */
   step: number;
+  /**
+   * A crash or pause strikes the node that marked the moment (BUGGIFY's "fail
+   * here"): drawn independently, the faulted node is that one only one time in N.
+   */
+  own: boolean;
 }
 
 /** Most occurrences of a mark a fault waits for. */
@@ -479,6 +484,7 @@ function draftFaultsArb(opts: FaultOptions, kinds: readonly FaultKind[], spanMs:
             mark: fc.constantFrom(...marks),
             nth: fc.integer({ min: 1, max: NTH_MAX }),
             step: fc.integer({ min: 0, max: OFFSET_STEPS }),
+            own: fc.boolean(),
           }),
           { nil: undefined, freq: 3 },
         );
@@ -504,8 +510,9 @@ function buildFaults(drafts: DraftFault[], kinds: readonly FaultKind[], on: read
   const kept = drafts.filter((d) => on[kinds.indexOf(d.fault.kind)] === true);
   const faults = kept.map((d): Fault => {
     if (aim && d.anchor) {
-      const { node, mark, nth, step } = d.anchor;
-      return { ...d.fault, atMs: anchorOffsetMs(step), after: { mark, node, nth } };
+      const { node, mark, nth, step, own } = d.anchor;
+      const f = own && (d.fault.kind === 'crash' || d.fault.kind === 'pause') ? { ...d.fault, node } : d.fault;
+      return { ...f, atMs: anchorOffsetMs(step), after: { mark, node, nth } };
     }
     return { ...d.fault, atMs: scale(d.t) };
   });
@@ -538,9 +545,15 @@ function faultOfKind(kind: FaultKind, nodes: readonly NodeId[]): fc.Arbitrary<Fa
   }
 }
 
+const RESTART_MAX_MS = 1000;
+const RESTART_STEPS = 60;
+const restartMs = (i: number): number => Math.round(RESTART_MAX_MS ** (i / RESTART_STEPS));
+
 function crashArb(at: fc.Arbitrary<number>, node: fc.Arbitrary<NodeId>): fc.Arbitrary<Fault> {
   // Absent restartAfterMs (restart only in the quiet phase) is the simplest form.
-  const restart = fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined });
+  // Log scale, 1 ms to 1 s: a node back before its peers notice it was gone (a
+  // heartbeat, a failure detector's timeout) is drawn as often as one back after.
+  const restart = fc.option(fc.integer({ min: 0, max: RESTART_STEPS }).map(restartMs), { nil: undefined });
   return fc
     .record({ atMs: at, node, mode: fc.constantFrom('process' as const, 'machine' as const), restart })
     .map(({ atMs, node: n, mode, restart: r }): Fault =>
