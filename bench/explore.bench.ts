@@ -16,6 +16,8 @@ import { explore, startRunPool } from '../src/run/explore.js';
 import { variantTargets } from '../src/run/targets.js';
 import { BUILTIN_MODELS } from '../models/index.js';
 import { median, type Figure } from './figure.js';
+import { decodeToken, scenarioSize } from '../src/scenario/compact.js';
+import type { Scenario } from '../src/scenario/types.js';
 
 export const name = 'explore';
 
@@ -70,7 +72,8 @@ export async function huntUntuned(opts: {
         const f = r.failing[0]?.finding;
         const h: BugHunt = { model, bug, seed, found: f !== undefined, runs: r.runs, budget, ms: Math.round(performance.now() - t0) };
         if (f?.status === 'alarm') Object.assign(h, { guarantee: f.guarantee, ops: f.ops, faults: f.faults, token: f.token });
-        if (f?.status === 'failure') Object.assign(h, { guarantee: `run-failure:${f.kind}`, token: f.token });
+        // A run that could not be judged (a limit, say) is still a find with a scenario: its size is the token's.
+        if (f?.status === 'failure') Object.assign(h, { guarantee: `run-failure:${f.kind}`, token: f.token, ...tokenSize(f.token) });
         out.push(h);
         opts.onHunt?.(h);
       }
@@ -79,6 +82,14 @@ export async function huntUntuned(opts: {
     await pool.close();
   }
   return out;
+}
+
+function tokenSize(token: string): { ops?: number; faults?: number } {
+  try {
+    return scenarioSize(decodeToken(token) as Scenario);
+  } catch {
+    return {};
+  }
 }
 
 /** A bug counts as found only when every seed finds it. */
