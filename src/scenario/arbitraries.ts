@@ -466,6 +466,8 @@ export interface FaultOptions {
   marks?: readonly string[];
   /** Given and not empty: aimed faults pick among these pairs only (coverage feedback). */
   anchors?: readonly AnchorPair[];
+  /** Restart delays on a log scale (swarm scenarios); else uniform 1–1000 ms, as hand-tuned searches were tuned on. */
+  logRestarts?: boolean;
 }
 
 /** A fault before its timing is settled: its kind's fields, a clock time and maybe an anchor. */
@@ -518,7 +520,7 @@ function draftFaultsArb(opts: FaultOptions, kinds: readonly FaultKind[], spanMs:
           { nil: undefined, freq: 3 },
         );
   const one = fc.record({
-    fault: fc.oneof(...kinds.map((k) => faultOfKind(k, opts.nodes))),
+    fault: fc.oneof(...kinds.map((k) => faultOfKind(k, opts.nodes, opts.logRestarts === true))),
     t: fc.integer({ min: 0, max: spanMs }),
     anchor,
   });
@@ -586,13 +588,13 @@ export function faultsArb(opts: FaultOptions): fc.Arbitrary<Fault[]> {
   return draftFaultsArb(opts, kinds, span).map((ds) => buildFaults(ds, kinds, on, true, (t) => t));
 }
 
-function faultOfKind(kind: FaultKind, nodes: readonly NodeId[]): fc.Arbitrary<Fault> {
+function faultOfKind(kind: FaultKind, nodes: readonly NodeId[], logRestarts: boolean): fc.Arbitrary<Fault> {
   // The time is settled later (scaled to the span, or an anchor's delay).
   const at = fc.constant(0);
   const node = fc.constantFrom(...nodes);
   switch (kind) {
     case 'crash':
-      return crashArb(at, node);
+      return crashArb(at, node, logRestarts);
     case 'pause':
       return fc.record({ atMs: at, node, durationMs: fc.integer({ min: 1, max: 500 }) }).map((r): Fault => ({ kind: 'pause', ...r }));
     case 'partition':
@@ -606,11 +608,11 @@ const RESTART_MAX_MS = 1000;
 const RESTART_STEPS = 60;
 const restartMs = (i: number): number => Math.round(RESTART_MAX_MS ** (i / RESTART_STEPS));
 
-function crashArb(at: fc.Arbitrary<number>, node: fc.Arbitrary<NodeId>): fc.Arbitrary<Fault> {
+function crashArb(at: fc.Arbitrary<number>, node: fc.Arbitrary<NodeId>, logRestarts: boolean): fc.Arbitrary<Fault> {
   // Absent restartAfterMs (restart only in the quiet phase) is the simplest form.
   // Log scale, 1 ms to 1 s: a node back before its peers notice it was gone (a
   // heartbeat, a failure detector's timeout) is drawn as often as one back after.
-  const restart = fc.option(fc.integer({ min: 0, max: RESTART_STEPS }).map(restartMs), { nil: undefined });
+  const restart = fc.option(logRestarts ? fc.integer({ min: 0, max: RESTART_STEPS }).map(restartMs) : fc.integer({ min: 1, max: RESTART_MAX_MS }), { nil: undefined });
   return fc
     .record({ atMs: at, node, mode: fc.constantFrom('process' as const, 'machine' as const), restart })
     .map(({ atMs, node: n, mode, restart: r }): Fault =>
@@ -800,7 +802,9 @@ export function scenarioArb(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
     skew: p.clockOffsetMsMax > 0 || p.clockDriftPpmMax > 0 || p.clockJumpsMax > 0 ? flag(swarm) : fc.constant(false),
     slowFsync: p.varyFsync ? flag(swarm) : fc.constant(false),
   });
-  const faultOpts: FaultOptions = { nodes: opts.nodes, kinds, faultsMax, spanMs: w.spanMs, marks, ...(opts.bias?.anchors ? { anchors: opts.bias.anchors } : {}) };
+  const faultOpts: FaultOptions = {
+    nodes: opts.nodes, kinds, faultsMax, spanMs: w.spanMs, marks, logRestarts: swarm, ...(opts.bias?.anchors ? { anchors: opts.bias.anchors } : {}),
+  };
   const seedFaults = opts.bias?.seedFaults ?? [];
   const space = swarm ? opts.knobs : undefined;
   const base = opts.config ?? {};
