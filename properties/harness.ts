@@ -26,6 +26,7 @@ import {
   scenarioSize,
   type CheckerTable,
   type CheckOptions,
+  type CoverageBias,
   type FaultKind,
   type FaultProfileName,
   type GuaranteeClaim,
@@ -66,6 +67,8 @@ export interface PropertyOptions {
    * (measured at seeds 1–3).
    */
   drawTopology?: boolean;
+  /** What earlier runs of an exploration showed (coverage feedback; see scenarioArb's bias). */
+  bias?: CoverageBias;
   /** Only these guarantees (default: every claim). */
   guarantees?: readonly string[];
   /**
@@ -227,6 +230,7 @@ export function scenariosFor<C>(model: Model<C>, opts: PropertyOptions): fc.Arbi
     ...(opts.profile ? { profile: opts.profile } : {}),
     ...(opts.faultKinds ? { faultKinds: opts.faultKinds } : {}),
     ...(opts.faultsMax !== undefined ? { faultsMax: opts.faultsMax } : {}),
+    ...(opts.bias ? { bias: opts.bias } : {}),
   });
 }
 

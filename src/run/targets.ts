@@ -5,7 +5,7 @@
  * with the same seed draw and judge the same scenario.
  */
 import type { CheckModelOptions } from '../../properties/harness.js';
-import { FAULT_PROFILE_NAMES, type FaultProfileName, type WorkloadOptions } from '../scenario/arbitraries.js';
+import { FAULT_PROFILE_NAMES, type CoverageBias, type FaultProfileName, type WorkloadOptions } from '../scenario/arbitraries.js';
 import type { SimLimits } from '../sim/types.js';
 import { ModelLoadError, selectVariants, type LoadedModel } from '../cli/load-model.js';
 
@@ -40,10 +40,11 @@ export function parseProfile(name: string | undefined): FaultProfileName {
 }
 
 /**
- * The harness options for a target: what `checkModel` and `guaranteeProperty` take.
+ * The harness options for a target: what `checkModel` and `guaranteeProperty` take;
+ * `bias`, what coverage feedback steers a run's draw with.
  * Family checkers come from the loaded entry (functions do not cross threads).
  */
-export function targetOptions(entry: LoadedModel, t: RunTarget): CheckModelOptions {
+export function targetOptions(entry: LoadedModel, t: RunTarget, bias?: CoverageBias): CheckModelOptions {
   return {
     modelRef: t.modelRef,
     variant: t.variant,
@@ -53,6 +54,7 @@ export function targetOptions(entry: LoadedModel, t: RunTarget): CheckModelOptio
     ...(t.workload ? { workload: t.workload } : {}),
     ...(t.limits ? { limits: t.limits } : {}),
     ...(entry.checkers ? { checkers: entry.checkers } : {}),
+    ...(bias ? { bias } : {}),
   };
 }
 

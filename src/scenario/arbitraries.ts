@@ -160,6 +160,30 @@ export interface WorkloadOptions {
   spanMs?: number;
 }
 
+/** A protocol moment earlier runs saw: `node` marked `mark`, up to `count` times in one run. */
+export interface AnchorPair {
+  node: NodeId;
+  mark: string;
+  count: number;
+}
+
+/** Coverage feedback's steer of a draw: nothing here knows a model or a bug. */
+export interface CoverageBias {
+  /**
+   * The (node, mark) pairs earlier runs reached: a fault aimed at a mark picks
+   * one of these (and an occurrence that happened) instead of any node and any
+   * mark, most of which never meet (a broker does not mark a sink's moments).
+   */
+  anchors?: readonly AnchorPair[];
+  /**
+   * A fault schedule to start from (one an earlier run reached new behaviour
+   * with). Each of its faults is kept, nudged in time, whatever the drawn
+   * features; fresh faults fill up to the profile's maximum; everything else is
+   * drawn afresh. Each kept fault shrinks away on its own.
+   */
+  seedFaults?: readonly Fault[];
+}
+
 export interface ScenarioOptions extends WorkloadOptions {
   model: string;
   /** Node ids of the model's topology (for faults and clocks). */
@@ -176,6 +200,8 @@ export interface ScenarioOptions extends WorkloadOptions {
   marks?: readonly (string | MarkSpec)[];
   /** Draw a feature set per scenario (default true); false turns every feature on. */
   swarm?: boolean;
+  /** What earlier runs of an exploration showed (coverage feedback). */
+  bias?: CoverageBias;
   limits?: SimLimits;
   /**
    * Numeric knobs a scenario may set on top of `config` (swarm only). A knob
@@ -438,6 +464,10 @@ export interface FaultOptions {
   spanMs?: number;
   /** Mark names a fault may be timed by (the model's `marks`); none: every fault is timed by the clock. */
   marks?: readonly string[];
+  /** Given and not empty: aimed faults pick among these pairs only (coverage feedback). */
+  anchors?: readonly AnchorPair[];
+  /** Restart delays on a log scale (swarm scenarios); else uniform 1–1000 ms, as hand-tuned searches were tuned on. */
+  logRestarts?: boolean;
 }
 
 /** A fault before its timing is settled: its kind's fields, a clock time and maybe an anchor. */
@@ -453,6 +483,11 @@ interface DraftAnchor {
   nth: number;
   /** Log-scale step of the delay after the mark (0 = at the mark). */
   step: number;
+  /**
+   * A crash or pause strikes the node that marked the moment (BUGGIFY's "fail
+   * here"): drawn independently, the faulted node is that one only one time in N.
+   */
+  own: boolean;
 }
 
 /** Most occurrences of a mark a fault waits for. */
@@ -470,20 +505,22 @@ function draftFaultsArb(opts: FaultOptions, kinds: readonly FaultKind[], spanMs:
   const marks = opts.marks ?? [];
   // An absent anchor (timed by the clock) is where shrinking starts, so a fault
   // that needs no mark reads as a plain time; one that does keeps its anchor.
+  const seen = (opts.anchors ?? []).filter((a) => opts.nodes.includes(a.node) && marks.includes(a.mark));
+  // A pair earlier runs reached, and an occurrence of it that happened (nth wraps within its count).
+  const where: fc.Arbitrary<{ node: NodeId; mark: string; nth: number }> = seen.length > 0
+    ? fc.record({ i: fc.integer({ min: 0, max: seen.length - 1 }), nth: fc.integer({ min: 1, max: NTH_MAX }) })
+      .map(({ i, nth }) => ({ node: seen[i]!.node, mark: seen[i]!.mark, nth: 1 + ((nth - 1) % Math.max(1, Math.min(NTH_MAX, seen[i]!.count))) }))
+    : fc.record({ node: fc.constantFrom(...opts.nodes), mark: fc.constantFrom(...(marks.length > 0 ? marks : [''])), nth: fc.integer({ min: 1, max: NTH_MAX }) });
   const anchor: fc.Arbitrary<DraftAnchor | undefined> =
     marks.length === 0
       ? fc.constant(undefined)
       : fc.option(
-          fc.record({
-            node: fc.constantFrom(...opts.nodes),
-            mark: fc.constantFrom(...marks),
-            nth: fc.integer({ min: 1, max: NTH_MAX }),
-            step: fc.integer({ min: 0, max: OFFSET_STEPS }),
-          }),
+          fc.record({ where, step: fc.integer({ min: 0, max: OFFSET_STEPS }), own: fc.boolean() })
+            .map(({ where: w, step, own }): DraftAnchor => ({ ...w, step, own })),
           { nil: undefined, freq: 3 },
         );
   const one = fc.record({
-    fault: fc.oneof(...kinds.map((k) => faultOfKind(k, opts.nodes))),
+    fault: fc.oneof(...kinds.map((k) => faultOfKind(k, opts.nodes, opts.logRestarts === true))),
     t: fc.integer({ min: 0, max: spanMs }),
     anchor,
   });
@@ -504,13 +541,42 @@ function buildFaults(drafts: DraftFault[], kinds: readonly FaultKind[], on: read
   const kept = drafts.filter((d) => on[kinds.indexOf(d.fault.kind)] === true);
   const faults = kept.map((d): Fault => {
     if (aim && d.anchor) {
-      const { node, mark, nth, step } = d.anchor;
-      return { ...d.fault, atMs: anchorOffsetMs(step), after: { mark, node, nth } };
+      const { node, mark, nth, step, own } = d.anchor;
+      const f = own && (d.fault.kind === 'crash' || d.fault.kind === 'pause') ? { ...d.fault, node } : d.fault;
+      return { ...f, atMs: anchorOffsetMs(step), after: { mark, node, nth } };
     }
     return { ...d.fault, atMs: scale(d.t) };
   });
   const rank = (f: Fault) => (f.after ? Infinity : f.atMs);
   return faults.sort((a, b) => rank(a) - rank(b));
+}
+
+/**
+ * An earlier schedule, each fault nudged: a mark-timed one by a factor of up to
+ * 2 in its delay and one occurrence of its mark either way, a clock-timed one by
+ * up to 40 ms. Nudges shrink to none, and each fault to absent.
+ */
+function seededFaultsArb(seed: readonly Fault[]): fc.Arbitrary<Fault[]> {
+  const one = (f: Fault): fc.Arbitrary<Fault | null> =>
+    fc.option(
+      fc.record({ d: fc.integer({ min: -4, max: 4 }), n: fc.integer({ min: -1, max: 1 }) }).map(({ d, n }): Fault => {
+        if (f.after) {
+          const atMs = d === 0 ? f.atMs : Math.min(OFFSET_TENTHS_MAX / 10, round1(Math.max(f.atMs, 0.1) * 2 ** (d / 4)));
+          return { ...f, atMs, after: { ...f.after, nth: Math.max(1, f.after.nth + n) } };
+        }
+        return { ...f, atMs: Math.max(0, f.atMs + d * 10) };
+      }),
+      { nil: null, freq: 1_000_000 },
+    );
+  return fc.tuple(...seed.map(one)).map((fs) => fs.filter((f): f is Fault => f !== null));
+}
+
+/** Seeded faults first, then fresh ones up to `max` in all; clock-timed before mark-timed, as buildFaults orders. */
+function withSeeded(seeded: readonly Fault[], fresh: readonly Fault[], max: number): Fault[] {
+  if (seeded.length === 0) return [...fresh];
+  const all = [...seeded, ...fresh.slice(0, Math.max(0, max - seeded.length))];
+  const rank = (f: Fault) => (f.after ? Infinity : f.atMs);
+  return all.sort((a, b) => rank(a) - rank(b));
 }
 
 /** A fault schedule with every given kind on. Kinds needing two nodes are skipped on one-node topologies. */
@@ -522,13 +588,13 @@ export function faultsArb(opts: FaultOptions): fc.Arbitrary<Fault[]> {
   return draftFaultsArb(opts, kinds, span).map((ds) => buildFaults(ds, kinds, on, true, (t) => t));
 }
 
-function faultOfKind(kind: FaultKind, nodes: readonly NodeId[]): fc.Arbitrary<Fault> {
+function faultOfKind(kind: FaultKind, nodes: readonly NodeId[], logRestarts: boolean): fc.Arbitrary<Fault> {
   // The time is settled later (scaled to the span, or an anchor's delay).
   const at = fc.constant(0);
   const node = fc.constantFrom(...nodes);
   switch (kind) {
     case 'crash':
-      return crashArb(at, node);
+      return crashArb(at, node, logRestarts);
     case 'pause':
       return fc.record({ atMs: at, node, durationMs: fc.integer({ min: 1, max: 500 }) }).map((r): Fault => ({ kind: 'pause', ...r }));
     case 'partition':
@@ -538,9 +604,15 @@ function faultOfKind(kind: FaultKind, nodes: readonly NodeId[]): fc.Arbitrary<Fa
   }
 }
 
-function crashArb(at: fc.Arbitrary<number>, node: fc.Arbitrary<NodeId>): fc.Arbitrary<Fault> {
+const RESTART_MAX_MS = 1000;
+const RESTART_STEPS = 60;
+const restartMs = (i: number): number => Math.round(RESTART_MAX_MS ** (i / RESTART_STEPS));
+
+function crashArb(at: fc.Arbitrary<number>, node: fc.Arbitrary<NodeId>, logRestarts: boolean): fc.Arbitrary<Fault> {
   // Absent restartAfterMs (restart only in the quiet phase) is the simplest form.
-  const restart = fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined });
+  // Log scale, 1 ms to 1 s: a node back before its peers notice it was gone (a
+  // heartbeat, a failure detector's timeout) is drawn as often as one back after.
+  const restart = fc.option(logRestarts ? fc.integer({ min: 0, max: RESTART_STEPS }).map(restartMs) : fc.integer({ min: 1, max: RESTART_MAX_MS }), { nil: undefined });
   return fc
     .record({ atMs: at, node, mode: fc.constantFrom('process' as const, 'machine' as const), restart })
     .map(({ atMs, node: n, mode, restart: r }): Fault =>
@@ -730,7 +802,10 @@ export function scenarioArb(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
     skew: p.clockOffsetMsMax > 0 || p.clockDriftPpmMax > 0 || p.clockJumpsMax > 0 ? flag(swarm) : fc.constant(false),
     slowFsync: p.varyFsync ? flag(swarm) : fc.constant(false),
   });
-  const faultOpts: FaultOptions = { nodes: opts.nodes, kinds, faultsMax, spanMs: w.spanMs, marks };
+  const faultOpts: FaultOptions = {
+    nodes: opts.nodes, kinds, faultsMax, spanMs: w.spanMs, marks, logRestarts: swarm, ...(opts.bias?.anchors ? { anchors: opts.bias.anchors } : {}),
+  };
+  const seedFaults = opts.bias?.seedFaults ?? [];
   const space = swarm ? opts.knobs : undefined;
   const base = opts.config ?? {};
   const topology = space ? topologyKnobs(base, space) : [];
@@ -746,6 +821,7 @@ export function scenarioArb(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
       knobs: space ? knobDrawArb(space, topology) : fc.constant<KnobDraw | undefined>(undefined),
       drafts: draftWorkloadArb(w),
       faults: faultsMax > 0 ? draftFaultsArb(faultOpts, kinds, w.spanMs) : fc.constant<DraftFault[]>([]),
+      seeded: seedFaults.length > 0 ? seededFaultsArb(seedFaults) : fc.constant<Fault[]>([]),
       network: networkArb({ nodes: opts.nodes, latencyKinds: p.latencyKinds, lossRateMax: p.lossRateMax, dupRateMax: p.dupRateMax }),
       clocks: clocksArb({ nodes: opts.nodes, offsetMsMax: p.clockOffsetMsMax, driftPpmMax: p.clockDriftPpmMax, jumpsMax: p.clockJumpsMax, spanMs: w.spanMs }),
       disk: p.varyFsync ? diskArb : fc.constant(undefined),
@@ -758,7 +834,7 @@ export function scenarioArb(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
       const parts: ScenarioParts = {
         seed: r.seed,
         sessions: buildSessions(w, f, r.drafts),
-        faults: buildFaults(r.faults, kinds, r.env.faultKinds, r.env.aim, scale),
+        faults: withSeeded(r.seeded, buildFaults(r.faults, kinds, r.env.faultKinds, r.env.aim, scale), faultsMax),
         network,
         clocks: r.env.skew ? r.clocks : undefined,
         disk: r.env.slowFsync ? r.disk : undefined,
