@@ -45,6 +45,7 @@ interface LiveCliOptions {
   shrinkRuns?: string;
   tries?: string;
   longFork?: string;
+  forkRow?: string;
   out?: string;
   json?: boolean;
   verbose?: boolean;
@@ -68,6 +69,7 @@ export function registerLive(program: Command): void {
     .option('--shrink', 'with --replay: shrink the schedule when it breaks (drawn scenarios shrink by default)')
     .option('--shrink-runs <n>', 'most live plays spent shrinking one finding (default 24; 0: no shrinking)')
     .option('--long-fork <seconds>', 'also probe for long fork (primary and standby reads seeing two writes in opposite orders) this many seconds at each of on and local (default 0: off)')
+    .option('--fork-row <seconds>', "seconds of the synchronous_commit table's long-fork row probe at each level (default 3; 0: no long-fork row)")
     .option('--tries <n>', 'plays per shrink candidate, kept when it breaks at least once; also the plays that say how often the minimal one reproduces (default 3)')
     .option('--no-table', 'skip the synchronous_commit table')
     .option('--out <dir>', "write live.json and live.md (the report's live column and the table) to this directory")
@@ -104,13 +106,14 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
   const shrinkRuns = intOption(opts.shrinkRuns, '--shrink-runs', 0, 10_000) ?? 24;
   const tries = intOption(opts.tries, '--tries', 1, 100) ?? 3;
   const longForkS = intOption(opts.longFork, '--long-fork', 0, 3600) ?? 0;
+  const forkRowS = intOption(opts.forkRow, '--fork-row', 0, 3600) ?? 3;
 
   // Loaded here: a missing server or driver is a clear exit 2 before anything starts.
   const { pgEnv, loadPg } = await import('../live/env.js');
   const env = pgEnv();
   loadPg();
   const { describeConfig, explainLive, reproduce, checkLive, livePlays } = await import('../live/judge.js');
-  const { syncTable, syncTableMarkdown, SYNC_CASES, SYNC_LEVELS } = await import('../live/sync-table.js');
+  const { syncTable, syncTableMarkdown, longForkRow, longForkJson, SYNC_CASES, SYNC_LEVELS } = await import('../live/sync-table.js');
   const { shrinkDrawn, shrinkScenario } = await import('../live/shrink.js');
   const { findFaketime } = await import('../live/env.js');
   type Verdict = Awaited<ReturnType<typeof checkLive>>;
@@ -143,6 +146,8 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
   const started = Date.now();
   const out: Record<string, unknown> = { target: 'pg', postgres: env.version };
   let code = 0;
+  // Wall time of long-fork probes (the table's row and --long-fork): not scenario plays.
+  let probeMs = 0;
 
   if (replay) {
     if (!opts.json) err(`playing the scenario ${times} time(s) (${describeConfig(replay.config)})`);
@@ -182,7 +187,17 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
       const n = c.live.broke[c.guarantee] ?? 0;
       if (n > 0) findings.push({ source: 'syncTable', case: c.case, level: c.level, guarantee: c.guarantee, token: c.token, reproduced: { broke: n, runs: c.live.runs } });
     }
-    const md = syncTableMarkdown(cells);
+    // The long-fork row: the probe for a few seconds per level beside the model's answer.
+    if (!opts.json && forkRowS > 0) err(`long-fork row: ${SYNC_LEVELS.length} levels, ${forkRowS} s of the probe each, on a fresh cluster`);
+    const rowStart = Date.now();
+    const forkCells = forkRowS === 0 ? [] : await longForkRow(forkRowS * 1000, {
+      ...(log ? { log } : {}),
+      onCell: (c) => !opts.json && err(`  long-fork ${c.level}: model ${c.modelPossible ? 'possible' : 'impossible'}, PostgreSQL ${c.liveSeen ? 'seen' : 'not seen'} (${c.live.forks} fork(s), ${c.live.reads.primary + c.live.reads.standby} reads)`),
+    });
+    probeMs += Date.now() - rowStart;
+    (out['syncTable'] as unknown[]).push(...forkCells.map(longForkJson));
+    for (const c of forkCells) if (c.liveSeen) findings.push({ source: 'syncTable', case: 'long-fork', level: c.level, guarantee: 'no-long-fork', token: '', reproduced: { broke: 1, runs: 1 } });
+    const md = syncTableMarkdown(cells, forkCells);
     out['syncTableMarkdown'] = md;
     if (!opts.json) {
       println('\nsynchronous_commit on the model and on PostgreSQL:\n');
@@ -193,10 +208,10 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
           println(`  replay: npx replicheck live pg --replay ${c.token} --guarantee ${c.guarantee} --times 5`);
         }
       }
-      const disagree = cells.filter((c) => c.disagree);
-      println(disagree.length === 0 ? '\nmodel and server agree on every cell' : `\nmodel and server disagree on ${disagree.length} cell(s): a model bug or a finding`);
+      const disagree = cells.filter((c) => c.disagree).length + forkCells.filter((c) => c.disagree).length;
+      println(disagree === 0 ? '\nmodel and server agree on every cell' : `\nmodel and server disagree on ${disagree} cell(s): a model bug or a finding`);
     }
-    if (cells.some((c) => c.disagree)) code = 1;
+    if (cells.some((c) => c.disagree) || forkCells.some((c) => c.disagree)) code = 1;
   }
 
   if (runs > 0) {
@@ -257,7 +272,6 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
     if (found.length > 0) code = 1;
   }
 
-  let probeMs = 0;
   if (longForkS > 0) {
     const probeStart = Date.now();
     const { probeLongFork } = await import('../live/long-fork.js');
@@ -273,11 +287,11 @@ export async function liveCommand(target: string, opts: LiveCliOptions): Promise
       if (r.forks > 0) findings.push({ source: 'long-fork', level, guarantee: 'long-fork', token: '', reproduced: { broke: r.forks > 0 ? 1 : 0, runs: 1 } });
     }
     out['longFork'] = probes;
-    probeMs = Date.now() - probeStart;
+    probeMs += Date.now() - probeStart;
   }
 
   out['ms'] = Date.now() - started;
-  // Every live play of this command (table cells, drawn, replays, shrink candidates) per minute of wall time (the long-fork probe's time left out).
+  // Every live play of this command (table cells, drawn, replays, shrink candidates) per minute of wall time (the long-fork probes' time left out).
   const playMinutes = (Date.now() - started - probeMs) / 60_000;
   out['plays'] = livePlays.count;
   out['scenariosPerMinute'] = livePlays.count === 0 ? 0 : Math.round((livePlays.count / playMinutes) * 10) / 10;
