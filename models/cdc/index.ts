@@ -207,6 +207,7 @@ export const CDC_MARKS: MarkSpec[] = [
   { name: 'appended', description: 'broker: a batch was appended to a partition log; its fsync and acknowledgement are pending' },
   { name: 'batch-received', description: 'sink: a fetched batch was received and queued, not yet applied' },
   { name: 'batch-applied', description: "sink: a batch is durable in the sink's store" },
+  { name: 'txn-complete', description: "sink (sinkApply 'by-transaction'): a transaction's END and all its events are in; it is queued to apply as one" },
   { name: 'offset-commit', description: 'sink: the consumer sent an offset commit to the broker' },
   { name: 'produce-acked', description: 'broker leader: produce requests were acknowledged (acks=all: every ISR member has the batch)' },
   { name: 'leader-elected', description: 'controller: a new partition leader (or none: offline) was decided and persisted' },

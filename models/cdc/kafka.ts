@@ -183,6 +183,8 @@ export function replicaProgram(o: KafkaOptions): NodeProgram {
   let st: PartitionState = { epoch: 0, version: 0, leader: null, isr: [] };
   const flushed: number[] = new Array<number>(o.partitions).fill(0);
   const hw: number[] = new Array<number>(o.partitions).fill(0);
+  /** Truncations per partition: an fsync completing after one does not vouch for the records it cut. */
+  const truncations: number[] = new Array<number>(o.partitions).fill(0);
   /** Leader: each follower's fetch position per partition and the tick it last caught up. */
   const followerLeo = new Map<NodeId, number[]>();
   const caughtUp = new Map<NodeId, number>();
@@ -306,9 +308,13 @@ export function replicaProgram(o: KafkaOptions): NodeProgram {
     ctx.mark('appended');
     const end = recs(ctx, p).length;
     const epoch = st.epoch;
+    const cut = truncations[p];
     ctx.disk.fsync(() => {
+      // The records are durable whoever leads now: the log end moves on unless a truncation
+      // cut them meanwhile. Left behind, a re-elected leader's HW and a follower's fetch
+      // position would stop short of its own log forever. Only the acknowledgement is the epoch's.
+      if (truncations[p] === cut) flushed[p] = Math.max(flushed[p]!, end);
       if (st.epoch !== epoch || !leading()) return;
-      flushed[p] = Math.max(flushed[p]!, end);
       acks.push({ p, end, to: from, batchId: m.batchId, duplicate: false });
       advance(ctx);
     });
@@ -350,6 +356,7 @@ export function replicaProgram(o: KafkaOptions): NodeProgram {
       const { p } = part;
       if (part.truncateTo !== undefined && part.truncateTo < recs(ctx, p).length) {
         ctx.disk.truncate(file(p), part.truncateTo);
+        truncations[p]!++;
         for (const i of [...removed[p]!]) if (i >= part.truncateTo) removed[p]!.delete(i);
         flushed[p] = Math.min(flushed[p]!, part.truncateTo);
         hw[p] = Math.min(hw[p]!, part.truncateTo);
