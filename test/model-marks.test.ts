@@ -19,7 +19,8 @@ import { scenarioArb } from '../src/scenario/arbitraries.js';
 import type { Scenario } from '../src/scenario/types.js';
 import { parseScenario } from '../src/scenario/validate.js';
 import { cli } from './helpers/cli.js';
-import type { Fault, Model, NodeContext, NodeProgram } from '../src/sim/types.js';
+import { tapMarks } from '../src/run/coverage.js';
+import type { Fault, Model, NodeProgram } from '../src/sim/types.js';
 
 // ───────────────────────────── observing marks ─────────────────────────────
 
@@ -34,28 +35,11 @@ interface MarkRecord {
  * (and hashes) exactly as the original, which a test below checks.
  */
 function withMarkLog<C>(model: Model<C>, log: MarkRecord[]): Model<C> {
-  return { ...model, program: (node, config, bug) => observed(model.program(node, config, bug), log) };
+  return { ...model, program: (node, config, bug) => observed(model.program(node, config, bug), log, node) };
 }
 
-function observed(p: NodeProgram, log: MarkRecord[]): NodeProgram {
-  const wrappers = new WeakMap<NodeContext, NodeContext>();
-  const wrap = (ctx: NodeContext): NodeContext => {
-    let w = wrappers.get(ctx);
-    if (!w) {
-      w = { ...ctx, mark: (name) => (log.push({ node: ctx.id, name }), ctx.mark(name)) };
-      wrappers.set(ctx, w);
-    }
-    return w;
-  };
-  const out: NodeProgram = {
-    start: (ctx) => p.start(wrap(ctx)),
-    onMessage: (ctx, from, msg) => p.onMessage(wrap(ctx), from, msg),
-    onTimer: (ctx, tag, payload) => p.onTimer(wrap(ctx), tag, payload),
-    onRequest: (ctx, req) => p.onRequest(wrap(ctx), req),
-    view: () => p.view(),
-  };
-  if (p.onStreamBreak) out.onStreamBreak = (ctx, peer) => p.onStreamBreak!(wrap(ctx), peer);
-  return out;
+function observed(p: NodeProgram, log: MarkRecord[], node: NodeId): NodeProgram {
+  return tapMarks(p, (name) => log.push({ node, name }));
 }
 
 /**

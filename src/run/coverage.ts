@@ -38,6 +38,36 @@ export interface RunCoverage {
 }
 
 /**
+ * A node program whose `ctx.mark(name)` calls `onMark(name)` first; every other
+ * call and context member is the node's own (the wrapper context inherits from it,
+ * so getters such as the clock stay live).
+ */
+export function tapMarks(p: NodeProgram, onMark: (name: string) => void): NodeProgram {
+  const ctxs = new WeakMap<NodeContext, NodeContext>();
+  const w = (ctx: NodeContext): NodeContext => {
+    let c = ctxs.get(ctx);
+    if (!c) {
+      c = Object.create(ctx) as NodeContext;
+      c.mark = (name: string) => {
+        onMark(name);
+        ctx.mark(name);
+      };
+      ctxs.set(ctx, c);
+    }
+    return c;
+  };
+  const q: NodeProgram = {
+    start: (ctx) => p.start(w(ctx)),
+    onMessage: (ctx, from, msg) => p.onMessage(w(ctx), from, msg),
+    onTimer: (ctx, tag, payload) => p.onTimer(w(ctx), tag, payload),
+    onRequest: (ctx, r) => p.onRequest(w(ctx), r),
+    view: () => p.view(),
+  };
+  if (p.onStreamBreak) q.onStreamBreak = (ctx, peer) => p.onStreamBreak!(w(ctx), peer);
+  return q;
+}
+
+/**
  * The model, its nodes' marks counted on the side (the simulator counts a mark
  * only when a fault waits for it, and never writes one into the history).
  * The wrapper changes nothing the model does: same calls, same context otherwise.
@@ -47,31 +77,12 @@ export function countingMarks<C>(model: Model<C>): { model: Model<C>; take: () =
   const wrapped = Object.create(model) as Model<C>;
   wrapped.program = (node, config, bug) => {
     const p = model.program(node, config, bug);
-    const ctxs = new WeakMap<NodeContext, NodeContext>();
-    const w = (ctx: NodeContext): NodeContext => {
-      let c = ctxs.get(ctx);
-      if (!c) {
-        c = Object.create(ctx) as NodeContext;
-        c.mark = (name: string) => {
-          const key = `${node}\0${name}`;
-          const e = counts.get(key);
-          if (e) e.count++;
-          else counts.set(key, { node, mark: name, count: 1 });
-          ctx.mark(name);
-        };
-        ctxs.set(ctx, c);
-      }
-      return c;
-    };
-    const q: NodeProgram = {
-      start: (ctx) => p.start(w(ctx)),
-      onMessage: (ctx, from, msg) => p.onMessage(w(ctx), from, msg),
-      onTimer: (ctx, tag, payload) => p.onTimer(w(ctx), tag, payload),
-      onRequest: (ctx, r) => p.onRequest(w(ctx), r),
-      view: () => p.view(),
-    };
-    if (p.onStreamBreak) q.onStreamBreak = (ctx, peer) => p.onStreamBreak!(w(ctx), peer);
-    return q;
+    return tapMarks(p, (name) => {
+      const key = `${node}\0${name}`;
+      const e = counts.get(key);
+      if (e) e.count++;
+      else counts.set(key, { node, mark: name, count: 1 });
+    });
   };
   const take = (): AnchorPair[] => {
     const out = [...counts.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : a.mark < b.mark ? -1 : a.mark > b.mark ? 1 : 0));
