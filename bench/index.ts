@@ -6,6 +6,11 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Figure } from './figure.js';
+import { tuneCompiler } from '../src/run/pool.js';
+
+// Benchmarks run in this process; they measure what a run worker gets, the pool's compiler budget included
+// (give node `--max-inlined-bytecode-size-cumulative=920` to measure V8's default).
+tuneCompiler();
 
 interface BenchModule {
   name: string;
