@@ -68,4 +68,32 @@ describe('wal snapshot after out-of-order visibility', () => {
     expect(events(h, 'txn.commit', 'n1').filter((e) => e.t > 20).map((e) => e.data?.['lsn'])).toContain(3);
     for (const node of ['n1', 'n2', 'n3']) expect(finals(h)[node]!.data, node).toEqual({ k1: 's1-1', k2: 's2-1' });
   });
+
+  it('a primary demoted while a commit it logged waits below one it showed still shows both once it streams again', () => {
+    // Found while fixing the above: at the demotion the replay cursor sat at the highest
+    // visible commit, so the one still waiting below it was never replayed on the old
+    // primary (the new primary has it: replicas did not converge). Hand-built: two commits
+    // woken together leave the ProcArray up to 100 ms apart; a partition from the monitor
+    // lets n1's lease lapse in between.
+    const v = judgeScenario(walModel, {
+      model: 'wal',
+      seed: 3,
+      config: { synchronousCommit: 'on', synchronousStandbyNames: 'FIRST 1 (*)', procArrayDelayMs: 100 },
+      sessions: [
+        { id: 's1', policy: 'primary', ops: [{ atMs: 0, req: write('k1', 'a') }] },
+        { id: 's2', policy: 'primary', ops: [{ atMs: 0, req: write('k2', 'b') }] },
+      ],
+      faults: [{ kind: 'partition', atMs: 3, from: ['n1'], to: ['m'], durationMs: 300 }],
+      network: { defaultLink: { latency: { kind: 'constant', ms: 1 }, lossRate: 0, dupRate: 0 } },
+    });
+    expect(v.failure, v.failure?.message).toBeUndefined();
+    expect(v.violations.map((x) => `${x.guarantee}: ${x.sentence}`)).toEqual([]);
+    const h = v.run!.history;
+    const demotedAt = events(h, 'demote', 'n1')[0]!.t;
+    const shown = (before: boolean) =>
+      [...events(h, 'txn.commit', 'n1'), ...events(h, 'apply', 'n1')].filter((e) => (e.t < demotedAt) === before).map((e) => e.data?.['lsn']);
+    expect(shown(true)).toEqual([6]);
+    expect(shown(false)).toEqual([3]); // and lsn 6 not a second time
+    for (const node of ['n1', 'n2', 'n3']) expect(finals(h)[node]!.data, node).toEqual({ k1: 'a', k2: 'b' });
+  });
 });

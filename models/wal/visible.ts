@@ -196,6 +196,10 @@ export function replayRecord(db: Db, rec: WalRec, name: 'txn.commit' | 'apply'):
     db.openTxns.delete(rec.xid);
     db.exposedUndo.delete(rec.xid);
     if (db.shownAhead.delete(rec.lsn)) return void (db.replayLsn = Math.max(db.replayLsn, rec.lsn)); // shown already
+    // Below a commit this node showed as primary: its own commit, shown out of WAL order
+    // (as its restart after the demotion would), not one replayed from another primary.
+    const own = name === 'apply' && db.shownAhead.size > 0 && rec.lsn < Math.max(...db.shownAhead);
+    if (own) return makeVisible(db, 'txn.commit', rec.xid, rec.lsn, rec.tl, writes, rec.op);
     if (db.bug === 'apply-ignores-commit-order' && name === 'apply') return applyUnordered(db, rec, writes);
     makeVisible(db, name, rec.xid, rec.lsn, rec.tl, writes, rec.op);
   } else {
