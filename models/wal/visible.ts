@@ -76,6 +76,11 @@ function advanceSnapshot(db: Db): void {
   }
 }
 
+function isCommitAt(log: readonly WalRec[], lsn: number): boolean {
+  const r = log[indexAfter(log, lsn) - 1];
+  return r !== undefined && r.lsn === lsn && r.rec === 'commit';
+}
+
 /** The first commit record strictly between two positions whose position `shown` lacks, if any. */
 function firstCommitBetween(log: readonly WalRec[], after: number, before: number, shown?: ReadonlySet<number>): number | undefined {
   for (let i = indexAfter(log, after); i < log.length && log[i]!.lsn < before; i++) {
@@ -279,6 +284,7 @@ export function resetReplayCursor(db: Db): void {
   const shown = new Set(db.snapshotBacklog.map((e) => e.lsn));
   const gap = firstCommitBetween(db.log, db.snapshot.lsn, db.replayLsn + 1, shown);
   const from = gap === undefined ? db.replayLsn : txnBoundary(db.log, gap - 1);
-  db.shownAhead = new Set([...shown].filter((lsn) => lsn > from));
+  // Commit records only: a planted bug shows single writes, which replay never passes over.
+  db.shownAhead = new Set([...shown].filter((lsn) => lsn > from && isCommitAt(db.log, lsn)));
   db.queuedUpToIndex = indexAfter(db.log, from);
 }
