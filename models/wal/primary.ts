@@ -455,6 +455,7 @@ function recoverRecord(db: Db, rec: WalRec, open: Map<string, Map<string, Value>
     return;
   }
   open.delete(rec.xid);
+  if (db.shownAhead.delete(rec.lsn)) return; // shown before the demotion, out of WAL order
   for (const [k, v] of txn) db.latestValues.set(k, v);
   const keys = [...txn.keys()];
   for (const k of keys) db.rowLocks.set(k, (db.rowLocks.get(k) ?? 0) + 1);

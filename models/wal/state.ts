@@ -132,8 +132,14 @@ export interface DbShared {
   rewindBase: Snapshot;
   /** Visible commits since `rewindBase`, so a rewind can cut them exactly. */
   visibleLog: { lsn: number; writes: Record<string, Value>; op?: number }[];
-  /** Visible commits whose WAL is not yet written: folded into `snapshot` once it is. */
+  /**
+   * Visible commits not yet in `snapshot`, in LSN order: folded once their WAL is written
+   * and every commit the log holds below them is visible too (the primary shows commits
+   * out of WAL order; `snapshot` must be exactly the commits up to its position).
+   */
   snapshotBacklog: { lsn: number; writes: Record<string, Value> }[];
+  /** Commit positions above the replay cursor that are visible already (shown out of WAL order): replay passes over them. */
+  shownAhead: Set<number>;
   /** view().data as last built from `visibleData` (unset whenever it changes): view() runs before every routed request. */
   viewDataCache: Record<string, Value> | undefined;
   /** The last view() returned, handed out again while nothing it shows has changed. */
@@ -259,6 +265,7 @@ export function blank(
     rewindBase: snapshot,
     visibleLog: [],
     snapshotBacklog: [],
+    shownAhead: new Set(),
     viewDataCache: undefined,
     viewCache: undefined,
     latestValues: new Map(),

@@ -4,7 +4,7 @@
  * its own commits visible here; a standby replays the primary's.
  */
 import type { MicroOp, Value } from '../../src/index.js';
-import { currentTl, indexAfter, type Lineage, type NodeState, type WalRec } from './log.js';
+import { currentTl, indexAfter, type Lineage, type NodeState, type Snapshot, type WalRec } from './log.js';
 import type { Db } from './state.js';
 import { evalStmt } from './statements.js';
 
@@ -45,22 +45,49 @@ export function makeVisible(
   db.ctx.emit(name, op !== undefined ? { xid, lsn, timeline: tl, writes: obj, op } : { xid, lsn, timeline: tl, writes: obj });
   db.ctx.mark('visible');
   db.visibleLog.push(op !== undefined ? { lsn, writes: obj, op } : { lsn, writes: obj });
-  db.snapshotBacklog.push({ lsn, writes: obj });
+  const backlog = db.snapshotBacklog;
+  let i = backlog.length;
+  while (i > 0 && backlog[i - 1]!.lsn > lsn) i--;
+  backlog.splice(i, 0, { lsn, writes: obj });
   advanceSnapshot(db);
 }
 
-/** Fold visible commits whose WAL is written into the persisted snapshot. */
+/**
+ * Fold visible commits whose WAL is written into the persisted snapshot, in LSN
+ * order, stopping below a commit the log holds that is not visible yet. The
+ * snapshot stands for everything up to its position (recovery replays only the WAL
+ * after it), and a primary shows commits out of WAL order (each backend leaves the
+ * ProcArray on its own schedule): folding a later one first would claim the earlier,
+ * still waiting, commit — and a crash would then lose it although its WAL survived.
+ */
 function advanceSnapshot(db: Db): void {
-  const written = db.log.length ? db.log[db.log.length - 1]!.lsn : 0;
+  const written = Math.max(db.log.length ? db.log[db.log.length - 1]!.lsn : 0, db.writeLsn);
   let snap = db.snapshot;
-  while (db.snapshotBacklog.length && db.snapshotBacklog[0]!.lsn <= Math.max(written, db.writeLsn)) {
-    const e = db.snapshotBacklog.shift()!;
+  while (db.snapshotBacklog.length) {
+    const e = db.snapshotBacklog[0]!;
+    // Visible commits above the snapshot are all in the backlog, so a commit record between is one not shown yet.
+    if (e.lsn > written || firstCommitBetween(db.log, snap.lsn, e.lsn) !== undefined) break;
+    db.snapshotBacklog.shift();
     snap = { lsn: Math.max(snap.lsn, e.lsn), data: { ...snap.data, ...e.writes } };
   }
   if (snap !== db.snapshot) {
     db.snapshot = snap;
     db.ctx.disk.put('snap', snap);
   }
+}
+
+function isCommitAt(log: readonly WalRec[], lsn: number): boolean {
+  const r = log[indexAfter(log, lsn) - 1];
+  return r !== undefined && r.lsn === lsn && r.rec === 'commit';
+}
+
+/** The first commit record strictly between two positions whose position `shown` lacks, if any. */
+function firstCommitBetween(log: readonly WalRec[], after: number, before: number, shown?: ReadonlySet<number>): number | undefined {
+  for (let i = indexAfter(log, after); i < log.length && log[i]!.lsn < before; i++) {
+    const r = log[i]!;
+    if (r.rec === 'commit' && !shown?.has(r.lsn)) return r.lsn;
+  }
+  return undefined;
 }
 
 /**
@@ -89,37 +116,39 @@ export function rewind(db: Db, to: number, lineage: Lineage): void {
   // Otherwise every replayed record survives the cut, and with it the transaction being
   // replayed: its begin and writes stay pending (pg_rewind discards only WAL after `to`).
   rebuildData(db, cut);
-  db.queuedUpToIndex = indexAfter(db.log, db.replayLsn);
+  resetReplayCursor(db);
   queueReplay(db, indexAfter(db.log, db.flushLsn));
   db.ctx.emit('rewind', { toLsn: to, timeline: currentTl(lineage) });
   db.ctx.mark('rewound');
 }
 
 function rebuildData(db: Db, to: number): void {
-  let data: Record<string, Value>;
+  // Below the restart's snapshot every commit in the log was visible (it is a prefix).
+  const base: Snapshot = to >= db.rewindBase.lsn ? db.rewindBase : { lsn: to, data: foldLog(db.log, to) };
+  db.visibleLog = to >= db.rewindBase.lsn ? db.visibleLog.filter((e) => e.lsn <= to) : [];
+  const data = { ...base.data };
   // Only values the kept visible log wrote still know their writer.
   db.writerOps = new Map();
-  if (to >= db.rewindBase.lsn) {
-    data = { ...db.rewindBase.data };
-    db.visibleLog = db.visibleLog.filter((e) => e.lsn <= to);
-    for (const e of db.visibleLog) {
-      Object.assign(data, e.writes);
-      for (const k of Object.keys(e.writes)) {
-        if (e.op !== undefined) db.writerOps.set(k, e.op);
-        else db.writerOps.delete(k);
-      }
+  for (const e of db.visibleLog) {
+    Object.assign(data, e.writes);
+    for (const k of Object.keys(e.writes)) {
+      if (e.op !== undefined) db.writerOps.set(k, e.op);
+      else db.writerOps.delete(k);
     }
-  } else {
-    data = foldLog(db.log, to);
-    db.visibleLog = [];
   }
-  db.snapshotBacklog = [];
   db.visibleData = new Map(Object.entries(data));
   db.viewDataCache = undefined;
-  // The snapshot holds commits only: its position is a transaction boundary, or a
-  // restart would resume replay in the middle of a transaction and lose its first half.
-  db.rewindBase = { lsn: txnBoundary(db.log, db.replayLsn), data };
+  // The snapshot holds commits only, and all of them up to its position: a transaction
+  // boundary (or a restart would resume replay mid-transaction and lose its first half)
+  // below the first commit in the log not visible here (or a restart would never replay it).
+  const shown = new Set(db.visibleLog.filter((e) => e.lsn > base.lsn).map((e) => e.lsn));
+  const gap = firstCommitBetween(db.log, base.lsn, db.replayLsn + 1, shown);
+  const at = gap === undefined ? txnBoundary(db.log, db.replayLsn) : txnBoundary(db.log, gap - 1);
+  const snapData = { ...base.data };
+  for (const e of db.visibleLog) if (e.lsn <= at) Object.assign(snapData, e.writes);
+  db.rewindBase = { lsn: at, data: snapData };
   db.snapshot = db.rewindBase;
+  db.snapshotBacklog = db.visibleLog.filter((e) => e.lsn > at).map((e) => ({ lsn: e.lsn, writes: e.writes })).sort((a, b) => a.lsn - b.lsn);
   db.ctx.disk.put('snap', db.snapshot);
 }
 
@@ -171,6 +200,11 @@ export function replayRecord(db: Db, rec: WalRec, name: 'txn.commit' | 'apply'):
     const writes = db.openTxns.get(rec.xid) ?? new Map<string, Value>();
     db.openTxns.delete(rec.xid);
     db.exposedUndo.delete(rec.xid);
+    if (db.shownAhead.delete(rec.lsn)) return void (db.replayLsn = Math.max(db.replayLsn, rec.lsn)); // shown already
+    // Below a commit this node showed as primary: its own commit, shown out of WAL order
+    // (as its restart after the demotion would), not one replayed from another primary.
+    const own = name === 'apply' && db.shownAhead.size > 0 && rec.lsn < Math.max(...db.shownAhead);
+    if (own) return makeVisible(db, 'txn.commit', rec.xid, rec.lsn, rec.tl, writes, rec.op);
     if (db.bug === 'apply-ignores-commit-order' && name === 'apply') return applyUnordered(db, rec, writes);
     makeVisible(db, name, rec.xid, rec.lsn, rec.tl, writes, rec.op);
   } else {
@@ -244,5 +278,13 @@ export function persistState(db: Db, role: 'primary' | 'standby'): void {
 export function resetReplayCursor(db: Db): void {
   db.replayQueue = [];
   db.jumpedAhead = -1;
-  db.queuedUpToIndex = indexAfter(db.log, db.replayLsn);
+  // A primary shows commits out of WAL order: one it logged but did not show yet (its
+  // wait was cancelled by the demotion) may lie below visible ones. Replay resumes at
+  // the transaction boundary before it and passes over the commits already shown.
+  const shown = new Set(db.snapshotBacklog.map((e) => e.lsn));
+  const gap = firstCommitBetween(db.log, db.snapshot.lsn, db.replayLsn + 1, shown);
+  const from = gap === undefined ? db.replayLsn : txnBoundary(db.log, gap - 1);
+  // Commit records only: a planted bug shows single writes, which replay never passes over.
+  db.shownAhead = new Set([...shown].filter((lsn) => lsn > from && isCommitAt(db.log, lsn)));
+  db.queuedUpToIndex = indexAfter(db.log, from);
 }
