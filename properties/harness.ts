@@ -26,6 +26,7 @@ import {
   scenarioSize,
   deletionPass,
   type Probe,
+  type DeletionResult,
   type CheckerTable,
   type CheckOptions,
   type CoverageBias,
@@ -357,8 +358,7 @@ export function checkModel<C>(model: Model<C>, opts: CheckModelOptions = {}): Mo
     notJudged: tally.neverJudged(),
   };
   if (!out.failed || !out.counterexample) return base;
-  const shrunk = out.counterexample[0];
-  const deleted = deletionPass(shrunk, sameFailure(model, judgeScenario(model, shrunk, jo), jo), opts.deletionBudget ?? DELETION_BUDGET);
+  const deleted = deleteUnneeded(model, out.counterexample[0], opts, opts.deletionBudget ?? DELETION_BUDGET);
   const scenario = deleted.scenario;
   const verdict = judgeScenario(model, scenario, jo);
   const size = scenarioSize(scenario);
@@ -387,6 +387,16 @@ export function checkModel<C>(model: Model<C>, opts: CheckModelOptions = {}): Mo
  * remove, well below it (see test/shrink.test.ts and the meta-test's ceiling).
  */
 export const DELETION_BUDGET = 300;
+
+/**
+ * The deletion pass (src/scenario/shrink.ts) over a failing scenario: what it
+ * does not need removed while it fails the same way (the same harness failure,
+ * or the same first broken guarantee), in at most `budget` runs.
+ */
+export function deleteUnneeded<C>(model: Model<C>, scenario: Scenario, opts: PropertyOptions = {}, budget = DELETION_BUDGET): DeletionResult {
+  const jo = judgeOptions(opts);
+  return deletionPass(scenario, sameFailure(model, judgeScenario(model, scenario, jo), jo), budget);
+}
 
 /** What a failure is, for "still fails the same way": the harness failure's kind, or the first broken guarantee. */
 function failureKey(v: Verdict): string | undefined {
