@@ -25,7 +25,7 @@ function scenario(sessions: TimedRequest[][], faults: Fault[] = []): Scenario {
     seed: 1,
     sessions: sessions.map((ops, i) => ({ id: `s${i + 1}`, policy: 'primary', ops })),
     faults,
-    network: { defaultLink: { latency: { kind: 'constant', ms: 1 } } },
+    network: { defaultLink: { latency: { kind: 'constant', ms: 1 }, lossRate: 0, dupRate: 0 } },
   };
 }
 
