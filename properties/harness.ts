@@ -395,7 +395,10 @@ export const DELETION_BUDGET = 300;
  */
 export function deleteUnneeded<C>(model: Model<C>, scenario: Scenario, opts: PropertyOptions = {}, budget = DELETION_BUDGET): DeletionResult {
   const jo = judgeOptions(opts);
-  return deletionPass(scenario, sameFailure(model, judgeScenario(model, scenario, jo), jo), budget);
+  const first = judgeScenario(model, scenario, jo);
+  // A scenario that does not fail has nothing to keep failing.
+  if (failureKey(first) === undefined) return { scenario, tries: 0, kept: 0 };
+  return deletionPass(scenario, sameFailure(model, first, jo), budget);
 }
 
 /** What a failure is, for "still fails the same way": the harness failure's kind, or the first broken guarantee. */
@@ -409,7 +412,7 @@ function sameFailure<C>(model: Model<C>, first: Verdict, jo: JudgeOptions): (s: 
   const key = failureKey(first);
   return (s) => {
     const v = judgeScenario(model, s, jo);
-    const fails = key !== undefined && failureKey(v) === key;
+    const fails = failureKey(v) === key;
     if (!fails || !v.run) return { fails };
     const at = new Map(s.sessions.map((x): [string, number[]] => [x.id, []]));
     for (const e of v.run.history) if (e.type === 'invoke') at.get(e.session)?.push(e.t);
