@@ -128,6 +128,15 @@ describe('the harness pass on planted bugs', () => {
     expect(again.violations[0]?.guarantee).toBe('sink-convergence');
   });
 
+  it('spends nothing on a scenario that does not fail', async () => {
+    const { bug: _bug, ...clean } = parseScenario(decodeToken(PARTITION_COUNT_CHANGE_16_OPS));
+    const { model } = await loadModel('cdc');
+    expect(failed(judgeScenario(model, clean))).toBe(false);
+    const r = deleteUnneeded(model, clean);
+    expect(r.tries).toBe(0);
+    expect(r.scenario).toBe(clean);
+  });
+
   it('an untuned hunt (`run migration --bug dual-write-partial-failure --seed 2`) prints a find of at most 12 ops and 3 faults', async () => {
     // Before the pass this find was printed with 14 ops.
     const [h] = await huntUntuned({ bugs: [{ model: 'migration', bug: 'dual-write-partial-failure' }], seeds: [2], workers: 2 });
