@@ -24,6 +24,9 @@ import {
   updateFailures,
   type SavedFailure,
   scenarioSize,
+  deletionPass,
+  type Probe,
+  type DeletionResult,
   type CheckerTable,
   type CheckOptions,
   type CoverageBias,
@@ -98,6 +101,11 @@ export interface CheckModelOptions extends PropertyOptions {
    * a count, not a time, so the result stays deterministic.
    */
   shrinkBudget?: number;
+  /**
+   * Most runs of the deletion pass after fast-check's shrink (default
+   * {@link DELETION_BUDGET}; 0: no pass). See src/scenario/shrink.ts.
+   */
+  deletionBudget?: number;
   /**
    * Judge only fast-check's run at this path of the seed ("99": its 100th run,
    * generated with that run's bias toward small values), then shrink it.
@@ -350,7 +358,8 @@ export function checkModel<C>(model: Model<C>, opts: CheckModelOptions = {}): Mo
     notJudged: tally.neverJudged(),
   };
   if (!out.failed || !out.counterexample) return base;
-  const scenario = out.counterexample[0];
+  const deleted = deleteUnneeded(model, out.counterexample[0], opts, opts.deletionBudget ?? DELETION_BUDGET);
+  const scenario = deleted.scenario;
   const verdict = judgeScenario(model, scenario, jo);
   const size = scenarioSize(scenario);
   const first = verdict.violations[0];
@@ -366,10 +375,49 @@ export function checkModel<C>(model: Model<C>, opts: CheckModelOptions = {}): Mo
     faults: size.faults,
     runsUntilFound: out.numRuns,
     msUntilFound: Math.round(((firstFailAt ?? performance.now()) - start) * 10) / 10,
-    shrinks: out.numShrinks,
+    shrinks: out.numShrinks + deleted.kept,
   };
   if (opts.failureFile !== false) recordFailure(opts.failureFile ?? DEFAULT_FAILURE_FILE, target, result);
   return result;
+}
+
+/**
+ * Runs the deletion pass may spend after fast-check's shrink. Measured on the
+ * finds of the untuned meta-test: most passes stop, with nothing left to
+ * remove, well below it (see test/shrink.test.ts and the meta-test's ceiling).
+ */
+export const DELETION_BUDGET = 300;
+
+/**
+ * The deletion pass (src/scenario/shrink.ts) over a failing scenario: what it
+ * does not need removed while it fails the same way (the same harness failure,
+ * or the same first broken guarantee), in at most `budget` runs.
+ */
+export function deleteUnneeded<C>(model: Model<C>, scenario: Scenario, opts: PropertyOptions = {}, budget = DELETION_BUDGET): DeletionResult {
+  const jo = judgeOptions(opts);
+  const first = judgeScenario(model, scenario, jo);
+  // A scenario that does not fail has nothing to keep failing.
+  if (failureKey(first) === undefined) return { scenario, tries: 0, kept: 0 };
+  return deletionPass(scenario, sameFailure(model, first, jo), budget);
+}
+
+/** What a failure is, for "still fails the same way": the harness failure's kind, or the first broken guarantee. */
+function failureKey(v: Verdict): string | undefined {
+  if (v.failure) return `run-failure:${v.failure.kind}`;
+  return failed(v) ? v.violations[0]?.guarantee : undefined;
+}
+
+/** A probe for the deletion pass: fails as `first` did, and when the run issued each op. */
+function sameFailure<C>(model: Model<C>, first: Verdict, jo: JudgeOptions): (s: Scenario) => Probe {
+  const key = failureKey(first);
+  return (s) => {
+    const v = judgeScenario(model, s, jo);
+    const fails = failureKey(v) === key;
+    if (!fails || !v.run) return { fails };
+    const at = new Map(s.sessions.map((x): [string, number[]] => [x.id, []]));
+    for (const e of v.run.history) if (e.type === 'invoke') at.get(e.session)?.push(e.t);
+    return { fails, issuedAt: s.sessions.map((x) => at.get(x.id) ?? []) };
+  };
 }
 
 /**

@@ -18,6 +18,7 @@ export type { Rng } from './sim/random.js';
 export * from './scenario/arbitraries.js';
 export { toSimConfig } from './scenario/validate.js';
 export * from './scenario/compact.js';
+export { deletionPass, pinTimes, type DeletionResult, type Probe } from './scenario/shrink.js';
 
 // histories
 export { historyHash, HistoryFormatError } from './history/jsonl.js';
