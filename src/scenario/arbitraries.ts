@@ -300,6 +300,12 @@ export interface EnvFeatures {
   faultKinds: boolean[];
   /** Faults may be timed by marks. */
   aim: boolean;
+  /**
+   * Mark-timed faults strike together: every one after the first waits for the
+   * first one's moment (its node, mark and occurrence), each with its own delay
+   * and target — correlated failures, as when one outage takes two machines.
+   */
+  cluster: boolean;
   lossy: boolean;
   skew: boolean;
   slowFsync: boolean;
@@ -484,8 +490,10 @@ interface DraftAnchor {
   /** Log-scale step of the delay after the mark (0 = at the mark). */
   step: number;
   /**
-   * A crash or pause strikes the node that marked the moment (BUGGIFY's "fail
-   * here"): drawn independently, the faulted node is that one only one time in N.
+   * The fault strikes the node that marked the moment (BUGGIFY's "fail here"):
+   * a crash or pause hits it, a partition cuts it off from every other node.
+   * Drawn independently, the faulted node is that one only one time in N, and a
+   * partition's drawn sides isolate it rarely.
    */
   own: boolean;
 }
@@ -537,18 +545,36 @@ function usableKinds(kinds: readonly FaultKind[], nodes: readonly NodeId[]): Fau
  * an anchor counts only while aiming is on. Clock-timed faults come first, by
  * time; mark-timed ones follow in draw order.
  */
-function buildFaults(drafts: DraftFault[], kinds: readonly FaultKind[], on: readonly boolean[], aim: boolean, scale: (t: number) => number): Fault[] {
+function buildFaults(
+  drafts: DraftFault[],
+  kinds: readonly FaultKind[],
+  on: readonly boolean[],
+  aim: boolean,
+  scale: (t: number) => number,
+  nodes: readonly NodeId[],
+  cluster = false,
+): Fault[] {
   const kept = drafts.filter((d) => on[kinds.indexOf(d.fault.kind)] === true);
+  const lead = cluster ? kept.find((d) => d.anchor)?.anchor : undefined;
   const faults = kept.map((d): Fault => {
     if (aim && d.anchor) {
-      const { node, mark, nth, step, own } = d.anchor;
-      const f = own && (d.fault.kind === 'crash' || d.fault.kind === 'pause') ? { ...d.fault, node } : d.fault;
-      return { ...f, atMs: anchorOffsetMs(step), after: { mark, node, nth } };
+      const { step, own } = d.anchor;
+      const { node, mark, nth } = lead ?? d.anchor;
+      return { ...strike(d.fault, own ? node : undefined, nodes), atMs: anchorOffsetMs(step), after: { mark, node, nth } };
     }
     return { ...d.fault, atMs: scale(d.t) };
   });
   const rank = (f: Fault) => (f.after ? Infinity : f.atMs);
   return faults.sort((a, b) => rank(a) - rank(b));
+}
+
+/** A fault aimed at `node` (the one that marked the moment): a crash or pause hits it, a partition isolates it. */
+function strike(f: Fault, node: NodeId | undefined, nodes: readonly NodeId[]): Fault {
+  if (node === undefined) return f;
+  if (f.kind === 'crash' || f.kind === 'pause') return { ...f, node };
+  const others = nodes.filter((n) => n !== node);
+  if (f.kind === 'partition' && others.length > 0) return { ...f, from: [node], to: others };
+  return f;
 }
 
 /**
@@ -585,7 +611,7 @@ export function faultsArb(opts: FaultOptions): fc.Arbitrary<Fault[]> {
   if (kinds.length === 0 || opts.faultsMax <= 0 || opts.nodes.length === 0) return fc.constant([]);
   const span = opts.spanMs ?? DEFAULT_SPAN_MS;
   const on = kinds.map(() => true);
-  return draftFaultsArb(opts, kinds, span).map((ds) => buildFaults(ds, kinds, on, true, (t) => t));
+  return draftFaultsArb(opts, kinds, span).map((ds) => buildFaults(ds, kinds, on, true, (t) => t, opts.nodes));
 }
 
 function faultOfKind(kind: FaultKind, nodes: readonly NodeId[], logRestarts: boolean): fc.Arbitrary<Fault> {
@@ -798,6 +824,8 @@ export function scenarioArb(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
     // Kinds the caller named are pinned on; a profile's kinds are drawn.
     faultKinds: opts.faultKinds ? fc.constant(kinds.map(() => true)) : flags(kinds.length, swarm),
     aim: marks.length > 0 && faultsMax > 0 ? flag(swarm) : fc.constant(false),
+    // Off without swarm: a caller that turns every feature on keeps independent faults.
+    cluster: swarm && marks.length > 0 && faultsMax > 1 ? fc.boolean() : fc.constant(false),
     lossy: p.lossRateMax > 0 || p.dupRateMax > 0 ? flag(swarm) : fc.constant(false),
     skew: p.clockOffsetMsMax > 0 || p.clockDriftPpmMax > 0 || p.clockJumpsMax > 0 ? flag(swarm) : fc.constant(false),
     slowFsync: p.varyFsync ? flag(swarm) : fc.constant(false),
@@ -834,7 +862,7 @@ export function scenarioArb(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
       const parts: ScenarioParts = {
         seed: r.seed,
         sessions: buildSessions(w, f, r.drafts),
-        faults: withSeeded(r.seeded, buildFaults(r.faults, kinds, r.env.faultKinds, r.env.aim, scale), faultsMax),
+        faults: withSeeded(r.seeded, buildFaults(r.faults, kinds, r.env.faultKinds, r.env.aim, scale, opts.nodes, r.env.cluster), faultsMax),
         network,
         clocks: r.env.skew ? r.clocks : undefined,
         disk: r.env.slowFsync ? r.disk : undefined,
