@@ -195,6 +195,7 @@ export function claims(c: LeaderlessConfig): GuaranteeClaim[] {
   const out: GuaranteeClaim[] = [{ id: 'lww-convergence' }];
   out.push({ id: 'lww-durability' });
   const strictOverlap = c.quorum === 'strict' && needed(c.readLevel, c.rf) + needed(c.writeLevel, c.rf) > c.rf;
+  if (c.quorum === 'strict') out.push({ id: 'lww-strict-quorum', under: 'strict quorum: W counts only the key\'s own replicas' });
   if (strictOverlap) out.push({ id: 'lww-read-latest', under: 'R + W > RF, strict quorum' });
   if (strictOverlap && c.timestampResolution === 'us') out.push({ id: 'read-latest', under: 'R + W > RF, strict quorum, synchronised clocks' });
   return out;

@@ -470,7 +470,8 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
 
     view(): NodeView {
       const data: Record<string, Value> = {};
-      const positions: Record<string, number> = { synced: synced ? 1 : 0, hints: hints.size };
+      // writeAcks: the acknowledgements a write needs (the clients' write consistency level), for lww-strict-quorum.
+      const positions: Record<string, number> = { synced: synced ? 1 : 0, hints: hints.size, writeAcks: W };
       for (const [k, cell] of cells) if (cell.v !== null) data[k] = cell.v;
       for (const k of known) if (owns(k)) positions[`owns:${k}`] = 1;
       return { role: 'replica', data, positions };
