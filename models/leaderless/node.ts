@@ -167,7 +167,13 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
     return ts;
   }
 
-  const newId = () => `${self}.${++seq}`;
+  /**
+   * Request ids carry a tag drawn at each start: seq restarts from 0 after a crash,
+   * and a late acknowledgement for a write of the previous incarnation must not
+   * count towards a new write that reuses its number.
+   */
+  let incarnation = '';
+  const newId = () => `${self}.${incarnation}.${++seq}`;
 
   // ─────────── coordinator: writes ───────────
 
@@ -364,6 +370,7 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
 
   return {
     start(ctx) {
+      incarnation = Math.floor(ctx.random() * 2 ** 32).toString(36);
       for (const rec of ctx.disk.records<DiskRec>('data')) {
         if ('purge' in rec) cells.delete(rec.k);
         else merge(undefined, rec.k, rec.cell, rec.overwrite === true);
