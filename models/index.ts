@@ -144,9 +144,9 @@ const leaderless: BuiltinModel = {
     'hint-new-timestamp': { variant: 'one-one', profile: 'partitions', faultKinds: ['partition'], workload: { ...leaderlessWorkload, keys: 1 }, guarantees: ['lww-durability', 'lww-convergence'] },
     // A delete that reaches one replica before the write it deletes.
     'tombstone-purged-early': { variant: 'one-one', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1, spanMs: 20 }, guarantees: ['lww-durability'] },
-    'coordinator-counted-twice': { variant: 'quorum-quorum', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1, spanMs: 20 }, guarantees: ['lww-read-latest', 'read-latest'] },
+    'coordinator-counted-twice': { variant: 'quorum-quorum', profile: 'calm', workload: { ...leaderlessWorkload, keys: 1, spanMs: 20 }, guarantees: ['lww-strict-quorum', 'lww-read-latest', 'read-latest'] },
     // W = ALL on five nodes with a replica cut off: the hint on a fallback node counts.
-    'sloppy-reported-as-strict': { variant: 'all-one', profile: 'partitions', faultKinds: ['partition'], workload: { ...leaderlessWorkload, keys: 1 }, guarantees: ['lww-read-latest', 'read-latest'] },
+    'sloppy-reported-as-strict': { variant: 'all-one', profile: 'partitions', faultKinds: ['partition'], workload: { ...leaderlessWorkload, keys: 1 }, guarantees: ['lww-strict-quorum', 'lww-read-latest', 'read-latest'] },
   },
 };
 

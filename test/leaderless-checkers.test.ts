@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { History, HistoryEntry, MicroOp } from '../src/analysis.js';
 import { notJudgeable } from '../src/check/guarantees.js';
 import {
-  checkLwwConvergence, checkLwwDurability, checkLwwReadLatest, checkLwwRealTimeOrder, checkReadLatest, fmtTs,
+  checkLwwConvergence, checkLwwDurability, checkLwwReadLatest, checkLwwRealTimeOrder, checkLwwStrictQuorum, checkReadLatest, fmtTs,
 } from '../src/check/lww.js';
 
 const EPOCH_US = 10 * 3600 * 1e6; // 10:00:00.000000
@@ -111,5 +111,60 @@ describe('leaderless checkers', () => {
     expect(vs).toHaveLength(1);
     expect(vs[0]!.sentence).toContain('did not converge');
     expect(checkLwwConvergence(history(ops, { n1: { k1: 'a' }, n2: { k1: 'a' } }))).toEqual([]);
+  });
+
+  describe('lww-strict-quorum', () => {
+    // k1 lives on n1, n2, n3; n4 is a fallback past them on the ring. W = 2.
+    const apply = (t: number, node: string, v: string | null): HistoryEntry => ({ type: 'event', t, node, name: 'apply', data: { xid: 'x', lsn: 1, writes: { k1: v } } });
+    function placed(ops: Op[], events: HistoryEntry[], writeAcks = 2): History {
+      const h = history(ops, { n1: { k1: 'b' }, n2: { k1: 'b' }, n3: { k1: 'b' }, n4: {} });
+      const meta = h[0]!;
+      const rest = [...h.slice(1).filter((e) => e.type !== 'quiet' && e.type !== 'final'), ...events].sort((a, b) => a.t - b.t);
+      const finals = h.filter((e) => e.type === 'final').map((e) => e.type === 'final'
+        ? { ...e, view: { ...e.view, positions: { ...(e.node === 'n4' ? {} : { 'owns:k1': 1 }), writeAcks } } }
+        : e);
+      return [meta, ...rest, { type: 'quiet', t: 100 }, ...finals];
+    }
+    const ops: Op[] = [
+      { op: 0, s: 's1', node: 'n1', at: 1, done: 2, m: { f: 'w', k: 'k1', v: 'a' }, lsn: ts(1) },
+      { op: 1, s: 's1', node: 'n1', at: 3, done: 4, m: { f: 'w', k: 'k1', v: 'b' }, lsn: ts(3) },
+    ];
+    const first = [apply(1.1, 'n1', 'a'), apply(1.2, 'n2', 'a'), apply(1.3, 'n3', 'a')];
+
+    it('breaks when the acknowledgement came while fewer than W of the key\'s replicas stored the write', () => {
+      // op 1 stored on n1 and on the fallback n4 before its ack; n2 and n3 get it only later.
+      const h = placed(ops, [...first, apply(3.1, 'n1', 'b'), apply(3.2, 'n4', 'b'), apply(9, 'n2', 'b'), apply(9, 'n3', 'b')]);
+      const vs = checkLwwStrictQuorum(h);
+      expect(vs.map((v) => v.data?.['op'])).toEqual([1]);
+      expect(vs[0]!.data).toMatchObject({ w: 2, replicas: ['n1', 'n2', 'n3'], holders: ['n1'] });
+      expect(vs[0]!.sentence).toMatch(/only 1 of its replicas n1, n2, n3 stored it \(n1 did; n2 held "?a"?, n3 held "?a"?\)/);
+      expect(notJudgeable(h, 'lww-strict-quorum')).toBeUndefined();
+      // The same run with W = 1 holds.
+      expect(checkLwwStrictQuorum(placed(ops, [...first, apply(3.1, 'n1', 'b'), apply(3.2, 'n4', 'b')], 1))).toEqual([]);
+    });
+
+    it('holds when W replicas stored it, or hold a version at least as new in the LWW order', () => {
+      expect(checkLwwStrictQuorum(placed(ops, [...first, apply(3.1, 'n1', 'b'), apply(3.5, 'n3', 'b')]))).toEqual([]);
+      // n2 already holds c, written with a newer timestamp by an indeterminate write: it covers b.
+      const withC: Op[] = [...ops, { op: 2, s: 's2', node: 'n2', at: 2.5, done: 50, m: { f: 'w', k: 'k1', v: 'c' }, status: 'info' }];
+      expect(checkLwwStrictQuorum(placed(withC, [...first, apply(2.6, 'n2', 'c'), apply(3.1, 'n1', 'b')]))).toEqual([]);
+      // n2 shows the key absent: a delete that may be newer covers the write; without one it does not.
+      const withDel: Op[] = [...ops, { op: 2, s: 's2', node: 'n2', at: 2.5, done: 50, m: { f: 'del', k: 'k1' }, status: 'info' }];
+      expect(checkLwwStrictQuorum(placed(withDel, [...first, apply(2.6, 'n2', null), apply(3.1, 'n1', 'b')]))).toEqual([]);
+      expect(checkLwwStrictQuorum(placed(ops, [...first, apply(2.6, 'n2', null), apply(3.1, 'n1', 'b')]))).toHaveLength(1);
+    });
+
+    it('a restarted replica holds what it recovered, not what it showed before the crash', () => {
+      const recover = (t: number, node: string): HistoryEntry => ({ type: 'event', t, node, name: 'recover', data: { lsn: 0 } });
+      const evs = [...first, apply(3.1, 'n1', 'b'), apply(3.2, 'n2', 'b'), recover(3.3, 'n2')];
+      expect(checkLwwStrictQuorum(placed(ops, evs))).toHaveLength(1);
+      expect(checkLwwStrictQuorum(placed(ops, [...evs, apply(3.3, 'n2', 'b')]))).toEqual([]);
+    });
+
+    it('is not judged without the write acknowledgement count', () => {
+      const h = placed(ops, first).map((e) => (e.type === 'final' ? { ...e, view: { ...e.view, positions: { 'owns:k1': 1 } } } : e));
+      expect(notJudgeable(h, 'lww-strict-quorum')).toMatch(/writeAcks/);
+      expect(checkLwwStrictQuorum(h)).toEqual([]);
+    });
   });
 });

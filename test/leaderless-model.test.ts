@@ -34,8 +34,9 @@ describe('leaderless model', () => {
     for (const b of leaderlessModel.bugs) expect(b.source).toMatch(/https?:\/\/|§|docs/);
     expect(leaderlessModel.marks!.length).toBeGreaterThan(4);
     const claims = (v: string) => leaderlessModel.claims(leaderlessModel.configure(entry.variants[v]!)).map((c) => c.id);
-    expect(claims('quorum-quorum')).toEqual(['lww-convergence', 'lww-durability', 'lww-read-latest', 'read-latest']);
-    expect(claims('one-one')).toEqual(['lww-convergence', 'lww-durability']);
+    expect(claims('quorum-quorum')).toEqual(['lww-convergence', 'lww-durability', 'lww-strict-quorum', 'lww-read-latest', 'read-latest']);
+    expect(claims('one-one')).toEqual(['lww-convergence', 'lww-durability', 'lww-strict-quorum']);
+    expect(claims('sloppy')).not.toContain('lww-strict-quorum');
     expect(claims('quorum-quorum-ms')).not.toContain('read-latest');
     expect(claims('sloppy')).not.toContain('lww-read-latest');
     // LWW losing real-time-later writes is measured, never claimed.

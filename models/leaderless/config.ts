@@ -187,6 +187,8 @@ export const workload: WorkloadOptions = { opKinds: ['r', 'w', 'del'], keys: 3, 
  * it; it returns the latest acknowledged write in real time only with
  * microsecond timestamps too — and that checker declines runs with skewed
  * clocks (see src/check/lww.ts).
+ * A strict quorum acknowledges a write only once W of the key's own replicas
+ * store it (lww-strict-quorum); a sloppy one counts fallback nodes' hints.
  * A sloppy fallback's hint is on its disk before it counts, so the sloppy
  * variant keeps acknowledged writes through crashes too. LWW losing
  * real-time-later writes is measured, never claimed.
@@ -195,6 +197,7 @@ export function claims(c: LeaderlessConfig): GuaranteeClaim[] {
   const out: GuaranteeClaim[] = [{ id: 'lww-convergence' }];
   out.push({ id: 'lww-durability' });
   const strictOverlap = c.quorum === 'strict' && needed(c.readLevel, c.rf) + needed(c.writeLevel, c.rf) > c.rf;
+  if (c.quorum === 'strict') out.push({ id: 'lww-strict-quorum', under: 'strict quorum: W counts only the key\'s own replicas', source: 'Cassandra counts hints only for CL ANY (dml_about_hh_c); Riak pw/pr (primary-only quorums)' });
   if (strictOverlap) out.push({ id: 'lww-read-latest', under: 'R + W > RF, strict quorum' });
   if (strictOverlap && c.timestampResolution === 'us') out.push({ id: 'read-latest', under: 'R + W > RF, strict quorum, synchronised clocks' });
   return out;

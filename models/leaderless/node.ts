@@ -167,7 +167,13 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
     return ts;
   }
 
-  const newId = () => `${self}.${++seq}`;
+  /**
+   * Request ids carry a tag drawn at each start: seq restarts from 0 after a crash,
+   * and a late acknowledgement for a write of the previous incarnation must not
+   * count towards a new write that reuses its number.
+   */
+  let incarnation = '';
+  const newId = () => `${self}.${incarnation}.${++seq}`;
 
   // ─────────── coordinator: writes ───────────
 
@@ -364,6 +370,7 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
 
   return {
     start(ctx) {
+      incarnation = Math.floor(ctx.random() * 2 ** 32).toString(36);
       for (const rec of ctx.disk.records<DiskRec>('data')) {
         if ('purge' in rec) cells.delete(rec.k);
         else merge(undefined, rec.k, rec.cell, rec.overwrite === true);
@@ -470,7 +477,8 @@ export function createNode(self: NodeId, c: LeaderlessConfig, bug: LeaderlessBug
 
     view(): NodeView {
       const data: Record<string, Value> = {};
-      const positions: Record<string, number> = { synced: synced ? 1 : 0, hints: hints.size };
+      // writeAcks: the acknowledgements a write needs (the clients' write consistency level), for lww-strict-quorum.
+      const positions: Record<string, number> = { synced: synced ? 1 : 0, hints: hints.size, writeAcks: W };
       for (const [k, cell] of cells) if (cell.v !== null) data[k] = cell.v;
       for (const k of known) if (owns(k)) positions[`owns:${k}`] = 1;
       return { role: 'replica', data, positions };

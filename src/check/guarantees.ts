@@ -40,8 +40,9 @@ import {
 import { checkSinkTransactionAtomicity, sinkTxnJudgeable } from './cdc-txn.js';
 import { checkMigrationNoLoss, checkReadAfterCutover, checkTargetEqualsSource } from './migration.js';
 import {
-  checkLwwConvergence, checkLwwDurability, checkLwwReadLatest, checkLwwRealTimeOrder, checkLwwSinkConvergence, checkReadLatest,
-  clockAnomaly, lwwAckedWrite, lwwOrderedWrites, lwwReadAfterAck, lwwReplicas, lwwSinkPresent, lwwSourceReplica,
+  checkLwwConvergence, checkLwwDurability, checkLwwReadLatest, checkLwwRealTimeOrder, checkLwwSinkConvergence, checkLwwStrictQuorum,
+  checkReadLatest, clockAnomaly, lwwAckedWrite, lwwOrderedWrites, lwwReadAfterAck, lwwReplicas, lwwSinkPresent, lwwSourceReplica,
+  lwwStrictQuorumJudgeable,
 } from './lww.js';
 import type { Checker, CheckerTable, CheckOptions, Violation } from './types.js';
 import { coreOf, dataNodesOf, faultOutsideOf, finalsOf, opsOf } from './views.js';
@@ -409,6 +410,11 @@ export const GUARANTEES = [
     id: 'lww-real-time-order', system: 'leaderless', family: 'leaderless', short: 'lww-rt', checker: checkLwwRealTimeOrder,
     evidence: "acknowledged writes' timestamps against their real-time order (a later write must not lose)",
     judgeable: all(leaderless, (_ev, h) => lwwOrderedWrites(h)),
+  },
+  {
+    id: 'lww-strict-quorum', system: 'leaderless', family: 'leaderless', short: 'lww-sq', checker: checkLwwStrictQuorum,
+    evidence: "each replica's store (its visible state folded from its apply events) when a write's acknowledgement reached the client: W of the key's own replicas hold it",
+    judgeable: all(leaderless, (_ev, h) => lwwStrictQuorumJudgeable(h)),
   },
   {
     id: 'lww-sink-convergence', system: 'leaderless', family: 'leaderless', short: 'lww-sink', checker: checkLwwSinkConvergence,

@@ -13,7 +13,7 @@
  * unique per scenario, so a value names the write that produced it.
  */
 import { fmtMs, fmtValue, type Operation } from '../history/ops.js';
-import type { FinalEntry, History, ModelEventEntry, NodeId, Value } from '../history/types.js';
+import type { FinalEntry, History, HistoryEntry, ModelEventEntry, NodeId, Value } from '../history/types.js';
 import { cdcTransformState, isCdcTransform, type CdcTransform } from './cdc.js';
 import type { CheckOptions, Violation } from './types.js';
 import { coreOf, finalsOf, opsOf, quietOf, shared } from './views.js';
@@ -288,6 +288,102 @@ export function checkLwwRealTimeOrder(history: History, _o: CheckOptions = {}): 
     }
   }
   return out;
+}
+
+// ───────────────────────────── strict-quorum placement ─────────────────────────────
+
+/**
+ * 'lww-strict-quorum': an acknowledgement at consistency level W means the
+ * write is stored on W of the key's own replicas (its preference list) when the
+ * client receives it — a strict quorum never counts hints or fallback nodes
+ * towards W (Cassandra counts hints only for CL ANY; Riak's pw). A sloppy
+ * quorum breaks it by design, and the user-visible consequence is a read with
+ * R + W > RF that misses the acknowledged write until the hint is handed off.
+ *
+ * Judged from the replicas' stores: each node's visible state folded from its
+ * `apply`/`recover` events (the fold the contract checks against every node's
+ * final data), at the moment the acknowledgement reaches the client. A replica
+ * holds the write when it shows its value, or a version at least as new in the
+ * LWW order: another write's value with a timestamp at least as high (or an
+ * indeterminate one), or — shown as absent — a delete that may be newer. The
+ * key's replicas are the nodes whose final view owns it; W is the write
+ * acknowledgement count each replica reports (`positions.writeAcks`).
+ * Deletes are not judged: a tombstone over an absent row changes no visible state.
+ */
+export function checkLwwStrictQuorum(history: History, _o: CheckOptions = {}): Violation[] {
+  const W = writeAcksOf(history);
+  if (W === undefined) return [];
+  const { writes, byValue } = lwwIndex(history);
+  const homes = new Map<string, NodeId[]>();
+  const byCompletion = new Map<HistoryEntry, LwwWrite & { ts: number }>();
+  for (const [k, list] of writes) {
+    homes.set(k, homeReplicas(history, k));
+    for (const w of list) if (w.acked && w.ts !== undefined && w.v !== null && w.op.completion) byCompletion.set(w.op.completion, w as LwwWrite & { ts: number });
+  }
+  const state = new Map<NodeId, Map<string, { v: Value; e: ModelEventEntry }>>();
+  const out: Violation[] = [];
+  for (const e of coreOf(history)) {
+    if (e.type === 'event') {
+      if (e.name === 'recover') state.set(e.node, new Map());
+      else if (e.name === 'apply') {
+        const s = state.get(e.node) ?? new Map<string, { v: Value; e: ModelEventEntry }>();
+        state.set(e.node, s);
+        const ws = e.data?.['writes'];
+        if (ws && typeof ws === 'object') for (const [k, v] of Object.entries(ws as Record<string, Value>)) s.set(k, { v: v ?? null, e });
+      }
+      continue;
+    }
+    const w = byCompletion.get(e);
+    if (!w) continue;
+    const replicas = homes.get(w.k) ?? [];
+    const holders: NodeId[] = [];
+    const lacking: string[] = [];
+    for (const n of replicas) {
+      const held = state.get(n)?.get(w.k);
+      const v = held?.v ?? null;
+      if (coversWrite(writes.get(w.k) ?? [], byValue, w, v)) holders.push(n);
+      else lacking.push(`${n} held ${v === null ? 'nothing' : fmtValue(v)}`);
+    }
+    if (holders.length >= W || replicas.length < W) continue;
+    out.push({
+      guarantee: 'lww-strict-quorum',
+      sentence: `key ${w.k}: ${describeWrite(w)} by ${w.op.node} at W=${W}, but when the acknowledgement arrived only ` +
+        `${holders.length} of its replicas ${replicas.join(', ')} stored it (${holders.length ? `${holders.join(', ')} did; ` : ''}${lacking.join(', ')}) ` +
+        '— fewer of the key\'s own replicas held the write than its consistency level promises (a strict quorum counts no fallback node or hint)',
+      witness: [w.op.invoke, e, ...holders.map((n) => state.get(n)!.get(w.k)!.e)],
+      data: { key: w.k, op: w.op.id, w: W, replicas, holders },
+    });
+  }
+  return out;
+}
+
+/** Whether a replica showing `v` for the write's key holds the write or a version at least as new in the LWW order. */
+function coversWrite(list: LwwWrite[], byValue: Map<Value, LwwWrite>, w: LwwWrite & { ts: number }, v: Value): boolean {
+  if (v === w.v) return true;
+  if (v === null) return list.some((d) => d.v === null && (d.ts === undefined || compareLww(d as { v: Value; ts: number }, w) >= 0));
+  const x = byValue.get(v);
+  return x !== undefined && x.k === w.k && (x.ts === undefined || compareLww(x as { v: Value; ts: number }, w) >= 0);
+}
+
+/** Nodes whose final view says they replicate `k` (alive or not). */
+function homeReplicas(h: History, k: string): NodeId[] {
+  return finalsOf(h).filter((f) => !PIPELINE_ROLES.has(f.view.role ?? '') && f.view.positions?.[`owns:${k}`] === 1).map((f) => f.node).sort();
+}
+
+/** The write consistency level's acknowledgement count, as the replicas report it; undefined when none does. */
+function writeAcksOf(h: History): number | undefined {
+  for (const f of finalsOf(h)) {
+    const w = f.view.positions?.['writeAcks'];
+    if (!PIPELINE_ROLES.has(f.view.role ?? '') && typeof w === 'number') return w;
+  }
+  return undefined;
+}
+
+export function lwwStrictQuorumJudgeable(h: History): string | undefined {
+  if (writeAcksOf(h) === undefined) return "no replica reports its write acknowledgement count (final view positions.writeAcks)";
+  const { writes } = lwwIndex(h);
+  for (const [k, list] of writes) if (list.some((w) => w.acked && w.ts !== undefined && w.v !== null) && homeReplicas(h, k).length > 0) return undefined;
+  return 'no write of a value was acknowledged with a write timestamp on a key a node replicates';
 }
 
 // ───────────────────────────── CDC into SQL ─────────────────────────────
