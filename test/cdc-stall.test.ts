@@ -62,3 +62,54 @@ describe('a leader re-elected after its append outlived its epoch', () => {
     });
   }
 });
+
+/**
+ * The soak's txn-sink stall (seed 20261127, run 4729). sink-ctr queued the
+ * transaction that wrote k1="s1-5" once its END (metadata partition, offset 7)
+ * was in, and committed the metadata partition past that END while the
+ * transaction was still queued; it crashed before applying it. Restarted from
+ * the committed offsets, it fetched the transaction's event again but never
+ * its END: the event waited forever and the run never quiesced. A queued or
+ * in-flight transaction now holds back its END's offset as well.
+ */
+const SOAK_TOKEN =
+  'rc1:rZTBkqIwEIbfpc_BAkQcc9ique9e5rKHKQ8xNGNKSDJJWLUs3n2rA7I6WqOH5RQ65Ov-u_9wgtZU2AAHWUlgII2u1QfwE3ild6_WNkfgsDkmwQnthQzKaGBx8w1F5YEH12HPwCNWwLNlucyLIl0WFPFeGe2Bv59AVcDBZ8DAmkZJglqnWuGOwMDY4SMRfnngKQOHn1RCOOgYr4HDHhjsgMOOGH8iLMmgXzNATWxp2lYF6Ht25sxXT4Py_wWafwvKyuxpUvE9KU3Lp1GLB6iyeBpV3kOtKVaLrgnDGHcq7lvhghr9Mk22dqYF_g7edE7iYDiNMhg3rIMzTYP0snFmhy7JRrcl_rM5L2VwsGYQTCRRpMWWIlXnBGWkZEW5IpFTMZ3HqZAsZaBNhWTtIc0crk9nRXF1-qsUmuRZyyMJ-d26v-obJRiNv8VxuFbXJa3y_KIk6YTf_hM0ny0mSVMuFi93vGpGovdAc_ZBuPBaB3TxIANBaxp-KxzNeyOC3CbC2kZhBfeoOmyBFz2NXWPYGzp2ggqjB34qHV8bEVDTRZ9KbtUhdI6mQP0cvLJH9bENwF9SBpXy4eLzTqvauJZUqGEmsxWDVhyGCc7yaOIzIL8FWOEwGOqvFA2Oav1WWBxZUliKLtKUTMygMd6_iYDRqVVnxzXtKL3z8a8YfZv8mLpxV-lt5nR2mbuYcufZqu8np8wfgW97MnXkZVb09PwF';
+
+describe('a buffering sink crashed with a transaction queued after its END', () => {
+  const scenario = parseScenario(decodeToken(SOAK_TOKEN));
+  const v = judgeScenario(cdcModel, scenario);
+  const events = v.run?.history.flatMap((e) => (e.type === 'event' ? [e] : [])) ?? [];
+  const META = 3;
+
+  it('the token is the scenario described above', () => {
+    expect(scenario.config).toEqual({ sinkApply: 'by-transaction', sinkReads: true });
+    expect(scenario.faults.some((f) => f.kind === 'crash' && 'node' in f && f.node === 'sink-ctr')).toBe(true);
+  });
+
+  it('quiesces, and every claimed guarantee that had evidence held', () => {
+    expect(v.failure?.message).toBeUndefined();
+    expect(v.violations).toEqual([]);
+    // sink-ctr restarted, and applied the transaction with s1-5 after its restart.
+    const starts = events.filter((e) => e.name === 'cdc.sink' && e.node === 'sink-ctr').map((e) => e.t);
+    expect(starts).toHaveLength(2);
+    const s15 = events.find((e) => e.name === 'cdc.apply' && e.node === 'sink-ctr' && (e.data as { value: unknown }).value === 's1-5');
+    expect(s15?.t).toBeGreaterThan(starts[1]!);
+  });
+
+  it("sink-ctr never commits the metadata partition past the END of a transaction it has not applied", () => {
+    // END records: the transaction's last metadata record per source position (idx above every event's).
+    const ends = events.flatMap((e) => {
+      const d = e.data as { op: string; partition: number; offset: number; lsn: number; idx: number };
+      return e.name === 'cdc.publish' && d.op === 'm' && d.partition === META && d.idx > 0 ? [{ offset: d.offset, lsn: d.lsn }] : [];
+    });
+    expect(ends.length).toBeGreaterThanOrEqual(5);
+    const appliedAt = (lsn: number): number =>
+      Math.min(...events.filter((e) => e.name === 'cdc.apply' && e.node === 'sink-ctr' && (e.data as { lsn: number }).lsn === lsn).map((e) => e.t));
+    const commits = events.filter((e) => e.name === 'offset.commit' && (e.data as { group: string; partition: number }).group === 'sink-ctr' && (e.data as { partition: number }).partition === META);
+    expect(commits.length).toBeGreaterThan(0);
+    for (const c of commits) {
+      const upTo = (c.data as { offset: number }).offset;
+      for (const end of ends) if (end.offset < upTo) expect(appliedAt(end.lsn), `END at offset ${end.offset} committed at ${c.t}`).toBeLessThanOrEqual(c.t);
+    }
+  });
+});
