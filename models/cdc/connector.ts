@@ -107,6 +107,8 @@ const CKPT = 'ckpt';
 const SRC = 'source';
 const STUCK_POLLS = 20;
 const INC = 'incarnation';
+/** Batch ids per incarnation: far more than one run produces. */
+const BATCH_IDS_PER_INCARNATION = 1_000_000;
 
 export function connectorProgram(o: ConnectorOptions): NodeProgram {
   return new Connector(o);
@@ -168,6 +170,11 @@ class Connector implements NodeProgram {
     // reset sequences would make the broker drop new batches as duplicates.
     const inc = (ctx.disk.get<number>(INC) ?? 0) + 1;
     this.pid = `${ctx.id}-${inc}`;
+    // Batch ids of one incarnation never match another's: an answer to the previous process's
+    // request still in flight must not acknowledge this one's batch of the same number (Kafka
+    // matches a response to its request by the connection's correlation id; a new process has
+    // new connections, so old answers never reach it).
+    this.nextBatch = inc * BATCH_IDS_PER_INCARNATION;
     ctx.disk.put(INC, inc);
     ctx.disk.fsync(() => this.begin(ctx));
     ctx.setTimer(this.o.pollMs, 'poll', undefined, { background: true });

@@ -165,6 +165,8 @@ interface Batch {
   /** Buffered by transaction: each event's partition, and the transaction's id and the orders it applies (0 = its END). */
   partitions?: number[];
   txn?: { id: string; orders: number[] };
+  /** Buffered by transaction: the offset of the transaction's END on the metadata partition. */
+  endOffset?: number;
 }
 
 /** A record held by the transaction buffer. */
@@ -255,11 +257,12 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
     return got;
   }
 
-  function unit(ctx: NodeContext, recs: { p: number; h: Held }[], txn?: { id: string; orders: number[] }): void {
+  function unit(ctx: NodeContext, recs: { p: number; h: Held }[], txn?: { id: string; orders: number[]; endOffset: number }): void {
     const first = recs[0];
     queue.push({
       partition: first?.p ?? o.metaPartition!, offset: first?.h.offset ?? 0, end: (first?.h.offset ?? 0) + 1,
-      events: recs.map((r) => r.h.ev), offsets: recs.map((r) => r.h.offset), partitions: recs.map((r) => r.p), ...(txn ? { txn } : {}),
+      events: recs.map((r) => r.h.ev), offsets: recs.map((r) => r.h.offset), partitions: recs.map((r) => r.p),
+      ...(txn ? { txn: { id: txn.id, orders: txn.orders }, endOffset: txn.endOffset } : {}),
     });
     if (txn) {
       const got = appliedOrders(txn.id) ?? new Set<number>();
@@ -307,9 +310,9 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
       // Bug: the events are counted on END's own partition (the metadata one, which holds none), so END alone completes it.
       if (!o.flushOnEnd && mine.size < (end.event_count ?? 0)) continue;
       held = held.map((q) => q.filter((h) => h.ev.transaction?.id !== end.id));
-      held[meta]!.shift();
+      const endOffset = held[meta]!.shift()!.offset;
       const recs = [...mine.entries()].sort(([a], [b]) => a - b).map(([, r]) => r);
-      unit(ctx, recs, { id: end.id, orders: [0, ...mine.keys()] });
+      unit(ctx, recs, { id: end.id, orders: [0, ...mine.keys()], endOffset });
       ctx.mark('txn-complete');
       progress = true;
     }
@@ -332,11 +335,22 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
     }
   }
 
-  /** The offset a partition may be committed to: its first record not yet durably applied. */
+  /**
+   * The offset a partition may be committed to: its first record not yet
+   * durably applied. A transaction queued or being written holds back its END
+   * on the metadata partition too: committed past it, a crash would lose the
+   * END for good and the transaction's redelivered events would wait forever.
+   * Kafka Connect's SinkTask.preCommit: a task that buffers records returns
+   * only the offsets of records it has durably written
+   * (https://kafka.apache.org/37/javadoc/org/apache/kafka/connect/sink/SinkTask.html).
+   */
   function committable(p: number): number {
     let n = next[p] ?? 0;
     for (const h of held[p] ?? []) n = Math.min(n, h.offset);
-    for (const b of [...queue, ...(inFlight ? [inFlight] : [])]) b.partitions?.forEach((q, i) => q === p && (n = Math.min(n, b.offsets[i]!)));
+    for (const b of [...queue, ...(inFlight ? [inFlight] : [])]) {
+      b.partitions?.forEach((q, i) => q === p && (n = Math.min(n, b.offsets[i]!)));
+      if (p === o.metaPartition && b.endOffset !== undefined) n = Math.min(n, b.endOffset);
+    }
     return n;
   }
 
@@ -497,9 +511,14 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
       outstanding.clear();
     },
     view(): NodeView {
-      const waiting = held.reduce((n, q) => n + q.length, 0);
-      const positions: Record<string, number> = { ready: offsetsKnown ? 1 : 0, queued: queue.length + (busy ? 1 : 0) + waiting };
+      const positions: Record<string, number> = { ready: offsetsKnown ? 1 : 0, queued: queue.length + (busy ? 1 : 0) };
       durable.forEach((n, p) => (positions[`p${p}`] = n));
+      if (buffered) {
+        // Records held for a transaction that is still gathering, and how far each partition was fetched:
+        // fetched to the end with records still held, the sink waits for records that will never come.
+        positions['waiting'] = held.reduce((n, q) => n + q.length, 0);
+        next.forEach((n, p) => (positions[`fetched${p}`] = n));
+      }
       return { role: 'sink', data: store ? store.cells() : {}, positions };
     },
   };

@@ -61,3 +61,44 @@ export const LEADERLESS_BEHAVIOURS: ModelBehaviour[] = [
     sources: ['Dynamo §4.6 sloppy quorum', 'Riak pw/pr (primary-only quorums)'],
   },
 ];
+
+/**
+ * The pipeline behaviours of leaderless-cdc (Cassandra CDC into SQL), each with
+ * the sources its planted bugs already cite (cdc.ts). The store under it is the
+ * leaderless model's; its own behaviours are listed there.
+ */
+export const LEADERLESS_CDC_BEHAVIOURS: ModelBehaviour[] = [
+  {
+    id: 'per-replica-commit-logs',
+    title: "Every replica's commit log feeds the pipeline: each change arrives once per replica, out of order",
+    what: "A CDC agent on every replica ships its own commit log, durable up to the cdc index offset, to the broker, at least once; a write reaches the sink RF times (more with read repair, hints and anti-entropy), and copies of one key from different replicas arrive in any order. Log positions of different replicas cannot be compared.",
+    knobs: ['nodes', 'rf', 'batchMax', 'pollMs'],
+    claims: ['lww-sink-convergence'],
+    bugs: ['dedup-by-position'],
+    sources: [
+      'Cassandra CDC: each node logs its own commit log segments (operating/cdc.html)',
+      'Materialize Debezium deduplication ("Ordered" trusts the high-water mark of one source position; with several sources writing one topic every message must be tracked)',
+    ],
+  },
+  {
+    id: 'dedup-by-write-timestamp',
+    title: 'The SQL sink deduplicates by (key, write timestamp) and applies by timestamp',
+    what: "The SQLite sink skips an event not newer than its row's (write timestamp, tie rank), keeping deleted rows with theirs: last write wins with Cassandra's tie rule, so the sink read through its transformation converges to the replicas' state whatever the arrival order.",
+    knobs: ['partitions', 'applyMs', 'transform'],
+    claims: ['lww-sink-convergence'],
+    bugs: ['apply-in-arrival-order'],
+    sources: ['DataStax HCD Kafka integration, "Deduplication": each replica publishes the mutation (N writes for RF N) and consumers must use the row version to order them'],
+  },
+  {
+    id: 'timestamped-deletes',
+    title: 'A delete travels with its own write timestamp',
+    what: 'A row deletion is a tombstone stamped with the delete\'s timestamp, shipped with it, so the sink orders it against the writes it deletes and against older writes arriving after it.',
+    knobs: [],
+    claims: ['lww-sink-convergence'],
+    bugs: ['delete-without-timestamp'],
+    sources: [
+      'Cassandra DELETE writes a tombstone stamped with its own timestamp (USING TIMESTAMP), which outranks older cells',
+      'Kafka Connect tombstone records carry a key and no value, so no version field to order them by',
+    ],
+  },
+];

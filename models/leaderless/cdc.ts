@@ -28,6 +28,7 @@ import { brokerProgram } from '../cdc/broker.js';
 import { CDC_MARKS } from '../cdc/index.js';
 import type { CdcEvent, Pos } from '../cdc/common.js';
 import { sinkProgram, upsertConsumer } from '../cdc/sink.js';
+import { LEADERLESS_CDC_BEHAVIOURS } from './behaviours.js';
 import { claims as storeClaims, configure as configureStore, knobs as storeKnobs, marks as storeMarks, type LeaderlessConfig } from './config.js';
 import leaderlessModel from './index.js';
 import { createNode, type DiskRec, nodeIds } from './node.js';
@@ -283,6 +284,7 @@ export const leaderlessCdcModel: Model<LeaderlessCdcConfig> = {
     // The broker's and the sink's own moments, as the CDC model declares them.
     ...CDC_MARKS.filter((m) => ['appended', 'batch-received', 'batch-applied', 'offset-commit'].includes(m.name)),
   ],
+  behaviours: LEADERLESS_CDC_BEHAVIOURS,
 };
 
 /** Named variants: consistency levels and transformations a deployment would pick. */
