@@ -84,8 +84,9 @@ const KNOWN_MISSES = new Set<string>([
  * schedule that showed new behaviour. Before coverage feedback: 35 of 43; before
  * issue 13's depth: 29 of 35; before swarm scenarios and marks: 14 of 22.
  */
-// CI after the cdc depth merges: 38 of 45 (cdc 15 of 16 with txn-flush-on-end and failover-slot-ahead-of-standby).
-const FOUND_FLOOR = 38;
+// CI after the cdc depth merges: 38 of 45 (cdc 15 of 16 with txn-flush-on-end and failover-slot-ahead-of-standby);
+// 39 with leaderless sloppy-reported-as-strict, caught by lww-strict-quorum (31/87/80 runs at seeds 1/2/3).
+const FOUND_FLOOR = 39;
 /** Median runs until the first failure over every find: 18 over 112 finds (before coverage feedback: 18 over 108; before issue 13's depth: 27 over 79; before swarm: 23). The goal is ≤ 50. */
 const RUNS_MEDIAN_CEILING = 50;
 /**
