@@ -11,6 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../src/scenario/types.js';
 import { judgeScenario } from '../src/verdict/judge.js';
+import { decodeToken, parseScenario } from '../src/analysis.js';
 import { walModel } from '../models/wal/index.js';
 import { events, finals } from './wal-helpers.js';
 
@@ -95,5 +96,26 @@ describe('wal snapshot after out-of-order visibility', () => {
     expect(shown(true)).toEqual([6]);
     expect(shown(false)).toEqual([3]); // and lsn 6 not a second time
     for (const node of ['n1', 'n2', 'n3']) expect(finals(h)[node]!.data, node).toEqual({ k1: 'a', k2: 'b' });
+  });
+});
+
+describe('wal: a third report of the same cause', () => {
+  // Found by an untuned hunt (variant async, no bug): a process crash of n1 0.1 ms after
+  // its 4th wal-shipped mark, restarted 2 ms later, 2 ops; convergence and
+  // committed-prefix broke on the model before the snapshot fix, and hold now.
+  const TOKEN =
+    'rc1:rVK7bhsxEPyXqXmG7qDEALsgrZPCKQMVFLnnI8QjaS5lWxD478byIiNBkC7dch8zs7O8Yk2OAjReTYCCTXH2T9BX8CXapaSYzvw1rauv0AjJ9q7faj-qie54-W5WYmigKRzPT9BgWr30DWauVAbbMYYXz_7og68XgSFy0OPn3TRN-3G6lwyzT5Ghf17hncCMUMgpeHuBRi5-NUVmU96aTP3G0DuFQs8iu77Fnp9lJSicoHGaoPDSwYYR7aBAUbA3TWjt0NSNbvoPdOONbvoX3UFhNudQN9CT3-rF8AJ147gbFWJyBI0oiOsW55IsMUMkcDWlfhF_ZWJS6F6LrtWU03bUgRefMzn8iRbrAr1voiRSfU3SfoWjLuvBx_4MplIUJz40ZlOoJrmdNYE-dPJiMkGPEluTJf9p1xRCYn40lbpl7px_xa0pOM-dY5ZP8vAXkU2Rq4lVFmfo_d19a-0d';
+
+  it('replays with every claimed guarantee held, the crash and restart still in it', () => {
+    const scenario = parseScenario(decodeToken(TOKEN));
+    expect(scenario.config).not.toHaveProperty('bug');
+    const v = judgeScenario(walModel, scenario);
+    expect(v.failure, v.failure?.message).toBeUndefined();
+    expect(v.violations.map((x) => `${x.guarantee}: ${x.sentence}`)).toEqual([]);
+    const h = v.run!.history;
+    expect(h.some((e) => e.type === 'node' && e.node === 'n1' && e.ev === 'crash' && e.mode === 'process')).toBe(true);
+    // Both acknowledged-or-in-doubt writes end the same on every node.
+    const ends = ['n1', 'n2', 'n3'].map((n) => JSON.stringify(finals(h)[n]!.data));
+    expect(new Set(ends).size).toBe(1);
   });
 });
