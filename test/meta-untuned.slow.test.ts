@@ -54,9 +54,11 @@ const FAULTS_MAX = 3;
  *   Measured, not kept: the cdc workload with transactions of up to 8 changes drawn
  *   on a log scale (most of one or two) still missed it at seeds 1, 2, 3 (700 runs
  *   each); fewer than 1 request in 100 then writes 4 or more changes.
- * - migration backfill-overwrites-newer: seed 2 missed (seeds 1 and 3 after 415 and
- *   80 of 500 runs): it needs no fault, and the changed fault draws moved its
- *   borderline finds (run 415 of 500 at seed 1) past the budget at seed 2.
+ * - cdc unclean-leader-election: seed 1 missed since aimed partitions may isolate the
+ *   marking node and aimed faults may strike together (seeds 2 and 3 after 127 and 285
+ *   runs); found at every seed before that change. migration backfill-overwrites-newer,
+ *   listed here before (seed 2 missed), is found at every seed since (24/429/224 of 500
+ *   runs): both are borderline, moved by any change in what is drawn.
  * Tried and measured at seeds 1–3, not kept as defaults (each found none of
  * these and lost finds elsewhere): the topology drawn per scenario from the
  * `nodes` knob (`drawTopology`; two-node wal runs in one scenario in six: still
@@ -73,7 +75,11 @@ const KNOWN_MISSES = new Set<string>([
   'wal:no-fencing',
   'wal:sync-ack-before-local-flush',
   'cdc:resume-skips-position',
-  'migration:backfill-overwrites-newer',
+  // Lost at seed 1 when aimed partitions could isolate the marking node and aimed faults
+  // could strike together (found at seeds 2 and 3; at seed 1 before that change, run 62).
+  // The same change made migration:backfill-overwrites-newer found at every seed (runs
+  // 24/429/224; lost at seed 2 before) and wal:no-fencing at seeds 1 and 3: both borderline.
+  'cdc:unclean-leader-election',
 ]);
 /**
  * Bugs found at every seed (`npm run bench -- explore`, with coverage feedback): 36 of
@@ -85,7 +91,8 @@ const KNOWN_MISSES = new Set<string>([
  * issue 13's depth: 29 of 35; before swarm scenarios and marks: 14 of 22.
  */
 // CI after the cdc depth merges: 38 of 45 (cdc 15 of 16 with txn-flush-on-end and failover-slot-ahead-of-standby);
-// 39 with leaderless sloppy-reported-as-strict, caught by lww-strict-quorum (31/87/80 runs at seeds 1/2/3).
+// 39 with leaderless sloppy-reported-as-strict, caught by lww-strict-quorum (31/87/80 runs at seeds 1/2/3);
+// CI after the aimed-partition draws: still 39 (backfill-overwrites-newer in, unclean-leader-election out).
 const FOUND_FLOOR = 39;
 /** Median runs until the first failure over every find: 18 over 112 finds (before coverage feedback: 18 over 108; before issue 13's depth: 27 over 79; before swarm: 23). The goal is ≤ 50. */
 const RUNS_MEDIAN_CEILING = 50;
@@ -127,6 +134,11 @@ describe('untuned exploration finds the planted bugs', () => {
     const runs = finds.map((h) => h.runs).sort((a, b) => a - b);
     const median = runs.length % 2 ? runs[runs.length >> 1]! : (runs[runs.length / 2 - 1]! + runs[runs.length / 2]!) / 2;
     const oversized = finds.filter((h) => (h.ops ?? Infinity) > OPS_MAX || (h.faults ?? Infinity) > FAULTS_MAX);
+    // What CI's log keeps: every hunt, so a gained or lost find is named, not only counted.
+    for (const h of hunts) {
+      console.log(`untuned ${h.model}:${h.bug}@${h.seed}: ${h.found ? `found after ${h.runs} runs, ${h.ops} ops ${h.faults} faults` : `missed in ${h.budget} runs`}`);
+    }
+    console.log(`untuned: ${found.size} of ${plantedBugs().length} found at every seed; median ${median} runs over ${finds.length} finds; ${oversized.length} over ${OPS_MAX} ops or ${FAULTS_MAX} faults`);
     expect(found.size).toBeGreaterThanOrEqual(FOUND_FLOOR);
     expect(median).toBeLessThanOrEqual(RUNS_MEDIAN_CEILING);
     expect(oversized.length, oversized.map((h) => `${h.model}:${h.bug}@${h.seed}: ${h.ops} ops ${h.faults} faults`).join('; ')).toBeLessThanOrEqual(OVERSIZED_CEILING);
