@@ -38,8 +38,9 @@ const FAULTS_MAX = 3;
  *   its quiet-phase limit (two primaries that never settle: a harness failure, not a
  *   broken guarantee — a verdict rests on what clients observed).
  * - sync-ack-before-local-flush: none of three seeds (before: seed 3 only, run 1797,
- *   breaking convergence, not durability — most likely the clean model's false alarm
- *   after a primary crash, not this bug); it bites only under
+ *   breaking convergence); at the CLI's default seed it is found (run 536, 2 ops 1 fault,
+ *   convergence: a standby keeps a commit the primary streamed before its fsync and lost
+ *   in a machine crash; the same scenario without the bug holds every claim). It bites only under
  *   remote_write, when the primary's OS crashes between the standby's write
  *   acknowledgement and its own fsync and it comes back as primary before a failover
  *   (its trigger, on two nodes, finds it in 14 runs). Aimed crashes striking the node

@@ -81,6 +81,7 @@ export function tuneCompiler(): void {
   if (userSetInlineBudget(process.execArgv, process.env.NODE_OPTIONS)) return;
   setFlagsFromString(`--${INLINE_FLAG}=${INLINE_BUDGET}`);
 }
+
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The default worker count: every core this process may use. */
