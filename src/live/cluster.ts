@@ -15,7 +15,7 @@
  * if this process dies without running its hooks (SIGKILL, OOM).
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,12 @@ export interface ClusterOptions {
    * (FAKETIME_DONT_FAKE_MONOTONIC), so timeouts keep their length.
    */
   faketime?: { lib: string; nodes: Record<NodeId, string> };
+  /**
+   * Where server ports come from (default: one the kernel reports free, which
+   * another process may still take before the server binds it; the server then
+   * moves to the next port this gives).
+   */
+  portProbe?: () => Promise<number>;
 }
 
 export type NodeState = 'running' | 'paused' | 'crashed' | 'stopped';
@@ -131,6 +137,13 @@ async function freePort(): Promise<number> {
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
+}
+
+/** A server exited at start because another process holds its port. */
+class PortTaken extends Error {
+  constructor(id: NodeId, port: number) {
+    super(`live pg: ${id} could not bind 127.0.0.1:${port}: address already in use`);
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -273,7 +286,7 @@ export class PgCluster {
       const clientProxy = new LinkProxy(0, `client->${id}`);
       const replProxy = new LinkProxy(0, `${id}<-primary`);
       const node: PgNode = {
-        id, dataDir: join(this.dir, id), port: await freePort(), role: id === 'n1' ? 'primary' : 'standby',
+        id, dataDir: join(this.dir, id), port: await this.probePort(), role: id === 'n1' ? 'primary' : 'standby',
         state: 'stopped', clientProxy, replProxy, ...(id === 'n1' ? {} : { upstream: 'n1' }),
       };
       clientProxy.retarget(node.port);
@@ -364,9 +377,51 @@ export class PgCluster {
     this.writeOwned(join(n.dataDir, 'standby.signal'), '');
   }
 
-  /** Start a node's postmaster in a process group of its own and wait until it accepts connections. */
+  /**
+   * Start a node's postmaster in a process group of its own and wait until it accepts connections.
+   * A port is only probed free (freePort closes its socket before the server binds), so another
+   * process may take it in between: a server that exits because its port is in use is started
+   * again on a fresh port, and the proxies that lead to it follow.
+   */
   async startServer(n: PgNode): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const logPath = join(this.dir, `${n.id}.log`);
+      const from = existsSync(logPath) ? statSync(logPath).size : 0;
+      try {
+        await this.startOnce(n);
+        return;
+      } catch (err) {
+        if (attempt >= 5 || !(err instanceof PortTaken)) throw err;
+        const fresh = await this.probePort();
+        this.log(`${n.id}: port ${n.port} was taken before the server bound it (${this.logSince(n.id, from)}); starting on ${fresh}`);
+        this.rebind(n, fresh);
+      }
+    }
+  }
+
+  private probePort(): Promise<number> {
+    return (this.opts.portProbe ?? freePort)();
+  }
+
+  /** Move a node to another server port: its client proxy and its standbys' replication proxies follow. */
+  private rebind(n: PgNode, port: number): void {
+    n.port = port;
+    n.clientProxy.retarget(port);
+    for (const s of this.nodes.values()) if (s !== n && s.upstream === n.id) s.replProxy.retarget(port);
+  }
+
+  /** The last lines a node's log gained after byte `from`. */
+  private logSince(id: NodeId, from: number, lines = 3): string {
+    try {
+      return readFileSync(join(this.dir, `${id}.log`)).subarray(from).toString('utf8').trim().split('\n').slice(-lines).join(' | ');
+    } catch {
+      return '(no log)';
+    }
+  }
+
+  private async startOnce(n: PgNode): Promise<void> {
     const logPath = join(this.dir, `${n.id}.log`);
+    const from = existsSync(logPath) ? statSync(logPath).size : 0;
     const fd = openSync(logPath, 'a');
     this.own(logPath);
     const proc = spawn(join(this.env.bin, 'postgres'), ['-D', n.dataDir, '-p', String(n.port)], {
@@ -387,11 +442,27 @@ export class PgCluster {
     });
     const until = Date.now() + 60_000;
     for (;;) {
-      if (exited) throw new Error(`live pg: ${n.id} exited at start:\n${this.logTail(n.id)}`);
+      if (exited) {
+        // Only this start's lines: an earlier incarnation's log may say anything.
+        if (/Address already in use/.test(this.logSince(n.id, from, Infinity))) {
+          n.state = 'stopped';
+          throw new PortTaken(n.id, n.port);
+        }
+        throw new Error(`live pg: ${n.id} exited at start:\n${this.logTail(n.id)}`);
+      }
       try {
-        await this.sql(n, 'SELECT 1', [], n.port);
+        // Whoever answers must be this node's server, not another that holds the port.
+        const [row] = await this.sql<{ data_directory: string }>(n, 'SHOW data_directory', [], n.port);
+        if (row?.data_directory !== n.dataDir && realpathSync(row?.data_directory ?? '.') !== realpathSync(n.dataDir)) {
+          throw new PortTaken(n.id, n.port);
+        }
         return;
-      } catch {
+      } catch (err) {
+        if (err instanceof PortTaken) {
+          if (n.pid !== undefined && !exited) await killTree(n.pid);
+          n.state = 'stopped';
+          throw err;
+        }
         if (Date.now() > until) throw new Error(`live pg: ${n.id} did not accept connections within 60 s:\n${this.logTail(n.id)}`);
         await sleep(20);
       }
