@@ -534,6 +534,12 @@ function leaderPositions(cluster: ClusterView, c: CdcConfig): Record<string, num
     if (!best || (p['leaderEpoch'] ?? 0) > (best['leaderEpoch'] ?? 0)) best = p;
   }
   if (!best || c.replicas <= 1) return best;
+  // Leadership still moving is not quiet: an offline partition (every ISR member fenced) keeps the
+  // records its ISR acknowledged until a member is re-elected (Kafka documentation, "Replication":
+  // with unclean election off it waits "for a replica in the ISR to come back to life"), and a broker
+  // that still says it leads at an older epoch than the controller's has been deposed.
+  const ctl = cluster.nodes.find((n) => n.id === CONTROLLER && n.alive)?.view.positions;
+  if (ctl && (ctl['online'] === 0 || (best['leaderEpoch'] ?? 0) < (ctl['epoch'] ?? 0))) return undefined;
   // A new leader's HW may still trail its log: not quiet until every record it holds is committed.
   for (let p = 0; best[`leo${p}`] !== undefined; p++) if ((best[`p${p}`] ?? 0) < best[`leo${p}`]!) return undefined;
   // Every live follower has caught up with the leader: the HW is final.
