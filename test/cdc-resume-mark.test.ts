@@ -36,8 +36,10 @@ describe('a connector crash just after a checkpoint inside a multi-change record
     const v = judge('resume-skips-position');
     // The aimed crash fired: the mark was reached while the record was being produced.
     expect(v.run!.history.some((e) => e.type === 'fault')).toBe(true);
-    const mid = v.run!.history.find((e) => e.type === 'event' && e.name === 'checkpoint');
-    expect((mid as { data: { lsn: number; idx: number } }).data).toMatchObject({ lsn: 1 });
+    // The first checkpoint lies inside the bulk transaction's record (lsn 1: no snapshot, nothing preloaded).
+    const first = v.run!.history.flatMap((e) => (e.type === 'event' && e.name === 'checkpoint' ? [e.data as { lsn: number; idx: number }] : []))[0];
+    expect(first?.lsn).toBe(1);
+    expect(first?.idx).toBeLessThan(7);
     expect(v.violations.map((x) => x.guarantee)).toContain('completeness');
   });
 
