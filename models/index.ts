@@ -10,7 +10,7 @@ import type {
   WorkloadOptions,
 } from '../src/analysis.js';
 import { GUARANTEE_FAMILIES } from '../src/analysis.js';
-import { CDC_BUG_HINTS, cdcModel } from './cdc/index.js';
+import { CDC_BUG_HINTS, CDC_WORKLOAD, cdcModel, cdcVariants } from './cdc/index.js';
 import { leaderlessModel, leaderlessVariants, leaderlessWorkload } from './leaderless/index.js';
 import { leaderlessCdcModel, leaderlessCdcVariants } from './leaderless/cdc.js';
 import { migrationModel } from './migration/index.js';
@@ -44,8 +44,6 @@ const wal: BuiltinModel = {
   guarantees: GUARANTEE_FAMILIES.replication,
   triggers: walTriggers,
 };
-
-const CDC_WORKLOAD: WorkloadOptions = { opKinds: ['r', 'w', 'upd', 'del'], keys: 4 };
 
 /**
  * Where a CDC bug needs a narrower search than 'everything' (see CDC_BUG_HINTS'
@@ -87,16 +85,7 @@ const CDC_TRIGGER_TUNING: Record<string, Partial<BugTrigger>> = {
 /** Change data capture: Debezium/Kafka-shaped pipeline into several kinds of sinks. */
 const cdc: BuiltinModel = {
   model: cdcModel as unknown as Model,
-  variants: {
-    'default': {},
-    'single-partition': { partitions: 1 },
-    'no-snapshot': { snapshot: false, preloadRows: 0 },
-    'ordered-producer': { idempotent: false, maxInFlight: 1 },
-    'compacted': { compaction: true },
-    'txn-sink': { sinkApply: 'by-transaction', sinkReads: true },
-    // A physical standby of the source promoted on failover; PostgreSQL 17 failover slots carry the slot over.
-    'source-failover': { sourceStandby: true, failoverSlots: true },
-  },
+  variants: cdcVariants,
   workload: CDC_WORKLOAD,
   guarantees: GUARANTEE_FAMILIES.cdc,
   triggers: Object.fromEntries(

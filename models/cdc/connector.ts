@@ -617,6 +617,9 @@ class Connector implements NodeProgram {
     ctx.disk.fsync(() => {
       ctx.emit('checkpoint', { lsn: ckpt.confirmed.lsn, idx: ckpt.confirmed.idx, slot: ckpt.slotLsn });
       ctx.mark('checkpoint');
+      // A position inside a log record whose later events are not all acknowledged: a restart must resume
+      // inside that record (Debezium keeps lsn plus an event serial for this; MySQL's offsets keep `event` and `row`).
+      if (this.unacked.some((e) => e.pos.lsn === ckpt.confirmed.lsn && cmpPos(e.pos, ckpt.confirmed) > 0)) ctx.mark('checkpoint-mid-record');
       if (this.ckpt === ckpt) this.durableCkpt = ckpt;
       this.confirmSlot(ctx);
     });

@@ -9,7 +9,7 @@
  * A primary-key change is one transaction [del old, w new], committed at one
  * log position: the connector emits a delete and a create at (lsn, 0) and (lsn, 1).
  */
-import type { ClientRequest, ClusterView, GuaranteeClaim, MarkSpec, Model, ModelKnob, NodeId, NodeProgram, PlantedBug, SessionInfo } from '../../src/analysis.js';
+import type { ClientRequest, ClusterView, GuaranteeClaim, MarkSpec, Model, ModelKnob, NodeId, NodeProgram, PlantedBug, SessionInfo, WorkloadOptions } from '../../src/analysis.js';
 import { fnv1a } from './common.js';
 import { CDC_TRANSFORMS, type CdcTransform, isCdcTransform } from '../../src/analysis.js';
 import { brokerProgram } from './broker.js';
@@ -204,6 +204,7 @@ export const CDC_MARKS: MarkSpec[] = [
   { name: 'batch-acked', description: 'connector: the broker acknowledged a batch in flight' },
   { name: 'confirmed', description: 'connector: the confirmed source position advanced (every earlier event is acknowledged)' },
   { name: 'checkpoint', description: 'connector: a checkpoint of the confirmed position is durable; a restart resumes after it' },
+  { name: 'checkpoint-mid-record', description: 'connector: a durable checkpoint holds a position inside a log record (a multi-change transaction) whose later events are not all acknowledged; a restart must resume inside the record' },
   { name: 'appended', description: 'broker: a batch was appended to a partition log; its fsync and acknowledgement are pending' },
   { name: 'batch-received', description: 'sink: a fetched batch was received and queued, not yet applied' },
   { name: 'batch-applied', description: "sink: a batch is durable in the sink's store" },
@@ -331,6 +332,28 @@ export const CDC_BUG_HINTS: Record<string, { config: Record<string, unknown>; ne
   'tombstone-retention-zero': { config: { compaction: true }, needs: 'a compacted topic, a key written then deleted while a subscriber (sink-late, or a paused sink) has read the write but not yet the delete' },
   'unclean-leader-election': { config: {}, needs: 'the followers cut off from the leading broker long enough to leave the ISR, a write, then the leader crashed' },
   'failover-slot-ahead-of-standby': { config: { sourceStandby: true, failoverSlots: true }, needs: 'writes the connector streams while the source standby is cut off (or behind), then the standby promoted (the primary silent for failoverTimeoutMs)' },
+};
+
+/**
+ * What clients send the source: reads, writes, increments and deletes over four keys, in
+ * transactions of up to 8 statements. A bulk UPDATE or DELETE writing many rows at one
+ * commit is ordinary, and its changes share one log position: the connector produces them
+ * over several requests, so checkpoints and crashes land inside the record.
+ */
+export const CDC_WORKLOAD: WorkloadOptions = { opKinds: ['r', 'w', 'upd', 'del'], keys: 4, txnOpsMax: 8 };
+
+/** The named configurations `run cdc` and `soak` explore (round-robin). */
+export const cdcVariants: Record<string, Record<string, unknown>> = {
+  'default': {},
+  'single-partition': { partitions: 1 },
+  'no-snapshot': { snapshot: false, preloadRows: 0 },
+  // Strict order without batching: one request in flight (idempotence off) carrying one record (batch.size
+  // at a record, linger.ms=0), so a multi-change record is produced over several round trips.
+  'ordered-producer': { idempotent: false, maxInFlight: 1, batchMax: 1 },
+  'compacted': { compaction: true },
+  'txn-sink': { sinkApply: 'by-transaction', sinkReads: true },
+  // A physical standby of the source promoted on failover; PostgreSQL 17 failover slots carry the slot over.
+  'source-failover': { sourceStandby: true, failoverSlots: true },
 };
 
 /** The log cleaner's interval (ms) on a compacted topic. */
