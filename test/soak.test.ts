@@ -32,7 +32,7 @@ describe('replicheck soak', () => {
     expect(r.out).toMatch(/^soak seed 9: 1 variant of \.\/test\/fixtures\/user-model\.ts on 2 workers/);
     expect(r.out).toMatch(/default\s+10\s+0\s+0/);
     expect(r.out).toContain('no false alarms');
-    expect(r.out).toContain(`soak again: replicheck soak --model ${USER} --seed 9 --runs 10`);
+    expect(r.out).toContain(`soak again: replicheck soak --model ${USER} --seed 9 --runs 10 --profile calm`);
   });
 
   it('exits 1 on a model that breaks its claim, with tokens that replay, the same on 1 and 2 workers', async () => {
@@ -59,7 +59,7 @@ describe('replicheck soak', () => {
     const whole = JSON.parse((await cli(...args)).out) as SoakJson;
     const parts = [JSON.parse((await cli(...args, '--shard', '1/2')).out) as SoakJson, JSON.parse((await cli(...args, '--shard', '2/2')).out) as SoakJson];
     expect(parts.map((p) => p.runs)).toEqual([8, 8]);
-    expect(parts[0]!.again).toContain('--runs 15 --bug skip-third --shard 1/2'); // its last run is 14
+    expect(parts[0]!.again).toContain('--runs 15 --bug skip-third --profile calm --shard 1/2'); // its last run is 14
     const runs = (j: SoakJson) => j.alarms.map((a) => a.run);
     expect(runs(parts[0]!).every((i) => i % 2 === 0) && runs(parts[1]!).every((i) => i % 2 === 1)).toBe(true);
     const merged = [...parts[0]!.alarms, ...parts[1]!.alarms].sort((a, b) => a.run - b.run);

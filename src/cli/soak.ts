@@ -65,6 +65,8 @@ interface SoakPlan {
   workers: number;
   timeoutMs: number;
   shard?: Shard;
+  /** The --profile given, as typed (soak again must say it: the runs depend on it). */
+  profile?: string;
   entries: Map<string, LoadedModel>;
   targets: RunTarget[];
 }
@@ -128,6 +130,7 @@ async function planSoak(opts: SoakOptions): Promise<SoakPlan> {
     workers,
     timeoutMs: Math.round(timeoutS * 1000),
     ...(shard ? { shard } : {}),
+    ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
     entries,
     targets,
   };
@@ -238,6 +241,7 @@ function summarize(plan: SoakPlan, r: ExploreResult, ms: number, runMs: number):
   }
   const models = [...plan.entries.keys()].map((m) => `--model ${m}`).join(' ');
   const bug = plan.targets[0]?.bug !== undefined ? ` --bug ${plan.targets[0].bug}` : '';
+  const profile = plan.profile !== undefined ? ` --profile ${plan.profile}` : '';
   // With a shard, --runs is the whole budget the shards split (every index below upTo).
   const shard = plan.shard ? ` --shard ${plan.shard.index + 1}/${plan.shard.count}` : '';
   return {
@@ -249,7 +253,7 @@ function summarize(plan: SoakPlan, r: ExploreResult, ms: number, runMs: number):
     runsPerS: Math.round((r.runs / (runMs / 1000)) * 10) / 10,
     falseAlarms: alarms.length,
     harnessFailures: failures.length,
-    again: `soak ${models} --seed ${plan.seed} --runs ${plan.shard ? r.upTo : r.runs}${bug}${shard}`,
+    again: `soak ${models} --seed ${plan.seed} --runs ${plan.shard ? r.upTo : r.runs}${bug}${profile}${shard}`,
     targets: rows,
     alarms,
     failures,
