@@ -986,8 +986,9 @@ class Simulation<C> {
     const held = slot.deferred;
     slot.deferred = [];
     this.deferredCount -= held.length;
-    // Re-run held events now, in their original order.
-    for (const ev of held) this.queue.push(this.now, ev);
+    // Re-run held events now, in their original order, before anything else due now: a
+    // stream message landing at this very moment was sent after the held ones (FIFO).
+    for (const ev of held) this.queue.pushFirst(this.now, ev);
   }
 
   private scheduleQuiet(): void {
