@@ -13,12 +13,26 @@ export class EventQueue<E> {
   private readonly times: number[] = [];
   private readonly seqs: number[] = [];
   private seq = 0;
+  /** Below every `seq`: keys of events scheduled first at their time. */
+  private frontSeq = -Number.MAX_SAFE_INTEGER;
   /** The time of the event `pop` returned last. */
   lastT = 0;
 
   /** Schedule `ev` at time `t`, after every event already scheduled at `t`. */
   push(t: number, ev: E): void {
-    const seq = this.seq++;
+    this.insert(t, ev, this.seq++);
+  }
+
+  /**
+   * Schedule `ev` at time `t` before every event `push` scheduled at `t` (after
+   * earlier `pushFirst`s): what was held back must not be overtaken by what
+   * arrives at the very moment it is let go.
+   */
+  pushFirst(t: number, ev: E): void {
+    this.insert(t, ev, this.frontSeq++);
+  }
+
+  private insert(t: number, ev: E, seq: number): void {
     const { events, times, seqs } = this;
     let i = events.length;
     events.push(ev);

@@ -219,7 +219,7 @@ class Simulation<C> {
   private quiet = false;
   private quietAt = -1;
   private quietScheduled = false;
-  private readonly lastFaultMs: number;
+  private lastFaultMs: number;
   /** Faults timed by a mark, by `node\0mark`; empty when every fault is timed by the clock. */
   private readonly anchors = new Map<string, { index: number; nth: number }[]>();
   private readonly markCounts = new Map<string, number>();
@@ -246,8 +246,8 @@ class Simulation<C> {
     this.streamEpoch = new Int32Array(nn);
     this.streamOpen = new Uint8Array(nn);
     this.faultActive = s.faults.map(() => false);
-    // The quiet phase waits until every scheduled fault has played out its duration.
-    // (A fault timed by a mark plays out while the phase lasts, or never.)
+    // The quiet phase waits until every scheduled fault has played out its duration
+    // (a fault timed by a mark: once it struck; one that has not struck by then never does).
     this.lastFaultMs = s.faults.reduce((m, f) => (f.after ? m : Math.max(m, f.atMs + faultDurationMs(f))), 0);
     s.faults.forEach((f, index) => {
       if (!f.after) return;
@@ -885,6 +885,9 @@ class Simulation<C> {
     const f = this.sim.faults[index]!;
     if (this.quiet) return;
     this.faultActive[index] = true;
+    // A fault timed by a mark plays out its duration as a clock-timed one does: the
+    // quiet phase waits for it (else clients finishing early would cut it short).
+    if (f.after) this.lastFaultMs = Math.max(this.lastFaultMs, roundUs(this.now + faultDurationMs(f)));
     this.history.push({ type: 'fault', t: this.now, phase: 'inject', fault: describeFault(f) });
     switch (f.kind) {
       case 'crash': {
@@ -986,8 +989,9 @@ class Simulation<C> {
     const held = slot.deferred;
     slot.deferred = [];
     this.deferredCount -= held.length;
-    // Re-run held events now, in their original order.
-    for (const ev of held) this.queue.push(this.now, ev);
+    // Re-run held events now, in their original order, before anything else due now: a
+    // stream message landing at this very moment was sent after the held ones (FIFO).
+    for (const ev of held) this.queue.pushFirst(this.now, ev);
   }
 
   private scheduleQuiet(): void {
@@ -998,6 +1002,7 @@ class Simulation<C> {
 
   /** The quiet phase: heal everything, restart and resume nodes, then wait for quiescence. */
   private beginQuiet(): void {
+    if (this.now < roundUs(this.lastFaultMs)) return this.push(this.lastFaultMs, { kind: 'quiet' });
     this.quiet = true;
     this.quietAt = this.now;
     this.history.push({ type: 'quiet', t: this.now });
