@@ -17,7 +17,7 @@
  * count or on which run finished first.
  */
 import type { History, NodeId } from '../history/types.js';
-import type { Disk, Fault, Model, NodeContext, NodeProgram } from '../sim/types.js';
+import type { Fault, Model, NodeContext, NodeProgram } from '../sim/types.js';
 import type { AnchorPair, CoverageBias } from '../scenario/arbitraries.js';
 import { fnv1a } from '../sim/random.js';
 
@@ -38,74 +38,26 @@ export interface RunCoverage {
 }
 
 /**
- * What a node's disk was doing when it marked a moment: `unsynced` while an
- * fsync it asked for (with a callback) was still running — what a machine crash
- * there would lose. Writes never fsynced do not count: nothing waits on them.
- */
-export interface MarkDisk {
-  unsynced: boolean;
-}
-
-/**
- * A node program whose `ctx.mark(name)` calls `onMark(name, disk)` first; every other
+ * A node program whose `ctx.mark(name)` calls `onMark(name)` first; every other
  * call and context member is the node's own (the wrapper context inherits from it,
- * so getters such as the clock stay live). With `onSynced`, the disk is watched too:
- * its calls pass through unchanged (an fsync's callback is wrapped only when the
- * program gave one, so the simulator schedules exactly what it would), and each
- * mark made with unsynced writes is answered by `onSynced(name, ms)` when the next
- * fsync with a callback completes, `ms` after the mark on the node's clock.
+ * so getters such as the clock stay live).
  */
-export function tapMarks(
-  p: NodeProgram,
-  onMark: (name: string, disk: MarkDisk) => void,
-  onSynced?: (name: string, ms: number) => void,
-): NodeProgram {
+export function tapMarks(p: NodeProgram, onMark: (name: string) => void): NodeProgram {
   const ctxs = new WeakMap<NodeContext, NodeContext>();
-  // Per incarnation: reset at start (a crash voids running fsyncs and their callbacks).
-  let running = 0;
-  let waiting: { name: string; t: number }[] = [];
   const w = (ctx: NodeContext): NodeContext => {
     let c = ctxs.get(ctx);
     if (!c) {
       c = Object.create(ctx) as NodeContext;
       c.mark = (name: string) => {
-        const unsynced = running > 0;
-        if (onSynced && unsynced) waiting.push({ name, t: ctx.now() });
-        onMark(name, { unsynced });
+        onMark(name);
         ctx.mark(name);
       };
-      if (onSynced) {
-        const d = ctx.disk;
-        const disk: Disk = {
-          append: (file, record) => d.append(file, record),
-          records: (file) => d.records(file),
-          truncate: (file, length) => d.truncate(file, length),
-          put: (file, value) => d.put(file, value),
-          get: (file) => d.get(file),
-          fsync: (done) => {
-            if (!done) return d.fsync();
-            running++;
-            d.fsync(() => {
-              running--;
-              const now = ctx.now();
-              for (const m of waiting) onSynced(m.name, Math.max(0, now - m.t));
-              waiting = [];
-              done();
-            });
-          },
-        };
-        Object.defineProperty(c, 'disk', { value: disk });
-      }
       ctxs.set(ctx, c);
     }
     return c;
   };
   const q: NodeProgram = {
-    start: (ctx) => {
-      running = 0;
-      waiting = [];
-      return p.start(w(ctx));
-    },
+    start: (ctx) => p.start(w(ctx)),
     onMessage: (ctx, from, msg) => p.onMessage(w(ctx), from, msg),
     onTimer: (ctx, tag, payload) => p.onTimer(w(ctx), tag, payload),
     onRequest: (ctx, r) => p.onRequest(w(ctx), r),
@@ -117,34 +69,20 @@ export function tapMarks(
 
 /**
  * The model, its nodes' marks counted on the side (the simulator counts a mark
- * only when a fault waits for it, and never writes one into the history), with
- * how many came while the node held unsynced writes and the longest those took
- * to become durable. The wrapper changes nothing the model does: same calls,
- * same context otherwise.
+ * only when a fault waits for it, and never writes one into the history).
+ * The wrapper changes nothing the model does: same calls, same context otherwise.
  */
 export function countingMarks<C>(model: Model<C>): { model: Model<C>; take: () => AnchorPair[] } {
   const counts = new Map<string, AnchorPair>();
   const wrapped = Object.create(model) as Model<C>;
   wrapped.program = (node, config, bug) => {
     const p = model.program(node, config, bug);
-    const pair = (name: string): AnchorPair => {
+    return tapMarks(p, (name) => {
       const key = `${node}\0${name}`;
-      let e = counts.get(key);
-      if (!e) counts.set(key, (e = { node, mark: name, count: 0 }));
-      return e;
-    };
-    return tapMarks(
-      p,
-      (name, disk) => {
-        const e = pair(name);
-        e.count++;
-        if (disk.unsynced) e.unsynced = (e.unsynced ?? 0) + 1;
-      },
-      (name, ms) => {
-        const e = pair(name);
-        if (ms > 0) e.syncMs = Math.max(e.syncMs ?? 0, Math.round(ms * 10) / 10);
-      },
-    );
+      const e = counts.get(key);
+      if (e) e.count++;
+      else counts.set(key, { node, mark: name, count: 1 });
+    });
   };
   const take = (): AnchorPair[] => {
     const out = [...counts.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : a.mark < b.mark ? -1 : a.mark > b.mark ? 1 : 0));
@@ -241,13 +179,9 @@ export class Corpus {
         if (!e) {
           pairs.set(key, { ...m });
           this.anchorLists[t] = undefined;
-        } else {
-          // The most occurrences (and unsynced ones) in one run, the longest wait for an fsync.
-          let grew = false;
-          if (m.count > e.count) (e.count = m.count), (grew = true);
-          if ((m.unsynced ?? 0) > (e.unsynced ?? 0)) (e.unsynced = m.unsynced), (grew = true);
-          if ((m.syncMs ?? 0) > (e.syncMs ?? 0)) (e.syncMs = m.syncMs), (grew = true);
-          if (grew) this.anchorLists[t] = undefined;
+        } else if (m.count > e.count) {
+          e.count = m.count;
+          this.anchorLists[t] = undefined;
         }
       }
       let fresh = false;

@@ -165,10 +165,6 @@ export interface AnchorPair {
   node: NodeId;
   mark: string;
   count: number;
-  /** Of those, how many came while the node held writes no completed fsync covered yet. */
-  unsynced?: number;
-  /** The longest such a mark waited for the node's next fsync to complete (ms). */
-  syncMs?: number;
 }
 
 /** Coverage feedback's steer of a draw: nothing here knows a model or a bug. */
@@ -500,12 +496,6 @@ interface DraftAnchor {
    * partition's drawn sides isolate it rarely.
    */
   own: boolean;
-  /**
-   * A crash aimed here is a machine crash of the marking node inside its
-   * unsynced window: after a mark made while the node held unsynced writes, and
-   * before its fsync completed (`anchors` carry both), so it loses them.
-   */
-  unsynced: { node: NodeId; mark: string; nth: number; syncMs: number; frac: number } | undefined;
 }
 
 /** Most occurrences of a mark a fault waits for. */
@@ -513,17 +503,6 @@ const NTH_MAX = 8;
 /** Delays after a mark reach 50 ms in 0.1 ms steps, most of them under a few ms. */
 const OFFSET_TENTHS_MAX = 500;
 const OFFSET_STEPS = 100;
-
-/** Steps of a delay inside an unsynced window, log-spaced from 0.1 ms to the window's length. */
-const SYNC_STEPS = 20;
-/** A pair whose every occurrence came inside a running fsync weighs this much; one that never did, 1. */
-const SYNC_WEIGHT = 16;
-
-/** A delay inside a window of `syncMs`: log-spaced from 0.1 ms (step 0) to just under `syncMs`, 0.1 ms resolution. */
-export function unsyncedOffsetMs(syncMs: number, frac: number): number {
-  const top = Math.min(OFFSET_TENTHS_MAX, Math.max(1, Math.round(syncMs * 10) - 1));
-  return Math.max(1, Math.round(top ** (frac / SYNC_STEPS))) / 10;
-}
 
 /** Delay after a mark, in ms with 0.1 ms resolution: step 0 is 0, then log-spaced up to 50 ms. */
 export function anchorOffsetMs(step: number): number {
@@ -540,30 +519,12 @@ function draftFaultsArb(opts: FaultOptions, kinds: readonly FaultKind[], spanMs:
     ? fc.record({ i: fc.integer({ min: 0, max: seen.length - 1 }), nth: fc.integer({ min: 1, max: NTH_MAX }) })
       .map(({ i, nth }) => ({ node: seen[i]!.node, mark: seen[i]!.mark, nth: 1 + ((nth - 1) % Math.max(1, Math.min(NTH_MAX, seen[i]!.count))) }))
     : fc.record({ node: fc.constantFrom(...opts.nodes), mark: fc.constantFrom(...(marks.length > 0 ? marks : [''])), nth: fc.integer({ min: 1, max: NTH_MAX }) });
-  // Moments the node marked with writes not yet durable, and how long those took to sync.
-  // A pair is picked in proportion to the share of its occurrences that came
-  // inside a running fsync, so a moment that opens one (always inside) outweighs
-  // a periodic one that meets one by chance.
-  const lossy = seen.filter((a) => (a.unsynced ?? 0) > 0 && (a.syncMs ?? 0) > 0);
-  const upTo: number[] = [];
-  for (const a of lossy) upTo.push((upTo[upTo.length - 1] ?? 0) + Math.max(1, Math.round((SYNC_WEIGHT * a.unsynced!) / a.count)));
-  const pick = (x: number): number => upTo.findIndex((u) => x < u);
-  const unsynced: fc.Arbitrary<DraftAnchor['unsynced']> = lossy.length > 0
-    ? fc.option(
-        fc.record({ i: fc.integer({ min: 0, max: upTo[upTo.length - 1]! - 1 }), nth: fc.integer({ min: 1, max: NTH_MAX }), frac: fc.integer({ min: 0, max: SYNC_STEPS }) })
-          .map(({ i, nth, frac }) => {
-            const a = lossy[pick(i)]!;
-            return { node: a.node, mark: a.mark, nth: 1 + ((nth - 1) % Math.max(1, Math.min(NTH_MAX, a.count))), syncMs: a.syncMs!, frac };
-          }),
-        { nil: undefined, freq: 2 },
-      )
-    : fc.constant(undefined);
   const anchor: fc.Arbitrary<DraftAnchor | undefined> =
     marks.length === 0
       ? fc.constant(undefined)
       : fc.option(
-          fc.record({ where, step: fc.integer({ min: 0, max: OFFSET_STEPS }), own: fc.boolean(), unsynced })
-            .map(({ where: w, step, own, unsynced: u }): DraftAnchor => ({ ...w, step, own, unsynced: u })),
+          fc.record({ where, step: fc.integer({ min: 0, max: OFFSET_STEPS }), own: fc.boolean() })
+            .map(({ where: w, step, own }): DraftAnchor => ({ ...w, step, own })),
           { nil: undefined, freq: 3 },
         );
   const one = fc.record({
@@ -596,13 +557,6 @@ function buildFaults(
   const kept = drafts.filter((d) => on[kinds.indexOf(d.fault.kind)] === true);
   const lead = cluster ? kept.find((d) => d.anchor)?.anchor : undefined;
   const faults = kept.map((d): Fault => {
-    const u = d.anchor?.unsynced;
-    if (aim && u && d.fault.kind === 'crash' && !lead) {
-      // A machine crash only differs from a process crash by what the disk has not synced.
-      const { restartAfterMs } = d.fault;
-      const restart = restartAfterMs === undefined ? {} : { restartAfterMs };
-      return { kind: 'crash', atMs: unsyncedOffsetMs(u.syncMs, u.frac), node: u.node, mode: 'machine', ...restart, after: { mark: u.mark, node: u.node, nth: u.nth } };
-    }
     if (aim && d.anchor) {
       const { step, own } = d.anchor;
       const { node, mark, nth } = lead ?? d.anchor;
