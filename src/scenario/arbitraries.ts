@@ -26,9 +26,7 @@
  * (drawn from 20 ms to `spanMs`, default 1500, on a log scale, unless `spanMs`
  * is pinned) and faults are drawn from the same window, so they overlap. A
  * model's marks let a fault land instead a fraction of a millisecond to tens of
- * milliseconds after the n-th time a node marks a protocol moment. One scenario
- * in three (span not pinned) moves some ops to a second burst 20 ms to 2 s
- * later, after what the faults set going (a failover) has happened.
+ * milliseconds after the n-th time a node marks a protocol moment.
  *
  * Written values are not generated: they are assigned after generation as
  * `"<session>-<n>"` (the n-th write of that session), so every `w` value is
@@ -295,13 +293,6 @@ export interface WorkloadFeatures {
   txns: boolean;
   rollback: boolean;
   spanMs: number;
-  /**
-   * 0, or how long after the first burst of ops a second burst starts: the ops
-   * drawn `late` move there, past what the faults set going (a failure
-   * detector's timeout, a failover, a lease running out), which a span of tens
-   * of ms ends before and a long span reaches only with a few scattered ops.
-   */
-  lateMs: number;
 }
 
 export interface EnvFeatures {
@@ -338,22 +329,6 @@ function spanArb(w: ResolvedWorkload, swarm: boolean): fc.Arbitrary<number> {
   return fc.integer({ min: 0, max: SPAN_STEPS }).map((i) => Math.round(SPAN_MIN_MS * ratio ** (i / SPAN_STEPS)));
 }
 
-/** The second burst starts 20 ms to 2 s after the first, on a log scale. */
-const LATE_MIN_MS = 20;
-const LATE_MAX_MS = 2000;
-const LATE_STEPS = 24;
-
-/** Off (where shrinking ends) in two scenarios of three; a pinned span keeps every op inside it. */
-function lateArb(w: ResolvedWorkload, swarm: boolean): fc.Arbitrary<number> {
-  if (!swarm || w.spanPinned) return fc.constant(0);
-  const ratio = LATE_MAX_MS / LATE_MIN_MS;
-  return fc.oneof(
-    { withCrossShrink: true },
-    { weight: 2, arbitrary: fc.constant(0) },
-    { weight: 1, arbitrary: fc.integer({ min: 0, max: LATE_STEPS }).map((i) => Math.round(LATE_MIN_MS * ratio ** (i / LATE_STEPS))) },
-  );
-}
-
 function workloadFeaturesArb(w: ResolvedWorkload, swarm: boolean): fc.Arbitrary<WorkloadFeatures> {
   const base = baseOps(w.opKinds);
   return fc.record({
@@ -364,7 +339,6 @@ function workloadFeaturesArb(w: ResolvedWorkload, swarm: boolean): fc.Arbitrary<
     txns: w.txnOpsMax > 1 ? flag(swarm) : fc.constant(false),
     rollback: w.rollback ? flag(swarm) : fc.constant(false),
     spanMs: spanArb(w, swarm),
-    lateMs: lateArb(w, swarm),
   });
 }
 
@@ -378,8 +352,6 @@ interface DraftRequest {
   t: number;
   txn: DraftOp[];
   end: 'commit' | 'rollback';
-  /** In the second burst, when the scenario has one. */
-  late: boolean;
 }
 interface DraftWorkload {
   drafts: DraftRequest[];
@@ -433,7 +405,6 @@ function draftRequestArb(w: ResolvedWorkload): fc.Arbitrary<DraftRequest> {
     t: fc.integer({ min: 0, max: w.spanMs }),
     txn,
     end,
-    late: fc.boolean(),
   });
 }
 
@@ -468,8 +439,7 @@ function buildSessions(w: ResolvedWorkload, f: WorkloadFeatures, d: DraftWorkloa
       if (on.has(o.f)) return { ...o, k };
       return fallback === 'upd' ? { f: 'upd', k, expr: { op: 'add', n: 1 } } : ({ f: fallback, k } as DraftOp);
     });
-    const t = scale(r.t) + (f.lateMs > 0 && r.late ? f.lateMs : 0);
-    return { session: r.session % f.sessions, t, txn, end: f.rollback ? r.end : 'commit', late: r.late };
+    return { session: r.session % f.sessions, t: scale(r.t), txn, end: f.rollback ? r.end : 'commit' };
   });
   const used = [...new Set(drafts.map((x) => x.session))].sort((a, b) => a - b);
   return used.map((index, i) => {
