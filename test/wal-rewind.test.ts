@@ -37,8 +37,10 @@ describe('wal rewind above the replay position', () => {
     expect(v.violations.map((x) => `${x.guarantee}: ${x.sentence}`)).toEqual([]);
     expect(v.claims.map((c) => c.id)).toContain('convergence');
     const h = v.run!.history;
-    // The path that raised the alarm: n3 rewound to lsn 6 while replay stood inside that transaction.
-    expect(events(h, 'rewind', 'n3').map((e) => (e.data as { toLsn: number }).toLsn)).toContain(6);
+    // The path that raised the alarm was n3 rewinding to lsn 6 while replay stood inside that
+    // transaction, on a late answer to an older hello; such an answer cuts nothing now
+    // (wal-stale-start-regress.test.ts), and the rewind itself is driven by hand below.
+    expect(events(h, 'rewind', 'n3')).toEqual([]);
     const at6 = events(h, 'apply', 'n3').map((e) => e.data as unknown as Applied).filter((a) => a.lsn === 6);
     expect(at6.length).toBeGreaterThan(0);
     for (const a of at6) expect(a.writes).toEqual({ k1: -156914 });

@@ -90,8 +90,11 @@ export interface Snapshot {
 export type Msg =
   /** standby → primary: start streaming me; my log ends at `end` under `lineage`. */
   | { type: 'hello'; lineage: Lineage; end: number }
-  /** primary → standby: I stream from lsn from+1; cut your log to `from` first (pg_rewind). */
-  | { type: 'start'; from: number; lineage: Lineage; sid: number }
+  /**
+   * primary → standby: I stream from lsn from+1; cut your log to `from` first (pg_rewind).
+   * `asked`: the `end` of the hello this answers (a standby may have written more since).
+   */
+  | { type: 'start'; from: number; lineage: Lineage; sid: number; asked: number }
   | { type: 'wal'; recs: WalRec[] }
   /** standby → primary feedback (PostgreSQL standby status update). */
   | { type: 'report'; sid: number; write: number; flush: number; replay: number }

@@ -206,7 +206,7 @@ export function onHello(db: Db, from: NodeId, m: Extract<Msg, { type: 'hello' }>
   const start = db.bug === 'rejoin-without-rewind' ? m.end : sane;
   const sid = ++db.lastStreamId;
   db.walSenders.set(from, { streamId: sid, nextLsn: start + 1, write: 0, flush: 0, replay: 0, streaming: false });
-  db.ctx.send(from, { type: 'start', from: start, lineage: db.lineage, sid } satisfies Msg);
+  db.ctx.send(from, { type: 'start', from: start, lineage: db.lineage, sid, asked: m.end } satisfies Msg);
   ship(db, from);
 }
 

@@ -12,7 +12,7 @@
  * received position is a retransmission and is skipped; a gap restarts the stream.
  */
 import type { IncomingRequest, NodeId } from '../../src/index.js';
-import { currentTl, indexAfter, type Lineage, type Msg } from './log.js';
+import { currentTl, divergence, indexAfter, type Lineage, type Msg } from './log.js';
 import type { Db } from './state.js';
 import { persistState, queueReplay, releaseHeldCommit, replayRecord, readVisible, resetReplayCursor, rewind } from './visible.js';
 
@@ -41,7 +41,13 @@ function hello(db: Db): void {
 
 export function onStart(db: Db, from: NodeId, m: Extract<Msg, { type: 'start' }>): void {
   if (from !== db.following || db.frozen) return;
-  if (m.from < db.writeLsn && db.bug !== 'retransmit-applied-twice') {
+  // An answer to an older hello (hellos repeat while a slow link holds the answers back)
+  // starts where that hello's end stood: the records written since are on this history
+  // too, so nothing is cut and the re-sent ones are skipped. Cutting them instead lost a
+  // synced WAL suffix to an unsynced truncation a machine crash then undid, while its
+  // commits had been reported gone (a clean-model committed-prefix false alarm).
+  const stale = m.from === m.asked && divergence(m.lineage, db.lineage) >= db.writeLsn;
+  if (m.from < db.writeLsn && !stale && db.bug !== 'retransmit-applied-twice') {
     // Plain PostgreSQL refuses a diverged timeline until an operator runs pg_rewind.
     if (db.config.rewind === 'manual' && db.rewindState !== 'approved') return refuseStream(db, m.from);
     rewind(db, m.from, m.lineage);
