@@ -6,6 +6,12 @@ import type { ClientRequest, History, HistoryEntry, MicroOp, NodeView, ReadPolic
 import type { Fault, SimConfig, TimedRequest } from '../src/sim/types.js';
 import { simulate } from '../src/sim/run.js';
 import { walModel } from '../models/wal/index.js';
+import { expect } from 'vitest';
+import type { Scenario } from '../src/scenario/types.js';
+import { judgeScenario } from '../src/verdict/judge.js';
+import type { Verdict } from '../src/verdict/judge.js';
+import { decodeToken } from '../src/scenario/compact.js';
+import { parseScenario } from '../src/scenario/validate.js';
 
 export const w = (k: string, v: number | string): ClientRequest => ({ txn: [{ f: 'w', k, v }], end: 'commit' });
 export const r = (k: string): ClientRequest => ({ txn: [{ f: 'r', k }], end: 'commit' });
@@ -153,4 +159,18 @@ export function randomScenario(seed: number, nodes: string[], ops = 100): SimCon
     faults,
     sessions: sessions.map((s) => ({ id: s.id, policy: s.policy ?? 'primary', ops: s.ops })),
   };
+}
+
+/** A saved token's scenario with the visibility knobs pinned as they were when it was found. */
+export function pinned(token: string): Scenario {
+  const s = parseScenario(decodeToken(token));
+  return { ...s, config: { ...s.config, procArrayDelayMs: 0, inDoubtCommits: 'hidden' } };
+}
+
+/** Judge a wal scenario that must hold every claim (a regression replay): no failure, no violation. */
+export function judgeClean(s: Scenario, label = ''): Verdict {
+  const v = judgeScenario(walModel, s);
+  expect(v.failure, v.failure?.message).toBeUndefined();
+  expect(v.violations.map((x) => `${label}${x.guarantee}: ${x.sentence}`)).toEqual([]);
+  return v;
 }

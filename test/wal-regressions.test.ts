@@ -7,19 +7,15 @@ import { describe, expect, it } from 'vitest';
 import type { History } from '../src/history/types.js';
 import type { Scenario } from '../src/scenario/types.js';
 import type { ClientRequest, ClusterView } from '../src/analysis.js';
-import { judgeScenario } from '../src/verdict/judge.js';
 import { walModel } from '../models/wal/index.js';
-import { events, finals } from './wal-helpers.js';
+import { events, finals, judgeClean } from './wal-helpers.js';
 
 const fast = { defaultLink: { latency: { kind: 'constant' as const, ms: 0.1 }, lossRate: 0, dupRate: 0 } };
 const write = (k: string, v: string): ClientRequest => ({ txn: [{ f: 'w', k, v }], end: 'commit' });
 const rand = (k: string): ClientRequest => ({ txn: [{ f: 'rand', k }], end: 'commit' });
 
 function judge(s: Omit<Scenario, 'model'>): History {
-  const v = judgeScenario(walModel, { model: 'wal', ...s });
-  expect(v.failure, v.failure?.message).toBeUndefined();
-  expect(v.violations.map((x) => `${x.guarantee}: ${x.sentence}`)).toEqual([]);
-  return v.run!.history;
+  return judgeClean({ model: 'wal', ...s }).run!.history;
 }
 
 describe('wal regressions', () => {
