@@ -384,11 +384,12 @@ export class PgCluster {
    * again on a fresh port, and the proxies that lead to it follow.
    */
   async startServer(n: PgNode): Promise<void> {
+    const logPath = join(this.dir, `${n.id}.log`);
     for (let attempt = 1; ; attempt++) {
-      const logPath = join(this.dir, `${n.id}.log`);
+      // Where this start's lines begin: an earlier incarnation's log may say anything.
       const from = existsSync(logPath) ? statSync(logPath).size : 0;
       try {
-        await this.startOnce(n);
+        await this.startOnce(n, logPath, from);
         return;
       } catch (err) {
         if (attempt >= 5 || !(err instanceof PortTaken)) throw err;
@@ -419,9 +420,7 @@ export class PgCluster {
     }
   }
 
-  private async startOnce(n: PgNode): Promise<void> {
-    const logPath = join(this.dir, `${n.id}.log`);
-    const from = existsSync(logPath) ? statSync(logPath).size : 0;
+  private async startOnce(n: PgNode, logPath: string, from: number): Promise<void> {
     const fd = openSync(logPath, 'a');
     this.own(logPath);
     const proc = spawn(join(this.env.bin, 'postgres'), ['-D', n.dataDir, '-p', String(n.port)], {
@@ -443,7 +442,6 @@ export class PgCluster {
     const until = Date.now() + 60_000;
     for (;;) {
       if (exited) {
-        // Only this start's lines: an earlier incarnation's log may say anything.
         if (/Address already in use/.test(this.logSince(n.id, from, Infinity))) {
           n.state = 'stopped';
           throw new PortTaken(n.id, n.port);
