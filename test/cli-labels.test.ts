@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.js';
 import { selectVariants, loadModel } from '../src/cli/load-model.js';
 import { encodeToken, plural } from '../src/scenario/compact.js';
+import { runSeed } from '../src/run/explore.js';
 
 describe('CLI labels', () => {
   it('an error under --json is one JSON object on stdout as well as the message on stderr', async () => {
@@ -53,15 +54,27 @@ describe('CLI labels', () => {
 });
 
 describe('CLI bounds', () => {
-  it('--runs and --seed are bounded: a seed fast-check would cut, or runs that never end, are refused', async () => {
+  it('--runs and --seed are bounded: a seed past exact integers, or runs that never end, are refused', async () => {
     const model = (verb: string) => (verb === 'run' ? ['wal'] : []);
     for (const verb of ['run', 'soak', 'report']) {
-      const seed = await cli(verb, ...model(verb), '--seed', String(2 ** 31), '--runs', '1');
+      const seed = await cli(verb, ...model(verb), '--seed', String(2 ** 53), '--runs', '1');
       expect(seed.code, verb).toBe(2);
-      expect(seed.err).toMatch(/--seed must be an integer in 0\.\.2147483647, got '2147483648'/);
+      expect(seed.err).toMatch(/--seed must be an integer in 0\.\.9007199254740991, got '9007199254740992'/);
       const runs = await cli(verb, ...model(verb), '--runs', '1e12');
       expect(runs.code, verb).toBe(2);
       expect(runs.err).toMatch(/--runs must be an integer in 1\.\.10000000, got '1e12'/);
     }
+    // live hands its seed to fast-check as it is: 31 bits there.
+    const live = await cli('live', 'pg', '--seed', String(2 ** 31));
+    expect(live.code).toBe(2);
+    expect(live.err).toMatch(/--seed must be an integer in 0\.\.2147483647, got '2147483648'/);
+  });
+
+  it('run takes a seed above 31 bits (as --seed $RANDOM$RANDOM gives): hashed with each run index, not cut', async () => {
+    const big = await cli('run', 'wal', '--seed', '3276732767', '--runs', '1', '--variant', 'async', '--no-failure-file', '--json');
+    expect(big.code, big.err).not.toBe(2); // 3 at one run: some claims not judged yet
+    expect(JSON.parse(big.out).seed).toBe(3276732767);
+    // Distinct seeds name distinct runs: the 31-bit cut of this seed draws other scenarios.
+    expect(runSeed(3276732767, 0)).not.toBe(runSeed(3276732767 % 2 ** 31, 0));
   });
 });

@@ -7,14 +7,19 @@ export function intOption(raw: string | undefined, name: string, min: number, ma
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in ${min}..${max}`;
+    const range = max === Number.MAX_SAFE_INTEGER && !(n > max) ? `≥ ${min}` : `in ${min}..${max}`;
     throw new OptionError(`${name} must be an integer ${range}, got '${raw}'`);
   }
   return n;
 }
 
-/** Seeds are fast-check's: 31 bits. A larger one would be cut silently and name someone else's run. */
+/**
+ * A seed handed to fast-check as it is (live's draws) has 31 bits: a larger one would be cut silently and name
+ * someone else's run. run, soak and report hash their seed with each run's index (`runSeed`), so they take any
+ * safe integer (`--seed $RANDOM$RANDOM` included) and distinct seeds stay distinct.
+ */
 export const MAX_SEED = 0x7fffffff;
+export const MAX_EXPLORE_SEED = Number.MAX_SAFE_INTEGER;
 /** Runs per variant: beyond ten million a run does not end in a working day; use soak --minutes. */
 export const MAX_RUNS = 10_000_000;
 

@@ -30,7 +30,7 @@ import {
 } from '../../reports/run.js';
 import { defaultWorkers } from '../run/pool.js';
 import { parseWarsLatencies, PbsLatencyError, warsLatenciesFromJson, type WarsLatencies } from '../metrics/pbs.js';
-import { intOption, MAX_RUNS, MAX_SEED, OptionError, packageVersion } from './options.js';
+import { intOption, MAX_RUNS, MAX_EXPLORE_SEED, OptionError, packageVersion } from './options.js';
 
 export interface ReportCliOptions {
   models?: string;
@@ -89,7 +89,7 @@ export async function reportCommand(
 ): Promise<number> {
   const runs = intOption(opts.runs, '--runs', 1, MAX_RUNS);
   const workers = intOption(opts.workers, '--workers', 1) ?? defaultWorkers();
-  const seed = intOption(opts.seed, '--seed', 0, MAX_SEED);
+  const seed = intOption(opts.seed, '--seed', 0, MAX_EXPLORE_SEED);
   const shrinkBudget = intOption(opts.shrink, '--shrink', 0);
   const costRuns = intOption(opts.costRuns, '--cost-runs', 0, MAX_RUNS);
   const levelRuns = intOption(opts.levelRuns, '--level-runs', 0, MAX_RUNS);

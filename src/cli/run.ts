@@ -32,7 +32,7 @@ import { DEFAULT_TIMEOUT_MS, defaultWorkers } from '../run/pool.js';
 import { progressLine } from '../run/progress.js';
 import { assertBug, parseProfile, targetOptions, variantTargets, type RunTarget } from '../run/targets.js';
 import { loadModel, type LoadedModel } from './load-model.js';
-import { intOption, MAX_RUNS, MAX_SEED, println, shardOption } from './options.js';
+import { intOption, MAX_RUNS, MAX_EXPLORE_SEED, println, shardOption } from './options.js';
 
 interface RunOptions {
   bug?: string;
@@ -131,7 +131,7 @@ async function planRun(ref: string, opts: RunOptions): Promise<Plan> {
   assertBug(entry, ref, opts.bug);
   const profile = opts.profile !== undefined ? parseProfile(opts.profile) : undefined;
   const runsPerVariant = intOption(opts.runs, '--runs', 1, MAX_RUNS) ?? defaultRuns();
-  const seed = intOption(opts.seed, '--seed', 0, MAX_SEED) ?? defaultSeed(`${ref}${opts.bug ? ` with bug ${opts.bug}` : ''}`);
+  const seed = intOption(opts.seed, '--seed', 0, MAX_EXPLORE_SEED) ?? defaultSeed(`${ref}${opts.bug ? ` with bug ${opts.bug}` : ''}`);
   const workers = intOption(opts.workers, '--workers', 1) ?? defaultWorkers();
   const maxEvents = intOption(opts.maxEvents, '--max-events', 1);
   const timeoutMs = intOption(opts.timeoutMs, '--timeout-ms', 1) ?? DEFAULT_TIMEOUT_MS;

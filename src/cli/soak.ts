@@ -18,7 +18,7 @@ import { DEFAULT_TIMEOUT_MS, defaultWorkers } from '../run/pool.js';
 import { explore, startRunPool, type ExploreResult, type RunRecord, type Shard } from '../run/explore.js';
 import { assertBug, parseProfile, variantTargets, type RunTarget } from '../run/targets.js';
 import { loadModel, type LoadedModel } from './load-model.js';
-import { intOption, MAX_RUNS, MAX_SEED, OptionError, println, shardOption } from './options.js';
+import { intOption, MAX_RUNS, MAX_EXPLORE_SEED, OptionError, println, shardOption } from './options.js';
 
 interface SoakOptions {
   model?: string[];
@@ -109,7 +109,7 @@ async function planSoak(opts: SoakOptions): Promise<SoakPlan> {
   const refs = opts.model && opts.model.length > 0 ? [...new Set(opts.model)] : Object.keys(BUILTIN_MODELS);
   const runs = intOption(opts.runs, '--runs', 1, MAX_RUNS);
   const timeMs = opts.time !== undefined ? parseDuration(opts.time) : undefined;
-  const seed = intOption(opts.seed, '--seed', 0, MAX_SEED) ?? Math.floor(Math.random() * 0x7fffffff);
+  const seed = intOption(opts.seed, '--seed', 0, MAX_EXPLORE_SEED) ?? Math.floor(Math.random() * 0x7fffffff);
   const workers = intOption(opts.workers, '--workers', 1) ?? defaultWorkers();
   const timeoutS = opts.timeout !== undefined ? Number(opts.timeout) : DEFAULT_TIMEOUT_MS / 1000;
   if (!(timeoutS > 0)) throw new OptionError(`--timeout must be a positive number of seconds, got '${opts.timeout}'`);
