@@ -84,7 +84,7 @@ export const CDC_BEHAVIOURS: ModelBehaviour[] = [
     knobs: ['commit', 'commitIntervalMs', 'applyMs', 'pollMs'],
     claims: ['completeness', 'exactly-once', 'sink-convergence', 'per-key-order'],
     bugs: ['commit-before-processing', 'non-idempotent-sink', 'deletes-flushed-last'],
-    sources: ['Apache Kafka KafkaConsumer javadoc, "Manual Offset Control"', 'Debezium Embedded Engine', 'confluentinc/kafka-connect-jdbc#1562 (flush(): updates, then deletes)'],
+    sources: ['Apache Kafka KafkaConsumer javadoc, "Manual Offset Control"', 'Debezium Embedded Engine', 'confluentinc/kafka-connect-jdbc#1562'],
   },
   {
     id: 'sink-transactions',
