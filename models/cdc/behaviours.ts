@@ -82,9 +82,9 @@ export const CDC_BEHAVIOURS: ModelBehaviour[] = [
     title: 'At-least-once delivery to sinks: offset commits after processing, deduplication',
     what: 'Sinks commit consumer offsets after applying a batch, so a crash redelivers; an idempotent consumer (upsert) or deduplication by source position makes that harmless, an increment without it counts twice.',
     knobs: ['commit', 'commitIntervalMs', 'applyMs', 'pollMs'],
-    claims: ['completeness', 'exactly-once', 'sink-convergence'],
-    bugs: ['commit-before-processing', 'non-idempotent-sink'],
-    sources: ['Apache Kafka KafkaConsumer javadoc, "Manual Offset Control"', 'Debezium Embedded Engine'],
+    claims: ['completeness', 'exactly-once', 'sink-convergence', 'per-key-order'],
+    bugs: ['commit-before-processing', 'non-idempotent-sink', 'deletes-flushed-last'],
+    sources: ['Apache Kafka KafkaConsumer javadoc, "Manual Offset Control"', 'Debezium Embedded Engine', 'confluentinc/kafka-connect-jdbc#1562'],
   },
   {
     id: 'sink-transactions',

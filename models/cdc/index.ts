@@ -306,6 +306,12 @@ export const CDC_BUGS: PlantedBug[] = [
     description: "the transaction-buffering sink counts a transaction's events on the partition its END record came from (the metadata partition, which holds none) and so applies the transaction as soon as END is read, with whatever of its events are here: END is written after the events but on another partition, so events still in flight on a lagging data partition arrive after the transaction was recorded as applied and are dropped as redeliveries — the sink keeps half a transaction, or none of it",
     source: 'Debezium PostgreSQL connector docs, "Transaction metadata" (https://debezium.io/documentation/reference/stable/connectors/postgresql.html#postgresql-transaction-metadata): END carries event_count, "the total number of events emitted by the transaction", and per-table data_collections counts, and goes to the <topic.prefix>.transaction topic while the events go to their tables\' topics, so a consumer knows a transaction is complete only by counting its events by transaction.id',
   },
+  // ── sink writes ──
+  {
+    name: 'deletes-flushed-last',
+    description: "each sink writes a fetched batch as kafka-connect-jdbc's BufferedRecords.flush() does: all of the batch's upserts, then all of its deletes, a delete by key alone (DELETE … WHERE key = ?, no source-position condition, so even a deduplicating sink applies it): a delete followed in the same batch by a write of its key is applied after that write, the key goes back to deleted",
+    source: 'confluentinc/kafka-connect-jdbc#1562 ("JDBC Sink Update vs. Delete ordering": flush() runs executeUpdates() then executeDeletes(), so update, delete, update of one key end deleted); confluentinc/kafka-connect-jdbc#641 (delete.enabled: a null-value record deletes the row by its primary key)',
+  },
 ];
 
 /**
@@ -331,6 +337,7 @@ export const CDC_BUG_HINTS: Record<string, { config: Record<string, unknown>; ne
   'txn-flush-on-end': { config: { sinkApply: 'by-transaction', sinkReads: true }, needs: "a transaction whose END record a sink reads before the transaction's events on a data partition (a lagging partition, or just the order fetch answers arrive in)" },
   'tombstone-retention-zero': { config: { compaction: true }, needs: 'a compacted topic, a key written then deleted while a subscriber (sink-late, or a paused sink) has read the write but not yet the delete' },
   'unclean-leader-election': { config: {}, needs: 'the followers cut off from the leading broker long enough to leave the ISR, a write, then the leader crashed' },
+  'deletes-flushed-last': { config: {}, needs: 'a delete of a key, then a write of the same key, fetched by a sink in one batch (one transaction [del k, w k], or two close in time)' },
   'failover-slot-ahead-of-standby': { config: { sourceStandby: true, failoverSlots: true }, needs: 'writes the connector streams while the source standby is cut off (or behind), then the standby promoted (the primary silent for failoverTimeoutMs)' },
 };
 
@@ -451,6 +458,7 @@ function cdcProgram(node: NodeId, c: CdcConfig, bug: string | undefined, consume
   return sinkProgram({
     ...brokerOpts, partitions: all, store: spec.store,
     ...(txn ? { metaPartition: parts, ...(bug === 'txn-flush-on-end' ? { flushOnEnd: true } : {}) } : {}), transform: spec.transform,
+    ...(bug === 'deletes-flushed-last' ? { deletesLast: true } : {}),
     consumer: consumers[spec.consumer]!.consume, consumerName: spec.consumer,
     exactlyOnce: nonIdem ? 'none' : spec.exactlyOnce,
     commit: bug === 'commit-before-processing' ? 'before-processing' : c.commit,

@@ -102,9 +102,27 @@ export interface SinkOptions {
   metaPartition?: number;
   /** Bug txn-flush-on-end: a transaction is applied once its END is in, with whatever of its events are here. */
   flushOnEnd?: boolean;
+  /**
+   * Bug deletes-flushed-last: a batch is written as the JDBC sink's BufferedRecords.flush() does, every
+   * upsert first, then every delete, and a delete is by key alone (no source-position condition).
+   */
+  deletesLast?: boolean;
 }
 
 const STUCK_POLLS = 20;
+
+/** A delete event or its tombstone: a null value for the key. */
+const isDelete = (e: CdcEvent): boolean => e.op === 'd' || e.tombstone === true;
+
+/** The batch in the order the bug writes it: its upserts, then its deletes (each group in batch order). */
+function deletesAfterUpserts(b: Batch): Batch {
+  const idx = b.events.map((_, i) => i);
+  const order = [...idx.filter((i) => !isDelete(b.events[i]!)), ...idx.filter((i) => isDelete(b.events[i]!))];
+  return {
+    ...b, events: order.map((i) => b.events[i]!), offsets: order.map((i) => b.offsets[i]!),
+    ...(b.partitions ? { partitions: order.map((i) => b.partitions![i]!) } : {}),
+  };
+}
 
 interface Row {
   v: Value;
@@ -412,7 +430,8 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
   }
 
   /** One store transaction for the whole batch (rows, journal, own offsets). */
-  function applyBatch(ctx: NodeContext, b: Batch): BatchRecord {
+  function applyBatch(ctx: NodeContext, batch: Batch): BatchRecord {
+    const b = o.deletesLast ? deletesAfterUpserts(batch) : batch;
     store.begin();
     try {
       const effects = b.events.map((e) => applyEvent(ctx, e));
@@ -441,8 +460,11 @@ export function sinkProgram(o: SinkOptions): NodeProgram {
   function applyEvent(ctx: NodeContext, e: CdcEvent): Effect {
     const row = store.get(e.key);
     // The transaction buffer dedups its transactions' events by (id, total_order); a redelivered snapshot row, by position.
-    const byPos = o.exactlyOnce !== 'none' || (buffered && !e.transaction);
+    // (Bug deletes-flushed-last: a delete is DELETE … WHERE key = ?, whatever position the row holds.)
+    const byPos = (o.exactlyOnce !== 'none' || (buffered && !e.transaction)) && !(o.deletesLast && isDelete(e));
     if (byPos && row && cmpPos(e.pos, row) <= 0) return 'skipped';
+    // A DELETE by key of a row that is not there affects nothing (the tombstone after a delete event).
+    if (o.deletesLast && isDelete(e) && (row === undefined || row.v === null)) return 'skipped';
     const tx: SinkTxn = {
       sink: ctx.id,
       get: (k) => store.get(k)?.v ?? null,

@@ -10,14 +10,19 @@
  * read-only transaction at a sink (the simulator checks every value it returns
  * against the sink's visible cells while the request was there), each value
  * placed among its key's source versions, against the source transactions
- * clients had acknowledged with a commit position. A sink's `cdc.apply` events
- * (what it says it applied together) play no part. Reads are judged at sinks
- * whose cells are their keys (identity or derive transform); a value two
- * versions share, or an indeterminate write's, places nothing.
+ * clients had acknowledged with a commit position. A live sink's rows after
+ * the quiet phase count as one more read of every key: what any reader would
+ * be served from then on. Searched workloads read sparsely (a read-only
+ * transaction of two keys is rare, and a half transaction a sink keeps for
+ * good may never meet a read of both keys in order), so without it such a sink
+ * was judged on nothing. A sink's `cdc.apply` events (what it says it applied
+ * together) play no part. Reads are judged at sinks whose cells are their keys
+ * (identity or derive transform); a value two versions share, or an
+ * indeterminate write's, places nothing.
  */
 import { externalReads, finalWrites, fmtMs, fmtValue, opEntries, type Operation } from '../history/ops.js';
-import type { History, NodeId, Value } from '../history/types.js';
-import { type CdcCheckOptions, type CdcRun, parseCdcRun } from './cdc.js';
+import type { FinalEntry, History, NodeId, Value } from '../history/types.js';
+import { type CdcCheckOptions, type CdcRun, cdcSinkRows, parseCdcRun } from './cdc.js';
 import type { Violation } from './types.js';
 
 export const SINK_TXN_ATOMICITY = 'sink-transaction-atomicity';
@@ -52,20 +57,35 @@ function readableSinks(run: CdcRun, options: CdcCheckOptions): Set<NodeId> {
   return out;
 }
 
-/** One read served by a sink: key → value read. */
+/** One read served by a sink: key → value read; a client's operation, or the sink's rows after the quiet phase. */
 interface SinkRead {
-  op: Operation;
+  node: NodeId;
+  invokeT: number;
+  completeT: number | undefined;
   values: Map<string, Value>;
+  op?: Operation;
+  final?: FinalEntry;
 }
 
-/** Reads served by those sinks, per sink, in invocation order. */
+/** Reads served by those sinks, per sink, in invocation order; the final rows of a live sink last. */
 function sinkReads(run: CdcRun, sinks: Set<NodeId>): Map<NodeId, SinkRead[]> {
   const out = new Map<NodeId, SinkRead[]>();
+  const add = (r: SinkRead) => out.set(r.node, [...(out.get(r.node) ?? []), r]);
   for (const op of run.ops) {
     if (!sinks.has(op.node)) continue;
     const values = new Map<string, Value>();
     for (const r of externalReads(op)) if (!values.has(r.key)) values.set(r.key, r.value);
-    if (values.size > 0) out.set(op.node, [...(out.get(op.node) ?? []), { op, values }]);
+    if (values.size > 0) add({ node: op.node, invokeT: op.invokeT, completeT: op.completeT, values, op });
+  }
+  for (const node of sinks) {
+    const final = run.finals.get(node);
+    const transform = run.sinks.get(node)?.transform;
+    if (!final?.alive || !transform) continue;
+    const rows = cdcSinkRows(transform, final.view.data);
+    // A key the sink holds no row for reads as absent (deleted, or never applied).
+    const values = new Map<string, Value>([...run.source.versions.keys()].map((k) => [k, rows.get(k) ?? null]));
+    for (const [k, v] of rows) values.set(k, v);
+    add({ node, invokeT: final.t, completeT: final.t, values, final });
   }
   return out;
 }
@@ -82,14 +102,14 @@ function crashTimes(history: History, node: NodeId): number[] {
  */
 function ordered(history: History, reads: SinkRead[]): [SinkRead, SinkRead][] {
   if (reads.length === 0) return [];
-  const crashes = crashTimes(history, reads[0]!.op.node);
+  const crashes = crashTimes(history, reads[0]!.node);
   const out: [SinkRead, SinkRead][] = [];
   for (const a of reads) {
     if (a.values.size >= 2) out.push([a, a]);
-    const done = a.op.completeT;
+    const done = a.completeT;
     if (done === undefined) continue;
     for (const b of reads) {
-      if (b.op.invokeT <= done || crashes.some((t) => t >= a.op.invokeT && t <= (b.op.completeT ?? Infinity))) continue;
+      if (b === a || b.invokeT <= done || crashes.some((t) => t >= a.invokeT && t <= (b.completeT ?? Infinity))) continue;
       out.push([a, b]);
     }
   }
@@ -129,25 +149,32 @@ function firstFracture(run: CdcRun, txns: SourceTxn[], pairs: [SinkRead, SinkRea
   return undefined;
 }
 
+/** How a sentence names a read. */
+function readName(r: SinkRead): string {
+  return r.op ? `session ${r.op.session}'s read at ${fmtMs(r.invokeT)}` : `its rows after the quiet phase (${fmtMs(r.invokeT)})`;
+}
+
 function violation(t: SourceTxn, first: SinkRead, shown: string, then: SinkRead, missing: string): Violation {
   const wrote = [...t.writes].map(([k, v]) => `${k} := ${fmtValue(v)}`).join(', ');
-  const sink = first.op.node;
+  const sink = first.node;
   const saw = `${shown} = ${fmtValue(first.values.get(shown)!)}`;
   const older = `${missing} = ${fmtValue(then.values.get(missing)!)}`;
   const how = first === then
-    ? `one read (session ${first.op.session}, ${fmtMs(first.op.invokeT)}) showed ${saw} and ${older}`
-    : `session ${first.op.session}'s read at ${fmtMs(first.op.invokeT)} showed ${saw}, and session ${then.op.session}'s read, begun at ` +
-      `${fmtMs(then.op.invokeT)} after it completed with no crash of the sink between, showed ${older}`;
+    ? first.op ? `one read (session ${first.op.session}, ${fmtMs(first.invokeT)}) showed ${saw} and ${older}` : `${readName(first)} showed ${saw} and ${older}`
+    : `${readName(first)} showed ${saw}, and ${readName(then)}, begun at ` +
+      `${fmtMs(then.invokeT)} after it completed with no crash of the sink between, showed ${older}`;
+  const entries = (r: SinkRead) => (r.op ? opEntries(r.op) : r.final ? [r.final] : []);
+  const id = (r: SinkRead): number | 'final' => r.op?.id ?? 'final';
   return {
     guarantee: SINK_TXN_ATOMICITY,
     sentence: `sink ${sink}: ${how} — ${shown} at the write of the source transaction at lsn ${t.lsn} (op ${t.op.id}: ${wrote}), ` +
       `${missing} older than it: half a source transaction visible at the sink`,
-    witness: [...opEntries(t.op), ...opEntries(first.op), ...(then === first ? [] : opEntries(then.op))],
-    data: { sink, lsn: t.lsn, shown, missing, reads: first === then ? [first.op.id] : [first.op.id, then.op.id], evidence: 'reads' },
+    witness: [...opEntries(t.op), ...entries(first), ...(then === first ? [] : entries(then))],
+    data: { sink, lsn: t.lsn, shown, missing, reads: first === then ? [id(first)] : [id(first), id(then)], evidence: first.final || then.final ? 'final' : 'reads' },
   };
 }
 
-/** Why a run cannot judge the guarantee: no multi-key source transaction, or no sink read two of its keys. */
+/** Why a run cannot judge the guarantee: no multi-key source transaction, or no sink read (final rows included) two of its keys. */
 export function sinkTxnJudgeable(history: History): string | undefined {
   const run = parseCdcRun(history);
   if (!run) return undefined;
