@@ -26,7 +26,9 @@
  * (drawn from 20 ms to `spanMs`, default 1500, on a log scale, unless `spanMs`
  * is pinned) and faults are drawn from the same window, so they overlap. A
  * model's marks let a fault land instead a fraction of a millisecond to tens of
- * milliseconds after the n-th time a node marks a protocol moment.
+ * milliseconds after the n-th time a node marks a protocol moment. A scenario
+ * with faults may add a late burst: a few of its requests again, 1 ms to 2 s
+ * after the last fault struck, for what a fault sets off slowly (a failover).
  *
  * Written values are not generated: they are assigned after generation as
  * `"<session>-<n>"` (the n-th write of that session), so every `w` value is
