@@ -35,7 +35,7 @@ describe('scenarioArb', () => {
   );
 
   test.prop([scenarioArb({ ...base, opsMax: 30, sessionsMax: 4 })], { numRuns: 100 })(
-    'written values are unique, sessions are s1..sN with time-sorted ops in the first 1.5 s (a late burst aside)',
+    'written values are unique, sessions are s1..sN with time-sorted ops in the first 1.5 s',
     (s) => {
       const values = writes(s).map((w) => w.v);
       expect(new Set(values).size).toBe(values.length);
@@ -44,14 +44,11 @@ describe('scenarioArb', () => {
         expect(sess.ops.length).toBeGreaterThan(0);
         const times = sess.ops.map((o) => o.atMs);
         expect(times).toEqual([...times].sort((a, b) => a - b));
-        for (const t of times) expect(t).toBeGreaterThanOrEqual(0);
+        for (const t of times) expect(t).toBeGreaterThanOrEqual(0), expect(t).toBeLessThanOrEqual(1500);
       }
-      // Only a scenario with faults has requests after the span: up to four late ones.
-      const after = s.sessions.flatMap((x) => x.ops).filter((o) => o.atMs > 1500).length;
-      expect(after).toBeLessThanOrEqual(s.faults.length > 0 ? 4 : 0);
       const size = scenarioSize(s).ops;
       expect(size).toBeGreaterThanOrEqual(1);
-      expect(size).toBeLessThanOrEqual(s.faults.length > 0 ? 34 : 30);
+      expect(size).toBeLessThanOrEqual(30);
     },
   );
 
@@ -266,57 +263,6 @@ describe('swarm features', () => {
     expect(aimed.filter((f) => f.atMs < 5).length).toBeGreaterThan(aimed.length / 2);
     // Without marks, every fault is timed by the clock.
     expect(sample(base, 11, 100).flatMap((s) => s.faults).some((f) => f.after)).toBe(false);
-  });
-});
-
-describe('a late burst of requests after the faults', () => {
-  const MARKS = ['flushed', 'applied'];
-  const opts: ScenarioOptions = { ...base, opsMax: 20, marks: MARKS };
-  const all = fc.sample(scenarioArb(opts), { numRuns: 600, seed: 12 });
-  const times = (s: Scenario) => s.sessions.flatMap((x) => x.ops.map((o) => o.atMs));
-
-  it('comes only with faults, in under half of the scenarios with faults, 1-4 requests after the span', () => {
-    const calm = all.filter((s) => s.faults.length === 0);
-    const faulted = all.filter((s) => s.faults.length > 0);
-    expect(calm.length).toBeGreaterThan(50);
-    for (const s of calm) expect(Math.max(0, ...times(s))).toBeLessThanOrEqual(1500);
-    // Ops after the longest span are late ones (a burst after a short span may end before it).
-    const withLate = faulted.filter((s) => times(s).some((t) => t > 1500));
-    expect(withLate.length).toBeGreaterThan(faulted.length / 10);
-    expect(withLate.length).toBeLessThan(faulted.length * 0.6);
-    for (const s of withLate) {
-      const late = times(s).filter((t) => t > 1500);
-      expect(late.length).toBeLessThanOrEqual(4);
-      expect(times(s).length).toBeLessThanOrEqual(24);
-    }
-    // Writes stay unique and every scenario stays valid with them.
-    for (const s of withLate) {
-      const vs = writes(s).map((m) => (m as { v: string }).v);
-      expect(new Set(vs).size).toBe(vs.length);
-      expect(parseScenario(JSON.parse(JSON.stringify(s)))).toEqual(s);
-    }
-  });
-
-  it('starts never before the last clock-timed fault struck, some well after the longest span; never when the span is pinned or swarm is off', () => {
-    const lastStrike = (s: Scenario) => Math.max(0, ...s.faults.filter((f) => !f.after).map((f) => f.atMs));
-    const late = all.flatMap((s) => times(s).filter((t) => t > 1500).map((t) => t - lastStrike(s)));
-    for (const g of late) expect(g).toBeGreaterThan(0);
-    expect(late.some((g) => g > 2500)).toBe(true);
-    for (const o of [{ ...opts, spanMs: 1500 }, { ...opts, swarm: false }]) {
-      for (const s of fc.sample(scenarioArb(o), { numRuns: 200, seed: 13 })) expect(Math.max(0, ...times(s))).toBeLessThanOrEqual(1500);
-    }
-  });
-
-  it('copies requests of the first span, so it shrinks away: a failure needing a late request keeps one copy of one op', () => {
-    const out = fc.check(
-      fc.property(scenarioArb({ ...opts, profile: 'crashes' }), (s) => !(s.faults.length > 0 && times(s).some((t) => t > 1500))),
-      { seed: 14, numRuns: 1000 },
-    );
-    expect(out.failed).toBe(true);
-    const s = out.counterexample![0];
-    expect(scenarioSize(s)).toEqual({ ops: 2, faults: 1 });
-    const ops = s.sessions.flatMap((x) => x.ops);
-    expect(ops.map((o) => o.req.txn.map((m) => m.f))).toEqual([['r'], ['r']]);
   });
 });
 

@@ -26,9 +26,7 @@
  * (drawn from 20 ms to `spanMs`, default 1500, on a log scale, unless `spanMs`
  * is pinned) and faults are drawn from the same window, so they overlap. A
  * model's marks let a fault land instead a fraction of a millisecond to tens of
- * milliseconds after the n-th time a node marks a protocol moment. A scenario
- * with faults may add a late burst: a few of its requests again, 1 ms to 2 s
- * after the last fault struck, for what a fault sets off slowly (a failover).
+ * milliseconds after the n-th time a node marks a protocol moment.
  *
  * Written values are not generated: they are assigned after generation as
  * `"<session>-<n>"` (the n-th write of that session), so every `w` value is
@@ -856,20 +854,15 @@ export function scenarioArb(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
       clocks: clocksArb({ nodes: opts.nodes, offsetMsMax: p.clockOffsetMsMax, driftPpmMax: p.clockDriftPpmMax, jumpsMax: p.clockJumpsMax, spanMs: w.spanMs }),
       disk: p.varyFsync ? diskArb : fc.constant(undefined),
       seed: fc.integer({ min: 0, max: 0x7fffffff }),
-      // Last, so every earlier part draws exactly what it drew without it. Swarm
-      // only, and not when the caller pinned the span (ops stay inside it).
-      late: swarm && !w.spanPinned && faultsMax > 0 && w.opsMax > 0 ? lateBurstArb(w) : fc.constant<LateBurst | undefined>(undefined),
     })
     .map((r) => {
       const f = r.workload;
       const scale = (t: number) => (f.spanMs === w.spanMs ? t : Math.round((t * f.spanMs) / w.spanMs));
       const network = r.env.lossy ? r.network : { ...r.network, defaultLink: { ...r.network.defaultLink, lossRate: 0, dupRate: 0 } };
-      const faults = withSeeded(r.seeded, buildFaults(r.faults, kinds, r.env.faultKinds, r.env.aim, scale, opts.nodes, r.env.cluster), faultsMax);
-      const late = faults.length > 0 && r.late ? lateDrafts(r.late, faults, w, f.spanMs, r.drafts.drafts) : [];
       const parts: ScenarioParts = {
         seed: r.seed,
-        sessions: buildSessions(w, f, late.length > 0 ? { ...r.drafts, drafts: [...r.drafts.drafts, ...late] } : r.drafts),
-        faults,
+        sessions: buildSessions(w, f, r.drafts),
+        faults: withSeeded(r.seeded, buildFaults(r.faults, kinds, r.env.faultKinds, r.env.aim, scale, opts.nodes, r.env.cluster), faultsMax),
         network,
         clocks: r.env.skew ? r.clocks : undefined,
         disk: r.env.slowFsync ? r.disk : undefined,
@@ -878,67 +871,6 @@ export function scenarioArb(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
       const drawn = drawnConfig(base, space, topology, r.knobs);
       return assembleScenario({ ...opts, config: drawn.config }, onNodes(parts, opts.nodes, drawn.nodes));
     });
-}
-
-// ───────────────────────────── late burst ─────────────────────────────
-
-/**
- * A few more requests after a fault's slow consequences have had time to
- * happen: a failover after a failure detector's timeout, a lease running out, a
- * node back from a restart. Ops in the first span end long before those (a
- * promotion after a crash half a second in meets no client), and clients that
- * keep working through a fault and after it are what meets a split brain, a lost
- * commit read back, a rejoined node serving. Drawn only with faults, after
- * everything else (so a scenario without faults, and the first span of one
- * with, are drawn exactly as without it), and it shrinks away first in its part.
- */
-interface LateBurst {
-  /** Log-scale step of the gap after the last fault struck. */
-  gapStep: number;
-  /**
-   * Requests of the first span again (by index, wrapping), each in a session
-   * of its own draw, at a time in [0, spanMs of the space] scaled to the
-   * scenario's span after the gap. Copies, not fresh ops: a failure that needs
-   * an op the burst holds also holds once the burst is gone, so it shrinks away.
-   */
-  reqs: { pick: number; session: number; t: number }[];
-}
-
-const LATE_OPS_MAX = 4;
-const LATE_GAP_MAX_MS = 2000;
-const LATE_GAP_STEPS = 44;
-/** Gap before the late burst, 1 ms to 2 s on a log scale: as many just after as well after a timeout. */
-export const lateGapMs = (step: number): number => Math.round(LATE_GAP_MAX_MS ** (step / LATE_GAP_STEPS));
-
-function lateBurstArb(w: ResolvedWorkload): fc.Arbitrary<LateBurst | undefined> {
-  const req = fc.record({
-    pick: fc.integer({ min: 0, max: Math.max(0, w.opsMax - 1) }),
-    session: fc.integer({ min: 0, max: w.sessionsMax - 1 }),
-    t: fc.integer({ min: 0, max: w.spanMs }),
-  });
-  return fc.option(
-    fc.record({ gapStep: fc.integer({ min: 0, max: LATE_GAP_STEPS }), reqs: removableArray(req, 1, Math.min(LATE_OPS_MAX, w.opsMax)) }),
-    { nil: undefined, freq: 2 },
-  );
-}
-
-/**
- * The late drafts, timed after the first span, a gap after the last clock-timed
- * fault struck (a mark-timed one strikes within the span's activity, mostly): the
- * gap decides whether they meet the fault still on, its consequences under way
- * (a failover a timeout later) or the cluster after it healed.
- * buildSessions scales every draft's time from the space's span to the
- * scenario's; these times are given pre-divided so that they land where meant.
- */
-function lateDrafts(b: LateBurst, faults: readonly Fault[], w: ResolvedWorkload, spanMs: number, first: readonly DraftRequest[]): DraftRequest[] {
-  if (first.length === 0) return [];
-  const struck = faults.reduce((m, f) => Math.max(m, f.after ? spanMs : f.atMs), 0);
-  const start = Math.max(spanMs, struck + lateGapMs(b.gapStep));
-  return b.reqs.map((r) => {
-    const atMs = start + Math.round((r.t * spanMs) / w.spanMs);
-    const copy = first[r.pick % first.length]!;
-    return { ...copy, session: r.session, t: spanMs === w.spanMs ? atMs : (atMs * w.spanMs) / spanMs };
-  });
 }
 
 // ───────────────────────────── knobs ─────────────────────────────
