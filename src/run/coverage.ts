@@ -39,22 +39,21 @@ export interface RunCoverage {
 
 /**
  * A node program whose `ctx.mark(name)` calls `onMark(name)` first; every other
- * call and context member is the node's own (the wrapper context inherits from it,
- * so getters such as the clock stay live).
+ * call and context member is the node's own.
+ *
+ * The wrapper context is one object literal delegating to the node's: every wrapper
+ * has the same hidden class, run after run. (It once inherited from the node's context
+ * through `Object.create`, which gives each context a hidden class of its own as a
+ * prototype: every model call site reading `ctx.send` met a new class each run.)
  */
 export function tapMarks(p: NodeProgram, onMark: (name: string) => void): NodeProgram {
-  const ctxs = new WeakMap<NodeContext, NodeContext>();
+  // A node's context is made once per incarnation, and a program lives one incarnation: remember the last.
+  let last: NodeContext | undefined;
+  let wrapped: NodeContext | undefined;
   const w = (ctx: NodeContext): NodeContext => {
-    let c = ctxs.get(ctx);
-    if (!c) {
-      c = Object.create(ctx) as NodeContext;
-      c.mark = (name: string) => {
-        onMark(name);
-        ctx.mark(name);
-      };
-      ctxs.set(ctx, c);
-    }
-    return c;
+    if (ctx === last) return wrapped!;
+    last = ctx;
+    return (wrapped = markingContext(ctx, onMark));
   };
   const q: NodeProgram = {
     start: (ctx) => p.start(w(ctx)),
@@ -67,27 +66,58 @@ export function tapMarks(p: NodeProgram, onMark: (name: string) => void): NodePr
   return q;
 }
 
+function markingContext(ctx: NodeContext, onMark: (name: string) => void): NodeContext {
+  return {
+    get id() {
+      return ctx.id;
+    },
+    get nodes() {
+      return ctx.nodes;
+    },
+    get disk() {
+      return ctx.disk;
+    },
+    now: () => ctx.now(),
+    send: (to, msg, opts) => ctx.send(to, msg, opts),
+    setTimer: (delayMs, tag, payload, opts) => ctx.setTimer(delayMs, tag, payload, opts),
+    cancelTimer: (id) => ctx.cancelTimer(id),
+    reply: (reqId, result) => ctx.reply(reqId, result),
+    random: () => ctx.random(),
+    emit: (name, data) => ctx.emit(name, data),
+    mark: (name) => {
+      onMark(name);
+      ctx.mark(name);
+    },
+  };
+}
+
 /**
  * The model, its nodes' marks counted on the side (the simulator counts a mark
  * only when a fault waits for it, and never writes one into the history).
  * The wrapper changes nothing the model does: same calls, same context otherwise.
  */
 export function countingMarks<C>(model: Model<C>): { model: Model<C>; take: () => AnchorPair[] } {
-  const counts = new Map<string, AnchorPair>();
+  // Per node, per mark name: no key string built per mark.
+  const counts = new Map<NodeId, Map<string, AnchorPair>>();
   const wrapped = Object.create(model) as Model<C>;
   wrapped.program = (node, config, bug) => {
     const p = model.program(node, config, bug);
+    let mine = counts.get(node);
+    if (!mine) counts.set(node, (mine = new Map()));
+    const own = mine;
     return tapMarks(p, (name) => {
-      const key = `${node}\0${name}`;
-      const e = counts.get(key);
+      const e = own.get(name);
       if (e) e.count++;
-      else counts.set(key, { node, mark: name, count: 1 });
+      else own.set(name, { node, mark: name, count: 1 });
     });
   };
   const take = (): AnchorPair[] => {
-    const out = [...counts.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : a.mark < b.mark ? -1 : a.mark > b.mark ? 1 : 0));
-    counts.clear();
-    return out;
+    const out: AnchorPair[] = [];
+    for (const m of counts.values()) {
+      for (const e of m.values()) out.push(e);
+      m.clear();
+    }
+    return out.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : a.mark < b.mark ? -1 : a.mark > b.mark ? 1 : 0));
   };
   return { model: wrapped, take };
 }

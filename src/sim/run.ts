@@ -166,6 +166,12 @@ interface SessionState {
   rng: Rng;
 }
 
+/** The faults timed by one mark of one node, and how often the node made that mark so far in this run. */
+interface AnchoredMark {
+  faults: { index: number; nth: number }[];
+  count: number;
+}
+
 const DOWN_VIEW: NodeView = { role: 'down', data: {} };
 
 class Simulation<C> {
@@ -220,9 +226,12 @@ class Simulation<C> {
   private quietAt = -1;
   private quietScheduled = false;
   private lastFaultMs: number;
-  /** Faults timed by a mark, by `node\0mark`; empty when every fault is timed by the clock. */
-  private readonly anchors = new Map<string, { index: number; nth: number }[]>();
-  private readonly markCounts = new Map<string, number>();
+  /**
+   * Faults timed by a mark, by node, then mark name, with the marks counted so far;
+   * empty when every fault is timed by the clock. Looked up by node once per context,
+   * so a mark builds no key string.
+   */
+  private readonly anchors = new Map<NodeId, Map<string, AnchoredMark>>();
 
   constructor(opts: SimulateOptions<C>) {
     this.model = opts.model;
@@ -251,10 +260,11 @@ class Simulation<C> {
     this.lastFaultMs = s.faults.reduce((m, f) => (f.after ? m : Math.max(m, f.atMs + faultDurationMs(f))), 0);
     s.faults.forEach((f, index) => {
       if (!f.after) return;
-      const key = `${f.after.node}\0${f.after.mark}`;
-      const list = this.anchors.get(key) ?? [];
-      list.push({ index, nth: f.after.nth });
-      this.anchors.set(key, list);
+      let byMark = this.anchors.get(f.after.node);
+      if (!byMark) this.anchors.set(f.after.node, (byMark = new Map()));
+      let anchored = byMark.get(f.after.mark);
+      if (!anchored) byMark.set(f.after.mark, (anchored = { faults: [], count: 0 }));
+      anchored.faults.push({ index, nth: f.after.nth });
     });
     s.nodes.forEach((id, i) => this.index.set(id, i));
     if (this.index.size !== this.n) throw new Error(`node ids must be unique: ${s.nodes.join(', ')}`);
@@ -479,6 +489,7 @@ class Simulation<C> {
 
   private makeContext(slot: NodeSlot, inc: number): NodeContext {
     const live = () => slot.alive && slot.inc === inc;
+    const anchored = this.anchors.get(slot.id);
     return {
       id: slot.id,
       nodes: this.sim.nodes,
@@ -499,19 +510,17 @@ class Simulation<C> {
         );
       },
       mark: (name) => {
-        if (this.anchors.size > 0 && live()) this.mark(slot, name);
+        if (anchored !== undefined && live()) this.mark(anchored, name);
       },
     };
   }
 
-  /** Count a mark; a fault timed by its n-th occurrence is scheduled now. */
-  private mark(slot: NodeSlot, name: string): void {
-    const key = `${slot.id}\0${name}`;
-    const anchored = this.anchors.get(key);
+  /** Count a mark of a node some fault is timed by; a fault timed by its n-th occurrence is scheduled now. */
+  private mark(byMark: Map<string, AnchoredMark>, name: string): void {
+    const anchored = byMark.get(name);
     if (!anchored || this.quiet) return;
-    const n = (this.markCounts.get(key) ?? 0) + 1;
-    this.markCounts.set(key, n);
-    for (const a of anchored) {
+    const n = ++anchored.count;
+    for (const a of anchored.faults) {
       if (a.nth === n) this.push(this.now + this.sim.faults[a.index]!.atMs, { kind: 'fault', index: a.index });
     }
   }
