@@ -180,6 +180,7 @@ export const BUG_NAMES = [
   'apply-ignores-commit-order',
   'sync-ack-before-local-flush',
   'mixed-logs-unsafe-as-statement',
+  'promote-before-relay-applied',
 ] as const;
 export type WalBug = (typeof BUG_NAMES)[number];
 
@@ -262,6 +263,11 @@ export const bugs: PlantedBug[] = [
     description: 'binlog_format=MIXED logs statements calling SYSDATE(), UUID() or USER() as statements instead of switching to row images, so the replica computes other values',
     source: 'MySQL binary-log-mixed.html: in MIXED format the server switches to row-based logging "when a function contains UUID()", "when USER(), CURRENT_USER() ... is used"; replication-rbr-safe-unsafe.html lists SYSDATE() as unsafe',
   },
+  {
+    name: 'promote-before-relay-applied',
+    description: "the failover manager makes a replica writable before its SQL thread has applied the relay log: received transactions are applied after promotion, as the new source's own commits, behind writes clients make meanwhile",
+    source: 'orchestrator DelayMasterPromotionIfSQLThreadNotUpToDate / FailMasterPromotionIfSQLThreadNotUpToDate (default false): a candidate "has not consumed all relay logs" when promoted; https://github.com/openark/orchestrator/blob/master/docs/configuration-recovery.md; MySQL WAIT_FOR_EXECUTED_GTID_SET / SOURCE_POS_WAIT exist to wait for this',
+  },
 ];
 
 /** Named variants the property suite iterates (raw configs for `configure`). */
@@ -286,6 +292,8 @@ export const walVariants: Record<string, Record<string, unknown>> = {
   'async-no-failover-wal-order': { synchronousCommit: 'local', synchronousStandbyNames: '', failover: 'none', procArrayDelayMs: 0 },
   'mixed-unsafe-functions': { synchronousCommit: 'on', synchronousStandbyNames: 'FIRST 1 (*)', shipping: 'mixed', timeFunction: 'SYSDATE()', randomFunction: 'UUID()' },
   'async-manual-rewind': { synchronousCommit: 'local', synchronousStandbyNames: '', rewind: 'manual' },
+  // Semi-sync acknowledges on the replica's relay-log write; its SQL thread may lag far behind.
+  'semisync-lagging-apply': { replication: 'semisync', semisyncWaitPoint: 'AFTER_SYNC', semisyncAcks: 1, replayMsPerRecord: 50 },
 };
 
 // ───────────────────────────── validation ─────────────────────────────
@@ -606,6 +614,10 @@ export const walTriggers: Record<WalBug, WalBugTrigger> = {
   'sync-ack-before-local-flush': {
     variant: 'sync-remote-write-2-nodes', config: { ...walVariants['sync-remote-write']!, nodes: 2 }, profile: 'crashes', faultKinds: ['crash'],
     workload: { spanMs: 60, opKinds: ['w'] }, guarantees: LOSS, runs: 1500,
+  },
+  // A replica with an apply backlog is promoted; sessions write on it before the backlog lands.
+  'promote-before-relay-applied': {
+    variant: 'semisync-lagging-apply', profile: 'crashes', guarantees: ['monotonic-writes', 'writes-follow-reads', ...LOSS],
   },
   'mixed-logs-unsafe-as-statement': { variant: 'mixed-unsafe-functions', profile: 'calm', guarantees: ['convergence', 'committed-prefix'] },
 };

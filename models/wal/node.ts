@@ -118,6 +118,13 @@ export function demote(db: Db, reason: string): void {
 function promote(db: Db, tl: number): void {
   const start = standby.promote(db, tl);
   primary.syncLog(db, start);
+  nextRelayed(db);
+}
+
+/** Planted bug promote-before-relay-applied: the SQL thread applies the next received transaction. */
+function nextRelayed(db: Db): void {
+  const t = db.relayBacklog[0];
+  if (t) db.ctx.setTimer(db.config.replayMsPerRecord * t.records, 'relay');
 }
 
 function onMessage(db: Db, from: NodeId, m: ReturnType<typeof asMsg>): void {
@@ -228,6 +235,12 @@ function onTimer(db: Db, tag: string, payload: unknown): void {
       return primary.cancelWait(db, payload as number);
     case 'manualrewind':
       return standby.operatorRewind(db);
+    case 'relay': {
+      const t = db.relayBacklog.shift();
+      if (!t || db.role !== 'primary') return void (db.relayBacklog = []);
+      primary.applyRelayed(db, t);
+      return nextRelayed(db);
+    }
     case 'held-commit':
       return releaseHeldCommit(db, payload as number);
     default:

@@ -34,7 +34,7 @@
 import type { CommitPos, IncomingRequest, MicroOp, NodeId, Value } from '../../src/index.js';
 import { BUG_FALLBACK_MS, MONITOR } from './config.js';
 import { currentTl, divergence, indexAfter, type Msg, type WalRec } from './log.js';
-import type { CommitWait, Db } from './state.js';
+import type { CommitWait, Db, RelayedTxn } from './state.js';
 import { makeVisible, persistState, queueReplay, readVisible, resetReplayCursor } from './visible.js';
 import { bindStmt, evalStmt, logFormat, shipStmt, unsafeForStatement } from './statements.js';
 
@@ -88,6 +88,28 @@ function execute(db: Db, r: IncomingRequest): void {
   db.commitWaits.push(w);
   armFallback(db, lsn);
   if (db.config.replication === 'pg' && db.config.statementTimeoutMs > 0) db.ctx.setTimer(db.config.statementTimeoutMs, 'syncwait', r.id);
+  writeOut(db);
+}
+
+/**
+ * Planted bug promote-before-relay-applied: a transaction received as a replica is
+ * applied after promotion as a new commit of this node (no client waits for it;
+ * it names the client operation that ran it on the old source).
+ */
+export function applyRelayed(db: Db, t: RelayedTxn): void {
+  const tl = currentTl(db.lineage);
+  const xid = `${db.xidPrefix}.${++db.xidSeq}`;
+  const local = new Map<string, Value>();
+  append(db, { xid, rec: 'begin' });
+  for (const [k, v] of t.writes) {
+    local.set(k, v);
+    append(db, { xid, rec: 'write', k, v });
+  }
+  const lsn = append(db, { xid, rec: 'commit', ...(t.op !== undefined ? { op: t.op } : {}) });
+  for (const [k, v] of local) db.latestValues.set(k, v);
+  const keys = [...local.keys()];
+  for (const k of keys) db.rowLocks.set(k, (db.rowLocks.get(k) ?? 0) + 1);
+  db.commitWaits.push({ xid, lsn, tl, reqId: undefined, op: t.op, writes: local, results: [], lockedKeys: keys, visible: false });
   writeOut(db);
 }
 

@@ -13,7 +13,7 @@
  */
 import type { IncomingRequest, NodeId } from '../../src/index.js';
 import { currentTl, divergence, indexAfter, type Lineage, type Msg } from './log.js';
-import type { Db } from './state.js';
+import type { Db, RelayedTxn } from './state.js';
 import { persistState, queueReplay, releaseHeldCommit, replayRecord, readVisible, resetReplayCursor, rewind } from './visible.js';
 
 /** Stream from `primary` (after a failover, a rejoin or a restart). */
@@ -233,6 +233,7 @@ function afterReplay(db: Db): void {
  * caller makes it durable (primary.syncLog) before streaming begins.
  */
 export function promote(db: Db, tl: number): number {
+  if (db.bug === 'promote-before-relay-applied') takeRelayBacklog(db);
   db.queuedUpToIndex = Math.min(db.queuedUpToIndex, db.log.length);
   queueReplay(db, db.log.length);
   if (db.replayTimer !== undefined) db.ctx.cancelTimer(db.replayTimer);
@@ -257,6 +258,31 @@ export function promote(db: Db, tl: number): number {
   failReads(db, 'standby promoted');
   persistState(db, 'primary');
   return start;
+}
+
+/**
+ * Planted bug: promoted before the SQL thread caught up, the replica keeps the
+ * transactions it received but had not applied (its relay log) and applies them
+ * after promotion as its own new commits (MySQL log_replica_updates writes an
+ * applied transaction to the replica's binary log when it is applied), so they
+ * land behind anything clients commit on it meanwhile. Its WAL past the applied
+ * position is cut: the new timeline starts there.
+ */
+function takeRelayBacklog(db: Db): void {
+  if (db.replayTimer !== undefined) db.ctx.cancelTimer(db.replayTimer);
+  db.replayTimer = undefined;
+  const to = db.replayLsn;
+  const backlog: RelayedTxn[] = [];
+  for (let i = indexAfter(db.log, to); i < db.log.length; i++) {
+    const rec = db.log[i]!;
+    if (rec.rec !== 'commit') continue;
+    const writes = db.log.slice(0, i).filter((r) => r.xid === rec.xid && r.rec === 'write');
+    backlog.push({ writes: writes.map((r) => [r.k!, r.v ?? null]), op: rec.op, records: writes.length + 2 });
+  }
+  if (db.writeLsn > to) rewind(db, to, db.lineage);
+  db.replayQueue = [];
+  db.relayBacklog = backlog;
+  if (backlog.length) db.ctx.emit('relay.backlog', { txns: backlog.length, fromLsn: to });
 }
 
 // ───────────────────────────── reads ─────────────────────────────
