@@ -265,8 +265,8 @@ export const bugs: PlantedBug[] = [
   },
   {
     name: 'promote-before-relay-applied',
-    description: "the failover manager makes a replica writable before its SQL thread has applied the relay log: received transactions are applied after promotion, as the new source's own commits, behind writes clients make meanwhile",
-    source: 'orchestrator DelayMasterPromotionIfSQLThreadNotUpToDate / FailMasterPromotionIfSQLThreadNotUpToDate (default false): a candidate "has not consumed all relay logs" when promoted; https://github.com/openark/orchestrator/blob/master/docs/configuration-recovery.md; MySQL WAIT_FOR_EXECUTED_GTID_SET / SOURCE_POS_WAIT exist to wait for this',
+    description: "the failover manager makes a replica writable before its SQL thread has applied the relay log (semi-sync acknowledged those transactions once they were in it); the SQL thread keeps applying them after promotion, as the new source's own commits, behind writes clients make on it meanwhile",
+    source: 'orchestrator issue 88 "do not promote a replica if it has not consumed its relay logs" and FailMasterPromotionIfSQLThreadNotUpToDate / DelayMasterPromotionIfSQLThreadNotUpToDate (both off by default): https://github.com/openark/orchestrator/issues/88, https://github.com/openark/orchestrator/pull/104; MySQL WAIT_FOR_EXECUTED_GTID_SET exists to wait for the applier before enabling writes: https://dev.mysql.com/doc/refman/8.0/en/gtid-functions.html',
   },
 ];
 

@@ -269,8 +269,6 @@ export function promote(db: Db, tl: number): number {
  * position is cut: the new timeline starts there.
  */
 function takeRelayBacklog(db: Db): void {
-  if (db.replayTimer !== undefined) db.ctx.cancelTimer(db.replayTimer);
-  db.replayTimer = undefined;
   const to = db.replayLsn;
   const backlog: RelayedTxn[] = [];
   for (let i = indexAfter(db.log, to); i < db.log.length; i++) {
@@ -279,7 +277,11 @@ function takeRelayBacklog(db: Db): void {
     const writes = db.log.slice(0, i).filter((r) => r.xid === rec.xid && r.rec === 'write');
     backlog.push({ writes: writes.map((r) => [r.k!, r.v ?? null]), op: rec.op, records: writes.length + 2 });
   }
-  if (db.writeLsn > to) rewind(db, to, db.lineage);
+  // No commit waiting: promotion finishes replay as usual (an open transaction never commits).
+  if (!backlog.length) return;
+  if (db.replayTimer !== undefined) db.ctx.cancelTimer(db.replayTimer);
+  db.replayTimer = undefined;
+  rewind(db, to, db.lineage);
   db.replayQueue = [];
   db.relayBacklog = backlog;
   if (backlog.length) db.ctx.emit('relay.backlog', { txns: backlog.length, fromLsn: to });
