@@ -12,7 +12,7 @@ import { checkClaims } from '../src/verdict/judge.js';
 import { walModel, walVariants } from '../models/wal/index.js';
 import { at, events, r, run, sim, w } from './wal-helpers.js';
 
-const LAGGING = walVariants['semisync-lagging-apply']!;
+const LAGGING = walVariants['semisync-after-sync']!;
 // The old source is cut off from everyone: its lease lapses and the monitor promotes a replica
 // whose SQL thread (50 ms a record) has not yet applied s1's first write.
 const cut: Fault[] = [{ kind: 'partition', atMs: 8, from: ['n1'], to: ['n2', 'n3', 'm'], durationMs: 400 }];

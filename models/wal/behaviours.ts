@@ -13,7 +13,7 @@ export const WAL_BEHAVIOURS: ModelBehaviour[] = [
   {
     id: 'semisync-relay-apply-lag',
     title: "Semi-sync acknowledges on the replica's relay-log write; its SQL thread applies later",
-    what: "A semi-synchronous replica acknowledges a transaction once it is in its relay log; its SQL thread applies it when it gets to it (variant semisync-lagging-apply: 50 ms a record). A promoted replica applies its whole relay log before it takes writes, so a session's acknowledged writes, and the writes it read, stay ahead of what it writes next.",
+    what: "A semi-synchronous replica acknowledges a transaction once it is in its relay log; its SQL thread applies it when it gets to it (variant semisync-after-sync: 50 ms a record). A promoted replica applies its whole relay log before it takes writes, so a session's acknowledged writes, and the writes it read, stay ahead of what it writes next.",
     knobs: ['replication', 'replayMsPerRecord'],
     claims: ['monotonic-writes', 'writes-follow-reads'],
     bugs: ['promote-before-relay-applied'],
