@@ -51,6 +51,7 @@ export function onStart(db: Db, from: NodeId, m: Extract<Msg, { type: 'start' }>
     // Plain PostgreSQL refuses a diverged timeline until an operator runs pg_rewind.
     if (db.config.rewind === 'manual' && db.rewindState !== 'approved') return refuseStream(db, m.from);
     rewind(db, m.from, m.lineage);
+    flushKept(db);
   }
   db.rewindState = 'none';
   db.lineage = m.lineage;
@@ -62,6 +63,24 @@ export function onStart(db: Db, from: NodeId, m: Extract<Msg, { type: 'start' }>
   // Planted bug: records from the new connection jump ahead of the unapplied backlog.
   if (db.bug === 'out-of-order-apply-after-reconnect' && db.replayQueue.length) db.jumpedAhead = 0;
   report(db, true);
+}
+
+/**
+ * WAL kept below the cut that was written but not yet flushed (a restart's recovery
+ * fsync, or a write's fsync, still running) lost its completion with the cut: those
+ * completions predate it and are ignored. Flush it again, so it is replayed, and keep
+ * replaying what the cut re-queued; otherwise a standby that hears no more WAL stops
+ * replaying below the new primary's start and never catches up.
+ */
+function flushKept(db: Db): void {
+  if (db.writeLsn > db.flushLsn) {
+    const upto = db.writeLsn;
+    const count = db.log.length;
+    const rewinds = db.rewindCount;
+    db.ctx.disk.fsync(() => flushed(db, upto, count, rewinds));
+    db.ctx.mark('flush-start');
+  }
+  scheduleReplay(db);
 }
 
 /**
