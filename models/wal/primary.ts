@@ -92,11 +92,32 @@ function execute(db: Db, r: IncomingRequest): void {
 }
 
 /**
- * Planted bug promote-before-relay-applied: a transaction received as a replica is
- * applied after promotion as a new commit of this node (no client waits for it;
- * it names the client operation that ran it on the old source).
+ * Planted bug promote-before-relay-applied: the SQL thread applies the next
+ * transaction of the relay log, while this node serves as the source.
  */
-export function applyRelayed(db: Db, t: RelayedTxn): void {
+export function nextRelayed(db: Db): void {
+  const t = db.relayBacklog[0];
+  if (t && db.relayTimer === undefined && db.role === 'primary') db.relayTimer = db.ctx.setTimer(db.config.replayMsPerRecord * t.records, 'relay');
+}
+
+export function relayStep(db: Db): void {
+  db.relayTimer = undefined;
+  // Stepped down meanwhile: the relay log waits on disk (resume applies it; following a new source discards it).
+  if (db.role !== 'primary') return;
+  const t = db.relayBacklog.shift();
+  if (!t) return;
+  // Durable with the commit's own fsync: a crash keeps both or neither.
+  db.ctx.disk.put('relay', db.relayBacklog);
+  applyRelayed(db, t);
+  nextRelayed(db);
+}
+
+/**
+ * A transaction received as a replica, applied after promotion as a new commit of
+ * this node (no client waits for it; it names the client operation that ran it on
+ * the old source).
+ */
+function applyRelayed(db: Db, t: RelayedTxn): void {
   const tl = currentTl(db.lineage);
   const xid = `${db.xidPrefix}.${++db.xidSeq}`;
   const local = new Map<string, Value>();
@@ -448,6 +469,7 @@ export function resume(db: Db): void {
   for (const n of db.ctx.nodes) if (n !== db.id && n !== MONITOR) db.ctx.send(n, { type: 'resync' } satisfies Msg);
   const upto = db.writeLsn;
   syncLog(db, upto);
+  nextRelayed(db);
 }
 
 /**

@@ -54,6 +54,11 @@ export function onStart(db: Db, from: NodeId, m: Extract<Msg, { type: 'start' }>
     flushKept(db);
   }
   db.rewindState = 'none';
+  // Planted bug promote-before-relay-applied: replicating from a new source starts a new relay log.
+  if (db.relayBacklog.length) {
+    db.relayBacklog = [];
+    db.ctx.disk.put('relay', []);
+  }
   db.lineage = m.lineage;
   db.streamId = m.sid;
   db.streamStarted = true;
@@ -303,7 +308,9 @@ function takeRelayBacklog(db: Db): void {
   rewind(db, to, db.lineage);
   db.replayQueue = [];
   db.relayBacklog = backlog;
-  if (backlog.length) db.ctx.emit('relay.backlog', { txns: backlog.length, fromLsn: to });
+  // The relay log is on disk (durable with the promotion's fsync): a restart keeps applying it.
+  db.ctx.disk.put('relay', backlog);
+  db.ctx.emit('relay.backlog', { txns: backlog.length, fromLsn: to });
 }
 
 // ───────────────────────────── reads ─────────────────────────────

@@ -234,6 +234,8 @@ export interface DbStandby {
    * not applied when it was promoted, applied afterwards as its own new commits.
    */
   relayBacklog: RelayedTxn[];
+  /** Timer of the relay log's next transaction. */
+  relayTimer: TimerId | undefined;
   /** Read-your-writes reads waiting for replay. */
   rywWaits: ReadWait[];
   /**
@@ -311,6 +313,7 @@ export function blank(
     jumpedAhead: -1,
     replayTimer: undefined,
     relayBacklog: [],
+    relayTimer: undefined,
     rywWaits: [],
     rewindState: 'none',
     heldCommit: undefined,
