@@ -445,7 +445,9 @@ export function resume(db: Db): void {
   resetReplayCursor(db);
   queueReplay(db, db.log.length);
   db.latestValues = new Map(db.visibleData);
-  const open = new Map<string, Map<string, Value>>();
+  // A standby named primary may stop replay inside a transaction (a slow applier, after a
+  // restart): its begin and writes are replayed already, its commit is still to come.
+  const open = new Map([...db.openTxns].map(([xid, t]) => [xid, new Map(t)]));
   for (const i of db.replayQueue) recoverRecord(db, db.log[i]!, open);
   db.replayQueue = [];
   // PostgreSQL marks them committed at crash recovery, in WAL order, whether a standby has
