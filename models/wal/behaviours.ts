@@ -11,6 +11,15 @@ const MYSQL_COMMIT_ORDER = 'https://dev.mysql.com/doc/refman/8.0/en/replication-
 
 export const WAL_BEHAVIOURS: ModelBehaviour[] = [
   {
+    id: 'semisync-relay-apply-lag',
+    title: "Semi-sync acknowledges on the replica's relay-log write; its SQL thread applies later",
+    what: "A semi-synchronous replica acknowledges a transaction once it is in its relay log; its SQL thread applies it when it gets to it (variant semisync-after-sync: 50 ms a record). A promoted replica applies its whole relay log before it takes writes, so a session's acknowledged writes, and the writes it read, stay ahead of what it writes next.",
+    knobs: ['replication', 'replayMsPerRecord'],
+    claims: ['monotonic-writes', 'writes-follow-reads'],
+    bugs: ['promote-before-relay-applied'],
+    sources: ['https://github.com/openark/orchestrator/issues/88'],
+  },
+  {
     id: 'sync-commit-levels',
     title: 'What a commit waits for: synchronous_commit levels and FIRST/ANY k quorums',
     what: 'off acknowledges at once, local after the local fsync, remote_write / on / remote_apply after the synchronous standbys wrote, flushed or replayed the commit too; with no synchronous standbys they behave like local. Durability through failover is claimed only where a standby must hold the commit.',

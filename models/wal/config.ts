@@ -180,6 +180,7 @@ export const BUG_NAMES = [
   'apply-ignores-commit-order',
   'sync-ack-before-local-flush',
   'mixed-logs-unsafe-as-statement',
+  'promote-before-relay-applied',
 ] as const;
 export type WalBug = (typeof BUG_NAMES)[number];
 
@@ -262,6 +263,11 @@ export const bugs: PlantedBug[] = [
     description: 'binlog_format=MIXED logs statements calling SYSDATE(), UUID() or USER() as statements instead of switching to row images, so the replica computes other values',
     source: 'MySQL binary-log-mixed.html: in MIXED format the server switches to row-based logging "when a function contains UUID()", "when USER(), CURRENT_USER() ... is used"; replication-rbr-safe-unsafe.html lists SYSDATE() as unsafe',
   },
+  {
+    name: 'promote-before-relay-applied',
+    description: "the failover manager makes a replica writable before its SQL thread has applied the relay log (semi-sync acknowledged those transactions once they were in it); the SQL thread keeps applying them after promotion, as the new source's own commits, behind writes clients make on it meanwhile",
+    source: 'orchestrator issue 88 "do not promote a replica if it has not consumed its relay logs" and FailMasterPromotionIfSQLThreadNotUpToDate / DelayMasterPromotionIfSQLThreadNotUpToDate (both off by default): https://github.com/openark/orchestrator/issues/88, https://github.com/openark/orchestrator/pull/104; MySQL WAIT_FOR_EXECUTED_GTID_SET exists to wait for the applier before enabling writes: https://dev.mysql.com/doc/refman/8.0/en/gtid-functions.html',
+  },
 ];
 
 /** Named variants the property suite iterates (raw configs for `configure`). */
@@ -274,7 +280,8 @@ export const walVariants: Record<string, Record<string, unknown>> = {
   'sync-remote-apply': { synchronousCommit: 'remote_apply', synchronousStandbyNames: 'ANY 2 (*)' },
   'sync-remote-apply-slow-replay': { synchronousCommit: 'remote_apply', synchronousStandbyNames: 'ANY 2 (*)', replayMsPerRecord: 1 },
   'quorum-any-1': { synchronousCommit: 'on', synchronousStandbyNames: 'ANY 1 (*)' },
-  'semisync-after-sync': { replication: 'semisync', semisyncWaitPoint: 'AFTER_SYNC', semisyncAcks: 1 },
+  // Semi-sync acknowledges once a replica wrote the relay log; its SQL thread applies later, here far behind.
+  'semisync-after-sync': { replication: 'semisync', semisyncWaitPoint: 'AFTER_SYNC', semisyncAcks: 1, replayMsPerRecord: 50 },
   'semisync-after-commit': { replication: 'semisync', semisyncWaitPoint: 'AFTER_COMMIT', semisyncAcks: 1 },
   'semisync-timeout': { replication: 'semisync', semisyncWaitPoint: 'AFTER_SYNC', semisyncTimeoutMs: 50 },
   'statement-ctx': { synchronousCommit: 'on', synchronousStandbyNames: 'FIRST 1 (*)', shipping: 'statement' },
@@ -541,7 +548,8 @@ export interface WalBugTrigger {
 
 const LOSS = ['durability', 'monotonic-writes', 'lossless-failover', 'linearizable-primary-reads', 'writes-follow-reads'];
 const SYNC_ON = walVariants['sync-on']!;
-const SEMISYNC = walVariants['semisync-after-sync']!;
+// The two-node semi-sync trigger keeps the replica's apply fast, as before the lagging applier.
+const SEMISYNC = { ...walVariants['semisync-after-sync']!, replayMsPerRecord: 0.05 };
 
 export const walTriggers: Record<WalBug, WalBugTrigger> = {
   // Two nodes: the only standby's OS crash loses what it acknowledged, then the primary
@@ -606,6 +614,10 @@ export const walTriggers: Record<WalBug, WalBugTrigger> = {
   'sync-ack-before-local-flush': {
     variant: 'sync-remote-write-2-nodes', config: { ...walVariants['sync-remote-write']!, nodes: 2 }, profile: 'crashes', faultKinds: ['crash'],
     workload: { spanMs: 60, opKinds: ['w'] }, guarantees: LOSS, runs: 1500,
+  },
+  // A replica with an apply backlog is promoted; sessions write on it before the backlog lands.
+  'promote-before-relay-applied': {
+    variant: 'semisync-after-sync', profile: 'crashes', guarantees: ['monotonic-writes', 'writes-follow-reads', ...LOSS],
   },
   'mixed-logs-unsafe-as-statement': { variant: 'mixed-unsafe-functions', profile: 'calm', guarantees: ['convergence', 'committed-prefix'] },
 };

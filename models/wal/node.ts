@@ -16,7 +16,7 @@ import { MONITOR, type WalBug, type WalConfig } from './config.js';
 import { INITIAL_LINEAGE, asMsg, currentTl, indexAfter, maxLsn, type NodeState, type Snapshot, type WalRec } from './log.js';
 import * as primary from './primary.js';
 import * as standby from './standby.js';
-import { blank, type Db } from './state.js';
+import { blank, type Db, type RelayedTxn } from './state.js';
 import { persistState, queueReplay, releaseHeldCommit, resetReplayCursor } from './visible.js';
 
 export function createDbProgram(id: NodeId, c: WalConfig, bug: WalBug | undefined): NodeProgram {
@@ -70,6 +70,8 @@ function recover(ctx: NodeContext, id: NodeId, c: WalConfig, bug: WalBug | undef
   const snap = ctx.disk.get<Snapshot>('snap') ?? { lsn: 0, data: {} };
   const db = blank(ctx, id, c, bug, state, log, snap);
   if (bug === 'retransmit-applied-twice' && state.role === 'standby') db.replayLsn = Math.min(db.replayLsn, ctx.disk.get<number>('applied') ?? 0);
+  // Planted bug promote-before-relay-applied: the relay log is a file; a restarted server still has it.
+  if (bug === 'promote-before-relay-applied') db.relayBacklog = ctx.disk.get<RelayedTxn[]>('relay') ?? [];
   // Always say what survived: a machine crash before the first fsync leaves no trace on
   // disk, so a restart then looks like a first start — yet commits it showed are gone.
   // (At a true first start the visible log is empty and this cuts nothing.)
@@ -118,6 +120,7 @@ export function demote(db: Db, reason: string): void {
 function promote(db: Db, tl: number): void {
   const start = standby.promote(db, tl);
   primary.syncLog(db, start);
+  primary.nextRelayed(db);
 }
 
 function onMessage(db: Db, from: NodeId, m: ReturnType<typeof asMsg>): void {
@@ -228,6 +231,8 @@ function onTimer(db: Db, tag: string, payload: unknown): void {
       return primary.cancelWait(db, payload as number);
     case 'manualrewind':
       return standby.operatorRewind(db);
+    case 'relay':
+      return primary.relayStep(db);
     case 'held-commit':
       return releaseHeldCommit(db, payload as number);
     default:

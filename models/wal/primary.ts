@@ -34,7 +34,7 @@
 import type { CommitPos, IncomingRequest, MicroOp, NodeId, Value } from '../../src/index.js';
 import { BUG_FALLBACK_MS, MONITOR } from './config.js';
 import { currentTl, divergence, indexAfter, type Msg, type WalRec } from './log.js';
-import type { CommitWait, Db } from './state.js';
+import type { CommitWait, Db, RelayedTxn } from './state.js';
 import { makeVisible, persistState, queueReplay, readVisible, resetReplayCursor } from './visible.js';
 import { bindStmt, evalStmt, logFormat, shipStmt, unsafeForStatement } from './statements.js';
 
@@ -88,6 +88,49 @@ function execute(db: Db, r: IncomingRequest): void {
   db.commitWaits.push(w);
   armFallback(db, lsn);
   if (db.config.replication === 'pg' && db.config.statementTimeoutMs > 0) db.ctx.setTimer(db.config.statementTimeoutMs, 'syncwait', r.id);
+  writeOut(db);
+}
+
+/**
+ * Planted bug promote-before-relay-applied: the SQL thread applies the next
+ * transaction of the relay log, while this node serves as the source.
+ */
+export function nextRelayed(db: Db): void {
+  const t = db.relayBacklog[0];
+  if (t && db.relayTimer === undefined && db.role === 'primary') db.relayTimer = db.ctx.setTimer(db.config.replayMsPerRecord * t.records, 'relay');
+}
+
+export function relayStep(db: Db): void {
+  db.relayTimer = undefined;
+  // Stepped down meanwhile: the relay log waits on disk (resume applies it; following a new source discards it).
+  if (db.role !== 'primary') return;
+  const t = db.relayBacklog.shift();
+  if (!t) return;
+  // Durable with the commit's own fsync: a crash keeps both or neither.
+  db.ctx.disk.put('relay', db.relayBacklog);
+  applyRelayed(db, t);
+  nextRelayed(db);
+}
+
+/**
+ * A transaction received as a replica, applied after promotion as a new commit of
+ * this node (no client waits for it; it names the client operation that ran it on
+ * the old source).
+ */
+function applyRelayed(db: Db, t: RelayedTxn): void {
+  const tl = currentTl(db.lineage);
+  const xid = `${db.xidPrefix}.${++db.xidSeq}`;
+  const local = new Map<string, Value>();
+  append(db, { xid, rec: 'begin' });
+  for (const [k, v] of t.writes) {
+    local.set(k, v);
+    append(db, { xid, rec: 'write', k, v });
+  }
+  const lsn = append(db, { xid, rec: 'commit', ...(t.op !== undefined ? { op: t.op } : {}) });
+  for (const [k, v] of local) db.latestValues.set(k, v);
+  const keys = [...local.keys()];
+  for (const k of keys) db.rowLocks.set(k, (db.rowLocks.get(k) ?? 0) + 1);
+  db.commitWaits.push({ xid, lsn, tl, reqId: undefined, op: t.op, writes: local, results: [], lockedKeys: keys, visible: false });
   writeOut(db);
 }
 
@@ -402,7 +445,9 @@ export function resume(db: Db): void {
   resetReplayCursor(db);
   queueReplay(db, db.log.length);
   db.latestValues = new Map(db.visibleData);
-  const open = new Map<string, Map<string, Value>>();
+  // A standby named primary may stop replay inside a transaction (a slow applier, after a
+  // restart): its begin and writes are replayed already, its commit is still to come.
+  const open = new Map([...db.openTxns].map(([xid, t]) => [xid, new Map(t)]));
   for (const i of db.replayQueue) recoverRecord(db, db.log[i]!, open);
   db.replayQueue = [];
   // PostgreSQL marks them committed at crash recovery, in WAL order, whether a standby has
@@ -426,6 +471,7 @@ export function resume(db: Db): void {
   for (const n of db.ctx.nodes) if (n !== db.id && n !== MONITOR) db.ctx.send(n, { type: 'resync' } satisfies Msg);
   const upto = db.writeLsn;
   syncLog(db, upto);
+  nextRelayed(db);
 }
 
 /**

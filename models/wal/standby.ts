@@ -13,7 +13,7 @@
  */
 import type { IncomingRequest, NodeId } from '../../src/index.js';
 import { currentTl, divergence, indexAfter, type Lineage, type Msg } from './log.js';
-import type { Db } from './state.js';
+import type { Db, RelayedTxn } from './state.js';
 import { persistState, queueReplay, releaseHeldCommit, replayRecord, readVisible, resetReplayCursor, rewind } from './visible.js';
 
 /** Stream from `primary` (after a failover, a rejoin or a restart). */
@@ -51,8 +51,14 @@ export function onStart(db: Db, from: NodeId, m: Extract<Msg, { type: 'start' }>
     // Plain PostgreSQL refuses a diverged timeline until an operator runs pg_rewind.
     if (db.config.rewind === 'manual' && db.rewindState !== 'approved') return refuseStream(db, m.from);
     rewind(db, m.from, m.lineage);
+    flushKept(db);
   }
   db.rewindState = 'none';
+  // Planted bug promote-before-relay-applied: replicating from a new source starts a new relay log.
+  if (db.relayBacklog.length) {
+    db.relayBacklog = [];
+    db.ctx.disk.put('relay', []);
+  }
   db.lineage = m.lineage;
   db.streamId = m.sid;
   db.streamStarted = true;
@@ -62,6 +68,24 @@ export function onStart(db: Db, from: NodeId, m: Extract<Msg, { type: 'start' }>
   // Planted bug: records from the new connection jump ahead of the unapplied backlog.
   if (db.bug === 'out-of-order-apply-after-reconnect' && db.replayQueue.length) db.jumpedAhead = 0;
   report(db, true);
+}
+
+/**
+ * WAL kept below the cut that was written but not yet flushed (a restart's recovery
+ * fsync, or a write's fsync, still running) lost its completion with the cut: those
+ * completions predate it and are ignored. Flush it again, so it is replayed, and keep
+ * replaying what the cut re-queued; otherwise a standby that hears no more WAL stops
+ * replaying below the new primary's start and never catches up.
+ */
+function flushKept(db: Db): void {
+  if (db.writeLsn > db.flushLsn) {
+    const upto = db.writeLsn;
+    const count = db.log.length;
+    const rewinds = db.rewindCount;
+    db.ctx.disk.fsync(() => flushed(db, upto, count, rewinds));
+    db.ctx.mark('flush-start');
+  }
+  scheduleReplay(db);
 }
 
 /**
@@ -233,6 +257,7 @@ function afterReplay(db: Db): void {
  * caller makes it durable (primary.syncLog) before streaming begins.
  */
 export function promote(db: Db, tl: number): number {
+  if (db.bug === 'promote-before-relay-applied') takeRelayBacklog(db);
   db.queuedUpToIndex = Math.min(db.queuedUpToIndex, db.log.length);
   queueReplay(db, db.log.length);
   if (db.replayTimer !== undefined) db.ctx.cancelTimer(db.replayTimer);
@@ -257,6 +282,35 @@ export function promote(db: Db, tl: number): number {
   failReads(db, 'standby promoted');
   persistState(db, 'primary');
   return start;
+}
+
+/**
+ * Planted bug: promoted before the SQL thread caught up, the replica keeps the
+ * transactions it received but had not applied (its relay log) and applies them
+ * after promotion as its own new commits (MySQL log_replica_updates writes an
+ * applied transaction to the replica's binary log when it is applied), so they
+ * land behind anything clients commit on it meanwhile. Its WAL past the applied
+ * position is cut: the new timeline starts there.
+ */
+function takeRelayBacklog(db: Db): void {
+  const to = db.replayLsn;
+  const backlog: RelayedTxn[] = [];
+  for (let i = indexAfter(db.log, to); i < db.log.length; i++) {
+    const rec = db.log[i]!;
+    if (rec.rec !== 'commit') continue;
+    const writes = db.log.slice(0, i).filter((r) => r.xid === rec.xid && r.rec === 'write');
+    backlog.push({ writes: writes.map((r) => [r.k!, r.v ?? null]), op: rec.op, records: writes.length + 2 });
+  }
+  // No commit waiting: promotion finishes replay as usual (an open transaction never commits).
+  if (!backlog.length) return;
+  if (db.replayTimer !== undefined) db.ctx.cancelTimer(db.replayTimer);
+  db.replayTimer = undefined;
+  rewind(db, to, db.lineage);
+  db.replayQueue = [];
+  db.relayBacklog = backlog;
+  // The relay log is on disk (durable with the promotion's fsync): a restart keeps applying it.
+  db.ctx.disk.put('relay', backlog);
+  db.ctx.emit('relay.backlog', { txns: backlog.length, fromLsn: to });
 }
 
 // ───────────────────────────── reads ─────────────────────────────

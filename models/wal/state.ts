@@ -23,6 +23,14 @@ import { maxLsn, type Lineage, type NodeState, type Snapshot, type WalRec } from
 export type Role = 'primary' | 'standby' | 'old-primary' | 'recovering';
 
 /** A commit on the primary waiting for its acknowledgement condition (synchronous standbys, or the local fsync). */
+/** A received transaction a promoted MySQL replica's SQL thread still has to apply. */
+export interface RelayedTxn {
+  writes: [string, Value][];
+  /** The client operation that ran it on the old source. */
+  op: number | undefined;
+  records: number;
+}
+
 export interface CommitWait {
   /** Its transaction id. */
   xid: string;
@@ -221,6 +229,13 @@ export interface DbStandby {
   jumpedAhead: number;
   /** Timer of the next replay step (replayMsPerRecord > 0). */
   replayTimer: TimerId | undefined;
+  /**
+   * Planted bug promote-before-relay-applied: transactions the node had received but
+   * not applied when it was promoted, applied afterwards as its own new commits.
+   */
+  relayBacklog: RelayedTxn[];
+  /** Timer of the relay log's next transaction. */
+  relayTimer: TimerId | undefined;
   /** Read-your-writes reads waiting for replay. */
   rywWaits: ReadWait[];
   /**
@@ -297,6 +312,8 @@ export function blank(
     queuedUpToIndex: 0,
     jumpedAhead: -1,
     replayTimer: undefined,
+    relayBacklog: [],
+    relayTimer: undefined,
     rywWaits: [],
     rewindState: 'none',
     heldCommit: undefined,
