@@ -41,6 +41,9 @@ describe('deletes-flushed-last: per-key-order broken at a claiming sink, found b
       expect(x.sentence).toMatch(/key k1 went back from version \d+:0 \(s1-2, .*\) to older version \d+:0 \(nothing, /);
     }
     expect(order.map((x) => x.data?.['sink']).sort()).toEqual(['sink-ctr', 'sink-sql']);
+    // Convergence says in words what the sink last applied to the key (it said "applied d nothing").
+    const conv = v.violations.find((x) => x.guarantee === 'sink-convergence');
+    expect(conv?.sentence).toMatch(/the sink last applied a delete from position \d+:0 at /);
   });
 
   it('the clean model on the same scenario holds every claim', () => {

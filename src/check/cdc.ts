@@ -389,6 +389,13 @@ function sinkFinal(run: CdcRun, sink: SinkInfo): { final: FinalEntry; rows: Map<
 
 // ───────────────────────────── checkers ─────────────────────────────
 
+/** A change event in words, for sentences: "a delete", "an insert of 5" (op codes are Debezium's). */
+function appliedWhat(op: string, value: Value): string {
+  if (op === 'd') return 'a delete';
+  const what = ({ c: 'an insert', u: 'an update', r: 'a snapshot row', m: 'a metadata record' } as Record<string, string>)[op] ?? `'${op}'`;
+  return `${what} of ${fmtValue(value)}`;
+}
+
 /**
  * 'sink-convergence': after the quiet phase each live sink's view equals
  * transform(source final data). For SQLite sinks the view is the result of the
@@ -413,7 +420,7 @@ export function checkSinkConvergence(history: History, options: CdcCheckOptions 
       guarantee: 'sink-convergence',
       sentence: `sink ${sink.node}: ${when} cell ${cell} holds ${fmtValue(final.view.data[cell])} but transform(source) gives ` +
         `${fmtValue(want[cell])}` + (owner !== undefined ? ` (source key ${owner} is ${fmtValue(run.auth.final.view.data[owner])}` +
-        (last ? `; the sink last applied ${last.op} ${fmtValue(last.value)} from position ${last.lsn}:${last.idx} at ${fmtMs(last.e.t)})` : ')') : '') +
+        (last ? `; the sink last applied ${appliedWhat(last.op, last.value)} from position ${last.lsn}:${last.idx} at ${fmtMs(last.e.t)})` : ')') : '') +
         (cells.length > 1 ? ` — and ${cells.length - 1} more cell(s) differ` : '') + ' — the sink did not converge',
       witness: compact([owner !== undefined ? lastVersionEvent(run, owner) : undefined, last?.e, run.auth.final, final]),
       data: { sink: sink.node, cells, key: owner },
