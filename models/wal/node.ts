@@ -178,9 +178,11 @@ function onHbAck(db: Db, m: Extract<ReturnType<typeof asMsg>, { type: 'hb-ack' }
   // the freeze) must not thaw us: the monitor counts on our reported position.
   if (m.epoch < db.frozenEpoch) return;
   const mine = m.primary === db.id;
-  if (mine && !m.electing) db.leaseHeartbeat = Math.max(db.leaseHeartbeat, m.seq);
   if (mine) {
-    if (m.electing) return;
+    // An answer that came after its heartbeat's lease window closed grants nothing: the
+    // monitor may have promoted another node meanwhile (a delayed datagram).
+    if (m.electing || m.seq <= db.leaseLapsed) return;
+    db.leaseHeartbeat = Math.max(db.leaseHeartbeat, m.seq);
     if (m.tl > currentTl(db.lineage)) return promote(db, m.tl);
     // Only the node the monitor promoted to this timeline is named for it: serve again
     // (after a lease lapse, a restart, or a demotion it persisted as 'standby').
@@ -213,9 +215,12 @@ function onTimer(db: Db, tag: string, payload: unknown): void {
       // A retry timer for an answered heartbeat is stale: the answer already paced the next one.
       if ((payload as number) > 0 && db.heartbeatAnswered >= (payload as number)) return;
       return heartbeat(db);
-    case 'lease':
-      if (db.role === 'primary' && fences(db) && db.leaseHeartbeat <= (payload as number)) demote(db, 'lease expired');
+    case 'lease': {
+      const { seq, asPrimary } = payload as { seq: number; asPrimary: boolean };
+      db.leaseLapsed = Math.max(db.leaseLapsed, seq);
+      if (asPrimary && db.role === 'primary' && fences(db) && db.leaseHeartbeat <= seq) demote(db, 'lease expired');
       return;
+    }
     case 'walwriter':
       return primary.walWriter(db);
     case 'replay':
@@ -255,7 +260,9 @@ function heartbeat(db: Db): void {
   // overlaps the next round (then rounds would pipeline and the cluster never falls quiet).
   db.ctx.setTimer(Math.max(2 * db.config.heartbeatMs, db.config.leaseMs / 2), 'hb', seq, { background: true });
   db.ctx.send(MONITOR, { type: 'hb', seq, boot: db.incarnation, role: db.role, end: db.writeLsn, tl: currentTl(db.lineage) }, { channel: 'datagram', background: true });
-  if (db.role === 'primary') db.ctx.setTimer(db.config.leaseMs, 'lease', seq, { background: true });
+  // Every heartbeat's lease window is timed (an answer may name a standby primary too);
+  // only a primary's own heartbeat demotes it when the window closes unrenewed.
+  db.ctx.setTimer(db.config.leaseMs, 'lease', { seq, asPrimary: db.role === 'primary' }, { background: true });
 }
 
 function view(db: Db): NodeView {

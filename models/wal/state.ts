@@ -194,6 +194,8 @@ export interface DbMonitorLink {
   heartbeatAnswered: number;
   /** Highest heartbeat whose answer named this node primary: the lease runs leaseMs from that heartbeat's send. */
   leaseHeartbeat: number;
+  /** Highest heartbeat whose lease window (leaseMs from its send) has closed: a later answer to it grants nothing. */
+  leaseLapsed: number;
   /** Frozen by an election: takes no WAL from the old primary until the monitor names one. */
   frozen: boolean;
   /** Highest election epoch this node reported its position for (0 = none). */
@@ -298,6 +300,7 @@ export function blank(
     heartbeatSeq: 0,
     heartbeatAnswered: 0,
     leaseHeartbeat: 0,
+    leaseLapsed: 0,
     frozen: false,
     frozenEpoch: 0,
     following: undefined,
