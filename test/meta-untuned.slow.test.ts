@@ -129,7 +129,7 @@ const KNOWN_MISSES = new Set<string>([
 // semisync-after-sync's applier lags 50 ms a record for it; wal's other 15 re-hunted at seeds 1–3:
 // identical but out-of-order-apply-after-reconnect, 74/14/354 → 69/14/169 runs.
 const FOUND_FLOOR = 42;
-/** Median runs until the first failure over every find: 30 over 127 finds with promote-before-relay-applied (CI's hunts of the other models, wal re-hunted); 28 over 124 finds in CI after the cdc bulk transactions (20 over 121 before; 18 over 112 earlier) (before coverage feedback: 18 over 108; before issue 13's depth: 27 over 79; before swarm: 23). The goal is ≤ 50. */
+/** Median runs until the first failure over every find: 28 over 130 finds in CI with 47 bugs (promote-before-relay-applied, deletes-flushed-last); 28 over 124 finds in CI after the cdc bulk transactions (20 over 121 before; 18 over 112 earlier) (before coverage feedback: 18 over 108; before issue 13's depth: 27 over 79; before swarm: 23). The goal is ≤ 50. */
 const RUNS_MEDIAN_CEILING = 50;
 /**
  * Finds whose shrunk counterexample exceeds 12 ops or 3 faults. CI measured 6 after
