@@ -6,11 +6,10 @@ import type { ClientRequest, History, HistoryEntry, MicroOp, NodeView, ReadPolic
 import type { Fault, SimConfig, TimedRequest } from '../src/sim/types.js';
 import { simulate } from '../src/sim/run.js';
 import { walModel } from '../models/wal/index.js';
-import { expect } from 'vitest';
 import type { Scenario } from '../src/scenario/types.js';
-import { judgeScenario } from '../src/verdict/judge.js';
 import type { Verdict } from '../src/verdict/judge.js';
 import { decodeToken } from '../src/scenario/compact.js';
+import { judgeCleanOn } from './helpers/judge-clean.js';
 import { parseScenario } from '../src/scenario/validate.js';
 
 export const w = (k: string, v: number | string): ClientRequest => ({ txn: [{ f: 'w', k, v }], end: 'commit' });
@@ -169,8 +168,5 @@ export function pinned(token: string): Scenario {
 
 /** Judge a wal scenario that must hold every claim (a regression replay): no failure, no violation. */
 export function judgeClean(s: Scenario, label = ''): Verdict {
-  const v = judgeScenario(walModel, s);
-  expect(v.failure, v.failure?.message).toBeUndefined();
-  expect(v.violations.map((x) => `${label}${x.guarantee}: ${x.sentence}`)).toEqual([]);
-  return v;
+  return judgeCleanOn(walModel, s, label);
 }
