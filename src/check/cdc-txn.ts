@@ -70,7 +70,11 @@ interface SinkRead {
 /** Reads served by those sinks, per sink, in invocation order; the final rows of a live sink last. */
 function sinkReads(run: CdcRun, sinks: Set<NodeId>): Map<NodeId, SinkRead[]> {
   const out = new Map<NodeId, SinkRead[]>();
-  const add = (r: SinkRead) => out.set(r.node, [...(out.get(r.node) ?? []), r]);
+  const add = (r: SinkRead) => {
+    const list = out.get(r.node);
+    if (list) list.push(r);
+    else out.set(r.node, [r]);
+  };
   for (const op of run.ops) {
     if (!sinks.has(op.node)) continue;
     const values = new Map<string, Value>();
